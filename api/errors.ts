@@ -1,0 +1,61 @@
+// One error shape for every response: `{ error: { code, message, details? } }`, with the right status.
+import type { Context, Next } from 'koa';
+import type { z } from 'zod';
+import { UniqueConstraintViolationException, OptimisticLockError } from '@mikro-orm/core';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details?: unknown;
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+
+/** Field-by-field problems, e.g. `[{ field: 'name', message: '…' }]`. */
+export function validationDetails(error: z.ZodError) {
+  return error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message }));
+}
+
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown, where: 'body' | 'query' = 'body'): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const details = validationDetails(result.error);
+    throw new ApiError(400, 'invalid_input', `Invalid ${where}: ${details.map((d) => `${d.field}: ${d.message}`).join('; ')}`, details);
+  }
+  return result.data;
+}
+
+export type ErrorLogger = (message: string, fields: Record<string, unknown>) => void;
+
+export function errorMiddleware(logError: ErrorLogger) {
+  return async function handleErrors(ctx: Context, next: Next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw new ApiError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
+    } catch (error) {
+      const apiError = toApiError(error);
+      if (apiError.status >= 500) logError('request failed', { method: ctx.method, path: ctx.path, error: describe(error) });
+      ctx.status = apiError.status;
+      ctx.body = { error: { code: apiError.code, message: apiError.message, ...(apiError.details === undefined ? {} : { details: apiError.details }) } };
+    }
+  };
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof UniqueConstraintViolationException) return new ApiError(409, 'conflict', 'A resource with the same unique value already exists');
+  if (error instanceof OptimisticLockError) return new ApiError(409, 'conflict', 'The resource changed while this request was processed; retry');
+  // Never leak internals in a 500.
+  return new ApiError(500, 'internal_error', 'Internal server error');
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

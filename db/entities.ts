@@ -1,0 +1,220 @@
+// The data model. Entities are defined without decorators (defineEntity), so the code runs under plain
+// type stripping. Optimistic locking (`version`) where two writers can meet: meeting, recording, transcript.
+import { randomUUID } from 'node:crypto';
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+export const PLATFORMS = ['daily', 'whereby', '100ms', 'livekit'] as const;
+export type PlatformName = (typeof PLATFORMS)[number];
+export const RECORDING_TYPES = ['none', 'local', 'cloud'] as const;
+export const RECORDING_TRIGGERS = ['none', 'prompt', 'automatic', 'automatic-2nd-participant'] as const;
+export const ROOM_MODES = ['normal', 'group'] as const;
+export const RECORDING_KINDS = ['cloud', 'raw-tracks'] as const;
+export type RecordingKind = (typeof RECORDING_KINDS)[number];
+export const RECORDING_STATUSES = ['pending', 'recording', 'processing', 'completed', 'failed', 'missing'] as const;
+export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
+export const TRANSCRIPT_STATUSES = ['idle', 'processing', 'ended', 'error'] as const;
+export type TranscriptStatus = (typeof TRANSCRIPT_STATUSES)[number];
+export const SHARE_MODES = ['private', 'shared', 'public'] as const;
+export const ACCESS_ACTIONS = ['view', 'download', 'share', 'delete'] as const;
+
+const id = () => p.uuid().primary().onCreate(() => randomUUID());
+const createdAt = () => p.datetime().onCreate(() => new Date());
+const updatedAt = () => p.datetime().onCreate(() => new Date()).onUpdate(() => new Date());
+
+/** A persistent, named template from which meetings are held. */
+export const Room = defineEntity({
+  name: 'Room',
+  properties: {
+    id: id(),
+    name: p.string().length(64).unique(),
+    ownerId: p.string().length(128).index(),
+    platform: p.enum(PLATFORMS).default('daily'),
+    recordingType: p.enum(RECORDING_TYPES).default('cloud'),
+    recordingTrigger: p.enum(RECORDING_TRIGGERS).default('automatic-2nd-participant'),
+    locked: p.boolean().default(false),
+    roomMode: p.enum(ROOM_MODES).default('normal'),
+    shared: p.boolean().default(false),
+    skipConsent: p.boolean().default(false),
+    webhookUrl: p.string().length(2048).nullable(),
+    webhookSecret: p.string().length(256).nullable().hidden(),
+    retentionDays: p.integer().nullable(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+export type Room = InferEntity<typeof Room>;
+
+/** One session of a room, owned at run time by the workflow `meeting/<id>`. */
+export const Meeting = defineEntity({
+  name: 'Meeting',
+  properties: {
+    id: id(),
+    room: () => p.manyToOne(Room).deleteRule('cascade').index(),
+    platform: p.enum(PLATFORMS),
+    /** `{room}-{YYYYMMDDHHMMSS}` in UTC: the platform's room name for this meeting. */
+    platformRoomName: p.string().length(128).index(),
+    roomUrl: p.string().length(2048).nullable(),
+    hostRoomUrl: p.string().length(2048).nullable(),
+    startDate: p.datetime(),
+    endDate: p.datetime(),
+    endedAt: p.datetime().nullable(),
+    active: p.boolean().default(true),
+    participantCount: p.integer().default(0),
+    // Settings copied from the room when the meeting was created.
+    recordingType: p.enum(RECORDING_TYPES),
+    recordingTrigger: p.enum(RECORDING_TRIGGERS),
+    calendarEventId: p.string().length(256).nullable(),
+    calendarMetadata: p.json<Record<string, unknown>>().nullable(),
+    /** Daily's meeting session id (`mtgSessionId`), once known. */
+    platformMeetingId: p.string().length(128).nullable(),
+    /** Recording instance ids: cloud = the meeting id; raw-tracks = UUIDv5 of it (stored to route webhooks back). */
+    rawTracksInstanceId: p.uuid().nullable().unique(),
+    cloudRecordingKey: p.string().length(1024).nullable(),
+    cloudRecordingDuration: p.integer().nullable(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: p.integer().version(),
+  },
+  // One active meeting per room: concurrent "create meeting" requests meet here and share one meeting.
+  uniques: [{ name: 'meeting_one_active_per_room', properties: ['room'], where: { active: true } }],
+});
+export type Meeting = InferEntity<typeof Meeting>;
+
+/** One platform recording object; its id is the platform's recording id. */
+export const Recording = defineEntity({
+  name: 'Recording',
+  properties: {
+    id: p.string().length(128).primary(),
+    meeting: () => p.manyToOne(Meeting).nullable().deleteRule('set null').index(),
+    type: p.enum(RECORDING_KINDS),
+    bucket: p.string().length(256),
+    objectKey: p.string().length(1024),
+    /** null = not multitrack, [] = multitrack with no audio. */
+    trackKeys: p.json<string[]>().nullable(),
+    recordedAt: p.datetime(),
+    durationSeconds: p.integer().nullable(),
+    sizeBytes: p.bigint('number').nullable(),
+    status: p.enum(RECORDING_STATUSES).default('pending'),
+    error: p.text().nullable(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: p.integer().version(),
+  },
+});
+export type Recording = InferEntity<typeof Recording>;
+
+export interface TranscriptProgress {
+  step: string;
+  tracksDone: number;
+  tracksTotal: number;
+  percent: number;
+}
+export interface TranscriptParticipant {
+  speaker: number;
+  platformParticipantId: string | null;
+  name: string;
+  userId: string | null;
+}
+export interface TranscriptTopic {
+  title: string;
+  summary: string;
+  start: number;
+  end: number;
+}
+
+/** The transcript of one raw-tracks recording (1:1). */
+export const Transcript = defineEntity({
+  name: 'Transcript',
+  properties: {
+    id: id(),
+    recording: () => p.oneToOne(Recording).owner().unique().deleteRule('cascade'),
+    status: p.enum(TRANSCRIPT_STATUSES).default('idle'),
+    progress: p.json<TranscriptProgress>().nullable(),
+    error: p.text().nullable(),
+    title: p.string().length(512).nullable(),
+    shortSummary: p.text().nullable(),
+    longSummary: p.text().nullable(),
+    topics: p.json<TranscriptTopic[]>().nullable(),
+    actionItems: p.json<string[]>().nullable(),
+    participants: p.json<TranscriptParticipant[]>().nullable(),
+    webvtt: p.text().nullable(),
+    durationSeconds: p.double().nullable(),
+    language: p.string().length(16).default('en'),
+    audioKey: p.string().length(1024).nullable(),
+    waveformKey: p.string().length(1024).nullable(),
+    audioDeleted: p.boolean().default(false),
+    shareMode: p.enum(SHARE_MODES).default('private'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: p.integer().version(),
+  },
+});
+export type Transcript = InferEntity<typeof Transcript>;
+
+/** A participant's presence in a meeting, from the platform's participant webhooks. */
+export const ParticipantSession = defineEntity({
+  name: 'ParticipantSession',
+  properties: {
+    id: id(),
+    meeting: () => p.manyToOne(Meeting).deleteRule('cascade').index(),
+    sessionId: p.string().length(128),
+    userId: p.string().length(128).nullable(),
+    userName: p.string().length(256).nullable(),
+    isOwner: p.boolean().default(false),
+    joinedAt: p.datetime(),
+    leftAt: p.datetime().nullable(),
+  },
+  uniques: [{ properties: ['meeting', 'sessionId'] }],
+});
+export type ParticipantSession = InferEntity<typeof ParticipantSession>;
+
+/** Every inbound webhook, stored before it is acknowledged; (platform, eventId) makes redelivery harmless. */
+export const WebhookEvent = defineEntity({
+  name: 'WebhookEvent',
+  properties: {
+    id: id(),
+    platform: p.enum(PLATFORMS),
+    eventId: p.string().length(256),
+    type: p.string().length(128),
+    receivedAt: p.datetime().onCreate(() => new Date()),
+    payload: p.json<unknown>(),
+    meetingId: p.uuid().nullable().index(),
+    outcome: p.string().length(64).default('received'),
+    outcomeDetail: p.text().nullable(),
+  },
+  uniques: [{ properties: ['platform', 'eventId'] }],
+});
+export type WebhookEvent = InferEntity<typeof WebhookEvent>;
+
+/** A participant's answer to "may we keep the audio?". */
+export const MeetingConsent = defineEntity({
+  name: 'MeetingConsent',
+  properties: {
+    id: id(),
+    meeting: () => p.manyToOne(Meeting).deleteRule('cascade').index(),
+    /** The identity the answer is tied to: a user id, or a join token's subject for anonymous participants. */
+    participantKey: p.string().length(256),
+    consentGiven: p.boolean(),
+    answeredAt: p.datetime().onCreate(() => new Date()),
+  },
+  uniques: [{ properties: ['meeting', 'participantKey'] }],
+});
+export type MeetingConsent = InferEntity<typeof MeetingConsent>;
+
+/** Who viewed, downloaded, shared or deleted what, when and from where. */
+export const RecordingAccessLog = defineEntity({
+  name: 'RecordingAccessLog',
+  properties: {
+    id: id(),
+    recordingId: p.string().length(128).index(),
+    transcriptId: p.uuid().nullable(),
+    userId: p.string().length(128).nullable(),
+    action: p.enum(ACCESS_ACTIONS),
+    at: p.datetime().onCreate(() => new Date()),
+    ip: p.string().length(64).nullable(),
+    userAgent: p.string().length(512).nullable(),
+  },
+});
+export type RecordingAccessLog = InferEntity<typeof RecordingAccessLog>;
+
+export const entities = [Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, RecordingAccessLog];

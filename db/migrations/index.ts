@@ -1,0 +1,6 @@
+// Every migration, in order. Listed explicitly so they load the same way under type stripping,
+// in the Docker image and in tests.
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261121180514 } from './Migration20261121180514.ts';
+
+export const migrationsList: MigrationObject[] = [{ name: 'Migration20261121180514', class: Migration20261121180514 }];

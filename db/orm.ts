@@ -1,0 +1,49 @@
+// Opens the database: PGlite in-process (embedded default) or PostgreSQL through pg, with the same
+// entities and migrations, which run automatically at start.
+import { MikroORM as PgMikroORM } from '@mikro-orm/postgresql';
+import { MikroORM as PgliteMikroORM } from '@mikro-orm/pglite';
+import { Migrator } from '@mikro-orm/migrations';
+import type { EntityManager } from '@mikro-orm/sql';
+import type { MikroORM, Options } from '@mikro-orm/core';
+import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { entities } from './entities.ts';
+import { migrationsList } from './migrations/index.ts';
+import type { Config } from '../runtime/config.ts';
+
+export type Database = MikroORM & { em: EntityManager };
+
+export function ormOptions(database: Config['database']): Partial<Options> {
+  const common: Partial<Options> = {
+    entities,
+    extensions: [Migrator],
+    migrations: {
+      path: path.join(import.meta.dirname, 'migrations'),
+      snapshotName: 'schema-snapshot',
+      migrationsList,
+      transactional: true,
+      allOrNothing: true,
+      silent: true,
+    },
+    debug: false,
+  };
+  return database.kind === 'pglite'
+    ? { ...common, dbName: database.dataDir }
+    : { ...common, clientUrl: database.url, pool: { max: database.poolMax } };
+}
+
+export async function openDatabase(database: Config['database'], options: { migrate?: boolean } = {}): Promise<Database> {
+  let orm: MikroORM;
+  if (database.kind === 'pglite') {
+    await mkdir(database.dataDir, { recursive: true });
+    orm = await PgliteMikroORM.init(ormOptions(database));
+  } else {
+    orm = await PgMikroORM.init(ormOptions(database));
+  }
+  if (options.migrate !== false) await orm.migrator.up();
+  return orm as Database;
+}
+
+export async function checkDatabase(db: Database): Promise<void> {
+  await db.em.getConnection().execute('select 1');
+}

@@ -1,0 +1,58 @@
+// `npm start`: the whole product on one machine. With nothing configured it runs on embedded defaults:
+// a Temporal dev server (child process), PGlite, a local object store and (issue #3) the Daily simulator,
+// with the API and the worker in this one process. Data lives in DATA_DIR (.data/) across restarts.
+import { loadConfig, ConfigError } from './runtime/config.ts';
+import { openServices } from './runtime/services.ts';
+import { startEmbeddedTemporal, connectWorker, type EmbeddedTemporal } from './runtime/temporal.ts';
+import { createLogger } from './runtime/log.ts';
+import { runUntilSignal } from './runtime/lifecycle.ts';
+import { startApiServer } from './api/server.ts';
+import { createWorker } from './worker.ts';
+
+async function main() {
+  const started = performance.now();
+  const config = await loadConfig();
+  const log = createLogger(config.logLevel);
+
+  let embeddedTemporal: EmbeddedTemporal | undefined;
+  if (config.temporal.mode === 'embedded') {
+    log.info('starting the Temporal dev server', { address: config.temporal.address, db: config.temporal.dbFile });
+    embeddedTemporal = await startEmbeddedTemporal(config.temporal, (line) => log.info(line));
+  }
+  const services = await openServices(config);
+  const api = await startApiServer(services, log);
+  const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
+  const worker = await createWorker(services, connection);
+  const running = worker.run();
+
+  const uiUrl = config.temporal.uiUrl;
+  console.log([
+    '',
+    `  Meeting recorder is up (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    `  API:          ${config.api.publicUrl}   (health: ${config.api.publicUrl}/healthz)`,
+    `  Temporal UI:  ${uiUrl ? `${uiUrl}/namespaces/${config.temporal.namespace}/workflows` : '(set TEMPORAL_UI_URL to print it)'}`,
+    `  Database:     ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
+    `  Storage:      ${config.storage.kind === 'local' ? `local folder ${config.storage.rootDir}` : `S3 bucket ${config.storage.bucket}`}`,
+    '  Stop with Ctrl+C; data is kept for the next start.',
+    '',
+  ].join('\n'));
+
+  await runUntilSignal(running, async () => {
+    log.info('shutting down');
+    worker.shutdown();
+    await running.catch(() => undefined);
+    await api.close();
+    await connection.close();
+    await services.close();
+    await embeddedTemporal?.stop();
+  });
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error(error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+});

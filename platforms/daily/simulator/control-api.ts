@@ -1,0 +1,158 @@
+import type { ServerResponse } from 'node:http';
+import type { DailySimulator } from './index.ts';
+import { DailySimError, errorResponse, invalidRequest, jsonBody, matchRoute, send } from './http.ts';
+import type { Route, SimRequest } from './http.ts';
+import type { ParticipantRecordingRequest } from './control.ts';
+import type { SimFaults } from './faults.ts';
+
+// The control API under /_sim: the DailySimulatorControl operations over HTTP, for a browser page or a
+// demo in another process. No authentication: the simulator listens on loopback. CORS is open so a page
+// served elsewhere can drive it. Errors come back in Daily's `{error, info}` shape.
+//
+//   GET  /_sim/state                              rooms, present participants, recordings, webhooks
+//   POST /_sim/rooms                {name}        ensure a room exists (with a recordings bucket)
+//   POST /_sim/rooms/:name/join     {userName?, userId?, owner?, voice?, token?} → {sessionId, meetingId}
+//   POST /_sim/rooms/:name/end                    everyone leaves; the meeting ends
+//   POST /_sim/sessions/:id/leave
+//   POST /_sim/sessions/:id/say     {text} | {wavPath} | raw audio bytes (Content-Type audio/*) → {atMs, durationMs}
+//   POST /_sim/sessions/:id/recordings/start  {type, instanceId?}   as daily-js startRecording()
+//   POST /_sim/sessions/:id/recordings/stop   {type, instanceId?}
+//   GET  /_sim/clock                              {mode, nowMs}
+//   POST /_sim/clock/advance        {ms}          virtual clocks only → {nowMs}
+//   GET  /_sim/faults, PUT /_sim/faults  SimFaults
+//   POST /_sim/recordings/fail      {instanceId, message?}
+//   GET  /_sim/stats                              REST calls per route, recording starts per type
+//   GET  /_sim/webhook-deliveries                 every delivery attempt, with its body
+//   POST /_sim/idle                               answers once media and webhooks are quiet
+
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET, POST, PUT, OPTIONS',
+  'access-control-allow-headers': 'content-type',
+};
+
+export function createControlApi(sim: DailySimulator): (request: SimRequest, response: ServerResponse) => Promise<void> {
+  const ok = { json: { ok: true } };
+  const routes: Route[] = [
+    { method: 'GET', pattern: '/state', handle: async () => ({ json: await sim.state() }) },
+    {
+      method: 'POST',
+      pattern: '/rooms',
+      handle: async (req) => {
+        await sim.ensureRoom(requiredString(jsonBody(req), 'name'));
+        return ok;
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/rooms/:name/join',
+      handle: async (req) => ({ json: await sim.join(req.params.name!, jsonBody(req)) }),
+    },
+    {
+      method: 'POST',
+      pattern: '/rooms/:name/end',
+      handle: async (req) => {
+        await sim.endMeeting(req.params.name!);
+        return ok;
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/sessions/:id/leave',
+      handle: async (req) => {
+        await sim.leave(req.params.id!);
+        return ok;
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/sessions/:id/say',
+      handle: async (req) => {
+        const contentType = String(req.headers['content-type'] ?? '');
+        if (!contentType.startsWith('application/json')) return { json: await sim.say(req.params.id!, { audio: req.body }) };
+        const body = jsonBody(req);
+        if (typeof body.text === 'string') return { json: await sim.say(req.params.id!, { text: body.text }) };
+        return { json: await sim.say(req.params.id!, { wavPath: requiredString(body, 'wavPath') }) };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/sessions/:id/recordings/start',
+      handle: async (req) => {
+        await sim.startRecording(req.params.id!, jsonBody(req) as unknown as ParticipantRecordingRequest);
+        return ok;
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/sessions/:id/recordings/stop',
+      handle: async (req) => {
+        await sim.stopRecording(req.params.id!, jsonBody(req) as unknown as ParticipantRecordingRequest);
+        return ok;
+      },
+    },
+    { method: 'GET', pattern: '/clock', handle: async () => ({ json: await sim.clock() }) },
+    {
+      method: 'POST',
+      pattern: '/clock/advance',
+      handle: async (req) => {
+        const ms = jsonBody(req).ms;
+        if (typeof ms !== 'number') throw invalidRequest('ms must be a number');
+        try {
+          return { json: await sim.advance(ms) };
+        } catch (error) {
+          throw invalidRequest((error as Error).message);
+        }
+      },
+    },
+    { method: 'GET', pattern: '/faults', handle: () => ({ json: sim.faults }) },
+    {
+      method: 'PUT',
+      pattern: '/faults',
+      handle: async (req) => {
+        await sim.setFaults(jsonBody(req) as SimFaults);
+        return ok;
+      },
+    },
+    {
+      method: 'POST',
+      pattern: '/recordings/fail',
+      handle: async (req) => {
+        const body = jsonBody(req);
+        await sim.failRecording(requiredString(body, 'instanceId'), typeof body.message === 'string' ? body.message : undefined);
+        return ok;
+      },
+    },
+    { method: 'GET', pattern: '/stats', handle: async () => ({ json: await sim.stats() }) },
+    { method: 'GET', pattern: '/webhook-deliveries', handle: async () => ({ json: await sim.webhookDeliveries() }) },
+    {
+      method: 'POST',
+      pattern: '/idle',
+      handle: async () => {
+        await sim.whenIdle();
+        return ok;
+      },
+    },
+  ];
+
+  return async (request, response) => {
+    if (request.method === 'OPTIONS') {
+      send(response, { status: 204, empty: true }, CORS);
+      return;
+    }
+    const matched = matchRoute(routes, request.method, request.path);
+    try {
+      if (!matched) throw new DailySimError(404, 'not-found', `${request.method} /_sim${request.path} is not a control route`);
+      send(response, await matched.route.handle({ ...request, params: matched.params }), CORS);
+    } catch (error) {
+      if (!(error instanceof DailySimError)) throw error;
+      send(response, errorResponse(error), CORS);
+    }
+  };
+}
+
+function requiredString(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  if (typeof value !== 'string' || value === '') throw invalidRequest(`${name} is required`);
+  return value;
+}

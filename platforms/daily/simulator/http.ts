@@ -1,0 +1,99 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+// A minimal router for the simulator's two HTTP surfaces (Daily's /v1 and our /_sim control API).
+
+/** An answer in Daily's error shape: `{"error": <type>, "info": <text>}`. */
+export class DailySimError extends Error {
+  readonly status: number;
+  readonly errorType: string;
+  readonly info: string;
+  constructor(status: number, errorType: string, info: string) {
+    super(`${status} ${errorType}: ${info}`);
+    this.name = 'DailySimError';
+    this.status = status;
+    this.errorType = errorType;
+    this.info = info;
+  }
+}
+
+export const invalidRequest = (info: string) => new DailySimError(400, 'invalid-request-error', info);
+export const notFound = (info: string) => new DailySimError(404, 'not-found', info);
+
+export interface SimRequest {
+  method: string;
+  /** Path below the surface's prefix, e.g. `/rooms/abc`. */
+  path: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+}
+
+export type SimResponse = { status?: number; json: unknown } | { status: number; empty: true };
+
+export interface Route {
+  method: string;
+  /** `/rooms/:name/recordings/start`; also the key REST call counts are kept under. */
+  pattern: string;
+  handle: (request: SimRequest) => SimResponse | Promise<SimResponse>;
+}
+
+export function matchRoute(routes: readonly Route[], method: string, path: string): { route: Route; params: Record<string, string> } | null {
+  const segments = path.split('/').filter(Boolean);
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    const parts = route.pattern.split('/').filter(Boolean);
+    if (parts.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const matches = parts.every((part, i) => {
+      if (part.startsWith(':')) {
+        params[part.slice(1)] = decodeURIComponent(segments[i]!);
+        return true;
+      }
+      return part === segments[i];
+    });
+    if (matches) return { route, params };
+  }
+  return null;
+}
+
+export async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw invalidRequest(`request body exceeds ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** An empty body counts as `{}`, as Daily treats a bodiless POST. */
+export function jsonBody(request: SimRequest): Record<string, unknown> {
+  if (request.body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(request.body.toString('utf8'));
+  } catch {
+    throw new DailySimError(400, 'json-parsing-error', 'could not parse the request body as JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalidRequest('the request body must be a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export function send(response: ServerResponse, result: SimResponse, extraHeaders: Record<string, string> = {}): void {
+  if ('empty' in result) {
+    response.writeHead(result.status, extraHeaders).end();
+    return;
+  }
+  const body = JSON.stringify(result.json);
+  response
+    .writeHead(result.status ?? 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extraHeaders })
+    .end(body);
+}
+
+export function errorResponse(error: DailySimError): SimResponse {
+  return { status: error.status, json: { error: error.errorType, info: error.info } };
+}

@@ -1,0 +1,320 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ObjectStorage } from '../../../storage/object-storage.ts';
+import type { RateWindow, DailyRateLimitClass } from '../rate-limits.ts';
+import { DailyCallModel, presentSessions } from './call-model.ts';
+import type { JoinOptions, SimStats } from './call-model.ts';
+import { createSimClock } from './clock.ts';
+import type { SimClock, SimClockConfig } from './clock.ts';
+import { createControlApi } from './control-api.ts';
+import type { DailySimulatorControl, ParticipantRecordingRequest, SimStateView, SpeechInput } from './control.ts';
+import { seededRandom } from './faults.ts';
+import type { SimFaults } from './faults.ts';
+import { DailySimError, errorResponse, readBody, send } from './http.ts';
+import type { SimRequest } from './http.ts';
+import { PendingWork } from './pending-work.ts';
+import { createRestApi } from './rest-api.ts';
+import { SpeechLibrary } from './speech.ts';
+import { WebhookDispatcher } from './webhooks.ts';
+import type { WebhookDelivery, WebhookRetryOptions } from './webhooks.ts';
+
+export interface DailySimulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  apiKey: string;
+  /** Daily domain name: first segment of every object key and of room URLs. */
+  domain: string;
+  /** Where recordings are written, as Daily writes into a room's recordings_bucket. */
+  storage: ObjectStorage;
+  clock?: SimClockConfig;
+  webhookRetry?: WebhookRetryOptions;
+  /** Daily's published limits unless overridden; `false` never answers 429. */
+  rateLimits?: Partial<Record<DailyRateLimitClass, RateWindow>> | false;
+  /** Grace before meeting.ended once the last participant left (Daily: up to 20 s). Default 2 s. */
+  meetingEndedDelayMs?: number;
+  /** Default `https://{domain}.daily.co`; rooms get `{roomUrlBase}/{name}`. */
+  roomUrlBase?: string;
+  /** Recordings whose media is encoded at once. Default 2. */
+  mediaConcurrency?: number;
+  faults?: SimFaults;
+  /** Seeds the fault knobs' randomness so a run can be replayed. */
+  seed?: number;
+  log?: (message: string) => void;
+}
+
+const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
+
+export class DailySimulator implements DailySimulatorControl {
+  readonly baseUrl: string;
+  readonly controlUrl: string;
+  readonly apiKey: string;
+  readonly domain: string;
+  readonly #model: DailyCallModel;
+  readonly #clock: SimClock;
+  readonly #speech: SpeechLibrary;
+  readonly #webhooks: WebhookDispatcher;
+  readonly #work: PendingWork;
+  readonly #storage: ObjectStorage;
+  readonly #close: () => Promise<void>;
+  readonly #faults: { current: SimFaults };
+
+  constructor(parts: {
+    baseUrl: string;
+    controlUrl: string;
+    options: DailySimulatorOptions;
+    clock: SimClock;
+    model: DailyCallModel;
+    speech: SpeechLibrary;
+    webhooks: WebhookDispatcher;
+    work: PendingWork;
+    faults: { current: SimFaults };
+    close: () => Promise<void>;
+  }) {
+    this.baseUrl = parts.baseUrl;
+    this.controlUrl = parts.controlUrl;
+    this.apiKey = parts.options.apiKey;
+    this.domain = parts.options.domain;
+    this.#storage = parts.options.storage;
+    this.#clock = parts.clock;
+    this.#model = parts.model;
+    this.#speech = parts.speech;
+    this.#webhooks = parts.webhooks;
+    this.#work = parts.work;
+    this.#faults = parts.faults;
+    this.#close = parts.close;
+  }
+
+  get faults(): SimFaults {
+    return this.#faults.current;
+  }
+
+  async ensureRoom(roomName: string): Promise<void> {
+    if (this.#model.rooms.has(roomName)) return;
+    this.#model.createRoom({
+      name: roomName,
+      properties: { recordings_bucket: { bucket_name: this.#storage.bucket, bucket_region: 'local', allow_api_access: true } },
+    });
+  }
+
+  async join(roomName: string, options: JoinOptions = {}) {
+    const session = this.#model.join(roomName, options);
+    return { sessionId: session.sessionId, meetingId: session.meetingId };
+  }
+
+  async leave(sessionId: string): Promise<void> {
+    this.#model.leave(sessionId);
+  }
+
+  async say(sessionId: string, speech: SpeechInput) {
+    const session = this.#model.presentSession(sessionId);
+    // Speech starts when it was asked for, not once synthesis is done (which matters on a real clock).
+    const atMs = this.#clock.now();
+    const clip =
+      'text' in speech
+        ? await this.#speech.speak(speech.text, session.voice)
+        : 'wavPath' in speech
+          ? await this.#speech.decodeFile(speech.wavPath)
+          : await this.#speech.decode(speech.audio);
+    const placed = this.#model.say(sessionId, clip, atMs);
+    return { atMs: placed.atMs, durationMs: placed.durationMs };
+  }
+
+  async startRecording(sessionId: string, request: ParticipantRecordingRequest): Promise<void> {
+    const session = this.#model.presentSession(sessionId);
+    this.#model.startRecording(session.roomName, request, sessionId);
+  }
+
+  async stopRecording(sessionId: string, request: ParticipantRecordingRequest): Promise<void> {
+    const session = this.#model.presentSession(sessionId);
+    this.#model.stopRecording(session.roomName, request);
+  }
+
+  async endMeeting(roomName: string): Promise<void> {
+    this.#model.endMeeting(roomName);
+  }
+
+  async clock() {
+    return { mode: this.#clock.mode, nowMs: this.#clock.now() };
+  }
+
+  async advance(ms: number) {
+    this.#clock.advance(ms);
+    return { nowMs: this.#clock.now() };
+  }
+
+  async setFaults(faults: SimFaults): Promise<void> {
+    this.#faults.current = structuredClone(faults);
+  }
+
+  async failRecording(instanceId: string, message = 'simulated recording failure'): Promise<void> {
+    this.#model.failRecording(instanceId, message);
+  }
+
+  async stats(): Promise<SimStats> {
+    return structuredClone(this.#model.stats);
+  }
+
+  async webhookDeliveries(): Promise<WebhookDelivery[]> {
+    return this.#webhooks.deliveries();
+  }
+
+  async state(): Promise<SimStateView> {
+    return {
+      clock: await this.clock(),
+      rooms: [...this.#model.rooms.values()].map((room) => ({
+        name: room.name,
+        url: room.url,
+        meetingId: room.meeting?.id ?? null,
+        present: (room.meeting ? presentSessions(room.meeting) : []).map((s) => ({
+          sessionId: s.sessionId,
+          userName: s.userName,
+          userId: s.userId,
+          owner: s.owner,
+        })),
+        activeRecordings: this.#model
+          .activeRecordings(room.name)
+          .map((r) => ({ recordingId: r.id, instanceId: r.instanceId, type: r.type })),
+      })),
+      recordings: this.#model.recordings.map((r) => ({
+        id: r.id,
+        instanceId: r.instanceId,
+        type: r.type,
+        roomName: r.roomName,
+        status: r.status,
+        startedAtMs: r.startedAtMs,
+        stoppedAtMs: r.stoppedAtMs,
+        s3key: r.s3key,
+      })),
+      webhooks: this.#webhooks.list().map((w) => ({
+        uuid: w.uuid,
+        url: w.url,
+        state: w.state,
+        failedCount: w.failedCount,
+        retryType: w.retryType,
+      })),
+    };
+  }
+
+  whenIdle(): Promise<void> {
+    return this.#work.whenIdle();
+  }
+
+  /** Stops serving, cancels timers and pending webhook retries, waits for media in progress. */
+  stop(): Promise<void> {
+    return this.#close();
+  }
+}
+
+export async function startDailySimulator(options: DailySimulatorOptions): Promise<DailySimulator> {
+  const workDir = await mkdtemp(join(tmpdir(), 'daily-sim-'));
+  const clock = createSimClock(options.clock);
+  const work = new PendingWork();
+  const random = seededRandom(options.seed ?? randomInt(2 ** 31));
+  const domainId = randomUUID();
+  const log = options.log ?? ((message: string) => console.warn(`[daily-sim] ${message}`));
+  const faultKnobs = { current: structuredClone(options.faults ?? {}) };
+  const faults = () => faultKnobs.current;
+  const webhooks = new WebhookDispatcher({
+    domainId,
+    clock,
+    ...(options.webhookRetry && { retry: options.webhookRetry }),
+    faults,
+    random,
+    work,
+  });
+  const model = new DailyCallModel({
+    domain: options.domain,
+    domainId,
+    apiKey: options.apiKey,
+    roomUrlBase: options.roomUrlBase ?? `https://${options.domain}.daily.co`,
+    clock,
+    storage: options.storage,
+    workDir,
+    webhooks,
+    work,
+    faults,
+    random,
+    meetingEndedDelayMs: options.meetingEndedDelayMs ?? 2_000,
+    mediaConcurrency: options.mediaConcurrency ?? 2,
+    log,
+  });
+  const rest = createRestApi({
+    apiKey: options.apiKey,
+    domainId,
+    model,
+    webhooks,
+    clock,
+    faults,
+    random,
+    rateLimits: options.rateLimits ?? {},
+  });
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const surface = url.pathname.startsWith('/v1/') || url.pathname === '/v1' ? 'rest' : url.pathname.startsWith('/_sim') ? 'control' : null;
+    try {
+      if (surface === null) throw new DailySimError(404, 'not-found', `${url.pathname} is not served here`);
+      const prefix = surface === 'rest' ? '/v1' : '/_sim';
+      const request: SimRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname.slice(prefix.length) || '/',
+        params: {},
+        query: url.searchParams,
+        headers: req.headers,
+        body: await readBody(req, MAX_UPLOAD_BYTES),
+      };
+      if (surface === 'rest') send(res, await rest(request));
+      else await control(request, res);
+    } catch (error) {
+      if (error instanceof DailySimError) send(res, errorResponse(error));
+      else {
+        log(`internal error on ${req.method} ${url.pathname}: ${(error as Error).stack ?? String(error)}`);
+        send(res, { status: 500, json: { error: 'server-error', info: (error as Error).message } });
+      }
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+
+  const close = async () => {
+    clock.dispose();
+    webhooks.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await work.whenIdle();
+    await rm(workDir, { recursive: true, force: true });
+  };
+  const simulator = new DailySimulator({
+    baseUrl: `${origin}/v1`,
+    controlUrl: `${origin}/_sim`,
+    options,
+    clock,
+    model,
+    speech: new SpeechLibrary(workDir),
+    webhooks,
+    work,
+    faults: faultKnobs,
+    close,
+  });
+  // The request handler above runs only after these are set: the server has had no request yet.
+  const control = createControlApi(simulator);
+  return simulator;
+}
+
+export type { DailySimulatorControl, ParticipantRecordingRequest, SimStateView, SpeechInput } from './control.ts';
+export type { JoinOptions, SimStats } from './call-model.ts';
+export type { SimClockConfig } from './clock.ts';
+export type { SimFaults, WebhookFaultRule, ApiFaultRule } from './faults.ts';
+export type { WebhookDelivery, WebhookRetryOptions } from './webhooks.ts';
+export { DailySimError } from './http.ts';
+export { connectDailySimulator } from './control-client.ts';
+export { loadScenario, parseScenario, runScenario } from './scenario.ts';
+export type { DailyScenario, RoutedRecordingRequest, ScenarioOptions, ScenarioParticipant, ScenarioResult, ScenarioStep } from './scenario.ts';

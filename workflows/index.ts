@@ -1,0 +1,2 @@
+// Everything the worker registers as workflow code.
+export { meetingWorkflow } from './meeting.ts';
