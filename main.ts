@@ -8,6 +8,8 @@ import { createLogger } from './runtime/log.ts';
 import { runUntilSignal } from './runtime/lifecycle.ts';
 import { startApiServer } from './api/server.ts';
 import { createWorker } from './worker.ts';
+import { startEmbeddedDaily, registerDailyWebhook } from './runtime/embedded-daily.ts';
+import type { DailySimulator } from './platforms/daily/simulator/index.ts';
 
 async function main() {
   const started = performance.now();
@@ -20,7 +22,11 @@ async function main() {
     embeddedTemporal = await startEmbeddedTemporal(config.temporal, (line) => log.info(line));
   }
   const services = await openServices(config);
+  let simulator: DailySimulator | undefined;
+  if (config.daily.mode === 'simulator') simulator = await startEmbeddedDaily(config.daily, services.storage, (line) => log.debug(line));
   const api = await startApiServer(services, log);
+  const webhookUrl = `${config.api.publicUrl}/v1/webhooks/daily`;
+  if (simulator) await registerDailyWebhook(config.daily, webhookUrl);
   const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
   const worker = await createWorker(services, connection);
   const running = worker.run();
@@ -33,6 +39,7 @@ async function main() {
     `  Temporal UI:  ${uiUrl ? `${uiUrl}/namespaces/${config.temporal.namespace}/workflows` : '(set TEMPORAL_UI_URL to print it)'}`,
     `  Database:     ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
     `  Storage:      ${config.storage.kind === 'local' ? `local folder ${config.storage.rootDir}` : `S3 bucket ${config.storage.bucket}`}`,
+    `  Daily:        ${simulator ? `simulator at ${simulator.baseUrl} (control: ${simulator.controlUrl}); try \`npm run demo\`` : `${config.daily.apiUrl}, webhooks to ${webhookUrl}`}`,
     '  Stop with Ctrl+C; data is kept for the next start.',
     '',
   ].join('\n'));
@@ -42,6 +49,7 @@ async function main() {
     worker.shutdown();
     await running.catch(() => undefined);
     await api.close();
+    await simulator?.stop();
     await connection.close();
     await services.close();
     await embeddedTemporal?.stop();

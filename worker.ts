@@ -9,7 +9,7 @@ import type { Services } from './runtime/services.ts';
 export const workflowsPath = path.join(import.meta.dirname, 'workflows', 'index.ts');
 
 export async function createWorker(
-  services: Pick<Services, 'config' | 'db' | 'storage'>,
+  services: Pick<Services, 'config' | 'db' | 'storage' | 'platform'>,
   connection: NativeConnection,
   overrides: Partial<WorkerOptions> = {},
 ): Promise<Worker> {
@@ -18,7 +18,7 @@ export async function createWorker(
     namespace: services.config.temporal.namespace,
     taskQueue: services.config.temporal.taskQueue,
     workflowsPath,
-    activities: createActivities({ db: services.db, storage: services.storage }),
+    activities: createActivities({ db: services.db, storage: services.storage, platform: services.platform }),
     ...overrides,
   });
 }

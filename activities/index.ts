@@ -2,15 +2,19 @@
 // tests pass real clients pointed at test servers.
 import type { Database } from '../db/orm.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
+import type { Platform } from '../platforms/platform.ts';
 import { createMeetingActivities } from './meetings.ts';
+import { createRecordingActivities } from './recordings.ts';
 
 export interface ActivityDependencies {
   db: Database;
   storage: ObjectStorage;
+  platform: Platform;
 }
 
 export function createActivities(deps: ActivityDependencies) {
   return {
     ...createMeetingActivities(deps),
+    ...createRecordingActivities(deps),
   };
 }

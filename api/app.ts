@@ -5,6 +5,7 @@ import { errorMiddleware } from './errors.ts';
 import { roomsRouter } from './rooms.ts';
 import { meetingsRouter } from './meetings.ts';
 import { healthRouter } from './health.ts';
+import { webhooksRouter } from './webhooks.ts';
 import type { Services } from '../runtime/services.ts';
 import type { Logger } from '../runtime/log.ts';
 
@@ -36,7 +37,7 @@ export function createApp(services: Services, log: Logger, extensions: AppExtens
     await next();
   });
   for (const route of extensions.routes ?? []) app.use(route);
-  for (const router of [healthRouter(), roomsRouter(), meetingsRouter()]) {
+  for (const router of [healthRouter(), webhooksRouter(), roomsRouter(), meetingsRouter()]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }

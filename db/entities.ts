@@ -71,6 +71,8 @@ export const Meeting = defineEntity({
     rawTracksInstanceId: p.uuid().nullable().unique(),
     cloudRecordingKey: p.string().length(1024).nullable(),
     cloudRecordingDuration: p.integer().nullable(),
+    /** The last recording error the platform reported for this meeting. */
+    recordingError: p.text().nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     version: p.integer().version(),

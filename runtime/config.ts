@@ -3,6 +3,7 @@
 import { parseEnv as parseDotEnv } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 
 const bool = z
@@ -45,7 +46,14 @@ const envSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
 
+  DAILY_API_KEY: z.string().min(1).optional(),
+  DAILY_API_URL: url.default('https://api.daily.co/v1'),
+  DAILY_WEBHOOK_SECRET: z.base64({ message: 'must be base64 (Daily webhook hmac)' }).min(16).optional(),
+  DAILY_STORAGE_ROLE_ARN: z.string().min(1).optional(),
+  DAILY_SIMULATOR_PORT: port.default(8090),
+
   MEETING_DEFAULT_MINUTES: positiveInt.default(240),
+  RECORDING_READY_TIMEOUT_SECONDS: positiveInt.default(900),
   SIGNED_URL_TTL_SECONDS: positiveInt.default(900),
 });
 
@@ -64,7 +72,11 @@ export interface Config {
   storage:
     | { kind: 'local'; rootDir: string; publicBaseUrl: string; signingSecret: string }
     | { kind: 's3'; bucket: string; region: string; endpoint?: string; forcePathStyle: boolean; accessKeyId?: string; secretAccessKey?: string };
-  meetings: { defaultMinutes: number };
+  /** Daily, or (embedded default) the Daily simulator started by `npm start`. */
+  daily:
+    | { mode: 'daily'; apiKey: string; apiUrl: string; webhookSecret: string; storageRoleArn?: string }
+    | { mode: 'simulator'; apiKey: string; apiUrl: string; webhookSecret: string; port: number; domain: string };
+  meetings: { defaultMinutes: number; recordingReadyTimeoutSeconds: number };
   signedUrlTtlSeconds: number;
 }
 
@@ -96,6 +108,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
   const s3Keys = [e.S3_ACCESS_KEY_ID, e.S3_SECRET_ACCESS_KEY].filter(Boolean).length;
   if (s3Keys === 1) throw new ConfigError('Invalid configuration:\n  S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
   const appSecret = e.APP_SECRET ?? secrets.appSecret();
+  if (e.DAILY_API_KEY && !e.DAILY_WEBHOOK_SECRET) throw new ConfigError('Invalid configuration:\n  DAILY_WEBHOOK_SECRET is required with DAILY_API_KEY (the webhook hmac, base64)');
 
   return {
     dataDir,
@@ -118,8 +131,25 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     storage: e.S3_BUCKET
       ? { kind: 's3', bucket: e.S3_BUCKET, region: e.S3_REGION, endpoint: e.S3_ENDPOINT, forcePathStyle: e.S3_FORCE_PATH_STYLE, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
       : { kind: 'local', rootDir: path.join(dataDir, 'objects'), publicBaseUrl: publicUrl, signingSecret: appSecret },
-    meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES },
+    daily: dailyConfig(e, appSecret),
+    meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES, recordingReadyTimeoutSeconds: e.RECORDING_READY_TIMEOUT_SECONDS },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
+  };
+}
+
+function dailyConfig(e: Env, appSecret: string): Config['daily'] {
+  if (e.DAILY_API_KEY) {
+    return { mode: 'daily', apiKey: e.DAILY_API_KEY, apiUrl: e.DAILY_API_URL, webhookSecret: e.DAILY_WEBHOOK_SECRET!, storageRoleArn: e.DAILY_STORAGE_ROLE_ARN };
+  }
+  // The simulator's credentials derive from the app secret: stable across restarts, never configured by hand.
+  const derive = (purpose: string) => createHmac('sha256', appSecret).update(purpose).digest();
+  return {
+    mode: 'simulator',
+    apiKey: derive('daily-simulator-api-key').toString('hex'),
+    webhookSecret: derive('daily-simulator-webhook-hmac').toString('base64'),
+    apiUrl: `http://127.0.0.1:${e.DAILY_SIMULATOR_PORT}/v1`,
+    port: e.DAILY_SIMULATOR_PORT,
+    domain: 'sim',
   };
 }
 

@@ -4,6 +4,8 @@ import type { Client } from '@temporalio/client';
 import { openDatabase, type Database } from '../db/orm.ts';
 import { createObjectStorage } from '../storage/index.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
+import { createPlatform } from '../platforms/index.ts';
+import type { Platform } from '../platforms/platform.ts';
 import { connectClient, ensureSearchAttributes } from './temporal.ts';
 import type { Config } from './config.ts';
 
@@ -11,6 +13,8 @@ export interface Services {
   config: Config;
   db: Database;
   storage: ObjectStorage;
+  /** The video platform: Daily, or in the embedded mode the Daily simulator, through the same client. */
+  platform: Platform;
   temporal: Client;
   close(): Promise<void>;
 }
@@ -24,10 +28,12 @@ export async function openServices(config: Config): Promise<Services> {
     ...(config.temporal.mode === 'external' ? { tls: config.temporal.tls, apiKey: config.temporal.apiKey } : {}),
   });
   await ensureSearchAttributes(temporal, config.temporal.namespace);
+  const platform = createPlatform('daily', { apiKey: config.daily.apiKey, baseUrl: config.daily.apiUrl, webhookSecret: config.daily.webhookSecret });
   return {
     config,
     db,
     storage,
+    platform,
     temporal,
     async close() {
       await temporal.connection.close();

@@ -12,6 +12,10 @@ import { Meeting, Room } from '../db/entities.ts';
 import { createObjectStorage } from '../storage/index.ts';
 import { meetingWorkflow, meetingWorkflowId } from '../workflows/meeting.ts';
 import { findTimeSkippingServer } from './support/servers.ts';
+import { planTestDaily, startTestDaily, type TestDailyPlan } from './support/daily.ts';
+import { createPlatform } from '../platforms/index.ts';
+import { cloudInstanceId, rawTracksInstanceId } from '../platforms/platform.ts';
+import type { DailySimulator } from '../platforms/daily/simulator/index.ts';
 import { workflowBundle } from './support/product.ts';
 
 describe('meetingWorkflow (time-skipping)', () => {
@@ -19,23 +23,28 @@ describe('meetingWorkflow (time-skipping)', () => {
   let db: Database;
   let worker: Worker;
   let running: Promise<void>;
+  let plan: TestDailyPlan;
+  let simulator: DailySimulator;
 
   before(async () => {
     env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: findTimeSkippingServer() } } });
     db = await openDatabase({ kind: 'pglite', dataDir: await mkdtemp(path.join(os.tmpdir(), 'pglite-ts-')) });
+    plan = await planTestDaily();
     const storage = createObjectStorage({ kind: 'local', rootDir: await mkdtemp(path.join(os.tmpdir(), 'objects-')), publicBaseUrl: 'http://127.0.0.1:1', signingSecret: 'x'.repeat(32) });
     worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: 'meetings',
       workflowBundle: await workflowBundle(),
-      activities: createActivities({ db, storage }),
+      activities: createActivities({ db, storage, platform: createPlatform('daily', { apiKey: plan.apiKey, baseUrl: `http://127.0.0.1:${plan.port}/v1`, webhookSecret: plan.webhookSecret }) }),
     });
     running = worker.run();
+    simulator = await startTestDaily(plan, storage);
   });
   after(async () => {
     worker?.shutdown();
     await running;
     await db?.close();
+    await simulator?.stop();
     await env?.teardown();
   });
 
@@ -54,7 +63,10 @@ describe('meetingWorkflow (time-skipping)', () => {
     const result = await env.client.workflow.execute(meetingWorkflow, {
       workflowId: meetingWorkflowId(meeting.id),
       taskQueue: 'meetings',
-      args: [{ meetingId: meeting.id, roomName: room.name, platform: 'daily', endDate: endDate.toISOString() }],
+      args: [{
+        meetingId: meeting.id, roomName: room.name, platform: 'daily', platformRoomName: meeting.platformRoomName, endDate: endDate.toISOString(),
+        instanceIds: { cloud: cloudInstanceId(meeting.id), 'raw-tracks': rawTracksInstanceId(meeting.id) }, recordingTrigger: 'automatic', recordingReadyTimeoutSeconds: 3600,
+      }],
     });
     assert.equal(result.phase, 'ended');
     assert.equal(result.endReason, 'end-date');

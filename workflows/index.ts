@@ -1,2 +1,3 @@
 // Everything the worker registers as workflow code.
 export { meetingWorkflow } from './meeting.ts';
+export { recordingWorkflow } from './recording.ts';

@@ -1,72 +1,391 @@
-// meetingWorkflow: the single owner of one meeting's state, from creation until it has ended.
+// meetingWorkflow: the single owner of one meeting's recording state, from creation until every
+// recording it started has been handed to its own workflow `recording/<id>`.
 // Workflow id `meeting/<meetingId>`. Deterministic code only (lint forbids I/O here).
+//
+// Browsers ask it to start recording (Update), the platform's webhooks signal it, it waits for every
+// recording with a timeout, and on timeout asks the platform (reconciliation) exactly as if the webhook
+// had come. What is still missing is marked `missing`; the rest proceeds.
 import {
+  ApplicationFailure,
   condition,
+  continueAsNew,
   defineQuery,
   defineSignal,
+  defineUpdate,
+  ParentClosePolicy,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
+  allHandlersFinished,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type * as activities from '../activities/index.ts';
-import { MeetingStateAttribute } from './search-attributes.ts';
+import { MeetingIdAttribute, MeetingStateAttribute, RecordingIdAttribute, RoomNameAttribute } from './search-attributes.ts';
+import { recordingWorkflow, recordingWorkflowId, type RecordingWorkflowInput } from './recording.ts';
+
+export type RecordingKind = 'cloud' | 'raw-tracks';
+export const RECORDING_KINDS: readonly RecordingKind[] = ['cloud', 'raw-tracks'];
+export type RecordingTrigger = 'none' | 'prompt' | 'automatic' | 'automatic-2nd-participant';
 
 export interface MeetingWorkflowInput {
   meetingId: string;
   roomName: string;
   platform: string;
+  platformRoomName: string;
+  /** Instance ids for the two recordings: cloud = meeting id, raw-tracks = UUIDv5 of it. */
+  instanceIds: Record<RecordingKind, string>;
+  recordingTrigger: RecordingTrigger;
   /** ISO 8601: when the meeting closes if nobody ends it sooner. */
   endDate: string;
+  /** How long to wait for recordings after the meeting ended before asking the platform. */
+  recordingReadyTimeoutSeconds: number;
+  /** State carried across continue-as-new. */
+  carried?: MeetingState;
 }
 
-export type MeetingPhase = 'open' | 'ended';
-export type MeetingEndReason = 'api' | 'end-date';
+export type MeetingPhase = 'open' | 'awaiting-recordings' | 'reconciling' | 'ended';
+export type MeetingEndReason = 'api' | 'end-date' | 'platform';
+/** The recording control both kinds share: started and stopped together. */
+export type RecordingControlStatus = 'idle' | 'waiting-for-participant' | 'starting' | 'recording' | 'stopping' | 'stopped' | 'failed';
+
+export interface KnownRecording {
+  id: string;
+  kind: RecordingKind | null;
+  status: 'recording' | 'ready' | 'error' | 'missing';
+  startedAt: string | null;
+  error?: string;
+}
 
 export interface MeetingState {
   meetingId: string;
   phase: MeetingPhase;
   endDate: string;
   endReason: MeetingEndReason | null;
+  recording: { status: RecordingControlStatus; startsIssued: number; lastError: string | null };
+  /** Sessions present now (platform session ids) and everyone seen. */
+  presentSessions: string[];
+  participantsSeen: number;
+  recordings: KnownRecording[];
+  /** Starts we issued per kind, with when: a start without a recording id yet is still awaited. */
+  starts: Array<{ kind: RecordingKind; at: string }>;
+  /** Platform event ids already applied (duplicates are acknowledged and not applied twice). */
+  appliedEventIds: string[];
+}
+
+/** A platform event as the webhook endpoint signals it: small, already verified and stored. */
+export type MeetingEvent =
+  | { type: 'participant.joined'; eventId: string; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string }
+  | { type: 'participant.left'; eventId: string; sessionId: string; at: string }
+  | { type: 'meeting.started'; eventId: string; platformMeetingId: string; at: string }
+  | { type: 'meeting.ended'; eventId: string; platformMeetingId: string; at: string }
+  | { type: 'recording.started'; eventId: string; recordingId: string; instanceId: string; at: string }
+  | ({ type: 'recording.ready'; eventId: string } & ReadyRecording)
+  | { type: 'recording.error'; eventId: string; instanceId: string; message: string; at: string };
+
+export interface ReadyRecording {
+  recordingId: string;
+  kind: RecordingKind;
+  startedAt: string;
+  durationSeconds: number;
+  objectKey: string;
+  tracks: Array<{ type: 'audio' | 'video'; key: string; size: number }> | null;
+  platformMeetingId: string | null;
+}
+
+export interface RecordingRequestResult {
+  status: RecordingControlStatus;
+  /** Why nothing happened, when nothing did. */
+  note?: string;
 }
 
 export const meetingWorkflowId = (meetingId: string) => `meeting/${meetingId}`;
 
+export const meetingEventSignal = defineSignal<[MeetingEvent]>('meetingEvent');
 /** Ends the meeting now (API call). Later requests are harmless. */
 export const endMeetingSignal = defineSignal<[{ reason: MeetingEndReason }]>('endMeeting');
+/** A participant's browser asks to record (per the room's trigger). `manual` = the room owner's start button. */
+export const requestRecordingUpdate = defineUpdate<RecordingRequestResult, [{ manual: boolean }]>('requestRecording');
+export const stopRecordingUpdate = defineUpdate<RecordingRequestResult, []>('stopRecording');
 export const meetingStateQuery = defineQuery<MeetingState>('state');
 
-const { markMeetingEnded } = proxyActivities<ReturnType<typeof activities.createActivities>>({
+const meetingActivities = proxyActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+// "Not hosting a call yet" is retried with backoff: Daily needs a moment after the first join.
+const recordingControl = proxyActivities<ReturnType<typeof activities.createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 1.5, maximumInterval: '10 seconds', maximumAttempts: 20, nonRetryableErrorTypes: ['PlatformRequestRefused'] },
 });
 
-/** Keeps the operator-visible state current; only where the starter registered it (test servers may lack it). */
-function setMeetingState(value: string): void {
-  if (workflowInfo().typedSearchAttributes.get(MeetingStateAttribute) === undefined) return;
-  upsertSearchAttributes([{ key: MeetingStateAttribute, value }]);
-}
+const MAX_EVENT_IDS = 500;
 
 export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<MeetingState> {
-  const state: MeetingState = { meetingId: input.meetingId, phase: 'open', endDate: input.endDate, endReason: null };
-  let endRequested: MeetingEndReason | null = null;
+  const state: MeetingState = input.carried ?? {
+    meetingId: input.meetingId,
+    phase: 'open',
+    endDate: input.endDate,
+    endReason: null,
+    recording: { status: 'idle', startsIssued: 0, lastError: null },
+    presentSessions: [],
+    participantsSeen: 0,
+    recordings: [],
+    starts: [],
+    appliedEventIds: [],
+  };
+  let endRequested: MeetingEndReason | null = state.endReason;
+  let recordingWanted = state.recording.status === 'waiting-for-participant';
+  const handedOff = new Set(state.recordings.filter((r) => r.status === 'ready').map((r) => r.id));
 
+  const kindOfInstance = (instanceId: string): RecordingKind | null =>
+    RECORDING_KINDS.find((kind) => input.instanceIds[kind] === instanceId) ?? null;
+
+  function describe(): void {
+    const waiting = state.recordings.filter((r) => r.status === 'recording').map((r) => `${r.kind ?? '?'} ${r.id}`);
+    const details: Record<MeetingPhase, string> = {
+      open: `Open until ${state.endDate}. Recording: ${state.recording.status}. ${state.presentSessions.length} present, ${state.participantsSeen} seen.`,
+      'awaiting-recordings': `Meeting ended (${state.endReason}). Waiting up to ${input.recordingReadyTimeoutSeconds} s for: ${waiting.join(', ') || 'recordings not yet announced'}.`,
+      reconciling: 'Recordings overdue: asking the platform for what it has (reconciliation).',
+      ended: `Ended (${state.endReason}). ${state.recordings.length} recording(s): ${state.recordings.map((r) => `${r.kind ?? '?'} ${r.status}`).join(', ') || 'none'}.`,
+    };
+    setCurrentDetails(details[state.phase]);
+  }
+
+  function setPhase(phase: MeetingPhase): void {
+    state.phase = phase;
+    if (workflowInfo().typedSearchAttributes.get(MeetingStateAttribute) !== undefined) {
+      upsertSearchAttributes([{ key: MeetingStateAttribute, value: phase }]);
+    }
+    describe();
+  }
+
+  async function startRecordings(): Promise<void> {
+    state.recording.status = 'starting';
+    describe();
+    try {
+      for (const kind of RECORDING_KINDS) {
+        await recordingControl.startPlatformRecording({ platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind] });
+        state.starts.push({ kind, at: new Date().toISOString() });
+      }
+      state.recording = { status: 'recording', startsIssued: state.recording.startsIssued + 1, lastError: null };
+    } catch (error) {
+      state.recording = { ...state.recording, status: 'failed', lastError: errorMessage(error) };
+    }
+    describe();
+  }
+
+  async function stopRecordings(): Promise<void> {
+    state.recording.status = 'stopping';
+    describe();
+    for (const kind of RECORDING_KINDS) {
+      try {
+        await recordingControl.stopPlatformRecording({ platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind] });
+      } catch (error) {
+        state.recording.lastError = errorMessage(error);
+      }
+    }
+    state.recording.status = 'stopped';
+    describe();
+  }
+
+  function recordingOf(id: string): KnownRecording {
+    let known = state.recordings.find((r) => r.id === id);
+    if (!known) {
+      known = { id, kind: null, status: 'recording', startedAt: null };
+      state.recordings.push(known);
+    }
+    return known;
+  }
+
+  async function handOff(ready: ReadyRecording): Promise<void> {
+    const known = recordingOf(ready.recordingId);
+    known.kind = ready.kind;
+    known.startedAt = ready.startedAt;
+    known.status = 'ready';
+    if (handedOff.has(ready.recordingId)) return;
+    handedOff.add(ready.recordingId);
+    const childInput: RecordingWorkflowInput = { meetingId: input.meetingId, roomName: input.roomName, ...ready };
+    try {
+      await startChild(recordingWorkflow, {
+        workflowId: recordingWorkflowId(ready.recordingId),
+        args: [childInput],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: searchAttributesFor(ready.recordingId),
+        staticSummary: `${ready.kind} recording ${ready.recordingId} of room "${input.roomName}"`,
+      });
+    } catch (error) {
+      // Already started by another path (a late webhook after this meeting's run): processed once either way.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
+  function searchAttributesFor(recordingId: string) {
+    const own = workflowInfo().typedSearchAttributes;
+    if (own.get(MeetingIdAttribute) === undefined) return undefined;
+    return [
+      { key: MeetingIdAttribute, value: input.meetingId },
+      { key: RoomNameAttribute, value: input.roomName },
+      { key: RecordingIdAttribute, value: recordingId },
+    ];
+  }
+
+  async function apply(event: MeetingEvent): Promise<void> {
+    if (state.appliedEventIds.includes(event.eventId)) return;
+    state.appliedEventIds.push(event.eventId);
+    if (state.appliedEventIds.length > MAX_EVENT_IDS) state.appliedEventIds.shift();
+    switch (event.type) {
+      case 'participant.joined':
+        if (!state.presentSessions.includes(event.sessionId)) state.presentSessions.push(event.sessionId);
+        state.participantsSeen++;
+        await meetingActivities.recordParticipantJoined({ meetingId: input.meetingId, ...event });
+        break;
+      case 'participant.left':
+        state.presentSessions = state.presentSessions.filter((s) => s !== event.sessionId);
+        await meetingActivities.recordParticipantLeft({ meetingId: input.meetingId, sessionId: event.sessionId, at: event.at });
+        break;
+      case 'meeting.started':
+        await meetingActivities.recordPlatformMeeting({ meetingId: input.meetingId, platformMeetingId: event.platformMeetingId });
+        break;
+      case 'meeting.ended':
+        endRequested ??= 'platform';
+        break;
+      case 'recording.started': {
+        const known = recordingOf(event.recordingId);
+        known.kind ??= kindOfInstance(event.instanceId);
+        known.startedAt ??= event.at;
+        break;
+      }
+      case 'recording.ready':
+        await handOff(event);
+        break;
+      case 'recording.error': {
+        const kind = kindOfInstance(event.instanceId);
+        const current = [...state.recordings].reverse().find((r) => r.kind === kind && r.status === 'recording');
+        if (current) {
+          current.status = 'error';
+          current.error = event.message;
+        }
+        state.recording.lastError = event.message;
+        await meetingActivities.recordRecordingError({ meetingId: input.meetingId, recordingId: current?.id ?? null, kind, message: event.message });
+        break;
+      }
+    }
+    describe();
+  }
+
+  // Events are applied one at a time, in arrival order, by the main loop.
+  const inbox: MeetingEvent[] = [];
+  setHandler(meetingEventSignal, (event) => void inbox.push(event));
+  setHandler(endMeetingSignal, ({ reason }) => void (endRequested ??= reason));
   setHandler(meetingStateQuery, () => state);
-  setHandler(endMeetingSignal, ({ reason }) => {
-    endRequested ??= reason;
+
+  // Start and stop run one at a time: a request arriving meanwhile waits, then sees the outcome.
+  const controlBusy = () => state.recording.status === 'starting' || state.recording.status === 'stopping';
+
+  setHandler(requestRecordingUpdate, async ({ manual }): Promise<RecordingRequestResult> => {
+    // Inline, not a helper: from here to the status change there must be no await, or two requests could both start.
+    while (controlBusy()) await condition(() => !controlBusy());
+    if (state.phase !== 'open') return { status: state.recording.status, note: 'the meeting has ended' };
+    if (state.recording.status === 'recording') return { status: 'recording' };
+    const trigger = input.recordingTrigger;
+    if ((trigger === 'none' || trigger === 'prompt') && !manual) return { status: state.recording.status, note: `trigger "${trigger}": only the host starts recording` };
+    if (trigger === 'automatic-2nd-participant' && !manual && state.presentSessions.length < 2) {
+      recordingWanted = true;
+      state.recording.status = 'waiting-for-participant';
+      describe();
+      return { status: state.recording.status, note: 'starts when a second participant joins' };
+    }
+    await startRecordings();
+    return { status: state.recording.status, ...(state.recording.lastError ? { note: state.recording.lastError } : {}) };
+  }, {
+    validator: (_request: { manual: boolean }) => {
+      if (endRequested) throw new Error('the meeting has ended');
+    },
   });
 
-  setCurrentDetails(`Open until ${input.endDate} or until ended through the API.`);
-  const untilEnd = Math.max(0, Date.parse(input.endDate) - Date.now());
-  const endedEarly = await condition(() => endRequested !== null, untilEnd);
-  state.endReason = endedEarly && endRequested ? endRequested : 'end-date';
+  setHandler(stopRecordingUpdate, async (): Promise<RecordingRequestResult> => {
+    // Inline, not a helper: from here to the status change there must be no await, or two requests could both start.
+    while (controlBusy()) await condition(() => !controlBusy());
+    if (state.recording.status !== 'recording') return { status: state.recording.status, note: 'nothing is recording' };
+    await stopRecordings();
+    return { status: state.recording.status };
+  });
 
-  setCurrentDetails(`Ending (${state.endReason}): marking the meeting inactive.`);
-  await markMeetingEnded({ meetingId: input.meetingId, endedAt: new Date(Date.now()).toISOString(), reason: state.endReason });
+  describe();
 
-  state.phase = 'ended';
-  setMeetingState('ended');
-  setCurrentDetails(`Ended (${state.endReason}).`);
+  // Phase 1: open until ended (platform, API or end date), applying events as they come.
+  const endAt = Date.parse(input.endDate);
+  while (state.phase === 'open') {
+    const remaining = Math.max(0, endAt - Date.now());
+    const woke = await condition(() => inbox.length > 0 || endRequested !== null || secondParticipantArrived() || workflowInfo().continueAsNewSuggested, remaining);
+    if (!woke) endRequested ??= 'end-date';
+    while (inbox.length > 0) await apply(inbox.shift()!);
+    if (secondParticipantArrived()) {
+      recordingWanted = false;
+      await startRecordings();
+    }
+    if (endRequested) {
+      state.endReason = endRequested;
+      if (state.recording.status === 'recording' && endRequested !== 'platform') await stopRecordings();
+      await meetingActivities.markMeetingEnded({ meetingId: input.meetingId, endedAt: new Date().toISOString(), reason: endRequested });
+      setPhase('awaiting-recordings');
+    } else if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof meetingWorkflow>({ ...input, carried: state });
+    }
+  }
+
+  function secondParticipantArrived(): boolean {
+    return recordingWanted && state.recording.status === 'waiting-for-participant' && state.presentSessions.length >= 2;
+  }
+
+  // Phase 2: wait for every recording that started to become ready, with a timeout.
+  const awaited = () => state.recordings.some((r) => r.status === 'recording') || startsWithoutRecording(state).length > 0;
+  const deadline = Date.now() + input.recordingReadyTimeoutSeconds * 1000;
+  while (awaited() && Date.now() < deadline) {
+    await condition(() => inbox.length > 0, Math.max(0, deadline - Date.now()));
+    while (inbox.length > 0) await apply(inbox.shift()!);
+  }
+
+  // Phase 3: overdue recordings: ask the platform, apply what it has, mark the rest missing.
+  if (awaited()) {
+    setPhase('reconciling');
+    const found = await meetingActivities.findPlatformRecordings({ platformRoomName: input.platformRoomName });
+    for (const ready of found) {
+      if (!handedOff.has(ready.recordingId)) await apply({ type: 'recording.ready', eventId: `reconciled-${ready.recordingId}`, ...ready });
+    }
+    for (const known of state.recordings.filter((r) => r.status === 'recording')) {
+      known.status = 'missing';
+      known.error = `not ready within ${input.recordingReadyTimeoutSeconds} s and not finished at the platform`;
+      await meetingActivities.markRecordingMissing({ meetingId: input.meetingId, recordingId: known.id, kind: known.kind, reason: known.error });
+    }
+    for (const start of startsWithoutRecording(state)) {
+      const reason = `a ${start.kind} recording was started at ${start.at} but the platform never reported it`;
+      state.recordings.push({ id: `unreported:${input.meetingId}:${start.kind}:${start.at}`, kind: start.kind, status: 'missing', startedAt: start.at, error: reason });
+      await meetingActivities.markRecordingMissing({ meetingId: input.meetingId, recordingId: null, kind: start.kind, reason });
+    }
+  }
+  // Late events that arrived meanwhile are applied; later ones go straight to their recording workflow.
+  while (inbox.length > 0) await apply(inbox.shift()!);
+  await condition(allHandlersFinished);
+  setPhase('ended');
   return state;
+}
+
+/** Starts we issued that no recording of that kind accounts for yet (platform times are not compared with ours). */
+function startsWithoutRecording(state: MeetingState): Array<{ kind: RecordingKind; at: string }> {
+  return RECORDING_KINDS.flatMap((kind) => {
+    const starts = state.starts.filter((s) => s.kind === kind);
+    const seen = state.recordings.filter((r) => r.kind === kind).length;
+    return starts.slice(seen);
+  });
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof ApplicationFailure) return error.message;
+  const cause = (error as { cause?: { message?: string } }).cause;
+  return cause?.message ?? (error as Error).message ?? String(error);
 }

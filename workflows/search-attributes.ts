@@ -7,4 +7,6 @@ export const RoomNameAttribute = defineSearchAttributeKey('RoomName', SearchAttr
 export const PlatformAttribute = defineSearchAttributeKey('Platform', SearchAttributeType.KEYWORD);
 export const MeetingStateAttribute = defineSearchAttributeKey('MeetingState', SearchAttributeType.KEYWORD);
 
-export const customSearchAttributes = [MeetingIdAttribute, RoomNameAttribute, PlatformAttribute, MeetingStateAttribute];
+export const RecordingIdAttribute = defineSearchAttributeKey('RecordingId', SearchAttributeType.KEYWORD);
+
+export const customSearchAttributes = [MeetingIdAttribute, RoomNameAttribute, PlatformAttribute, MeetingStateAttribute, RecordingIdAttribute];

@@ -2,5 +2,9 @@
 // in the Docker image and in tests.
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261121180514 } from './Migration20261121180514.ts';
+import { Migration20261121183018 } from './Migration20261121183018.ts';
 
-export const migrationsList: MigrationObject[] = [{ name: 'Migration20261121180514', class: Migration20261121180514 }];
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261121180514', class: Migration20261121180514 },
+  { name: 'Migration20261121183018', class: Migration20261121183018 },
+];

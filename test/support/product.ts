@@ -12,7 +12,10 @@ import { connectClient, connectWorker, ensureNamespace } from '../../runtime/tem
 import { createLogger } from '../../runtime/log.ts';
 import { startApiServer, type ApiServer } from '../../api/server.ts';
 import { createWorker, workflowsPath } from '../../worker.ts';
-import { postgresUrl, temporalAddress } from './servers.ts';
+import { freePort, postgresUrl, temporalAddress } from './servers.ts';
+import { planTestDaily, startTestDaily } from './daily.ts';
+import { registerDailyWebhook } from '../../runtime/embedded-daily.ts';
+import type { DailySimulator, DailySimulatorOptions } from '../../platforms/daily/simulator/index.ts';
 
 // Keep the SDK's own logs to warnings so test output stays readable.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -55,7 +58,6 @@ export async function testConfig(options: TestConfigOptions): Promise<Config> {
     TEMPORAL_ADDRESS: await temporalAddress(),
     TEMPORAL_NAMESPACE: namespace,
     TEMPORAL_TASK_QUEUE: `${namespace}-meetings`,
-    API_PORT: '0',
     LOG_LEVEL: 'warn',
     ...options.env,
   });
@@ -68,6 +70,8 @@ export async function testConfig(options: TestConfigOptions): Promise<Config> {
 
 export interface TestProduct {
   config: Config;
+  /** The Daily simulator standing in for Daily (always started; the product talks to it as to Daily). */
+  daily: DailySimulator;
   services: Services;
   api: ApiServer;
   url: string;
@@ -75,12 +79,16 @@ export interface TestProduct {
   stop(): Promise<void>;
 }
 
-export async function startTestProduct(options: TestConfigOptions & { worker?: boolean }): Promise<TestProduct> {
-  const config = await testConfig(options);
+export async function startTestProduct(options: TestConfigOptions & { worker?: boolean; daily?: Partial<DailySimulatorOptions> }): Promise<TestProduct> {
+  const plan = await planTestDaily();
+  // A known port up front, so links the product signs (local storage) point at the right place.
+  const apiPort = await freePort();
+  const config = await testConfig({ ...options, env: { ...plan.env, API_PORT: String(apiPort), ...options.env } });
   const services = await openServices(config);
+  const daily = await startTestDaily(plan, services.storage, options.daily);
   const log = createLogger('warn');
-  const api = await startApiServer(services, log, { host: '127.0.0.1', port: 0 });
-  services.config.api.publicUrl = api.url;
+  const api = await startApiServer(services, log, { host: '127.0.0.1', port: apiPort });
+  await registerDailyWebhook(config.daily, `${api.url}/v1/webhooks/daily`);
   let stopWorker = async () => {};
   if (options.worker !== false) {
     const connection = await connectWorker({ address: config.temporal.address });
@@ -94,6 +102,7 @@ export async function startTestProduct(options: TestConfigOptions & { worker?: b
   }
   const product: TestProduct = {
     config,
+    daily,
     services,
     api,
     url: api.url,
@@ -115,6 +124,7 @@ export async function startTestProduct(options: TestConfigOptions & { worker?: b
     async stop() {
       await stopWorker();
       await product.api.close();
+      await daily.stop();
       await product.services.close();
     },
   };

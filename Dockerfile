@@ -1,0 +1,48 @@
+# Production image for the meeting recorder: one image, two processes.
+#   API (default):  docker run … meeting-recorder                    (node api/main.ts)
+#   Worker:         docker run … meeting-recorder node worker.ts
+# There is no build step: Node 24 runs the TypeScript sources directly (type stripping). The `node` npm
+# package in devDependencies only pins Node for `npm run …` on development machines; here Node 24 comes
+# from the base image, so the entry points are started with `node` directly, not through npm.
+# Configuration is environment variables only (see README.md, "Configuration"); docker-compose.yml wires
+# a full stack and docs/production.md explains running it.
+FROM node:24-bookworm-slim
+
+# ffmpeg, espeak-ng and pocketsphinx (with its US English model) do the worker's audio work;
+# tini is PID 1, so signals reach Node (graceful shutdown on SIGTERM) and zombies are reaped.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      ffmpeg espeak-ng pocketsphinx pocketsphinx-en-us tini ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+ENV NODE_ENV=production \
+    API_HOST=0.0.0.0 \
+    API_PORT=8080
+
+WORKDIR /app
+
+# Dependencies first, so the layer is reused while only the sources change. devDependencies are left out:
+# none of them is imported at run time (@temporalio/testing is only a dynamic fallback of the embedded
+# Temporal mode, which a production deployment does not use: it sets TEMPORAL_ADDRESS).
+COPY package.json package-lock.json ./
+RUN npm install --omit=dev --no-audit --no-fund --no-audit --no-fund \
+ && npm cache clean --force
+
+COPY . .
+
+# DATA_DIR (default .data) is only written when APP_SECRET is unset or without S3_BUCKET (local object
+# storage); production sets both, but keep it writable for the non-root user anyway.
+RUN mkdir -p /app/.data && chown node:node /app/.data
+
+USER node
+
+EXPOSE 8080
+
+# The API's own health endpoint (database, Temporal and storage). There is no curl in the slim image, so
+# Node's fetch does the request. The worker serves no HTTP: disable this check for it
+# (docker-compose.yml: `healthcheck: disable: true`; docker run: --no-healthcheck).
+HEALTHCHECK --interval=15s --timeout=10s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.API_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "api/main.ts"]

@@ -1,0 +1,123 @@
+// Activities about recordings: controlling them at the platform, learning what the platform has, and
+// storing what we learn. Each is idempotent, so a retry or a second path changes nothing.
+import { Meeting, ParticipantSession, Recording } from '../db/entities.ts';
+import type { RecordingKind, ReadyRecording } from '../workflows/meeting.ts';
+import type { RecordingWorkflowInput } from '../workflows/recording.ts';
+import { classifyPlatformError } from './errors.ts';
+import type { ActivityDependencies } from './index.ts';
+
+export function createRecordingActivities({ db, storage, platform }: ActivityDependencies) {
+  return {
+    async startPlatformRecording(input: { platformRoomName: string; kind: RecordingKind; instanceId: string }): Promise<'started' | 'already-active'> {
+      try {
+        return await platform.startRecording(input.platformRoomName, { type: input.kind, instanceId: input.instanceId });
+      } catch (error) {
+        return classifyPlatformError(error);
+      }
+    },
+
+    async stopPlatformRecording(input: { platformRoomName: string; kind: RecordingKind; instanceId: string }): Promise<'stopped' | 'not-active'> {
+      try {
+        return await platform.stopRecording(input.platformRoomName, { type: input.kind, instanceId: input.instanceId });
+      } catch (error) {
+        return classifyPlatformError(error);
+      }
+    },
+
+    /** Reconciliation: every finished recording the platform has for this meeting's room. */
+    async findPlatformRecordings(input: { platformRoomName: string }): Promise<ReadyRecording[]> {
+      const found: ReadyRecording[] = [];
+      let cursor: string | undefined;
+      try {
+        do {
+          const page = await platform.listRecordings({ roomName: input.platformRoomName, limit: 100, startingAfter: cursor });
+          for (const r of page.recordings) {
+            if (r.status !== 'finished' || r.roomName !== input.platformRoomName) continue;
+            found.push({
+              recordingId: r.id,
+              kind: r.type,
+              startedAt: r.startedAt.toISOString(),
+              durationSeconds: r.durationSeconds ?? 0,
+              objectKey: r.objectKey,
+              tracks: r.tracks?.map((t) => ({ type: t.type, key: t.key, size: t.size })) ?? null,
+              platformMeetingId: r.meetingSessionId,
+            });
+          }
+          cursor = page.hasMore ? page.nextCursor : undefined;
+        } while (cursor);
+      } catch (error) {
+        return classifyPlatformError(error);
+      }
+      return found;
+    },
+
+    /** Stores one ready recording: raw-tracks with its audio track keys (video ignored); cloud on its meeting too. */
+    async persistRecording(input: RecordingWorkflowInput): Promise<{ audioTracks: number }> {
+      const em = db.em.fork();
+      const audioKeys = input.tracks?.filter((t) => t.type === 'audio').map((t) => t.key) ?? [];
+      const fields = {
+        meeting: input.meetingId,
+        type: input.kind,
+        bucket: storage.bucket,
+        objectKey: input.objectKey,
+        trackKeys: input.kind === 'raw-tracks' ? audioKeys : null,
+        recordedAt: new Date(input.startedAt),
+        durationSeconds: input.durationSeconds,
+        sizeBytes: input.tracks?.filter((t) => t.type === 'audio').reduce((sum, t) => sum + t.size, 0) ?? null,
+        status: 'completed' as const,
+        error: input.kind === 'raw-tracks' && input.tracks === null ? 'the platform listed no tracks (permissions removed?)' : null,
+      };
+      await em.upsert(Recording, { id: input.recordingId, ...fields }, { onConflictFields: ['id'], onConflictAction: 'merge', onConflictExcludeFields: ['createdAt'] });
+      if (input.kind === 'cloud') {
+        // Set once: the first path to arrive wins, a second is a no-op.
+        await em.nativeUpdate(Meeting, { id: input.meetingId, cloudRecordingKey: null }, { cloudRecordingKey: input.objectKey, cloudRecordingDuration: input.durationSeconds });
+      }
+      if (input.platformMeetingId) await em.nativeUpdate(Meeting, { id: input.meetingId, platformMeetingId: null }, { platformMeetingId: input.platformMeetingId });
+      return { audioTracks: audioKeys.length };
+    },
+
+    async markRecordingMissing(input: { meetingId: string; recordingId: string | null; kind: RecordingKind | null; reason: string }): Promise<void> {
+      const em = db.em.fork();
+      const id = input.recordingId ?? `unreported-${input.meetingId}-${input.kind ?? 'unknown'}-${Date.now()}`;
+      const existing = await em.findOne(Recording, id);
+      if (existing && existing.status === 'completed') return;
+      await em.upsert(Recording, {
+        id, meeting: input.meetingId, type: input.kind ?? 'raw-tracks', bucket: storage.bucket, objectKey: existing?.objectKey ?? '',
+        recordedAt: existing?.recordedAt ?? new Date(), status: 'missing', error: input.reason,
+      }, { onConflictFields: ['id'], onConflictAction: 'merge', onConflictExcludeFields: ['createdAt', 'recordedAt', 'objectKey'] });
+    },
+
+    async recordRecordingError(input: { meetingId: string; recordingId: string | null; kind: RecordingKind | null; message: string }): Promise<void> {
+      const em = db.em.fork();
+      await em.nativeUpdate(Meeting, { id: input.meetingId }, { recordingError: input.message });
+      if (!input.recordingId) return;
+      await em.upsert(Recording, {
+        id: input.recordingId, meeting: input.meetingId, type: input.kind ?? 'raw-tracks', bucket: storage.bucket, objectKey: '',
+        recordedAt: new Date(), status: 'failed', error: input.message,
+      }, { onConflictFields: ['id'], onConflictAction: 'merge', onConflictMergeFields: ['status', 'error'] });
+    },
+
+    async recordParticipantJoined(input: { meetingId: string; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string }): Promise<void> {
+      const em = db.em.fork();
+      await em.upsert(ParticipantSession, {
+        meeting: input.meetingId, sessionId: input.sessionId, userId: input.userId, userName: input.userName, isOwner: input.isOwner, joinedAt: new Date(input.at),
+      }, { onConflictFields: ['meeting', 'sessionId'], onConflictAction: 'ignore' });
+      await updateParticipantCount(em, input.meetingId);
+    },
+
+    async recordParticipantLeft(input: { meetingId: string; sessionId: string; at: string }): Promise<void> {
+      const em = db.em.fork();
+      await em.nativeUpdate(ParticipantSession, { meeting: input.meetingId, sessionId: input.sessionId, leftAt: null }, { leftAt: new Date(input.at) });
+      await updateParticipantCount(em, input.meetingId);
+    },
+
+    async recordPlatformMeeting(input: { meetingId: string; platformMeetingId: string }): Promise<void> {
+      await db.em.fork().nativeUpdate(Meeting, { id: input.meetingId, platformMeetingId: null }, { platformMeetingId: input.platformMeetingId });
+    },
+  };
+}
+
+async function updateParticipantCount(em: ActivityDependencies['db']['em'], meetingId: string): Promise<void> {
+  const present = await em.count(ParticipantSession, { meeting: meetingId, leftAt: null });
+  await em.nativeUpdate(Meeting, { id: meetingId }, { participantCount: present });
+}
