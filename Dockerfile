@@ -25,7 +25,7 @@ WORKDIR /app
 # none of them is imported at run time (@temporalio/testing is only a dynamic fallback of the embedded
 # Temporal mode, which a production deployment does not use: it sets TEMPORAL_ADDRESS).
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-audit --no-fund --no-audit --no-fund \
+RUN npm install --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
 COPY . .
