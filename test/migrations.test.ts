@@ -26,3 +26,17 @@ for (const kind of ['pglite', 'postgresql'] as const) {
     });
   });
 }
+
+describe('migrations under concurrent starts (postgresql)', () => {
+  it('run once when several processes start together on an empty database', async () => {
+    const database = await testDatabase('postgresql', 'mig-concurrent');
+    const dbs = await Promise.all(Array.from({ length: 4 }, () => openDatabase(database)));
+    try {
+      const rows: Array<{ n: string }> = await dbs[0]!.em.getConnection().execute('select count(*) as n from mikro_orm_migrations');
+      assert.equal(Number(rows[0]!.n), (await dbs[0]!.migrator.getExecuted()).length);
+      assert.deepEqual(await dbs[0]!.migrator.getPending(), []);
+    } finally {
+      await Promise.all(dbs.map((db) => db.close()));
+    }
+  });
+});
