@@ -13,3 +13,13 @@ export function classifyPlatformError(error: unknown): never {
   if (error instanceof DailyResponseError) throw ApplicationFailure.nonRetryable(error.message, PLATFORM_REFUSED);
   throw error;
 }
+
+/** Speech and summary services: retryable (network, timeouts, 429, 5xx) vs final (4xx, bad credentials, bad output). */
+export function classifyServiceError(error: unknown): never {
+  const retryable = (error as { retryable?: unknown }).retryable;
+  if (retryable === false) {
+    const type = (error as Error).name === 'SummaryServiceError' ? 'SummaryRequestRefused' : 'SpeechRequestRefused';
+    throw ApplicationFailure.nonRetryable((error as Error).message, type, { status: (error as { status?: number }).status ?? null });
+  }
+  throw error;
+}

@@ -145,6 +145,9 @@ export const Transcript = defineEntity({
     audioKey: p.string().length(1024).nullable(),
     waveformKey: p.string().length(1024).nullable(),
     audioDeleted: p.boolean().default(false),
+    /** Which engines made it: the offline ones are labelled as such (poor accuracy, extractive summary). */
+    speechEngine: p.string().length(64).nullable(),
+    summaryEngine: p.string().length(64).nullable(),
     shareMode: p.enum(SHARE_MODES).default('private'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

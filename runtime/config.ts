@@ -4,6 +4,7 @@ import { parseEnv as parseDotEnv } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createHmac } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const bool = z
@@ -52,6 +53,21 @@ const envSchema = z.object({
   DAILY_STORAGE_ROLE_ARN: z.string().min(1).optional(),
   DAILY_SIMULATOR_PORT: port.default(8090),
 
+  SPEECH_ENGINE: z.enum(['pocketsphinx', 'openai-compatible']).default('pocketsphinx'),
+  SPEECH_API_URL: url.optional(),
+  SPEECH_API_KEY: z.string().min(1).optional(),
+  SPEECH_MODEL: z.string().min(1).default('whisper-1'),
+  SPEECH_TIMEOUT_SECONDS: positiveInt.default(300),
+  TRANSCRIPT_LANGUAGE: z.string().regex(/^[a-z]{2}$/, 'must be an ISO 639-1 code such as en').default('en'),
+  SUMMARY_ENGINE: z.enum(['offline', 'openai-compatible']).default('offline'),
+  SUMMARY_API_URL: url.optional(),
+  SUMMARY_API_KEY: z.string().min(1).optional(),
+  SUMMARY_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  SUMMARY_TIMEOUT_SECONDS: positiveInt.default(120),
+  WORKER_QUEUES: z.string().regex(/^(all|(meetings|audio|speech)(,(meetings|audio|speech))*)$/, 'must be "all" or a comma list of meetings, audio, speech').default('all'),
+  AUDIO_CONCURRENCY: positiveInt.optional(),
+  SPEECH_CONCURRENCY: positiveInt.optional(),
+
   MEETING_DEFAULT_MINUTES: positiveInt.default(240),
   RECORDING_READY_TIMEOUT_SECONDS: positiveInt.default(900),
   SIGNED_URL_TTL_SECONDS: positiveInt.default(900),
@@ -77,6 +93,12 @@ export interface Config {
     | { mode: 'daily'; apiKey: string; apiUrl: string; webhookSecret: string; storageRoleArn?: string }
     | { mode: 'simulator'; apiKey: string; apiUrl: string; webhookSecret: string; port: number; domain: string };
   meetings: { defaultMinutes: number; recordingReadyTimeoutSeconds: number };
+  transcription: {
+    language: string;
+    speech: { engine: 'pocketsphinx' } | { engine: 'openai-compatible'; apiUrl: string; apiKey?: string; model: string; timeoutSeconds: number };
+    summary: { engine: 'offline' } | { engine: 'openai-compatible'; apiUrl: string; apiKey?: string; model: string; timeoutSeconds: number };
+  };
+  worker: { queues: Array<'meetings' | 'audio' | 'speech'>; audioConcurrency: number; speechConcurrency: number };
   signedUrlTtlSeconds: number;
 }
 
@@ -134,7 +156,26 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     daily: dailyConfig(e, appSecret),
     meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES, recordingReadyTimeoutSeconds: e.RECORDING_READY_TIMEOUT_SECONDS },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
+    transcription: {
+      language: e.TRANSCRIPT_LANGUAGE,
+      speech: e.SPEECH_ENGINE === 'pocketsphinx'
+        ? { engine: 'pocketsphinx' }
+        : { engine: 'openai-compatible', apiUrl: required(e.SPEECH_API_URL, 'SPEECH_API_URL', 'SPEECH_ENGINE=openai-compatible'), apiKey: e.SPEECH_API_KEY, model: e.SPEECH_MODEL, timeoutSeconds: e.SPEECH_TIMEOUT_SECONDS },
+      summary: e.SUMMARY_ENGINE === 'offline'
+        ? { engine: 'offline' }
+        : { engine: 'openai-compatible', apiUrl: required(e.SUMMARY_API_URL, 'SUMMARY_API_URL', 'SUMMARY_ENGINE=openai-compatible'), apiKey: e.SUMMARY_API_KEY, model: e.SUMMARY_MODEL, timeoutSeconds: e.SUMMARY_TIMEOUT_SECONDS },
+    },
+    worker: {
+      queues: e.WORKER_QUEUES === 'all' ? ['meetings', 'audio', 'speech'] : (e.WORKER_QUEUES.split(',') as Array<'meetings' | 'audio' | 'speech'>),
+      audioConcurrency: e.AUDIO_CONCURRENCY ?? Math.max(1, availableParallelism()),
+      speechConcurrency: e.SPEECH_CONCURRENCY ?? Math.max(1, availableParallelism()),
+    },
   };
+}
+
+function required(value: string | undefined, name: string, because: string): string {
+  if (!value) throw new ConfigError(`Invalid configuration:\n  ${name} is required with ${because}`);
+  return value;
 }
 
 function dailyConfig(e: Env, appSecret: string): Config['daily'] {

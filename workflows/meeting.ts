@@ -329,7 +329,11 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     }
     if (endRequested) {
       state.endReason = endRequested;
-      if (state.recording.status === 'recording' && endRequested !== 'platform') await stopRecordings();
+      if (state.recording.status === 'recording') {
+        // The platform stops its recordings itself when the call ends; otherwise we stop them.
+        if (endRequested === 'platform') state.recording.status = 'stopped';
+        else await stopRecordings();
+      }
       await meetingActivities.markMeetingEnded({ meetingId: input.meetingId, endedAt: new Date().toISOString(), reason: endRequested });
       setPhase('awaiting-recordings');
     } else if (workflowInfo().continueAsNewSuggested) {

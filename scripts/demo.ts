@@ -1,0 +1,390 @@
+// `npm run demo`: one recorded meeting, end to end, against the product that `npm start` runs.
+// It talks only over HTTP: to our API (as a browser would) and to the Daily simulator's control API
+// (as the participants' daily-js would). Recording starts through our meeting workflow: every
+// participant's join is followed by POST /v1/meetings/:id/join and POST /v1/meetings/:id/recordings/start.
+//
+//   npm run demo                          3 people talk for ~40 s, then leave; waits until the workflow ends
+//   npm run demo -- --restart             the owner stops and restarts recording mid-meeting (two of each)
+//   npm run demo -- --room weekly-sync    in this room (created if missing) instead of a new demo-<random>
+//   npm run demo -- --api http://127.0.0.1:18080 --sim http://127.0.0.1:18090/_sim
+//
+// Defaults follow the same environment (and .env) as `npm start`: API_URL or PUBLIC_URL or API_HOST/API_PORT,
+// DAILY_SIMULATOR_PORT, TEMPORAL_UI_URL or TEMPORAL_UI_PORT, TEMPORAL_NAMESPACE.
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readEnvironment } from '../runtime/config.ts';
+import { connectDailySimulator } from '../platforms/daily/simulator/control-client.ts';
+import { loadScenario, runScenario, type DailyScenario, type ScenarioStep } from '../platforms/daily/simulator/scenario.ts';
+import type { DailySimulatorControl } from '../platforms/daily/simulator/control.ts';
+import { SIMULATOR_VOICES } from '../platforms/daily/simulator/speech.ts';
+import type { MeetingState, RecordingRequestResult } from '../workflows/meeting.ts';
+
+const DEFAULT_SCENARIO = path.join(import.meta.dirname, '..', 'platforms', 'daily', 'simulator', 'scenarios', 'three-person-demo.json');
+
+const USAGE = `Usage: npm run demo -- [options]
+
+Runs a recorded meeting against the running product (start it first with \`npm start\`).
+
+  --api URL           our API (default: API_URL, else http://127.0.0.1:<API_PORT or 8080>)
+  --sim URL           the Daily simulator's control API (default: http://127.0.0.1:<DAILY_SIMULATOR_PORT or 8090>/_sim)
+  --temporal-ui URL   Temporal UI for the links (default: TEMPORAL_UI_URL, else http://127.0.0.1:<TEMPORAL_UI_PORT or 8233>)
+  --room NAME         use this room (created if missing) instead of a new demo-<random> room
+  --scenario FILE     a Daily simulator scenario (default: scenarios/three-person-demo.json)
+  --restart           the owner stops and restarts recording where the scenario says (stopRecording steps)
+  --timeout SECONDS   how long to wait for the meeting workflow to end after everyone left (default 180)
+  -h, --help          this text`;
+
+class DemoError extends Error {
+  override name = 'DemoError';
+}
+
+interface ApiErrorBody {
+  error?: { code?: string; message?: string };
+}
+
+interface RoomView {
+  name: string;
+  recordingTrigger: string;
+}
+
+interface MeetingView {
+  id: string;
+  roomName: string;
+  platformRoomName: string;
+  roomUrl: string | null;
+  active: boolean;
+  hasCloudRecording: boolean;
+  workflowId: string;
+}
+
+interface HealthView {
+  status: string;
+  checks: Record<string, { ok: boolean; ms: number; error?: string; kind?: string }>;
+}
+
+const cliOptions = {
+  api: { type: 'string' },
+  sim: { type: 'string' },
+  'temporal-ui': { type: 'string' },
+  room: { type: 'string' },
+  scenario: { type: 'string' },
+  restart: { type: 'boolean', default: false },
+  timeout: { type: 'string', default: '180' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+function options() {
+  const env = readEnvironment();
+  let parsed;
+  try {
+    parsed = parseArgs({ options: cliOptions, allowPositionals: false });
+  } catch (error) {
+    throw new DemoError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const apiHost = !env.API_HOST || env.API_HOST === '0.0.0.0' ? '127.0.0.1' : env.API_HOST;
+  const timeoutSeconds = Number(values.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new DemoError(`--timeout must be a number of seconds (got ${values.timeout})`);
+  const trim = (url: string) => url.replace(/\/+$/, '');
+  return {
+    apiUrl: trim(values.api ?? env.API_URL ?? env.PUBLIC_URL ?? `http://${apiHost}:${env.API_PORT || 8080}`),
+    simUrl: trim(values.sim ?? `http://127.0.0.1:${env.DAILY_SIMULATOR_PORT || 8090}/_sim`),
+    temporalUiUrl: trim(values['temporal-ui'] ?? env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT || 8233}`),
+    namespace: env.TEMPORAL_NAMESPACE || 'default',
+    room: values.room,
+    scenarioFile: path.resolve(values.scenario ?? DEFAULT_SCENARIO),
+    restart: values.restart,
+    timeoutMs: timeoutSeconds * 1000,
+  };
+}
+
+type Options = ReturnType<typeof options>;
+
+const reason = (error: unknown) => {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+};
+
+/** Our API: JSON in and out; any unexpected status becomes a DemoError naming the call. */
+function apiClient(apiUrl: string) {
+  return async function call<T>(method: string, pathname: string, body?: unknown, accept: number[] = []): Promise<{ status: number; body: T; headers: Headers }> {
+    let response: Response;
+    try {
+      response = await fetch(`${apiUrl}${pathname}`, {
+        method,
+        redirect: 'manual',
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (error) {
+      throw new DemoError(`${method} ${apiUrl}${pathname} failed: ${reason(error)}`);
+    }
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = text;
+    }
+    if (!response.ok && !accept.includes(response.status)) {
+      const error = (parsed as ApiErrorBody | undefined)?.error;
+      const detail = error ? `${error.code ?? 'error'}: ${error.message ?? ''}` : text.slice(0, 300);
+      throw new DemoError(`${method} ${pathname} answered ${response.status} (${detail})`);
+    }
+    return { status: response.status, body: parsed as T, headers: response.headers };
+  };
+}
+
+type Api = ReturnType<typeof apiClient>;
+
+const started = Date.now();
+const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s]`;
+const say = (line: string) => console.log(`${stamp()} ${line}`);
+
+async function checkProduct(opts: Options): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(`${opts.apiUrl}/healthz`, { signal: AbortSignal.timeout(10_000) });
+  } catch (error) {
+    throw new DemoError(
+      `The API at ${opts.apiUrl} is unreachable (${reason(error)}).\n` +
+        '  Start the product first with `npm start` (in another terminal), or point the demo at it with --api URL / API_URL.',
+    );
+  }
+  let health: HealthView;
+  try {
+    health = (await response.json()) as HealthView;
+  } catch {
+    throw new DemoError(`${opts.apiUrl}/healthz answered ${response.status} but not with JSON: is that our API? (--api / API_URL)`);
+  }
+  const checks = Object.entries(health.checks ?? {}).map(([name, c]) => `${name}${c.kind ? ` (${c.kind})` : ''} ${c.ok ? `ok ${c.ms} ms` : `DOWN: ${c.error}`}`);
+  if (!response.ok) throw new DemoError(`The product at ${opts.apiUrl} is up but unhealthy (${health.status}): ${checks.join(', ')}`);
+  return checks.join(', ');
+}
+
+async function checkSimulator(opts: Options, sim: DailySimulatorControl): Promise<string> {
+  try {
+    const state = await sim.state();
+    return `clock ${state.clock.mode}, ${state.rooms.length} room(s), ${state.webhooks.length} webhook(s) registered`;
+  } catch (error) {
+    throw new DemoError(
+      `The Daily simulator's control API at ${opts.simUrl} is unreachable (${reason(error)}).\n` +
+        '  The demo drives the simulator that `npm start` runs when DAILY_API_KEY is unset; pass --sim URL if it listens elsewhere.',
+    );
+  }
+}
+
+async function openRoom(opts: Options, api: Api): Promise<RoomView> {
+  if (opts.room) {
+    const found = await api<RoomView>('GET', `/v1/rooms/${encodeURIComponent(opts.room)}`, undefined, [404]);
+    if (found.status === 200) return found.body;
+    return (await api<RoomView>('POST', '/v1/rooms', { name: opts.room, recordingTrigger: 'automatic' })).body;
+  }
+  const name = `demo-${randomBytes(3).toString('hex')}`;
+  return (await api<RoomView>('POST', '/v1/rooms', { name, recordingTrigger: 'automatic' })).body;
+}
+
+/** Without --restart the scenario's own recording steps go: recording follows the browsers' join requests. */
+function prepareScenario(scenario: DailyScenario, restart: boolean): DailyScenario {
+  const used = new Set(Object.values(scenario.participants).map((p) => p.voice).filter(Boolean));
+  const spare = SIMULATOR_VOICES.filter((v) => !used.has(v));
+  // Every join carries a token from our API with the same user id, so the simulator cannot tell the
+  // speakers apart by id: give each one a distinct voice explicitly.
+  const participants = Object.fromEntries(
+    Object.entries(scenario.participants).map(([who, p], i) => [who, { ...p, voice: p.voice ?? spare[i % Math.max(1, spare.length)] ?? SIMULATOR_VOICES[0] }]),
+  );
+  const steps = restart ? scenario.steps : scenario.steps.filter((s) => s.action !== 'startRecording' && s.action !== 'stopRecording');
+  return { ...scenario, participants, steps };
+}
+
+function describeState(state: MeetingState): string {
+  const recordings = state.recordings.map((r) => `${r.kind ?? '?'} ${r.status}`).join(', ') || 'none yet';
+  return `workflow: phase ${state.phase}${state.endReason ? ` (${state.endReason})` : ''} · recording ${state.recording.status}` +
+    `${state.recording.lastError ? ` (last error: ${state.recording.lastError})` : ''} · ${state.presentSessions.length} present · recordings: ${recordings}`;
+}
+
+async function main(): Promise<number> {
+  const opts = options();
+  const api = apiClient(opts.apiUrl);
+  const sim = connectDailySimulator(opts.simUrl);
+
+  console.log('Meeting recorder demo');
+  console.log(`  API:        ${opts.apiUrl}  (${await checkProduct(opts)})`);
+  console.log(`  Simulator:  ${opts.simUrl}  (${await checkSimulator(opts, sim)})`);
+  const loaded = await loadScenario(opts.scenarioFile);
+  const scenario = prepareScenario(loaded.scenario, opts.restart);
+  const hasStops = loaded.scenario.steps.some((s) => s.action === 'stopRecording');
+  const lastAt = Math.max(0, ...scenario.steps.map((s) => s.at));
+  console.log(`  Scenario:   ${path.basename(opts.scenarioFile)}: ${Object.values(scenario.participants).map((p) => p.userName).join(', ')}, ~${Math.ceil(lastAt)} s` +
+    `; recording restart ${opts.restart ? (hasStops ? 'on' : 'requested, but the scenario has no stopRecording step') : 'off (--restart to stop and restart mid-meeting)'}`);
+
+  const room = await openRoom(opts, api);
+  const created = await api<MeetingView>('POST', `/v1/rooms/${encodeURIComponent(room.name)}/meetings`, {});
+  const meeting = created.body;
+  const meetingPath = `/v1/meetings/${meeting.id}`;
+  say(`room "${room.name}" (trigger ${room.recordingTrigger}); ${created.status === 201 ? 'new meeting' : "joined the room's active meeting"} ${meeting.id}`);
+  say(`platform room ${meeting.platformRoomName} at ${meeting.roomUrl ?? '(no URL)'}`);
+  if (!meeting.roomUrl) throw new DemoError(`meeting ${meeting.id} has no platform room yet (${opts.apiUrl}${meetingPath})`);
+
+  // Follow the workflow's own view of the meeting throughout, printing each change.
+  let latest: MeetingState | undefined;
+  let lastLine = '';
+  let pollError: string | undefined;
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      try {
+        latest = (await api<MeetingState>('GET', `${meetingPath}/state`)).body;
+        pollError = undefined;
+        const line = describeState(latest);
+        if (line !== lastLine) say(line);
+        lastLine = line;
+        if (latest.phase === 'ended') return;
+      } catch (error) {
+        pollError = (error as Error).message;
+      }
+      await sleep(500);
+    }
+  })();
+
+  // Recording control as the browsers do it: tracked from our API's answers.
+  let control: RecordingRequestResult['status'] = 'idle';
+  const nameOf = (who: string) => scenario.participants[who]?.userName ?? who;
+  const owner = Object.entries(scenario.participants).find(([, p]) => p.owner)?.[0];
+  const requestRecording = async (who: string, manual: boolean, why: string) => {
+    const answer = (await api<RecordingRequestResult>('POST', `${meetingPath}/recordings/start`, { manual })).body;
+    control = answer.status;
+    say(`${nameOf(who)}'s browser ${why} → ${answer.status}${answer.note ? ` (${answer.note})` : ''}`);
+  };
+
+  let sessions: Record<string, string[]> = {};
+  try {
+    const result = await runScenario(sim, scenario, {
+      roomName: meeting.platformRoomName,
+      baseDir: loaded.baseDir,
+      waitForIdle: false,
+      joinOptions: async (who) => {
+        const joined = await api<{ token: string; isOwner: boolean }>('POST', `${meetingPath}/join`, { userName: nameOf(who) });
+        return { token: joined.body.token };
+      },
+      startRecording: async ({ who }) => {
+        if (control === 'recording') return; // one request starts both kinds; the join already asked
+        await requestRecording(who, true, 'pressed start (owner, manual)');
+      },
+      stopRecording: async ({ who }) => {
+        if (control !== 'recording') return; // both kinds stop together
+        const answer = (await api<RecordingRequestResult>('POST', `${meetingPath}/recordings/stop`)).body;
+        control = answer.status;
+        say(`${nameOf(who)}'s browser pressed stop (owner) → ${answer.status}${answer.note ? ` (${answer.note})` : ''}`);
+      },
+      afterStep: async (step: ScenarioStep) => {
+        switch (step.action) {
+          case 'join':
+          case 'rejoin': {
+            say(`${nameOf(step.who)} ${step.action === 'join' ? 'joined' : 'rejoined'} ${meeting.platformRoomName}`);
+            // With trigger "prompt" the owner's browser asks the host, who agrees: a manual start.
+            const manual = room.recordingTrigger === 'prompt' && step.who === owner;
+            await requestRecording(step.who, manual, 'asked to record on join');
+            break;
+          }
+          case 'leave':
+            say(`${nameOf(step.who)} left`);
+            break;
+          case 'say':
+            say(`${nameOf(step.who)}: ${'text' in step ? `"${step.text}"` : `(audio ${step.wav})`}`);
+            break;
+          case 'end':
+            say('everyone left: the meeting ends at the platform');
+            break;
+          default:
+            break;
+        }
+      },
+    });
+    sessions = result.sessions;
+  } catch (error) {
+    polling = false;
+    // Leave nothing open: everyone leaves at the simulator, so the product sees the meeting end.
+    await sim.endMeeting(meeting.platformRoomName).catch(() => undefined);
+    await api('POST', `${meetingPath}/end`).catch(() => undefined);
+    await poller;
+    throw new DemoError(`the scenario failed: ${(error as Error).message}\n  (ended the meeting so it does not stay open)`);
+  }
+  say(`scenario done (${Object.values(sessions).flat().length} sessions); waiting for the meeting workflow to end (up to ${opts.timeoutMs / 1000} s)`);
+
+  const deadline = Date.now() + opts.timeoutMs;
+  const workflowUrl = `${opts.temporalUiUrl}/namespaces/${opts.namespace}/workflows/${encodeURIComponent(`meeting/${meeting.id}`)}`;
+  while (latest?.phase !== 'ended') {
+    if (Date.now() > deadline) {
+      polling = false;
+      await poller;
+      throw new DemoError(
+        `the meeting workflow did not reach phase "ended" within ${opts.timeoutMs / 1000} s ` +
+          `(last seen: ${latest ? describeState(latest) : 'nothing'}${pollError ? `; last error: ${pollError}` : ''}).\n  Look at it: ${workflowUrl}`,
+      );
+    }
+    await sleep(250);
+  }
+  polling = false;
+  await poller;
+  const final = latest;
+
+  // The composed recording is stored by its own recording workflow, moments after the meeting's ends.
+  let cloudLink: string | undefined;
+  let cloudNote = '';
+  if (final.recordings.some((r) => r.kind === 'cloud' && r.status === 'ready')) {
+    const cloudDeadline = Math.min(deadline, Date.now() + 60_000);
+    while (!(await api<MeetingView>('GET', meetingPath)).body.hasCloudRecording && Date.now() < cloudDeadline) await sleep(500);
+    const link = await api<unknown>('GET', `${meetingPath}/cloud-recording`, undefined, [307, 404]);
+    if (link.status === 307 && link.headers.get('location')) {
+      cloudLink = new URL(link.headers.get('location')!, opts.apiUrl).toString();
+      const video = await fetch(cloudLink).catch(() => undefined);
+      const bytes = video?.ok ? (await video.arrayBuffer()).byteLength : 0;
+      cloudNote = video?.ok ? `${video.headers.get('content-type')}, ${(bytes / 1024).toFixed(0)} KiB` : `the link answered ${video?.status ?? 'nothing'}`;
+    } else {
+      cloudNote = `GET ${meetingPath}/cloud-recording answered ${link.status}`;
+    }
+  }
+
+  const endReasons: Record<string, string> = { platform: 'at the platform (everyone left)', api: 'through the API', 'end-date': 'at its end date' };
+  const roomQuery = encodeURIComponent(`RoomName="${room.name}"`);
+  const lines = [
+    '',
+    'Summary',
+    `  Meeting:          ${meeting.id} in room "${room.name}" (platform room ${meeting.platformRoomName})`,
+    `  Ended:            ${endReasons[final.endReason ?? ''] ?? final.endReason ?? '?'}; ${final.participantsSeen} participant join(s) seen`,
+    `  API:              ${opts.apiUrl}${meetingPath}   (workflow state: ${opts.apiUrl}${meetingPath}/state)`,
+    `  Workflow:         ${workflowUrl}`,
+    `  Room's workflows: ${opts.temporalUiUrl}/namespaces/${opts.namespace}/workflows?query=${roomQuery}`,
+    `  Recordings:       ${final.recordings.length === 0 ? 'none' : `${final.recordings.length} (id, kind, status in the meeting workflow; recording workflow)`}`,
+    ...final.recordings.map((r) =>
+      `    ${r.id}  ${(r.kind ?? '?').padEnd(10)} ${r.status}` +
+        `${r.error ? `  (${r.error})` : ''}${r.status === 'ready' ? `\n      ${opts.temporalUiUrl}/namespaces/${opts.namespace}/workflows/${encodeURIComponent(`recording/${r.id}`)}` : ''}`),
+    `  Cloud recording:  ${cloudLink ? `${cloudLink}\n                    (307 from ${opts.apiUrl}${meetingPath}/cloud-recording; ${cloudNote}; short-lived)` : cloudNote || 'none (no cloud recording is ready)'}`,
+    // Issue #4: print the transcript link here, e.g. `  Transcript:       ${opts.apiUrl}${meetingPath}/transcript`,
+    // once the meeting's transcript is produced (wait for it like the cloud recording above).
+    '',
+  ];
+  console.log(lines.join('\n'));
+
+  const bad = final.recordings.filter((r) => r.status !== 'ready');
+  if (final.recordings.length === 0) throw new DemoError('the meeting ended without any recording');
+  if (bad.length > 0) throw new DemoError(`${bad.length} recording(s) did not become ready: ${bad.map((r) => `${r.kind ?? '?'} ${r.status}${r.error ? ` (${r.error})` : ''}`).join('; ')}`);
+  if (!cloudLink) throw new DemoError(`no cloud recording link: ${cloudNote || 'no cloud recording is ready'}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`\ndemo failed: ${error instanceof DemoError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(1);
+  },
+);
