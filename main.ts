@@ -7,7 +7,7 @@ import { startEmbeddedTemporal, connectWorker, type EmbeddedTemporal } from './r
 import { createLogger } from './runtime/log.ts';
 import { runUntilSignal } from './runtime/lifecycle.ts';
 import { startApiServer } from './api/server.ts';
-import { createWorker } from './worker.ts';
+import { createWorkers } from './worker.ts';
 import { startEmbeddedDaily, registerDailyWebhook } from './runtime/embedded-daily.ts';
 import type { DailySimulator } from './platforms/daily/simulator/index.ts';
 
@@ -28,8 +28,8 @@ async function main() {
   const webhookUrl = `${config.api.publicUrl}/v1/webhooks/daily`;
   if (simulator) await registerDailyWebhook(config.daily, webhookUrl);
   const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
-  const worker = await createWorker(services, connection);
-  const running = worker.run();
+  const workers = await createWorkers(services, connection);
+  const running = workers.run();
 
   const uiUrl = config.temporal.uiUrl;
   console.log([
@@ -46,7 +46,7 @@ async function main() {
 
   await runUntilSignal(running, async () => {
     log.info('shutting down');
-    worker.shutdown();
+    workers.shutdown();
     await running.catch(() => undefined);
     await api.close();
     await simulator?.stop();

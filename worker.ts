@@ -1,26 +1,53 @@
-// The worker: polls the task queue and runs workflow code (bundled from workflows/) and activities.
-// `npm run worker` runs it alone (production: scale workers apart from the API); `npm start` runs it
-// inside the single-machine process.
+// The worker: polls the task queues and runs workflow code (bundled from workflows/) and activities.
+// Work is split by kind so each kind can get its own machines: `<queue>` for workflows and light
+// activities, `<queue>-audio` for CPU audio work, `<queue>-speech` for speech recognition (GPU machines
+// run WORKER_QUEUES=speech). One process serves all three on a single machine.
+// `npm run worker` runs it alone (production); `npm start` runs it inside the single-machine process.
 import path from 'node:path';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.ts';
+import { audioQueue, speechQueue } from './workflows/recording.ts';
+import { createTranscriptionEngines } from './runtime/engines.ts';
 import type { Services } from './runtime/services.ts';
 
 export const workflowsPath = path.join(import.meta.dirname, 'workflows', 'index.ts');
 
-export async function createWorker(
+export interface Workers {
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+export async function createWorkers(
   services: Pick<Services, 'config' | 'db' | 'storage' | 'platform'>,
   connection: NativeConnection,
   overrides: Partial<WorkerOptions> = {},
-): Promise<Worker> {
-  return Worker.create({
-    connection,
-    namespace: services.config.temporal.namespace,
-    taskQueue: services.config.temporal.taskQueue,
-    workflowsPath,
-    activities: createActivities({ db: services.db, storage: services.storage, platform: services.platform }),
-    ...overrides,
+): Promise<Workers> {
+  const { config } = services;
+  const activities = createActivities({
+    db: services.db, storage: services.storage, platform: services.platform,
+    transcription: { ...createTranscriptionEngines(config.transcription), language: config.transcription.language, publicUrl: config.api.publicUrl },
   });
+  const base = { connection, namespace: config.temporal.namespace, activities };
+  const workers: Worker[] = [];
+  for (const kind of config.worker.queues) {
+    if (kind === 'meetings') {
+      workers.push(await Worker.create({ ...base, taskQueue: config.temporal.taskQueue, workflowsPath, ...overrides }));
+    } else {
+      const { workflowBundle: _bundle, workflowsPath: _path, ...activityOverrides } = overrides;
+      workers.push(await Worker.create({
+        ...base,
+        taskQueue: kind === 'audio' ? audioQueue(config.temporal.taskQueue) : speechQueue(config.temporal.taskQueue),
+        maxConcurrentActivityTaskExecutions: kind === 'audio' ? config.worker.audioConcurrency : config.worker.speechConcurrency,
+        ...activityOverrides,
+      }));
+    }
+  }
+  return {
+    run: async () => {
+      await Promise.all(workers.map((worker) => worker.run()));
+    },
+    shutdown: () => workers.forEach((worker) => worker.shutdown()),
+  };
 }
 
 if (import.meta.main) {
@@ -33,10 +60,12 @@ if (import.meta.main) {
   const log = createLogger(config.logLevel);
   const services = await openServices(config);
   const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
-  const worker = await createWorker(services, connection);
-  log.info('worker polling', { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address });
-  await runUntilSignal(worker.run(), async () => {
-    worker.shutdown();
+  const workers = await createWorkers(services, connection);
+  log.info('worker polling', { queues: config.worker.queues, taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address });
+  const running = workers.run();
+  await runUntilSignal(running, async () => {
+    workers.shutdown();
+    await running.catch(() => undefined);
   });
   await connection.close();
   await services.close();

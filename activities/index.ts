@@ -5,16 +5,20 @@ import type { ObjectStorage } from '../storage/object-storage.ts';
 import type { Platform } from '../platforms/platform.ts';
 import { createMeetingActivities } from './meetings.ts';
 import { createRecordingActivities } from './recordings.ts';
+import { createTranscriptionActivities, type TranscriptionDependencies } from './transcription.ts';
 
 export interface ActivityDependencies {
   db: Database;
   storage: ObjectStorage;
   platform: Platform;
+  /** Absent on workers that run no transcription (e.g. a test of the meeting workflow alone). */
+  transcription?: TranscriptionDependencies;
 }
 
 export function createActivities(deps: ActivityDependencies) {
   return {
     ...createMeetingActivities(deps),
     ...createRecordingActivities(deps),
+    ...createTranscriptionActivities(deps),
   };
 }

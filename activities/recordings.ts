@@ -64,7 +64,8 @@ export function createRecordingActivities({ db, storage, platform }: ActivityDep
         recordedAt: new Date(input.startedAt),
         durationSeconds: input.durationSeconds,
         sizeBytes: input.tracks?.filter((t) => t.type === 'audio').reduce((sum, t) => sum + t.size, 0) ?? null,
-        status: 'completed' as const,
+        // Raw tracks are processing until their transcript ends; a cloud recording is complete once stored.
+        status: input.kind === 'raw-tracks' ? ('processing' as const) : ('completed' as const),
         error: input.kind === 'raw-tracks' && input.tracks === null ? 'the platform listed no tracks (permissions removed?)' : null,
       };
       await em.upsert(Recording, { id: input.recordingId, ...fields }, { onConflictFields: ['id'], onConflictAction: 'merge', onConflictExcludeFields: ['createdAt'] });
@@ -76,9 +77,10 @@ export function createRecordingActivities({ db, storage, platform }: ActivityDep
       return { audioTracks: audioKeys.length };
     },
 
-    async markRecordingMissing(input: { meetingId: string; recordingId: string | null; kind: RecordingKind | null; reason: string }): Promise<void> {
+    /** `recordingId` is the platform's id, or the workflow's stable `unreported:…` id for a start never reported. */
+    async markRecordingMissing(input: { meetingId: string; recordingId: string; kind: RecordingKind | null; reason: string }): Promise<void> {
       const em = db.em.fork();
-      const id = input.recordingId ?? `unreported-${input.meetingId}-${input.kind ?? 'unknown'}-${Date.now()}`;
+      const id = input.recordingId;
       const existing = await em.findOne(Recording, id);
       if (existing && existing.status === 'completed') return;
       await em.upsert(Recording, {

@@ -6,6 +6,7 @@ import { roomsRouter } from './rooms.ts';
 import { meetingsRouter } from './meetings.ts';
 import { healthRouter } from './health.ts';
 import { webhooksRouter } from './webhooks.ts';
+import { transcriptsRouter } from './transcripts.ts';
 import type { Services } from '../runtime/services.ts';
 import type { Logger } from '../runtime/log.ts';
 
@@ -37,7 +38,7 @@ export function createApp(services: Services, log: Logger, extensions: AppExtens
     await next();
   });
   for (const route of extensions.routes ?? []) app.use(route);
-  for (const router of [healthRouter(), webhooksRouter(), roomsRouter(), meetingsRouter()]) {
+  for (const router of [healthRouter(), webhooksRouter(), roomsRouter(), meetingsRouter(), transcriptsRouter()]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: false }));
   }

@@ -207,7 +207,8 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     known.status = 'ready';
     if (handedOff.has(ready.recordingId)) return;
     handedOff.add(ready.recordingId);
-    const childInput: RecordingWorkflowInput = { meetingId: input.meetingId, roomName: input.roomName, ...ready };
+    const { recordingId, kind, startedAt, durationSeconds, objectKey, tracks, platformMeetingId } = ready;
+    const childInput: RecordingWorkflowInput = { meetingId: input.meetingId, roomName: input.roomName, recordingId, kind, startedAt, durationSeconds, objectKey, tracks, platformMeetingId };
     try {
       await startChild(recordingWorkflow, {
         workflowId: recordingWorkflowId(ready.recordingId),
@@ -368,8 +369,9 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     }
     for (const start of startsWithoutRecording(state)) {
       const reason = `a ${start.kind} recording was started at ${start.at} but the platform never reported it`;
-      state.recordings.push({ id: `unreported:${input.meetingId}:${start.kind}:${start.at}`, kind: start.kind, status: 'missing', startedAt: start.at, error: reason });
-      await meetingActivities.markRecordingMissing({ meetingId: input.meetingId, recordingId: null, kind: start.kind, reason });
+      const id = `unreported:${input.meetingId}:${start.kind}:${start.at}`;
+      state.recordings.push({ id, kind: start.kind, status: 'missing', startedAt: start.at, error: reason });
+      await meetingActivities.markRecordingMissing({ meetingId: input.meetingId, recordingId: id, kind: start.kind, reason });
     }
   }
   // Late events that arrived meanwhile are applied; later ones go straight to their recording workflow.

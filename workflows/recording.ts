@@ -1,7 +1,22 @@
 // recordingWorkflow: one platform recording, processed once. Workflow id `recording/<platform recording id>`,
 // so whichever path finds a recording first (webhook, reconciliation, a late webhook after the meeting's
 // run) starts it, and the others find it already there.
-import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+//
+// A raw-tracks recording becomes one Transcript: tracks and people → per track, in parallel: prepare the
+// audio (CPU queue) and transcribe it (speech queue) → merge into speaker turns and exports → mixdown and
+// waveform (in parallel with transcription) → title, summaries, topics → finish (consent, outgoing webhook).
+// Large data (audio, words) lives in storage; only keys and counts travel through the workflow.
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  defineQuery,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type * as activities from '../activities/index.ts';
 import type { ReadyRecording } from './meeting.ts';
 
@@ -14,20 +29,146 @@ export interface RecordingWorkflowResult {
   recordingId: string;
   kind: ReadyRecording['kind'];
   audioTracks: number;
+  transcriptId?: string;
+  transcriptStatus?: 'ended' | 'error';
+  warnings?: string[];
+}
+
+export type TranscriptionStep = 'storing' | 'tracks' | 'transcribing' | 'merging' | 'mixdown' | 'summarizing' | 'finishing' | 'done' | 'failed';
+
+export interface TranscriptionProgress {
+  step: TranscriptionStep;
+  tracksTotal: number;
+  tracksDone: number;
+  tracksFailed: number;
+  warnings: string[];
 }
 
 export const recordingWorkflowId = (recordingId: string) => `recording/${recordingId}`;
+export const transcriptionProgressQuery = defineQuery<TranscriptionProgress>('progress');
 
-const { persistRecording } = proxyActivities<ReturnType<typeof activities.createActivities>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+type Activities = ReturnType<typeof activities.createActivities>;
+
+/** Task queues by kind of work: this workflow's queue for light work, `-audio` for CPU, `-speech` for recognition. */
+export const audioQueue = (base: string) => `${base}-audio`;
+export const speechQueue = (base: string) => `${base}-speech`;
 
 export async function recordingWorkflow(input: RecordingWorkflowInput): Promise<RecordingWorkflowResult> {
+  const base = workflowInfo().taskQueue;
+  const light = proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: FINAL_ERRORS },
+  });
+  const progressWriter = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
+  const audio = proxyActivities<Activities>({
+    taskQueue: audioQueue(base),
+    startToCloseTimeout: '2 hours',
+    // A worker that dies mid-track is noticed within this; the retry resumes on another worker.
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 5, nonRetryableErrorTypes: FINAL_ERRORS },
+  });
+  const speech = proxyActivities<Activities>({
+    taskQueue: speechQueue(base),
+    startToCloseTimeout: '4 hours',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 8, nonRetryableErrorTypes: FINAL_ERRORS },
+  });
+  const summary = proxyActivities<Activities>({
+    startToCloseTimeout: '30 minutes',
+    // One summary call may take (reflection retries + 1) × the request timeout before it reports progress.
+    heartbeatTimeout: '7 minutes',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 6, nonRetryableErrorTypes: FINAL_ERRORS },
+  });
+
+  const progress: TranscriptionProgress = { step: 'storing', tracksTotal: 0, tracksDone: 0, tracksFailed: 0, warnings: [] };
+  setHandler(transcriptionProgressQuery, () => progress);
+
+  // Known once the transcript row exists; progress is written to it from then on.
+  const current: { transcriptId?: string } = {};
+  const step = async (name: TranscriptionStep, details: string) => {
+    progress.step = name;
+    setCurrentDetails(`${details}\nTracks: ${progress.tracksDone}/${progress.tracksTotal} done${progress.tracksFailed ? `, ${progress.tracksFailed} failed` : ''}.`);
+    if (current.transcriptId) await progressWriter.recordTranscriptProgress({ transcriptId: current.transcriptId, step: name, tracksDone: progress.tracksDone, tracksTotal: progress.tracksTotal });
+  };
+
   setCurrentDetails(`Storing ${input.kind} recording ${input.recordingId} of meeting ${input.meetingId}.`);
-  const stored = await persistRecording(input);
-  setCurrentDetails(input.kind === 'raw-tracks'
-    ? `Stored with ${stored.audioTracks} audio track(s); video tracks ignored.`
-    : `Cloud recording stored on the meeting (${input.durationSeconds} s).`);
-  return { recordingId: input.recordingId, kind: input.kind, audioTracks: stored.audioTracks };
+  const stored = await light.persistRecording(input);
+  if (input.kind !== 'raw-tracks') {
+    setCurrentDetails(`Cloud recording stored on the meeting (${input.durationSeconds} s).`);
+    return { recordingId: input.recordingId, kind: input.kind, audioTracks: 0 };
+  }
+
+  // 1. Tracks and people.
+  const plan = await light.planTranscript({ recordingId: input.recordingId, meetingId: input.meetingId, platformMeetingId: input.platformMeetingId });
+  current.transcriptId = plan.transcriptId;
+  progress.tracksTotal = plan.tracks.length;
+  await step('tracks', `${plan.tracks.length} audio track(s), ${plan.speakers.length} speaker(s): ${plan.speakers.map((s) => s.name).join(', ')}.`);
+
+  try {
+    if (plan.tracks.length === 0) throw ApplicationFailure.nonRetryable('the recording has no audio tracks', 'NoAudio');
+
+    // 2. Per track, in parallel: prepare (CPU) then transcribe (speech). A failed track is a warning, not the end.
+    await step('transcribing', `Transcribing ${plan.tracks.length} track(s) in parallel.`);
+    const prepared = plan.tracks.map((track) =>
+      audio.prepareTrack.executeWithOptions({ summary: `prepare track ${track.index} (${track.speakerName})` }, [{ recordingId: input.recordingId, track }]),
+    );
+    const transcribed = prepared.map(async (preparing, i) => {
+      const track = plan.tracks[i]!;
+      try {
+        const ready = await preparing;
+        const words = await speech.transcribeTrack.executeWithOptions({ summary: `transcribe track ${track.index} (${track.speakerName}), ${ready.chunks} chunk(s)` }, [{ transcriptId: plan.transcriptId, recordingId: input.recordingId, track, manifestKey: ready.manifestKey }]);
+        progress.tracksDone++;
+        await step('transcribing', `Transcribing: track ${track.index} (${track.speakerName}) done with ${words.wordCount} word(s).`);
+        return { track, ready, words };
+      } catch (error) {
+        progress.tracksFailed++;
+        progress.warnings.push(`track ${track.index} (${track.speakerName}): ${failureMessage(error)}`);
+        log.warn('track failed', { track: track.index, error: failureMessage(error) });
+        return null;
+      }
+    });
+
+    // 4. Mixdown starts once every track is prepared (offsets known), alongside transcription.
+    const mixed = Promise.allSettled(prepared).then(async (results) => {
+      const usable = results.flatMap((r, i) => (r.status === 'fulfilled' ? [{ track: plan.tracks[i]!, manifestKey: r.value.manifestKey }] : []));
+      if (usable.length === 0) return null;
+      return audio.mixdownRecording.executeWithOptions({ summary: `mix ${usable.length} track(s) into one MP3` }, [{ transcriptId: plan.transcriptId, recordingId: input.recordingId, durationSeconds: input.durationSeconds, tracks: usable }]);
+    });
+
+    const tracks = (await Promise.all(transcribed)).filter((t) => t !== null);
+    if (tracks.length === 0) throw ApplicationFailure.nonRetryable(`every track failed: ${progress.warnings.join('; ')}`, 'AllTracksFailed');
+
+    // 3. Merge by time into speaker turns; exports.
+    await step('merging', 'Merging the tracks\' words into speaker turns; writing WebVTT, SRT, text and JSON.');
+    const merged = await light.assembleTranscript({ transcriptId: plan.transcriptId, recordingId: input.recordingId, wordKeys: tracks.map((t) => t.words.wordsKey), speakers: plan.speakers, durationSeconds: input.durationSeconds });
+
+    await step('mixdown', 'Waiting for the mixed-down audio and its waveform.');
+    const mix = await mixed;
+    if (!mix) progress.warnings.push('no audio could be mixed');
+
+    // 5. Title, summaries, topics, action items.
+    await step('summarizing', `Summarizing ${merged.segments} speaker turn(s).`);
+    await summary.summarizeTranscript({ transcriptId: plan.transcriptId, recordingId: input.recordingId });
+
+    // 6. Finish: ended; consent; the room's outgoing webhook.
+    await step('finishing', 'Finishing: consent, outgoing webhook.');
+    await light.finishTranscript({ transcriptId: plan.transcriptId, meetingId: input.meetingId, recordingId: input.recordingId, warnings: progress.warnings });
+    await light.sendTranscriptWebhook({ transcriptId: plan.transcriptId });
+    await step('done', `Transcript ${plan.transcriptId} ended${progress.warnings.length ? ` with ${progress.warnings.length} warning(s)` : ''}.`);
+    return { recordingId: input.recordingId, kind: input.kind, audioTracks: stored.audioTracks, transcriptId: plan.transcriptId, transcriptStatus: 'ended', warnings: progress.warnings };
+  } catch (error) {
+    const reason = failureMessage(error);
+    progress.step = 'failed';
+    setCurrentDetails(`Transcript failed: ${reason}`);
+    await light.failTranscript({ transcriptId: plan.transcriptId, reason });
+    return { recordingId: input.recordingId, kind: input.kind, audioTracks: stored.audioTracks, transcriptId: plan.transcriptId, transcriptStatus: 'error', warnings: [...progress.warnings, reason] };
+  }
+}
+
+/** Failures retrying cannot fix (see activities/errors.ts): corrupt media, 4xx from a service, bad credentials. */
+const FINAL_ERRORS = ['MediaError', 'SpeechRequestRefused', 'SummaryRequestRefused', 'PlatformRequestRefused', 'NoAudio'];
+
+function failureMessage(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
+  return (error as Error).message ?? String(error);
 }

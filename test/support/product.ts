@@ -11,7 +11,7 @@ import { openServices, type Services } from '../../runtime/services.ts';
 import { connectClient, connectWorker, ensureNamespace } from '../../runtime/temporal.ts';
 import { createLogger } from '../../runtime/log.ts';
 import { startApiServer, type ApiServer } from '../../api/server.ts';
-import { createWorker, workflowsPath } from '../../worker.ts';
+import { createWorkers, workflowsPath } from '../../worker.ts';
 import { freePort, postgresUrl, temporalAddress } from './servers.ts';
 import { planTestDaily, startTestDaily } from './daily.ts';
 import { registerDailyWebhook } from '../../runtime/embedded-daily.ts';
@@ -92,7 +92,7 @@ export async function startTestProduct(options: TestConfigOptions & { worker?: b
   let stopWorker = async () => {};
   if (options.worker !== false) {
     const connection = await connectWorker({ address: config.temporal.address });
-    const worker = await createWorker(services, connection, { workflowBundle: await workflowBundle(), workflowsPath: undefined });
+    const worker = await createWorkers(services, connection, { workflowBundle: await workflowBundle(), workflowsPath: undefined });
     const running = worker.run();
     stopWorker = async () => {
       worker.shutdown();

@@ -1,0 +1,376 @@
+// Activities of the transcription pipeline. Audio and words travel through storage, never through the
+// workflow: each activity reads what the previous one wrote and returns only keys and counts.
+// Storage layout, per transcript:
+//   work/<recordingId>/track-<i>/manifest.json, chunk-<n>.wav   (scratch, removed when the transcript ends)
+//   transcripts/<transcriptId>/words/track-<i>.json, segments.json, transcript.{vtt,srt,txt,json},
+//   transcript-timestamps.txt, audio.mp3, waveform.json
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Context, ApplicationFailure } from '@temporalio/activity';
+import { Meeting, MeetingConsent, ParticipantSession, Recording, Room, Transcript, type TranscriptParticipant } from '../db/entities.ts';
+import type { ObjectStorage } from '../storage/object-storage.ts';
+import type { Speaker, TimedWord, Segment } from '../transcripts/words.ts';
+import { parseTrackKey, probeMedia, trackOffsetSeconds, MediaError } from '../audio/tracks.ts';
+import { decodeToPcm16k } from '../audio/decode.ts';
+import { splitAtSilences } from '../audio/chunks.ts';
+import { mixdownToMp3, waveformPeaks } from '../audio/mixdown.ts';
+import { mergeIntoSegments } from '../transcripts/merge.ts';
+import { toWebVTT, toSRT, toPlainText, toJSON } from '../transcripts/exports.ts';
+import type { SpeechRecognizer } from '../speech/index.ts';
+import type { Summarizer } from '../summaries/index.ts';
+import { classifyServiceError } from './errors.ts';
+import { signOutgoingWebhook } from './outgoing-webhooks.ts';
+import type { ActivityDependencies } from './index.ts';
+
+export interface TrackPlan {
+  index: number;
+  key: string;
+  sessionId: string;
+  speaker: number;
+  speakerName: string;
+}
+
+export interface TranscriptPlan {
+  transcriptId: string;
+  tracks: TrackPlan[];
+  speakers: Speaker[];
+}
+
+interface TrackManifest {
+  offsetSeconds: number;
+  durationSeconds: number;
+  chunks: Array<{ key: string; start: number; end: number }>;
+  warning?: string;
+}
+
+export interface TranscriptionDependencies {
+  recognizer: SpeechRecognizer;
+  summarizer: Summarizer;
+  language: string;
+  publicUrl: string;
+}
+
+const workPrefix = (recordingId: string, track: number) => `work/${recordingId}/track-${track}`;
+const transcriptPrefix = (transcriptId: string) => `transcripts/${transcriptId}`;
+
+export function createTranscriptionActivities({ db, storage, platform, transcription: engines }: ActivityDependencies) {
+  const transcription = new Proxy({} as TranscriptionDependencies, {
+    get(_target, key) {
+      if (!engines) throw ApplicationFailure.nonRetryable('this worker has no transcription engines configured', 'EnginesMissing');
+      return engines[key as keyof TranscriptionDependencies];
+    },
+  });
+  return {
+    /** Tracks and people: audio tracks only; one speaker per participant, even across a rejoin. */
+    async planTranscript(input: { recordingId: string; meetingId: string; platformMeetingId: string | null }): Promise<TranscriptPlan> {
+      const em = db.em.fork();
+      const recording = await em.findOneOrFail(Recording, input.recordingId);
+      const keys = (recording.trackKeys ?? []).filter((key) => parseTrackKey(key)?.mediaType === 'cam-audio');
+      const sessions = await em.find(ParticipantSession, { meeting: input.meetingId });
+      const byId = new Map(sessions.map((s) => [s.sessionId, { userId: s.userId ?? null, name: s.userName ?? null }]));
+      const meeting = await em.findOne(Meeting, input.meetingId);
+      const platformMeetingId = input.platformMeetingId ?? meeting?.platformMeetingId ?? null;
+      const needPlatform = keys.some((key) => !byId.has(parseTrackKey(key)!.sessionId));
+      if (needPlatform && platformMeetingId) {
+        try {
+          for (const p of await platform.getMeetingParticipants(platformMeetingId)) {
+            if (!byId.has(p.sessionId)) byId.set(p.sessionId, { userId: p.userId, name: p.userName });
+          }
+        } catch {
+          // Names are a nicety: without them the speakers are "Speaker N".
+        }
+      }
+
+      const speakers: Array<Speaker & { identity: string; userId: string | null; sessionIds: string[] }> = [];
+      const tracks: TrackPlan[] = keys
+        .map((key) => ({ key, parsed: parseTrackKey(key)! }))
+        .sort((a, b) => a.parsed.trackStartMs - b.parsed.trackStartMs)
+        .map(({ key, parsed }, index) => {
+          const who = byId.get(parsed.sessionId);
+          const identity = who?.userId ? `user:${who.userId}` : who?.name ? `name:${who.name}` : `session:${parsed.sessionId}`;
+          let speaker = speakers.find((s) => s.identity === identity);
+          if (!speaker) {
+            speaker = { index: speakers.length, name: who?.name ?? `Speaker ${speakers.length + 1}`, identity, userId: who?.userId ?? null, sessionIds: [] };
+            speakers.push(speaker);
+          }
+          speaker.sessionIds.push(parsed.sessionId);
+          return { index, key, sessionId: parsed.sessionId, speaker: speaker.index, speakerName: speaker.name };
+        });
+
+      const participants: TranscriptParticipant[] = speakers.map((s) => ({ speaker: s.index, platformParticipantId: s.sessionIds[0] ?? null, name: s.name, userId: s.userId }));
+      const progress = { step: 'tracks', tracksDone: 0, tracksTotal: tracks.length, percent: 0 };
+      await em.upsert(Transcript, { recording: input.recordingId, status: 'processing', participants, progress, error: null, speechEngine: transcription.recognizer.name }, {
+        onConflictFields: ['recording'], onConflictAction: 'merge', onConflictMergeFields: ['status', 'participants', 'progress', 'error', 'speechEngine', 'updatedAt'],
+      });
+      await em.nativeUpdate(Recording, { id: input.recordingId }, { status: 'processing' });
+      const transcript = await em.findOneOrFail(Transcript, { recording: input.recordingId });
+      return { transcriptId: transcript.id, tracks, speakers: speakers.map((s) => ({ index: s.index, name: s.name })) };
+    },
+
+    /** CPU work: decode one track to 16 kHz mono, place it on the timeline, cut it at silences into chunks in storage. */
+    async prepareTrack(input: { recordingId: string; track: TrackPlan }): Promise<{ manifestKey: string; chunks: number; offsetSeconds: number }> {
+      return withScratch(async (dir) => {
+        const source = path.join(dir, 'track.webm');
+        await download(storage, input.track.key, source);
+        Context.current().heartbeat({ stage: 'downloaded' });
+        const probe = await asFinalMediaError(() => probeMedia(source));
+        const placed = trackOffsetSeconds(input.track.key, probe);
+        const wav = path.join(dir, 'track.wav');
+        await asFinalMediaError(() => decodeToPcm16k(source, wav, { signal: Context.current().cancellationSignal, onProgress: (fraction: number) => Context.current().heartbeat({ stage: 'decode', fraction }) }));
+        const chunks = await splitAtSilences(wav, { outDir: path.join(dir, 'chunks') });
+        const prefix = workPrefix(input.recordingId, input.track.index);
+        const manifest: TrackManifest = { offsetSeconds: placed.offsetSeconds, durationSeconds: probe.durationSeconds, chunks: [], ...(placed.warning ? { warning: placed.warning } : {}) };
+        for (const chunk of chunks) {
+          const key = `${prefix}/chunk-${chunk.index}.wav`;
+          await storage.put(key, await readFile(chunk.wavPath), { contentType: 'audio/wav' });
+          manifest.chunks.push({ key, start: chunk.start, end: chunk.end });
+          Context.current().heartbeat({ stage: 'upload', chunk: chunk.index });
+        }
+        const manifestKey = `${prefix}/manifest.json`;
+        await storage.put(manifestKey, JSON.stringify(manifest), { contentType: 'application/json' });
+        return { manifestKey, chunks: manifest.chunks.length, offsetSeconds: manifest.offsetSeconds };
+      });
+    },
+
+    /** Speech work: transcribe a track's chunks; resumes after the last chunk a previous attempt finished. */
+    async transcribeTrack(input: { transcriptId: string; recordingId: string; track: TrackPlan; manifestKey: string }): Promise<{ wordsKey: string; wordCount: number }> {
+      const manifest = await readJson<TrackManifest>(storage, input.manifestKey);
+      const context = Context.current();
+      const resumed = context.info.heartbeatDetails as { done: number; partialKey: string } | undefined;
+      const partialKey = `${workPrefix(input.recordingId, input.track.index)}/words-partial.json`;
+      const words: TimedWord[] = resumed ? await readJson<TimedWord[]>(storage, resumed.partialKey).catch(() => []) : [];
+      let done = resumed?.done ?? 0;
+      if (done > 0 && words.length === 0 && resumed) done = 0; // partial words lost: start over rather than skip
+      await withScratch(async (dir) => {
+        for (let n = done; n < manifest.chunks.length; n++) {
+          const chunk = manifest.chunks[n]!;
+          const wav = path.join(dir, `chunk-${n}.wav`);
+          await download(storage, chunk.key, wav);
+          let recognized;
+          try {
+            recognized = await transcription.recognizer.transcribe({ wavPath: wav, durationSeconds: chunk.end - chunk.start }, { language: transcription.language, signal: context.cancellationSignal });
+          } catch (error) {
+            return classifyServiceError(error);
+          }
+          for (const w of recognized) {
+            words.push({ ...w, start: round(manifest.offsetSeconds + chunk.start + w.start), end: round(manifest.offsetSeconds + chunk.start + w.end), speaker: input.track.speaker });
+          }
+          await rm(wav, { force: true });
+          await storage.put(partialKey, JSON.stringify(words), { contentType: 'application/json' });
+          context.heartbeat({ done: n + 1, partialKey });
+          await recordChunkProgress(db, input.transcriptId, input.track.index, n + 1, manifest.chunks.length);
+        }
+      });
+      const wordsKey = `${transcriptPrefix(input.transcriptId)}/words/track-${input.track.index}.json`;
+      await storage.put(wordsKey, JSON.stringify(words), { contentType: 'application/json' });
+      return { wordsKey, wordCount: words.length };
+    },
+
+    /** CPU work: one MP3 of all tracks aligned (streamed by ffmpeg, bounded memory), plus waveform peaks. */
+    async mixdownRecording(input: { transcriptId: string; recordingId: string; durationSeconds: number; tracks: Array<{ track: TrackPlan; manifestKey: string }> }): Promise<{ audioKey: string; waveformKey: string }> {
+      return withScratch(async (dir) => {
+        const inputs = [];
+        for (const { track, manifestKey } of input.tracks) {
+          const manifest = await readJson<TrackManifest>(storage, manifestKey);
+          const file = path.join(dir, `track-${track.index}.webm`);
+          await download(storage, track.key, file);
+          inputs.push({ path: file, offsetSeconds: manifest.offsetSeconds });
+        }
+        const context = Context.current();
+        const mp3 = path.join(dir, 'audio.mp3');
+        await mixdownToMp3(inputs, mp3, { durationSeconds: input.durationSeconds, signal: context.cancellationSignal, onProgress: (fraction: number) => context.heartbeat({ stage: 'mixdown', fraction }) });
+        const audioKey = `${transcriptPrefix(input.transcriptId)}/audio.mp3`;
+        const { size } = await stat(mp3);
+        await storage.put(audioKey, (await import('node:fs')).createReadStream(mp3), { contentType: 'audio/mpeg', size });
+        const peaks = await waveformPeaks(mp3, { peaks: 1000 });
+        const waveformKey = `${transcriptPrefix(input.transcriptId)}/waveform.json`;
+        await storage.put(waveformKey, JSON.stringify({ peaks, durationSeconds: input.durationSeconds }), { contentType: 'application/json' });
+        await db.em.fork().nativeUpdate(Transcript, { id: input.transcriptId }, { audioKey, waveformKey });
+        return { audioKey, waveformKey };
+      });
+    },
+
+    /** Merge the tracks' words by time into speaker turns; write WebVTT, SRT, text (with and without times) and JSON. */
+    async assembleTranscript(input: { transcriptId: string; recordingId: string; wordKeys: string[]; speakers: Speaker[]; durationSeconds: number }): Promise<{ segments: number; words: number }> {
+      const words = (await Promise.all(input.wordKeys.map((key) => readJson<TimedWord[]>(storage, key)))).flat();
+      const segments = mergeIntoSegments(words, input.speakers, {});
+      const prefix = transcriptPrefix(input.transcriptId);
+      const vtt = toWebVTT(segments);
+      const meta = { id: input.transcriptId, recordingId: input.recordingId, durationSeconds: input.durationSeconds, speakers: input.speakers };
+      await Promise.all([
+        storage.put(`${prefix}/segments.json`, JSON.stringify(segments), { contentType: 'application/json' }),
+        storage.put(`${prefix}/transcript.vtt`, vtt, { contentType: 'text/vtt' }),
+        storage.put(`${prefix}/transcript.srt`, toSRT(segments), { contentType: 'application/x-subrip' }),
+        storage.put(`${prefix}/transcript.txt`, toPlainText(segments, { timestamps: false }), { contentType: 'text/plain; charset=utf-8' }),
+        storage.put(`${prefix}/transcript-timestamps.txt`, toPlainText(segments, { timestamps: true }), { contentType: 'text/plain; charset=utf-8' }),
+        storage.put(`${prefix}/transcript.json`, JSON.stringify(toJSON(meta, segments)), { contentType: 'application/json' }),
+      ]);
+      await db.em.fork().nativeUpdate(Transcript, { id: input.transcriptId }, { webvtt: vtt, durationSeconds: input.durationSeconds, language: transcription.language });
+      return { segments: segments.length, words: words.length };
+    },
+
+    /** Title, summaries, topics and action items, from the transcript with speaker names. */
+    async summarizeTranscript(input: { transcriptId: string; recordingId: string }): Promise<{ engine: string; topics: number }> {
+      const segments = await readJson<Segment[]>(storage, `${transcriptPrefix(input.transcriptId)}/segments.json`);
+      const transcript = await db.em.fork().findOneOrFail(Transcript, input.transcriptId);
+      const context = Context.current();
+      let summary;
+      try {
+        summary = await transcription.summarizer.summarize(
+          { segments, language: transcription.language, durationSeconds: Number(transcript.durationSeconds ?? 0) },
+          { signal: context.cancellationSignal, onProgress: (done: number, total: number) => context.heartbeat({ done, total }) },
+        );
+      } catch (error) {
+        return classifyServiceError(error);
+      }
+      await db.em.fork().nativeUpdate(Transcript, { id: input.transcriptId }, {
+        title: summary.title.slice(0, 512), shortSummary: summary.shortSummary, longSummary: summary.longSummary,
+        topics: summary.topics, actionItems: summary.actionItems, summaryEngine: transcription.summarizer.name,
+      });
+      return { engine: transcription.summarizer.name, topics: summary.topics.length };
+    },
+
+    /** Ended; if any participant refused consent, the meeting's audio is deleted now (the transcript stays). */
+    async finishTranscript(input: { transcriptId: string; meetingId: string; recordingId: string; warnings: string[] }): Promise<{ audioDeleted: boolean }> {
+      const em = db.em.fork();
+      const refused = await em.count(MeetingConsent, { meeting: input.meetingId, consentGiven: false });
+      let audioDeleted = false;
+      if (refused > 0) {
+        await deleteMeetingAudio(em, storage, input.meetingId);
+        audioDeleted = true;
+      }
+      await deletePrefix(storage, `work/${input.recordingId}/`);
+      await em.nativeUpdate(Transcript, { id: input.transcriptId }, {
+        status: 'ended', audioDeleted, error: input.warnings.length ? `warnings: ${input.warnings.join('; ')}` : null,
+        progress: { step: 'done', tracksDone: 0, tracksTotal: 0, percent: 100 },
+      });
+      await em.nativeUpdate(Recording, { id: input.recordingId }, { status: 'completed' });
+      return { audioDeleted };
+    },
+
+    async failTranscript(input: { transcriptId: string; reason: string }): Promise<void> {
+      const em = db.em.fork();
+      const transcript = await em.findOneOrFail(Transcript, input.transcriptId, { populate: ['recording'] });
+      await em.nativeUpdate(Transcript, { id: input.transcriptId }, { status: 'error', error: input.reason });
+      await em.nativeUpdate(Recording, { id: transcript.recording.id }, { status: 'failed', error: input.reason });
+    },
+
+    async recordTranscriptProgress(input: { transcriptId: string; step: string; tracksDone: number; tracksTotal: number }): Promise<void> {
+      const percent = stepPercent(input.step, input.tracksDone, input.tracksTotal);
+      await db.em.getConnection().execute(
+        `update transcript set progress = coalesce(progress, '{}'::jsonb) || ?::jsonb, updated_at = now() where id = ?`,
+        [JSON.stringify({ step: input.step, tracksDone: input.tracksDone, tracksTotal: input.tracksTotal, percent }), input.transcriptId],
+      );
+    },
+
+    /** The room's outgoing webhook `transcript.completed`, HMAC-signed with the room's secret; retried by Temporal. */
+    async sendTranscriptWebhook(input: { transcriptId: string }): Promise<{ sent: boolean; status?: number }> {
+      const em = db.em.fork();
+      const transcript = await em.findOneOrFail(Transcript, input.transcriptId, { populate: ['recording'] });
+      const recording = await em.findOneOrFail(Recording, transcript.recording.id, { populate: ['meeting'] });
+      const meeting = recording.meeting ? await em.findOne(Meeting, recording.meeting.id, { populate: ['room'] }) : null;
+      const room = meeting ? await em.findOne(Room, meeting.room.id) : null;
+      if (!room?.webhookUrl) return { sent: false };
+      const body = JSON.stringify({
+        event: 'transcript.completed',
+        transcript: {
+          id: transcript.id, recordingId: recording.id, meetingId: meeting?.id ?? null, roomName: room.name, title: transcript.title ?? null,
+          shortSummary: transcript.shortSummary ?? null, longSummary: transcript.longSummary ?? null, topics: transcript.topics ?? [],
+          actionItems: transcript.actionItems ?? [], participants: transcript.participants ?? [], durationSeconds: transcript.durationSeconds ?? null,
+          webvtt: transcript.webvtt ?? '', url: `${transcription.publicUrl}/v1/transcripts/${transcript.id}`,
+        },
+      });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const attempt = Context.current().info.attempt;
+      const response = await fetch(room.webhookUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'meeting-recorder-webhook/1',
+          'x-webhook-event': 'transcript.completed',
+          'x-webhook-id': transcript.id,
+          'x-webhook-attempt': String(attempt),
+          ...(room.webhookSecret ? { 'x-webhook-signature': signOutgoingWebhook(room.webhookSecret, timestamp, body) } : {}),
+          'x-webhook-timestamp': timestamp,
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      await response.body?.cancel();
+      if (response.status >= 500 || response.status === 429 || response.status === 408) throw new Error(`webhook answered ${response.status}; retrying`);
+      if (!response.ok) throw ApplicationFailure.nonRetryable(`webhook answered ${response.status}`, 'WebhookRefused');
+      return { sent: true, status: response.status };
+    },
+  };
+}
+
+function stepPercent(step: string, done: number, total: number): number {
+  const base: Record<string, number> = { storing: 0, tracks: 5, transcribing: 10, merging: 75, mixdown: 80, summarizing: 85, finishing: 95, done: 100 };
+  if (step === 'transcribing' && total > 0) return Math.round(10 + (65 * done) / total);
+  return base[step] ?? 0;
+}
+
+async function recordChunkProgress(db: ActivityDependencies['db'], transcriptId: string, track: number, done: number, total: number): Promise<void> {
+  await db.em.getConnection().execute(
+    `update transcript set progress = jsonb_set(coalesce(progress, '{}'::jsonb), ?::text[], ?::jsonb, true), updated_at = now() where id = ?`,
+    [`{chunks,${track}}`, JSON.stringify({ done, total }), transcriptId],
+  );
+}
+
+async function deleteMeetingAudio(em: ActivityDependencies['db']['em'], storage: ObjectStorage, meetingId: string): Promise<void> {
+  const recordings = await em.find(Recording, { meeting: meetingId });
+  for (const recording of recordings) {
+    for (const key of recording.trackKeys ?? []) await storage.delete(key);
+    if (recording.type === 'cloud' && recording.objectKey) await storage.delete(recording.objectKey);
+    const transcript = await em.findOne(Transcript, { recording: recording.id });
+    if (transcript?.audioKey) await storage.delete(transcript.audioKey);
+    if (transcript) await em.nativeUpdate(Transcript, { id: transcript.id }, { audioDeleted: true });
+  }
+  // Everything else the platform wrote for these recordings (e.g. video tracks) goes too.
+  for (const recording of recordings.filter((r) => r.type === 'raw-tracks' && r.objectKey)) await deletePrefix(storage, recording.objectKey);
+  const meeting = await em.findOne(Meeting, meetingId);
+  if (meeting?.cloudRecordingKey) {
+    await storage.delete(meeting.cloudRecordingKey);
+    await em.nativeUpdate(Meeting, { id: meetingId }, { cloudRecordingKey: null });
+  }
+}
+
+async function deletePrefix(storage: ObjectStorage, prefix: string): Promise<void> {
+  for await (const object of storage.list(prefix)) await storage.delete(object.key);
+}
+
+async function download(storage: ObjectStorage, key: string, file: string): Promise<void> {
+  const object = await storage.get(key);
+  await pipeline(object.body, createWriteStream(file));
+}
+
+async function readJson<T>(storage: ObjectStorage, key: string): Promise<T> {
+  const object = await storage.get(key);
+  const chunks: Buffer[] = [];
+  for await (const chunk of object.body) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+}
+
+async function withScratch<T>(run: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'transcription-'));
+  try {
+    return await run(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Corrupt or empty media is final: retrying cannot repair a file. */
+async function asFinalMediaError<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof MediaError) throw ApplicationFailure.nonRetryable(error.message, 'MediaError', { kind: error.kind });
+    throw error;
+  }
+}
+
+const round = (seconds: number) => Math.round(seconds * 1000) / 1000;

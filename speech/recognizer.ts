@@ -1,0 +1,81 @@
+// The contract every speech engine meets, and the one error type the pipeline classifies.
+import type { RecognizedWord } from '../transcripts/words.ts';
+
+export interface SpeechChunk {
+  /** A 16 kHz mono 16-bit PCM WAV file of at most ~60 s. */
+  wavPath: string;
+  durationSeconds: number;
+}
+
+export interface TranscribeOptions {
+  /** ISO 639-1, e.g. 'en'. */
+  language: string;
+  signal?: AbortSignal;
+}
+
+export interface SpeechRecognizer {
+  readonly name: string;
+  /** 'offline-low' engines are labelled as poor accuracy wherever a transcript is shown. */
+  readonly quality: 'service' | 'offline-low';
+  /** Word times are relative to the chunk's start. Cancelling `signal` rejects with its reason. */
+  transcribe(chunk: SpeechChunk, options: TranscribeOptions): Promise<RecognizedWord[]>;
+}
+
+export interface SpeechServiceErrorDetails {
+  engine: string;
+  retryable: boolean;
+  /** The HTTP status the service answered, when it answered. */
+  status?: number;
+  /** The service's own error code (OpenAI's `error.code`, e.g. 'invalid_api_key'). */
+  code?: string;
+  /** From a Retry-After header, when the service sent one. */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+/**
+ * A recognition that failed. `retryable`: network errors, timeouts, 429 and 5xx (trying again can help);
+ * final: other 4xx (bad request, credentials, media), an unsupported language, an engine that cannot run.
+ */
+export class SpeechServiceError extends Error {
+  readonly engine: string;
+  readonly retryable: boolean;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, details: SpeechServiceErrorDetails) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'SpeechServiceError';
+    this.engine = details.engine;
+    this.retryable = details.retryable;
+    this.status = details.status;
+    this.code = details.code;
+    this.retryAfterSeconds = details.retryAfterSeconds;
+  }
+}
+
+/** The engine cannot run here at all (binary or model files missing): final, and a configuration problem. */
+export class SpeechEngineUnavailableError extends SpeechServiceError {
+  constructor(message: string, details: { engine: string; cause?: unknown }) {
+    super(message, { ...details, retryable: false });
+    this.name = 'SpeechEngineUnavailableError';
+  }
+}
+
+/** 'en', 'EN', 'en-US', 'en_GB' → 'en'; anything else that is not a two-letter code → null. */
+export function languageCode(language: string): string | null {
+  const primary = language.trim().toLowerCase().split(/[-_]/)[0] ?? '';
+  return /^[a-z]{2}$/.test(primary) ? primary : null;
+}
+
+export const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
+
+/** Keeps a word inside its chunk and its end after its start. */
+export function placeWord(text: string, start: number, end: number, confidence: number | null, durationSeconds: number): RecognizedWord {
+  const limit = durationSeconds > 0 ? durationSeconds : Number.POSITIVE_INFINITY;
+  const s = clamp(start, 0, limit);
+  return { text, start: round(s), end: round(clamp(end, s, limit)), confidence: confidence === null ? null : round(clamp(confidence, 0, 1), 4) };
+}
+
+const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;

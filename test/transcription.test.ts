@@ -1,0 +1,139 @@
+// The transcription pipeline end to end on the real dev server, through the Daily simulator with espeak-ng
+// speech and the offline engines (pocketsphinx, extractive summary): one transcript per raw-tracks
+// recording, each speaker's words inside the windows where that person spoke, exports, audio, waveform;
+// then a corrupt track, a silent participant, consent refused, and reprocessing without duplicates.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFile, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestProduct, type TestProduct } from './support/product.ts';
+import { MeetingConsent, Recording, Transcript } from '../db/entities.ts';
+import { meetingWorkflowId, type MeetingState } from '../workflows/meeting.ts';
+import { recordingWorkflowId, type RecordingWorkflowResult } from '../workflows/recording.ts';
+import { parseTrackKey } from '../audio/tracks.ts';
+import { parseWebVTT } from '../transcripts/exports.ts';
+
+const run = promisify(execFile);
+
+describe('transcription pipeline', () => {
+  let product: TestProduct;
+  let meetingId: string;
+  let rawRecordingId: string;
+  let transcriptId: string;
+  const spoke = new Map<string, Array<{ from: number; to: number }>>();
+
+  before(async () => {
+    product = await startTestProduct({ name: 'transcribe', env: { RECORDING_READY_TIMEOUT_SECONDS: '30' } });
+  });
+  after(() => product?.stop());
+
+  it('turns a 3-person meeting into a speaker-attributed transcript with exports, audio and summary', { timeout: 300_000 }, async () => {
+    const sim = product.daily;
+    await product.request('POST', '/v1/rooms', { name: 'retro', recordingTrigger: 'automatic' });
+    const meeting = (await product.request('POST', '/v1/rooms/retro/meetings')).body;
+    meetingId = meeting.id;
+    const people = {
+      Alice: await sim.join(meeting.platformRoomName, { userName: 'Alice', userId: 'alice', owner: true, voice: 'en-us' }),
+      Bob: await sim.join(meeting.platformRoomName, { userName: 'Bob', userId: 'bob', voice: 'en-gb' }),
+      Carol: await sim.join(meeting.platformRoomName, { userName: 'Carol', userId: 'carol', voice: 'en-us+f3' }),
+      Dave: await sim.join(meeting.platformRoomName, { userName: 'Dave', userId: 'dave' }), // never speaks
+    };
+    assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/recordings/start`, {})).body.status, 'recording');
+    const lines: Array<[keyof typeof people, string]> = [
+      ['Alice', 'Good morning everyone. Let us look back at the last sprint.'],
+      ['Bob', 'The release went out on time and the tests were green.'],
+      ['Carol', 'Next time we should start the review one day earlier.'],
+    ];
+    for (const [who, text] of lines) {
+      const said = await sim.say(people[who].sessionId, { text });
+      spoke.set(who, [...(spoke.get(who) ?? []), { from: said.atMs, to: said.atMs + said.durationMs }]);
+      await sleep(said.durationMs + 800);
+    }
+    for (const who of Object.values(people)) await sim.leave(who.sessionId);
+
+    const state: MeetingState = await product.services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id)).result();
+    const raw = state.recordings.filter((r) => r.kind === 'raw-tracks');
+    assert.equal(raw.length, 1);
+    rawRecordingId = raw[0]!.id;
+    const result: RecordingWorkflowResult = await product.services.temporal.workflow.getHandle(recordingWorkflowId(rawRecordingId)).result();
+    assert.equal(result.transcriptStatus, 'ended', JSON.stringify(result));
+    transcriptId = result.transcriptId!;
+
+    const transcript = (await product.request('GET', `/v1/transcripts/${transcriptId}`)).body;
+    assert.equal(transcript.status, 'ended');
+    assert.deepEqual(transcript.participants.map((p: { name: string }) => p.name).sort(), ['Alice', 'Bob', 'Carol', 'Dave']);
+    assert.equal(transcript.engines.offline, true);
+    assert.ok(transcript.title);
+    assert.ok(transcript.segments.length >= 3);
+
+    // Each speaker's words fall inside the windows where that person spoke (whatever the recognizer heard).
+    const recording = await product.services.db.em.fork().findOneOrFail(Recording, rawRecordingId);
+    const recordingStartMs = parseTrackKey(recording.trackKeys![0]!)!.recordingStartMs;
+    for (const segment of transcript.segments as Array<{ speakerName: string; start: number; end: number }>) {
+      const windows = spoke.get(segment.speakerName);
+      assert.ok(windows, `${segment.speakerName} never spoke but has a segment`);
+      const inside = windows.some((w) => segment.start >= (w.from - recordingStartMs) / 1000 - 1 && segment.end <= (w.to - recordingStartMs) / 1000 + 1);
+      assert.ok(inside, `${segment.speakerName} at ${segment.start}–${segment.end}s is outside ${JSON.stringify(windows.map((w) => [(w.from - recordingStartMs) / 1000, (w.to - recordingStartMs) / 1000]))}`);
+    }
+    assert.ok(!(transcript.segments as Array<{ speakerName: string }>).some((s) => s.speakerName === 'Dave'), 'the silent participant has no words');
+
+    // Exports.
+    const vtt = await fetch(`${product.url}/v1/transcripts/${transcriptId}/export?format=vtt`);
+    assert.equal(vtt.status, 200);
+    const cues = parseWebVTT(await vtt.text());
+    assert.ok(cues.length >= 3);
+    for (const format of ['srt', 'txt', 'txt-timestamps', 'json']) {
+      assert.equal((await fetch(`${product.url}/v1/transcripts/${transcriptId}/export?format=${format}`)).status, 200, format);
+    }
+    assert.equal((await product.request('GET', `/v1/transcripts/${transcriptId}/export?format=doc`)).status, 400);
+
+    // The mixed-down MP3: duration matches the recording's; range requests work.
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'mp3-'));
+    const mp3 = await fetch(`${product.url}/v1/transcripts/${transcriptId}/audio.mp3`);
+    assert.equal(mp3.headers.get('content-type'), 'audio/mpeg');
+    const file = path.join(dir, 'audio.mp3');
+    await writeFile(file, Buffer.from(await mp3.arrayBuffer()));
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+    assert.ok(Math.abs(Number(stdout) - recording.durationSeconds!) <= 1.5, `mp3 ${stdout} s vs recording ${recording.durationSeconds} s`);
+    const partial = await fetch(`${product.url}/v1/transcripts/${transcriptId}/audio.mp3`, { headers: { range: 'bytes=100-199' } });
+    assert.equal(partial.status, 206);
+    assert.equal((await partial.arrayBuffer()).byteLength, 100);
+    const waveform = (await product.request('GET', `/v1/transcripts/${transcriptId}/waveform`)).body;
+    assert.ok(waveform.peaks.length > 100);
+  });
+
+  it('ends with a warning when one track is corrupt, and reprocessing duplicates nothing', { timeout: 240_000 }, async () => {
+    const em = product.services.db.em.fork();
+    const recording = await em.findOneOrFail(Recording, rawRecordingId);
+    const aliceTrack = recording.trackKeys![0]!;
+    await product.services.storage.put(aliceTrack, Buffer.from('this is not a webm file at all'));
+    const reprocess = await product.request('POST', `/v1/recordings/${rawRecordingId}/reprocess`);
+    assert.equal(reprocess.status, 202);
+    const result: RecordingWorkflowResult = await product.services.temporal.workflow.getHandle(recordingWorkflowId(rawRecordingId)).result();
+    assert.equal(result.transcriptStatus, 'ended');
+    assert.equal(result.transcriptId, transcriptId);
+    assert.ok(result.warnings!.some((w) => /track 0/.test(w)), JSON.stringify(result.warnings));
+    assert.equal(await em.count(Transcript, { recording: rawRecordingId }), 1);
+  });
+
+  it('deletes the meeting\'s audio after transcription when a participant refused consent, keeping the transcript', { timeout: 240_000 }, async () => {
+    const em = product.services.db.em.fork();
+    em.create(MeetingConsent, { meeting: meetingId, participantKey: 'user:bob', consentGiven: false });
+    await em.flush();
+    await product.request('POST', `/v1/recordings/${rawRecordingId}/reprocess`);
+    const result: RecordingWorkflowResult = await product.services.temporal.workflow.getHandle(recordingWorkflowId(rawRecordingId)).result();
+    assert.equal(result.transcriptStatus, 'ended');
+    const transcript = (await product.request('GET', `/v1/transcripts/${transcriptId}`)).body;
+    assert.equal(transcript.audioDeleted, true);
+    assert.equal(transcript.audio, null);
+    assert.ok(transcript.segments.length > 0, 'the transcript is kept');
+    const recording = await em.fork().findOneOrFail(Recording, rawRecordingId);
+    for (const key of recording.trackKeys!) assert.equal(await product.services.storage.head(key), null, `${key} deleted`);
+    assert.equal((await fetch(`${product.url}/v1/transcripts/${transcriptId}/audio.mp3`)).status, 404);
+    assert.equal((await fetch(`${product.url}/v1/meetings/${meetingId}/cloud-recording`, { redirect: 'manual' })).status, 404);
+  });
+});
