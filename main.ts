@@ -3,7 +3,7 @@
 // with the API and the worker in this one process. Data lives in DATA_DIR (.data/) across restarts.
 import { loadConfig, ConfigError } from './runtime/config.ts';
 import { openServices } from './runtime/services.ts';
-import { startEmbeddedTemporal, connectWorker, type EmbeddedTemporal } from './runtime/temporal.ts';
+import { startEmbeddedTemporal, connectWorker, installWorkerRuntime, type EmbeddedTemporal } from './runtime/temporal.ts';
 import { createLogger } from './runtime/log.ts';
 import { runUntilSignal } from './runtime/lifecycle.ts';
 import { startApiServer } from './api/server.ts';
@@ -15,6 +15,7 @@ async function main() {
   const started = performance.now();
   const config = await loadConfig();
   const log = createLogger(config.logLevel);
+  installWorkerRuntime(config.logLevel);
 
   let embeddedTemporal: EmbeddedTemporal | undefined;
   if (config.temporal.mode === 'embedded') {

@@ -4,7 +4,7 @@
 // run WORKER_QUEUES=speech). One process serves all three on a single machine.
 // `npm run worker` runs it alone (production); `npm start` runs it inside the single-machine process.
 import path from 'node:path';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, DefaultLogger, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.ts';
 import { audioQueue, speechQueue } from './workflows/recording.ts';
 import { createTranscriptionEngines } from './runtime/engines.ts';
@@ -31,7 +31,9 @@ export async function createWorkers(
   const workers: Worker[] = [];
   for (const kind of config.worker.queues) {
     if (kind === 'meetings') {
-      workers.push(await Worker.create({ ...base, taskQueue: config.temporal.taskQueue, workflowsPath, ...overrides }));
+      // Bundled here with a quiet logger (the bundler's own output is long); tests pass a prebuilt bundle.
+      const workflowBundle = overrides.workflowBundle ?? await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+      workers.push(await Worker.create({ ...base, taskQueue: config.temporal.taskQueue, ...overrides, workflowBundle, workflowsPath: undefined }));
     } else {
       const { workflowBundle: _bundle, workflowsPath: _path, ...activityOverrides } = overrides;
       workers.push(await Worker.create({
@@ -53,11 +55,12 @@ export async function createWorkers(
 if (import.meta.main) {
   const { loadConfig } = await import('./runtime/config.ts');
   const { openServices } = await import('./runtime/services.ts');
-  const { connectWorker } = await import('./runtime/temporal.ts');
+  const { connectWorker, installWorkerRuntime } = await import('./runtime/temporal.ts');
   const { createLogger } = await import('./runtime/log.ts');
   const { runUntilSignal } = await import('./runtime/lifecycle.ts');
   const config = await loadConfig();
   const log = createLogger(config.logLevel);
+  installWorkerRuntime(config.logLevel);
   const services = await openServices(config);
   const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
   const workers = await createWorkers(services, connection);

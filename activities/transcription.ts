@@ -90,7 +90,8 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
         .sort((a, b) => a.parsed.trackStartMs - b.parsed.trackStartMs)
         .map(({ key, parsed }, index) => {
           const who = byId.get(parsed.sessionId);
-          const identity = who?.userId ? `user:${who.userId}` : who?.name ? `name:${who.name}` : `session:${parsed.sessionId}`;
+          // A rejoin keeps the user id and the name; two people sharing one account (or an anonymous id) keep their names apart.
+          const identity = who?.userId || who?.name ? `user:${who.userId ?? ''}|name:${who.name ?? ''}` : `session:${parsed.sessionId}`;
           let speaker = speakers.find((s) => s.identity === identity);
           if (!speaker) {
             speaker = { index: speakers.length, name: who?.name ?? `Speaker ${speakers.length + 1}`, identity, userId: who?.userId ?? null, sessionIds: [] };

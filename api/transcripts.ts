@@ -22,7 +22,10 @@ export const EXPORT_FORMATS = {
   json: { file: 'transcript.json', type: 'application/json', extension: 'json' },
 } as const;
 const exportQuerySchema = z.object({ format: z.enum(Object.keys(EXPORT_FORMATS) as [keyof typeof EXPORT_FORMATS]) });
-const listQuerySchema = pageQuerySchema.extend({ status: z.enum(['idle', 'processing', 'ended', 'error']).optional() });
+const listQuerySchema = pageQuerySchema.extend({
+  status: z.enum(['idle', 'processing', 'ended', 'error']).optional(),
+  recordingId: z.string().min(1).max(128).optional(),
+});
 
 const transcriptKey = (id: string, file: string) => `transcripts/${id}/${file}`;
 
@@ -65,7 +68,7 @@ export function transcriptsRouter() {
 
   router.get('/transcripts', async (ctx) => {
     const query = parseInput(listQuerySchema, ctx.query, 'query');
-    const where = query.status ? { status: query.status } : {};
+    const where = { ...(query.status ? { status: query.status } : {}), ...(query.recordingId ? { recording: query.recordingId } : {}) };
     const [items, total] = await ctx.state.em.findAndCount(Transcript, where, { orderBy: { createdAt: 'desc', id: 'asc' }, limit: query.limit, offset: query.offset, populate: ['recording'] });
     ctx.body = { items: items.map(transcriptSummaryView), total, limit: query.limit, offset: query.offset, hasMore: query.offset + items.length < total };
   });

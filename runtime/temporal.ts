@@ -5,7 +5,7 @@ import { accessSync, constants } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { customSearchAttributes } from '../workflows/search-attributes.ts';
 import type { Config } from './config.ts';
@@ -142,6 +142,15 @@ export type TemporalConnectionOptions = Pick<Config['temporal'], 'address'> & { 
 export async function connectClient(options: TemporalConnectionOptions & { namespace: string }): Promise<Client> {
   const connection = await Connection.connect({ address: options.address, tls: options.tls || undefined, apiKey: options.apiKey });
   return new Client({ connection, namespace: options.namespace });
+}
+
+let runtimeInstalled = false;
+
+/** The SDK's own logs: warnings and errors only, unless LOG_LEVEL=debug. */
+export function installWorkerRuntime(level: Config['logLevel']): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger(level === 'debug' ? 'DEBUG' : 'WARN') });
 }
 
 export async function connectWorker(options: TemporalConnectionOptions): Promise<NativeConnection> {

@@ -33,7 +33,7 @@ Runs a recorded meeting against the running product (start it first with \`npm s
   --room NAME         use this room (created if missing) instead of a new demo-<random> room
   --scenario FILE     a Daily simulator scenario (default: scenarios/three-person-demo.json)
   --restart           the owner stops and restarts recording where the scenario says (stopRecording steps)
-  --timeout SECONDS   how long to wait for the meeting workflow to end after everyone left (default 180)
+  --timeout SECONDS   how long to wait for the meeting workflow to end after everyone left (default 300)
   -h, --help          this text`;
 
 class DemoError extends Error {
@@ -71,7 +71,7 @@ const cliOptions = {
   room: { type: 'string' },
   scenario: { type: 'string' },
   restart: { type: 'boolean', default: false },
-  timeout: { type: 'string', default: '180' },
+  timeout: { type: 'string', default: '300' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -368,17 +368,75 @@ async function main(): Promise<number> {
       `    ${r.id}  ${(r.kind ?? '?').padEnd(10)} ${r.status}` +
         `${r.error ? `  (${r.error})` : ''}${r.status === 'ready' ? `\n      ${opts.temporalUiUrl}/namespaces/${opts.namespace}/workflows/${encodeURIComponent(`recording/${r.id}`)}` : ''}`),
     `  Cloud recording:  ${cloudLink ? `${cloudLink}\n                    (307 from ${opts.apiUrl}${meetingPath}/cloud-recording; ${cloudNote}; short-lived)` : cloudNote || 'none (no cloud recording is ready)'}`,
-    // Issue #4: print the transcript link here, e.g. `  Transcript:       ${opts.apiUrl}${meetingPath}/transcript`,
-    // once the meeting's transcript is produced (wait for it like the cloud recording above).
     '',
   ];
   console.log(lines.join('\n'));
+
+  // Each raw-tracks recording becomes a transcript: follow its progress, then show it.
+  const transcripts = [];
+  for (const recording of final.recordings.filter((r) => r.kind === 'raw-tracks' && r.status === 'ready')) {
+    transcripts.push(await followTranscript(api, opts, recording.id, deadline));
+  }
+  const failed = transcripts.filter((t) => t.status !== 'ended');
 
   const bad = final.recordings.filter((r) => r.status !== 'ready');
   if (final.recordings.length === 0) throw new DemoError('the meeting ended without any recording');
   if (bad.length > 0) throw new DemoError(`${bad.length} recording(s) did not become ready: ${bad.map((r) => `${r.kind ?? '?'} ${r.status}${r.error ? ` (${r.error})` : ''}`).join('; ')}`);
   if (!cloudLink) throw new DemoError(`no cloud recording link: ${cloudNote || 'no cloud recording is ready'}`);
+  if (failed.length > 0) throw new DemoError(`${failed.length} transcript(s) did not end: ${failed.map((t) => `${t.id} ${t.status}${t.error ? ` (${t.error})` : ''}`).join('; ')}`);
   return 0;
+}
+
+interface TranscriptView {
+  id: string;
+  status: string;
+  error: string | null;
+  progress: { step: string; tracksDone: number; tracksTotal: number; percent: number } | null;
+  title: string | null;
+  shortSummary: string | null;
+  actionItems: string[];
+  topics: Array<{ title: string }>;
+  participants: Array<{ name: string }>;
+  segments: Array<{ speakerName: string; start: number; text: string }>;
+  engines: { speech: string | null; summary: string | null; offline: boolean };
+  audio: { url: string } | null;
+  exports: Record<string, string>;
+}
+
+/** Waits for the recording's transcript to end, printing its progress, then prints it. */
+async function followTranscript(api: Api, opts: Options, recordingId: string, deadline: number): Promise<TranscriptView> {
+  let last = '';
+  for (;;) {
+    const list = (await api<{ items: Array<{ id: string }> }>('GET', `/v1/transcripts?recordingId=${encodeURIComponent(recordingId)}`)).body;
+    const id = list.items[0]?.id;
+    const t = id ? (await api<TranscriptView>('GET', `/v1/transcripts/${id}`)).body : undefined;
+    const line = t ? `transcript ${t.id}: ${t.status}${t.progress ? ` · ${t.progress.step} · tracks ${t.progress.tracksDone}/${t.progress.tracksTotal} · ${t.progress.percent}%` : ''}` : `transcript of ${recordingId}: not started yet`;
+    if (line !== last) console.log(`  ${line}`);
+    last = line;
+    if (t && (t.status === 'ended' || t.status === 'error')) {
+      const mm = (seconds: number) => `${String(Math.floor(seconds / 60)).padStart(2, '0')}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+      console.log([
+        '',
+        `Transcript ${t.id} (${t.status})`,
+        `  Title:            ${t.title ?? '—'}`,
+        `  Speakers:         ${t.participants.map((p) => p.name).join(', ')}`,
+        `  Engines:          speech ${t.engines.speech}, summary ${t.engines.summary}${t.engines.offline ? '  (offline engines: poor accuracy, extractive summary — configure SPEECH_ENGINE / SUMMARY_ENGINE for real quality)' : ''}`,
+        `  Summary:          ${t.shortSummary ?? '—'}`,
+        `  Topics:           ${t.topics.map((topic) => topic.title).join('; ') || '—'}`,
+        `  Action items:     ${t.actionItems.join('; ') || '—'}`,
+        ...t.segments.slice(0, 8).map((s) => `    [${mm(s.start)}] ${s.speakerName}: ${s.text}`),
+        ...(t.segments.length > 8 ? [`    … ${t.segments.length - 8} more turn(s)`] : []),
+        `  API:              ${opts.apiUrl}/v1/transcripts/${t.id}`,
+        `  Audio:            ${t.audio ? `${opts.apiUrl}${t.audio.url}` : '—'}`,
+        `  Exports:          ${Object.values(t.exports).map((u) => `${opts.apiUrl}${u}`).join('\n                    ') || '—'}`,
+        `  Workflow:         ${opts.temporalUiUrl}/namespaces/${opts.namespace}/workflows/${encodeURIComponent(`recording/${recordingId}`)}`,
+        '',
+      ].join('\n'));
+      return t;
+    }
+    if (Date.now() > deadline) throw new DemoError(`the transcript of recording ${recordingId} did not end in time (last: ${line})`);
+    await sleep(1000);
+  }
 }
 
 main().then(
