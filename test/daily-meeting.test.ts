@@ -6,7 +6,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProduct, type TestProduct } from './support/product.ts';
-import { Recording, WebhookEvent, ParticipantSession } from '../db/entities.ts';
+import { Meeting, Recording, WebhookEvent, ParticipantSession } from '../db/entities.ts';
+import { cloudInstanceId } from '../platforms/platform.ts';
 import { meetingWorkflowId, type MeetingState } from '../workflows/meeting.ts';
 import { recordingWorkflowId } from '../workflows/recording.ts';
 import { signDailyWebhook } from '../platforms/daily/signature.ts';
@@ -100,6 +101,53 @@ describe('Daily end to end: the meeting workflow owns dual recording', () => {
     assert.equal(video.status, 200);
     assert.equal(video.headers.get('content-type'), 'video/mp4');
     assert.ok((await video.arrayBuffer()).byteLength > 1000);
+  });
+
+  it('records a recording.error on the recording and the meeting, and the rest proceeds', { timeout: 120_000 }, async () => {
+    const sim = product.daily;
+    await product.request('POST', '/v1/rooms', { name: 'flaky', recordingTrigger: 'automatic' });
+    const meeting = (await product.request('POST', '/v1/rooms/flaky/meetings')).body;
+    const host = await sim.join(meeting.platformRoomName, { userName: 'Host', userId: 'host', owner: true });
+    assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/recordings/start`, {})).body.status, 'recording');
+    await sim.say(host.sessionId, { text: 'Testing one two.' });
+    await sleep(1500);
+    await sim.failRecording(cloudInstanceId(meeting.id), 'cloud-recording-error: Error fetching STS credentials');
+    await sleep(500);
+    await sim.leave(host.sessionId);
+
+    const result: MeetingState = await product.services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id)).result();
+    const byKind = Object.fromEntries(result.recordings.map((r) => [r.kind, r]));
+    assert.equal(byKind.cloud?.status, 'error');
+    assert.match(byKind.cloud?.error ?? '', /STS credentials/);
+    assert.equal(byKind['raw-tracks']?.status, 'ready');
+    const em = product.services.db.em.fork();
+    assert.match((await em.findOneOrFail(Meeting, meeting.id)).recordingError ?? '', /STS credentials/);
+    assert.equal((await em.findOneOrFail(Recording, byKind.cloud!.id)).status, 'failed');
+  });
+
+  it('still processes a late webhook for a meeting whose workflow has finished, once', { timeout: 120_000 }, async () => {
+    const em = product.services.db.em.fork();
+    const ended = await em.findOneOrFail(Meeting, { room: { name: 'planning' } }, { orderBy: { startDate: 'asc' } });
+    const cloud = await em.findOneOrFail(Recording, { meeting: ended.id, type: 'cloud' }, { orderBy: { recordedAt: 'asc' } });
+    const lateId = '0f6b3a8e-5b0a-4c39-9d7e-2a4b1d9c7e11';
+    const body = JSON.stringify({
+      version: '1.0.0', type: 'recording.ready-to-download', id: `rec-rtd-late-${Date.now()}`,
+      payload: { type: 'cloud', recording_id: lateId, room_name: ended.platformRoomName, start_ts: Math.floor(ended.startDate.getTime() / 1000) + 5, status: 'finished', max_participants: 3, duration: 12, s3_key: cloud.objectKey },
+      event_ts: Date.now() / 1000,
+    });
+    const send = async () => {
+      const ts = String(Math.floor(Date.now() / 1000));
+      const response = await fetch(`${product.url}/v1/webhooks/daily`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-webhook-timestamp': ts, 'x-webhook-signature': signDailyWebhook(product.config.daily.webhookSecret, ts, body) }, body });
+      return { status: response.status, body: await response.json() as { outcome?: string; duplicate?: boolean } };
+    };
+    const first = await send();
+    assert.equal(first.status, 200);
+    assert.equal(first.body.outcome, 'recording-workflow');
+    const child = await product.services.temporal.workflow.getHandle(recordingWorkflowId(lateId)).result();
+    assert.equal(child.recordingId, lateId);
+    const row = await em.fork().findOneOrFail(Recording, lateId, { populate: ['meeting'] });
+    assert.equal(row.meeting?.id, ended.id);
+    assert.equal((await send()).body.duplicate, true);
   });
 
   it('refuses a bad signature, an old timestamp, malformed JSON and an oversized body, storing nothing', async () => {
