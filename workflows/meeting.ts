@@ -338,8 +338,11 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       await meetingActivities.markMeetingEnded({ meetingId: input.meetingId, endedAt: new Date().toISOString(), reason: endRequested });
       setPhase('awaiting-recordings');
     } else if (workflowInfo().continueAsNewSuggested) {
+      // Long meetings: start a fresh history carrying the state. Events that arrived meanwhile are applied
+      // first; nothing awaits between the last check of the inbox and continue-as-new, so none is lost.
       await condition(allHandlersFinished);
-      await continueAsNew<typeof meetingWorkflow>({ ...input, carried: state });
+      while (inbox.length > 0) await apply(inbox.shift()!);
+      if (!endRequested) await continueAsNew<typeof meetingWorkflow>({ ...input, carried: state });
     }
   }
 
