@@ -60,6 +60,11 @@ export async function recordingWorkflow(input: RecordingWorkflowInput): Promise<
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: FINAL_ERRORS },
   });
   const progressWriter = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
+  // Outgoing webhooks: retried with backoff for about a day (5xx, 429, timeouts); a 4xx answer is final.
+  const webhook = proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 hour', maximumAttempts: 30, nonRetryableErrorTypes: ['WebhookRefused'] },
+  });
   const audio = proxyActivities<Activities>({
     taskQueue: audioQueue(base),
     startToCloseTimeout: '2 hours',
@@ -153,9 +158,6 @@ export async function recordingWorkflow(input: RecordingWorkflowInput): Promise<
     // 6. Finish: ended; consent; the room's outgoing webhook.
     await step('finishing', 'Finishing: consent, outgoing webhook.');
     await light.finishTranscript({ transcriptId: plan.transcriptId, meetingId: input.meetingId, recordingId: input.recordingId, warnings: progress.warnings });
-    await light.sendTranscriptWebhook({ transcriptId: plan.transcriptId });
-    await step('done', `Transcript ${plan.transcriptId} ended${progress.warnings.length ? ` with ${progress.warnings.length} warning(s)` : ''}.`);
-    return { recordingId: input.recordingId, kind: input.kind, audioTracks: stored.audioTracks, transcriptId: plan.transcriptId, transcriptStatus: 'ended', warnings: progress.warnings };
   } catch (error) {
     const reason = failureMessage(error);
     progress.step = 'failed';
@@ -163,6 +165,16 @@ export async function recordingWorkflow(input: RecordingWorkflowInput): Promise<
     await light.failTranscript({ transcriptId: plan.transcriptId, reason });
     return { recordingId: input.recordingId, kind: input.kind, audioTracks: stored.audioTracks, transcriptId: plan.transcriptId, transcriptStatus: 'error', warnings: [...progress.warnings, reason] };
   }
+
+  // The transcript has ended whatever the integrator's endpoint answers: a refused or undeliverable
+  // webhook is a warning, never a failed transcript.
+  try {
+    await webhook.sendTranscriptWebhook({ transcriptId: plan.transcriptId });
+  } catch (error) {
+    progress.warnings.push(`room webhook not delivered: ${failureMessage(error)}`);
+  }
+  await step('done', `Transcript ${plan.transcriptId} ended${progress.warnings.length ? ` with ${progress.warnings.length} warning(s)` : ''}.`);
+  return { recordingId: input.recordingId, kind: input.kind, audioTracks: stored.audioTracks, transcriptId: plan.transcriptId, transcriptStatus: 'ended', warnings: progress.warnings };
 }
 
 /** Failures retrying cannot fix (see activities/errors.ts): corrupt media, 4xx from a service, bad credentials. */
