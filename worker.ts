@@ -25,7 +25,7 @@ export async function createWorkers(
   const { config } = services;
   const activities = createActivities({
     db: services.db, storage: services.storage, platform: services.platform,
-    transcription: { ...createTranscriptionEngines(config.transcription), language: config.transcription.language, publicUrl: config.api.publicUrl },
+    transcription: { ...createTranscriptionEngines(config.transcription), language: config.transcription.language, publicUrl: config.api.publicUrl, allowPrivateWebhooks: config.outgoingWebhooksAllowPrivate },
   });
   const base = { connection, namespace: config.temporal.namespace, activities };
   const workers: Worker[] = [];

@@ -22,7 +22,7 @@ import { toWebVTT, toSRT, toPlainText, toJSON } from '../transcripts/exports.ts'
 import type { SpeechRecognizer } from '../speech/index.ts';
 import type { Summarizer } from '../summaries/index.ts';
 import { classifyServiceError } from './errors.ts';
-import { signOutgoingWebhook } from './outgoing-webhooks.ts';
+import { assertPublicDestination, DestinationRefusedError, signOutgoingWebhook } from './outgoing-webhooks.ts';
 import type { ActivityDependencies } from './index.ts';
 
 export interface TrackPlan {
@@ -51,6 +51,7 @@ export interface TranscriptionDependencies {
   summarizer: Summarizer;
   language: string;
   publicUrl: string;
+  allowPrivateWebhooks: boolean;
 }
 
 const workPrefix = (recordingId: string, track: number) => `work/${recordingId}/track-${track}`;
@@ -275,6 +276,12 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
       const meeting = recording.meeting ? await em.findOne(Meeting, recording.meeting.id, { populate: ['room'] }) : null;
       const room = meeting ? await em.findOne(Room, meeting.room.id) : null;
       if (!room?.webhookUrl) return { sent: false };
+      try {
+        await assertPublicDestination(room.webhookUrl, { allowPrivate: transcription.allowPrivateWebhooks });
+      } catch (error) {
+        if (error instanceof DestinationRefusedError) throw ApplicationFailure.nonRetryable(error.message, 'WebhookRefused');
+        throw error;
+      }
       const body = JSON.stringify({
         event: 'transcript.completed',
         transcript: {

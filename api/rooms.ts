@@ -5,6 +5,7 @@ import { Room, Meeting, PLATFORMS, RECORDING_TRIGGERS, RECORDING_TYPES, ROOM_MOD
 import { ApiError, notFound, parseInput } from './errors.ts';
 import { readJsonBody } from './body.ts';
 import type { ApiContext, ApiState } from './app.ts';
+import { assertPublicDestination, DestinationRefusedError } from '../activities/outgoing-webhooks.ts';
 
 /** Lower-case letters, digits and single hyphens; it becomes part of the platform's room name and our URLs. */
 export const roomNameSchema = z
@@ -62,11 +63,23 @@ export async function findRoomByName(ctx: ApiContext, name: string): Promise<Roo
   return room;
 }
 
+/** No SSRF through a room's webhook URL: checked here for a clear 400, and again at each delivery. */
+async function assertWebhookAllowed(ctx: ApiContext, url: string | null | undefined): Promise<void> {
+  if (!url) return;
+  try {
+    await assertPublicDestination(url, { allowPrivate: ctx.state.services.config.outgoingWebhooksAllowPrivate });
+  } catch (error) {
+    if (!(error instanceof DestinationRefusedError)) throw error;
+    throw new ApiError(400, 'invalid_input', `Invalid body: webhookUrl: ${error.message}`, [{ field: 'webhookUrl', message: error.message }]);
+  }
+}
+
 export function roomsRouter() {
   const router = new Router<ApiState>({ prefix: '/v1/rooms' });
 
   router.post('/', async (ctx) => {
     const input = parseInput(createRoomSchema, await readJsonBody(ctx));
+    await assertWebhookAllowed(ctx, input.webhookUrl);
     const em = ctx.state.em;
     if (await em.count(Room, { name: input.name })) throw new ApiError(409, 'room_exists', `A room named "${input.name}" already exists`);
     const room = em.create(Room, { ...input, ownerId: ctx.state.caller.userId });
@@ -88,6 +101,7 @@ export function roomsRouter() {
 
   router.patch('/:name', async (ctx) => {
     const input = parseInput(updateRoomSchema, await readJsonBody(ctx));
+    await assertWebhookAllowed(ctx, input.webhookUrl);
     const room = await findRoomByName(ctx, ctx.params.name!);
     ctx.state.em.assign(room, input);
     await ctx.state.em.flush();

@@ -68,6 +68,8 @@ const envSchema = z.object({
   AUDIO_CONCURRENCY: positiveInt.optional(),
   SPEECH_CONCURRENCY: positiveInt.optional(),
 
+  OUTGOING_WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
+
   MEETING_DEFAULT_MINUTES: positiveInt.default(240),
   RECORDING_READY_TIMEOUT_SECONDS: positiveInt.default(900),
   SIGNED_URL_TTL_SECONDS: positiveInt.default(900),
@@ -99,6 +101,8 @@ export interface Config {
     summary: { engine: 'offline' } | { engine: 'openai-compatible'; apiUrl: string; apiKey?: string; model: string; timeoutSeconds: number };
   };
   worker: { queues: Array<'meetings' | 'audio' | 'speech'>; audioConcurrency: number; speechConcurrency: number };
+  /** Rooms' webhook URLs may point at private or loopback addresses (development and tests only). */
+  outgoingWebhooksAllowPrivate: boolean;
   signedUrlTtlSeconds: number;
 }
 
@@ -165,6 +169,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
         ? { engine: 'offline' }
         : { engine: 'openai-compatible', apiUrl: required(e.SUMMARY_API_URL, 'SUMMARY_API_URL', 'SUMMARY_ENGINE=openai-compatible'), apiKey: e.SUMMARY_API_KEY, model: e.SUMMARY_MODEL, timeoutSeconds: e.SUMMARY_TIMEOUT_SECONDS },
     },
+    outgoingWebhooksAllowPrivate: e.OUTGOING_WEBHOOKS_ALLOW_PRIVATE,
     worker: {
       queues: e.WORKER_QUEUES === 'all' ? ['meetings', 'audio', 'speech'] : (e.WORKER_QUEUES.split(',') as Array<'meetings' | 'audio' | 'speech'>),
       audioConcurrency: e.AUDIO_CONCURRENCY ?? Math.max(1, availableParallelism()),

@@ -59,6 +59,8 @@ export async function testConfig(options: TestConfigOptions): Promise<Config> {
     TEMPORAL_NAMESPACE: namespace,
     TEMPORAL_TASK_QUEUE: `${namespace}-meetings`,
     LOG_LEVEL: 'warn',
+    // Test receivers listen on 127.0.0.1; test/outgoing-webhooks.test.ts checks the refusal with this off.
+    OUTGOING_WEBHOOKS_ALLOW_PRIVATE: 'true',
     ...options.env,
   });
   config.database = await testDatabase(options.database ?? 'pglite', options.name);
