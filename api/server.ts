@@ -2,6 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
+import { WebhookDispatcher } from './webhooks.ts';
 import { createSignedObjectHandler } from '../storage/local-folder.ts';
 import { LocalFolderStorage } from '../storage/local-folder.ts';
 import type { Services } from '../runtime/services.ts';
@@ -11,6 +12,7 @@ import type { Next } from 'koa';
 
 export interface ApiServer {
   url: string;
+  webhookDispatcher: WebhookDispatcher;
   server: http.Server;
   closed: Promise<void>;
   close(): Promise<void>;
@@ -22,7 +24,9 @@ export async function startApiServer(services: Services, log: Logger, listen = {
     const serveObject = createSignedObjectHandler(services.storage);
     routes.push(async (ctx, next) => (ctx.path.startsWith('/v1/storage/') ? serveObject(ctx) : next()));
   }
-  const app = createApp(services, log, { routes });
+  const webhookDispatcher = new WebhookDispatcher(services, (message, fields) => log.warn(message, fields));
+  webhookDispatcher.start();
+  const app = createApp(services, log, { routes, webhookDispatcher });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -32,11 +36,15 @@ export async function startApiServer(services: Services, log: Logger, listen = {
   const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
   return {
     url: `http://${listen.host}:${port}`,
+    webhookDispatcher,
     server,
     closed,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await webhookDispatcher.stop();
+    },
   };
 }

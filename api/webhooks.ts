@@ -1,7 +1,12 @@
 // Platform webhooks in. The way a webhook travels, short and visible:
 // HTTP → verify (signature, timestamp window) → record (WebhookEvent, before acknowledging) → signal the
-// meeting's workflow → the workflow runs activities. A late webhook for a meeting whose workflow has
-// finished goes straight to its recording's own workflow (same id, so it is processed once).
+// meeting's workflow (the dispatcher below, right after the answer) → the workflow runs activities.
+// A late webhook for a meeting whose workflow has finished goes straight to its recording's own workflow
+// (same id, so it is processed once).
+//
+// The answer waits for the record, not for Temporal: the stored row is the promise to deliver. The
+// dispatcher signals in arrival order per meeting, retries while Temporal is unreachable, and at start
+// (and every few seconds) picks up rows a previous process recorded but did not deliver.
 import Router from '@koa/router';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
@@ -13,6 +18,7 @@ import { MeetingIdAttribute, RecordingIdAttribute, RoomNameAttribute } from '../
 import { ApiError } from './errors.ts';
 import { readRawBody } from './body.ts';
 import type { ApiContext, ApiState } from './app.ts';
+import type { Services } from '../runtime/services.ts';
 
 const WEBHOOK_BODY_LIMIT = 256 * 1024;
 /** Recordings are matched to the meeting of their room whose start is closest, within a week (late discovery, clock skew). */
@@ -53,12 +59,88 @@ export function webhooksRouter() {
       ctx.body = { ok: true, duplicate: true };
       return;
     }
-    const outcome = meeting ? await deliver(ctx, meeting, event) : 'unmatched';
-    await ctx.state.em.nativeUpdate(WebhookEvent, { id: stored.row.id }, { outcome });
-    ctx.body = { ok: true, outcome, ...(stored.duplicate ? { duplicate: true } : {}) };
+    if (!meeting) {
+      await ctx.state.em.nativeUpdate(WebhookEvent, { id: stored.row.id }, { outcome: 'unmatched' });
+      ctx.body = { ok: true, outcome: 'unmatched' };
+      return;
+    }
+    ctx.state.webhookDispatcher.enqueue({ rowId: stored.row.id, meetingId: meeting.id, event });
+    ctx.body = { ok: true, outcome: 'accepted', ...(stored.duplicate ? { duplicate: true } : {}) };
   });
 
   return router;
+}
+
+interface Delivery {
+  rowId: string;
+  meetingId: string;
+  event: PlatformEvent;
+}
+
+/** Delivers recorded webhooks to Temporal: per meeting in arrival order, retrying until Temporal answers. */
+export class WebhookDispatcher {
+  readonly #services: Pick<Services, 'db' | 'temporal' | 'config' | 'platform'>;
+  readonly #chains = new Map<string, Promise<void>>();
+  readonly #log: (message: string, fields: Record<string, unknown>) => void;
+  #sweep: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(services: Pick<Services, 'db' | 'temporal' | 'config' | 'platform'>, log: (message: string, fields: Record<string, unknown>) => void) {
+    this.#services = services;
+    this.#log = log;
+  }
+
+  enqueue(delivery: Delivery): void {
+    const previous = this.#chains.get(delivery.meetingId) ?? Promise.resolve();
+    const next = previous.then(() => this.#deliverWithRetry(delivery));
+    this.#chains.set(delivery.meetingId, next);
+    void next.finally(() => {
+      if (this.#chains.get(delivery.meetingId) === next) this.#chains.delete(delivery.meetingId);
+    });
+  }
+
+  /** Recorded but undelivered rows (a previous process stopped between the answer and the signal). */
+  async sweep(olderThanMs = 5000): Promise<number> {
+    const em = this.#services.db.em.fork();
+    const rows = await em.find(WebhookEvent, { outcome: 'received', meetingId: { $ne: null }, receivedAt: { $lt: new Date(Date.now() - olderThanMs) } }, { orderBy: { receivedAt: 'asc' }, limit: 500 });
+    for (const row of rows) {
+      const parsed = this.#services.platform.parseWebhook(Buffer.from(JSON.stringify(row.payload)));
+      if (parsed.kind === 'event' && row.meetingId) this.enqueue({ rowId: row.id, meetingId: row.meetingId, event: parsed.event });
+    }
+    return rows.length;
+  }
+
+  start(intervalMs = 5000): void {
+    const tick = () => void this.sweep().catch((error: unknown) => this.#log('webhook sweep failed', { error: (error as Error).message }));
+    tick();
+    this.#sweep = setInterval(tick, intervalMs);
+    this.#sweep.unref();
+  }
+
+  /** Waits (bounded) for deliveries in flight. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#sweep);
+    const pending = Promise.allSettled([...this.#chains.values()]);
+    await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  }
+
+  async #deliverWithRetry(delivery: Delivery): Promise<void> {
+    for (let attempt = 1; !this.#stopped || attempt === 1; attempt++) {
+      try {
+        const em = this.#services.db.em.fork();
+        const row = await em.findOne(WebhookEvent, delivery.rowId);
+        if (!row || DELIVERED.has(row.outcome)) return; // another process got there first
+        const meeting = await em.findOneOrFail(Meeting, delivery.meetingId, { populate: ['room'] });
+        const outcome = await deliver(this.#services, meeting, delivery.event);
+        await em.nativeUpdate(WebhookEvent, { id: delivery.rowId }, { outcome });
+        return;
+      } catch (error) {
+        this.#log('webhook delivery failed; retrying', { eventId: delivery.event.eventId, attempt, error: (error as Error).message });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** Math.min(attempt, 7))).unref());
+      }
+    }
+  }
 }
 
 async function record(ctx: ApiContext, fields: { eventId: string; type: string; payload: unknown; meetingId: string | null; outcome: string }) {
@@ -89,8 +171,8 @@ async function matchMeeting(ctx: ApiContext, event: PlatformEvent): Promise<Meet
   return candidates[0] ?? null;
 }
 
-async function deliver(ctx: ApiContext, meeting: Meeting, event: PlatformEvent): Promise<string> {
-  const { temporal, config } = ctx.state.services;
+async function deliver(services: Pick<Services, 'temporal' | 'config'>, meeting: Meeting, event: PlatformEvent): Promise<string> {
+  const { temporal, config } = services;
   const signal = toMeetingEvent(event);
   try {
     await temporal.workflow.getHandle(meetingWorkflowId(meeting.id)).signal(meetingEventSignal, signal);

@@ -142,12 +142,37 @@ describe('Daily end to end: the meeting workflow owns dual recording', () => {
     };
     const first = await send();
     assert.equal(first.status, 200);
-    assert.equal(first.body.outcome, 'recording-workflow');
-    const child = await product.services.temporal.workflow.getHandle(recordingWorkflowId(lateId)).result();
+    // Acknowledged once recorded; the dispatcher then finds the meeting's run finished and starts the recording's own workflow.
+    assert.equal(first.body.outcome, 'accepted');
+    const handle = product.services.temporal.workflow.getHandle(recordingWorkflowId(lateId));
+    for (let i = 0; i < 100 && !(await handle.describe().then(() => true, () => false)); i++) await sleep(100);
+    const child = await handle.result();
     assert.equal(child.recordingId, lateId);
     const row = await em.fork().findOneOrFail(Recording, lateId, { populate: ['meeting'] });
     assert.equal(row.meeting?.id, ended.id);
+    let outcome = '';
+    for (let i = 0; i < 50 && outcome !== 'recording-workflow'; i++) {
+      outcome = (await em.fork().findOneOrFail(WebhookEvent, { type: 'recording.ready', meetingId: ended.id }, { orderBy: { receivedAt: 'desc' } })).outcome;
+      await sleep(100);
+    }
+    assert.equal(outcome, 'recording-workflow');
     assert.equal((await send()).body.duplicate, true);
+  });
+
+  it('delivers a webhook that was recorded but not signalled before a crash (the dispatcher\'s sweep)', { timeout: 60_000 }, async () => {
+    await product.request('POST', '/v1/rooms', { name: 'swept' });
+    const meeting = (await product.request('POST', '/v1/rooms/swept/meetings')).body;
+    const em = product.services.db.em.fork();
+    // As a process that stopped right after answering Daily would leave it: recorded, not delivered.
+    em.create(WebhookEvent, {
+      platform: 'daily', eventId: `met-end-swept-${Date.now()}`, type: 'meeting.ended', meetingId: meeting.id, outcome: 'received',
+      receivedAt: new Date(Date.now() - 60_000),
+      payload: { version: '1.0.0', type: 'meeting.ended', id: `met-end-swept-${Date.now()}`, payload: { start_ts: Date.now() / 1000 - 60, end_ts: Date.now() / 1000, meeting_id: '5f0c1a34-3c2b-4a7e-9d51-0b8e2c7f6a10', room: meeting.platformRoomName }, event_ts: Date.now() / 1000 },
+    });
+    await em.flush();
+    await product.api.webhookDispatcher.sweep(); // also runs every few seconds on its own
+    const result: MeetingState = await product.services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id)).result();
+    assert.equal(result.endReason, 'platform');
   });
 
   it('refuses a bad signature, an old timestamp, malformed JSON and an oversized body, storing nothing', async () => {
