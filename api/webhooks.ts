@@ -8,6 +8,7 @@
 // dispatcher signals in arrival order per meeting, retries while Temporal is unreachable, and at start
 // (and every few seconds) picks up rows a previous process recorded but did not deliver.
 import Router from '@koa/router';
+import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { Meeting, WebhookEvent } from '../db/entities.ts';
@@ -21,8 +22,6 @@ import type { ApiContext, ApiState } from './app.ts';
 import type { Services } from '../runtime/services.ts';
 
 const WEBHOOK_BODY_LIMIT = 256 * 1024;
-/** Recordings are matched to the meeting of their room whose start is closest, within a week (late discovery, clock skew). */
-const MATCH_WINDOW_MS = 7 * 24 * 3600_000;
 const DELIVERED = new Set(['signaled', 'recording-workflow', 'unmatched', 'ignored', 'late']);
 
 export function webhooksRouter() {
@@ -53,18 +52,17 @@ export function webhooksRouter() {
     }
 
     const event = parsed.event;
-    const meeting = await matchMeeting(ctx, event);
-    const stored = await record(ctx, { eventId: event.eventId, type: event.type, payload, meetingId: meeting?.id ?? null, outcome: 'received' });
-    if (stored.duplicate && DELIVERED.has(stored.row.outcome)) {
+    const stored = await recordAndMatch(ctx, event, payload);
+    if (stored.duplicate && DELIVERED.has(stored.outcome)) {
       ctx.body = { ok: true, duplicate: true };
       return;
     }
-    if (!meeting) {
-      await ctx.state.em.nativeUpdate(WebhookEvent, { id: stored.row.id }, { outcome: 'unmatched' });
+    if (!stored.meetingId) {
+      await ctx.state.em.getConnection().execute(`update webhook_event set outcome = 'unmatched' where id = ?`, [stored.id]);
       ctx.body = { ok: true, outcome: 'unmatched' };
       return;
     }
-    ctx.state.webhookDispatcher.enqueue({ rowId: stored.row.id, meetingId: meeting.id, event });
+    ctx.state.webhookDispatcher.enqueue({ rowId: stored.id, meetingId: stored.meetingId, event });
     ctx.body = { ok: true, outcome: 'accepted', ...(stored.duplicate ? { duplicate: true } : {}) };
   });
 
@@ -156,19 +154,33 @@ async function record(ctx: ApiContext, fields: { eventId: string; type: string; 
   }
 }
 
-/** Route by the platform room name (closest meeting start wins) or, for events without one, by instance id. */
-async function matchMeeting(ctx: ApiContext, event: PlatformEvent): Promise<Meeting | null> {
-  const em = ctx.state.em;
-  if (event.type === 'recording.started' || event.type === 'recording.error') {
-    const byInstance = await em.findOne(Meeting, { $or: [{ rawTracksInstanceId: event.instanceId }, ...(isUuid(event.instanceId) ? [{ id: event.instanceId }] : [])] }, { populate: ['room'] });
-    if (byInstance || event.type === 'recording.started') return byInstance;
-  }
+/**
+ * Records the event and matches its meeting in one statement (the hot path of every webhook): by instance id
+ * for recording events that carry one (cloud = meeting id, raw-tracks = its UUIDv5), else by the platform room
+ * name, the meeting whose start is closest to the event within a week (late discovery, clock skew).
+ */
+async function recordAndMatch(ctx: ApiContext, event: PlatformEvent, payload: unknown): Promise<{ id: string; meetingId: string | null; duplicate: boolean; outcome: string }> {
+  const connection = ctx.state.em.getConnection();
+  const instanceId = event.type === 'recording.started' || event.type === 'recording.error' ? event.instanceId : null;
   const roomName = 'roomName' in event ? event.roomName : null;
-  if (!roomName) return null;
-  const at = (event.type === 'recording.ready' ? event.startedAt : event.occurredAt).getTime();
-  const candidates = await em.find(Meeting, { platformRoomName: roomName, startDate: { $gte: new Date(at - MATCH_WINDOW_MS), $lte: new Date(at + MATCH_WINDOW_MS) } }, { populate: ['room'] });
-  candidates.sort((a, b) => Math.abs(a.startDate.getTime() - at) - Math.abs(b.startDate.getTime() - at) || a.id.localeCompare(b.id));
-  return candidates[0] ?? null;
+  const at = (event.type === 'recording.ready' ? event.startedAt : event.occurredAt).toISOString();
+  const rows: Array<{ id: string; meeting_id: string | null }> = await connection.execute(
+    `insert into webhook_event (id, platform, event_id, type, received_at, payload, meeting_id, outcome)
+     select ?, 'daily', ?, ?, now(), ?::jsonb, coalesce(
+       (select m.id from meeting m where ?::text is not null and (m.raw_tracks_instance_id::text = ? or m.id::text = ?) limit 1),
+       (select m.id from meeting m where m.platform_room_name = ?
+          and m.start_date between ?::timestamptz - interval '7 days' and ?::timestamptz + interval '7 days'
+          order by abs(extract(epoch from (m.start_date - ?::timestamptz))), m.id limit 1)
+     ), 'received'
+     on conflict (platform, event_id) do nothing
+     returning id, meeting_id`,
+    [randomUUID(), event.eventId, event.type, JSON.stringify(payload), instanceId, instanceId, instanceId, roomName, at, at, at],
+  );
+  if (rows[0]) return { id: rows[0].id, meetingId: rows[0].meeting_id, duplicate: false, outcome: 'received' };
+  const [existing] = await connection.execute<Array<{ id: string; meeting_id: string | null; outcome: string }>>(
+    `select id, meeting_id, outcome from webhook_event where platform = 'daily' and event_id = ?`, [event.eventId],
+  );
+  return { id: existing!.id, meetingId: existing!.meeting_id, duplicate: true, outcome: existing!.outcome };
 }
 
 async function deliver(services: Pick<Services, 'temporal' | 'config'>, meeting: Meeting, event: PlatformEvent): Promise<string> {
@@ -226,4 +238,3 @@ export function toMeetingEvent(event: PlatformEvent): MeetingEvent {
   }
 }
 
-const isUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
