@@ -12,7 +12,7 @@
 // phase the bench waits (briefly) for the workflows to apply what was accepted, so no phase pays for the last.
 // The results go to stdout and, as a dated section, to docs/benchmarks.md. Speed goals live there, not in
 // timed tests. Usage: npm run bench:webhooks [-- --seconds 30 --steps 100,200,400,800 --no-pglite --no-doc]
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn as spawnProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { appendFile, writeFile } from 'node:fs/promises';
@@ -286,6 +286,8 @@ interface Options {
   pglite: boolean;
   pgliteSeconds: number;
   doc: boolean;
+  /** The production shape: the API in this process, the worker (`node worker.ts`) in its own. */
+  separateWorker: boolean;
 }
 
 function readOptions(): Options {
@@ -303,6 +305,7 @@ function readOptions(): Options {
       'no-pglite': { type: 'boolean', default: false },
       'pglite-seconds': { type: 'string', default: '15' },
       'no-doc': { type: 'boolean', default: false },
+      'separate-worker': { type: 'boolean', default: false },
     },
   });
   const num = (name: string, value: string) => {
@@ -316,6 +319,7 @@ function readOptions(): Options {
     steps: values.steps.split(',').map((s) => num('steps', s.trim())), stepSeconds: num('step-seconds', values['step-seconds']),
     closedSeconds: num('closed-seconds', values['closed-seconds']), sloMs: num('slo-ms', values['slo-ms']),
     pglite: !values['no-pglite'], pgliteSeconds: num('pglite-seconds', values['pglite-seconds']), doc: !values['no-doc'],
+    separateWorker: values['separate-worker'],
   };
 }
 
@@ -410,11 +414,27 @@ async function createMeetings(product: TestProduct, count: number): Promise<Load
   }));
 }
 
+/** `node worker.ts` with the product's configuration (shared PostgreSQL and data folder), as production runs it. */
+function startWorkerProcess(product: TestProduct) {
+  const c = product.config;
+  return spawnProcess(process.execPath, [path.join(import.meta.dirname, '..', 'worker.ts')], {
+    stdio: 'ignore',
+    env: {
+      ...process.env, DATA_DIR: c.dataDir, APP_SECRET: c.appSecret, API_PORT: String(c.api.port), LOG_LEVEL: 'warn',
+      DATABASE_URL: c.database.kind === 'postgresql' ? c.database.url : '', TEMPORAL_ADDRESS: c.temporal.address,
+      TEMPORAL_NAMESPACE: c.temporal.namespace, TEMPORAL_TASK_QUEUE: c.temporal.taskQueue,
+      DAILY_API_KEY: c.daily.apiKey, DAILY_API_URL: c.daily.apiUrl, DAILY_WEBHOOK_SECRET: c.daily.webhookSecret,
+    },
+  });
+}
+
 async function benchProduct(database: 'postgresql' | 'pglite', options: Options, postgresPort: string, full: boolean): Promise<{ rows: PhaseRow[]; outcomes: Record<string, number>; poolMax: number | null }> {
   const { startTestProduct } = await import('../test/support/product.ts');
   const label = database === 'postgresql' ? 'PostgreSQL' : 'PGlite';
-  console.log(`\n${label}: starting the product (API + worker) …`);
-  const product = await startTestProduct({ name: `bench-${database}`, database });
+  const separate = options.separateWorker && database === 'postgresql';
+  console.log(`\n${label}: starting the product (${separate ? 'API here, worker in its own process' : 'API + worker'}) …`);
+  const product = await startTestProduct({ name: `bench-${database}`, database, worker: !separate });
+  const worker = separate ? startWorkerProcess(product) : undefined;
   let loader: Loader | undefined;
   const rows: PhaseRow[] = [];
   try {
@@ -488,6 +508,7 @@ async function benchProduct(database: 'postgresql' | 'pglite', options: Options,
     return { rows, outcomes: Object.fromEntries(counts.map((c) => [c.outcome, Number(c.n)])), poolMax };
   } finally {
     await loader?.stop();
+    worker?.kill('SIGTERM');
     await product.stop();
   }
 }
@@ -606,7 +627,9 @@ async function main(): Promise<void> {
         `- Command: \`${command}\` (${total.toFixed(0)} s)`,
         `- Machine: ${machineDescription()}.`,
         '- Setup: everything on this machine and on 127.0.0.1: a Temporal dev server (`temporal server start-dev`), a PostgreSQL cluster (fsync off),',
-        `  the product in one process (API + worker sharing a pool of ${pg.poolMax} database connections, as in the tests), ${options.meetings} running meeting workflows;`,
+        options.separateWorker
+          ? `  the API in one process and the worker in its own (\`node worker.ts\`, the production shape; the worker's CPU counts as other work), ${options.meetings} running meeting workflows;`
+          : `  the product in one process (API + worker sharing a pool of ${pg.poolMax} database connections, as in the tests), ${options.meetings} running meeting workflows;`,
         '  the load generator in a worker thread of the same process. Signed `participant.joined` webhooks as Daily sends them, round-robin over the meetings;',
         `  open loop at a constant rate (latency counted from each request's scheduled time), at most ${options.concurrency} in flight. CPU is in % of one core.`,
         `  Before each phase the bench waits up to ${SETTLE_MAX_S} s for the workflows to apply what was accepted ("backlog after" is what was left when the phase ended).`,
