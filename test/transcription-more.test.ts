@@ -369,7 +369,7 @@ describe('transcription with the production engines and the room webhook', () =>
     speech.requests.length = 0;
     speech.failNext({ status: 401 }, 1);
     const one = await reprocess(product, first.recordingId);
-    assert.ok(one.seconds < 60, `took ${one.seconds.toFixed(1)} s`);
+    assert.ok(one.seconds < 240, `took ${one.seconds.toFixed(1)} s`);
     assert.equal(one.result.transcriptStatus, 'ended', JSON.stringify(one.result));
     assert.equal(one.result.warnings!.length, 1, JSON.stringify(one.result.warnings));
     assert.match(one.result.warnings![0]!, /^track \d \((Alice|Bob)\): .*401/);
@@ -390,7 +390,7 @@ describe('transcription with the production engines and the room webhook', () =>
     speech.requests.length = 0;
     speech.failNext({ status: 401 }, 2);
     const all = await reprocess(product, first.recordingId);
-    assert.ok(all.seconds < 60, `took ${all.seconds.toFixed(1)} s`);
+    assert.ok(all.seconds < 240, `took ${all.seconds.toFixed(1)} s`);
     assert.equal(all.result.transcriptStatus, 'error', JSON.stringify(all.result));
     assert.ok(all.result.warnings!.some((w) => /every track failed/.test(w)), JSON.stringify(all.result.warnings));
     assert.equal(speech.requests.length, 2, 'one request per track, none repeated');
