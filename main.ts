@@ -3,6 +3,7 @@
 // with the API and the worker in this one process. Data lives in DATA_DIR (.data/) across restarts.
 import { loadConfig, ConfigError } from './runtime/config.ts';
 import { openServices } from './runtime/services.ts';
+import { firstAdminNotice } from './auth/bootstrap.ts';
 import { startEmbeddedTemporal, connectWorker, installWorkerRuntime, type EmbeddedTemporal } from './runtime/temporal.ts';
 import { createLogger } from './runtime/log.ts';
 import { runUntilSignal } from './runtime/lifecycle.ts';
@@ -41,6 +42,7 @@ async function main() {
     `  Database:     ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
     `  Storage:      ${config.storage.kind === 'local' ? `local folder ${config.storage.rootDir}` : `S3 bucket ${config.storage.bucket}`}`,
     `  Daily:        ${simulator ? `simulator at ${simulator.baseUrl} (control: ${simulator.controlUrl}); try \`npm run demo\`` : `${config.daily.apiUrl}, webhooks to ${webhookUrl}`}`,
+    ...firstAdminNotice(api.firstAdmin),
     '  Stop with Ctrl+C; data is kept for the next start.',
     '',
   ].join('\n'));

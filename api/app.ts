@@ -1,49 +1,111 @@
-// The Koa application: error shape, a request-scoped EntityManager, and the routers by resource.
+// The Koa application: error shape, security headers and CORS, a request-scoped EntityManager, and every
+// endpoint from its declaration (api/endpoint.ts). Who may call what is declared per endpoint and decided in
+// api/access.ts.
 import Koa, { type ParameterizedContext } from 'koa';
 import type { EntityManager } from '@mikro-orm/sql';
-import { errorMiddleware } from './errors.ts';
-import { roomsRouter } from './rooms.ts';
-import { meetingsRouter } from './meetings.ts';
-import { healthRouter } from './health.ts';
-import { webhooksRouter, type WebhookDispatcher } from './webhooks.ts';
-import { transcriptsRouter } from './transcripts.ts';
+import type { ParsedUrlQuery } from 'node:querystring';
+import { errorMiddleware, ApiError } from './errors.ts';
+import { roomEndpoints } from './rooms.ts';
+import { meetingEndpoints } from './meetings.ts';
+import { healthEndpoints } from './health.ts';
+import { webhookEndpoints, type WebhookDispatcher } from './webhooks.ts';
+import { transcriptEndpoints } from './transcripts.ts';
+import { transcriptEventEndpoints } from './transcript-events.ts';
+import { accountEndpoints } from './accounts.ts';
+import { recordingEndpoints } from './recordings.ts';
+import { openApiEndpoints } from './openapi.ts';
+import { mountEndpoints, type Endpoint } from './endpoint.ts';
+import { RateLimiter } from './rate-limits.ts';
+import type { Caller } from '../auth/caller.ts';
 import type { Services } from '../runtime/services.ts';
 import type { Logger } from '../runtime/log.ts';
 
-export interface Caller {
-  userId: string;
-}
+export type { Caller };
 
 export interface ApiState {
   services: Services;
   webhookDispatcher: WebhookDispatcher;
   em: EntityManager;
   caller: Caller;
+  /** The `?share=` public-link token of this request, if any (see api/access.ts). */
+  shareLink?: string;
+  queryWithoutShare?: ParsedUrlQuery;
+  rateLimiter: RateLimiter;
 }
 export type ApiContext = ParameterizedContext<ApiState>;
 
+/** Every endpoint of the API, in the order the OpenAPI document lists them. */
+export const endpoints: readonly Endpoint[] = [
+  ...healthEndpoints,
+  ...accountEndpoints,
+  ...roomEndpoints,
+  ...meetingEndpoints,
+  ...recordingEndpoints,
+  ...transcriptEndpoints,
+  ...transcriptEventEndpoints,
+  ...webhookEndpoints,
+  ...openApiEndpoints,
+];
+
 export interface AppExtensions {
   webhookDispatcher: WebhookDispatcher;
-  /** Extra routes mounted by the embedded mode (e.g. local storage links). */
+  /** Extra routes mounted by the embedded mode (e.g. local storage links, the web app). */
   routes?: Array<(ctx: ApiContext, next: Koa.Next) => Promise<void>>;
+  /** Extra endpoints (tests). */
+  endpoints?: readonly Endpoint[];
 }
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function createApp(services: Services, log: Logger, extensions: AppExtensions): Koa<ApiState> {
   const app = new Koa<ApiState>();
   app.proxy = false;
+  const rateLimiter = new RateLimiter({ login: services.config.auth.loginRateLimitPerMinute, public: services.config.auth.publicRateLimitPerMinute });
+  const ownOrigin = new URL(services.config.api.publicUrl).origin;
+  const allowedOrigins = new Set([ownOrigin, ...services.config.auth.webOrigins]);
+
+  app.use(securityHeaders);
   app.use(errorMiddleware((message, fields) => log.error(message, fields)));
   app.use(async (ctx, next) => {
+    // CORS for the configured web origins only (credentials included); other origins get no CORS headers.
+    const origin = ctx.get('origin');
+    if (origin && ctx.path.startsWith('/v1/') && allowedOrigins.has(origin) && origin !== ownOrigin) {
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.set('Access-Control-Allow-Credentials', 'true');
+      ctx.vary('Origin');
+      if (ctx.method === 'OPTIONS') {
+        ctx.set('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
+        ctx.set('Access-Control-Allow-Headers', 'Content-Type, Authorization, X-API-Key, Range');
+        ctx.set('Access-Control-Max-Age', '600');
+        ctx.status = 204;
+        return;
+      }
+    }
+    // A browser sending our session cookie from a page of another origin is refused (CSRF), whatever the method.
+    if (origin && UNSAFE_METHODS.has(ctx.method) && !allowedOrigins.has(origin) && origin !== ctx.origin && ctx.path.startsWith('/v1/') && !ctx.path.startsWith('/v1/webhooks/')) {
+      throw new ApiError(403, 'origin_not_allowed', `Requests from ${origin} are not allowed; add it to WEB_ORIGINS`);
+    }
     ctx.state.services = services;
     ctx.state.webhookDispatcher = extensions.webhookDispatcher;
     ctx.state.em = services.db.em.fork() as EntityManager;
-    // Until accounts land (issue #5), every caller acts as the one local user.
-    ctx.state.caller = { userId: 'local' };
+    ctx.state.caller = { kind: 'anonymous' };
+    ctx.state.rateLimiter = rateLimiter;
     await next();
   });
   for (const route of extensions.routes ?? []) app.use(route);
-  for (const router of [healthRouter(), webhooksRouter(), roomsRouter(), meetingsRouter(), transcriptsRouter()]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods({ throw: false }));
-  }
+  mountEndpoints(app, [...endpoints, ...(extensions.endpoints ?? [])]);
   return app;
+}
+
+async function securityHeaders(ctx: Koa.Context, next: Koa.Next): Promise<void> {
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+  if (ctx.path.startsWith('/v1/') || ctx.path === '/healthz') {
+    // API answers are data, never pages: nothing in them may run, load or be framed.
+    ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'; sandbox");
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Cache-Control', 'no-store');
+  }
+  await next();
 }

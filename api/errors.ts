@@ -23,7 +23,7 @@ export function validationDetails(error: z.ZodError) {
   return error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message }));
 }
 
-export function parseInput<T extends z.ZodType>(schema: T, input: unknown, where: 'body' | 'query' = 'body'): z.infer<T> {
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown, where: 'body' | 'query' | 'path' = 'body'): z.infer<T> {
   const result = schema.safeParse(input);
   if (!result.success) {
     const details = validationDetails(result.error);

@@ -1,7 +1,8 @@
 // GET /healthz: database, Temporal and storage, each with its latency; 503 when any is down.
-import Router from '@koa/router';
+import { z } from 'zod';
 import { checkDatabase } from '../db/orm.ts';
-import type { ApiState } from './app.ts';
+import { endpoint } from './endpoint.ts';
+import { rules } from './access.ts';
 
 async function timed(check: () => Promise<unknown>): Promise<{ ok: boolean; ms: number; error?: string }> {
   const started = performance.now();
@@ -13,25 +14,36 @@ async function timed(check: () => Promise<unknown>): Promise<{ ok: boolean; ms: 
   }
 }
 
-export function healthRouter() {
-  const router = new Router<ApiState>();
-  router.get('/healthz', async (ctx) => {
-    const { services } = ctx.state;
-    const [database, temporal, storage] = await Promise.all([
-      timed(() => checkDatabase(services.db)),
-      timed(() => services.temporal.workflowService.getSystemInfo({})),
-      timed(() => services.storage.check()),
-    ]);
-    const ok = database.ok && temporal.ok && storage.ok;
-    ctx.status = ok ? 200 : 503;
-    ctx.body = {
-      status: ok ? 'ok' : 'degraded',
-      checks: {
-        database: { ...database, kind: services.config.database.kind },
-        temporal: { ...temporal, address: services.config.temporal.address, namespace: services.config.temporal.namespace },
-        storage: { ...storage, kind: services.storage.kind },
-      },
-    };
-  });
-  return router;
-}
+const check = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() });
+
+export const healthEndpoints = [
+  endpoint({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Health of the database, Temporal and storage',
+    tag: 'health',
+    access: rules.public,
+    responses: {
+      200: { description: 'Everything answers', schema: z.object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), check.extend({}).loose()) }) },
+      503: { description: 'Something is down (same body, status "degraded")' },
+    },
+    async handler(ctx) {
+      const { services } = ctx.state;
+      const [database, temporal, storage] = await Promise.all([
+        timed(() => checkDatabase(services.db)),
+        timed(() => services.temporal.workflowService.getSystemInfo({})),
+        timed(() => services.storage.check()),
+      ]);
+      const ok = database.ok && temporal.ok && storage.ok;
+      ctx.status = ok ? 200 : 503;
+      ctx.body = {
+        status: ok ? 'ok' : 'degraded',
+        checks: {
+          database: { ...database, kind: services.config.database.kind },
+          temporal: { ...temporal, address: services.config.temporal.address, namespace: services.config.temporal.namespace },
+          storage: { ...storage, kind: services.storage.kind },
+        },
+      };
+    },
+  }),
+];

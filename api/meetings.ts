@@ -1,19 +1,19 @@
 // Meetings: one session of a room. Creating one starts its workflow `meeting/<id>`, the single owner
 // of the meeting's state from then on.
-import Router from '@koa/router';
 import { z } from 'zod';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowStartOptions } from '@temporalio/client';
-import { Meeting, type Room } from '../db/entities.ts';
+import { Meeting, MeetingConsent, Recording, PLATFORMS, RECORDING_TRIGGERS, RECORDING_TYPES, type Room } from '../db/entities.ts';
 import { endMeetingSignal, meetingStateQuery, meetingWorkflow, meetingWorkflowId, requestRecordingUpdate, stopRecordingUpdate } from '../workflows/meeting.ts';
 import { cloudInstanceId, rawTracksInstanceId } from '../platforms/platform.ts';
 import type { Services } from '../runtime/services.ts';
 import { DailyApiError } from '../platforms/daily/client.ts';
 import { MeetingIdAttribute, MeetingStateAttribute, PlatformAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
-import { ApiError, notFound, parseInput } from './errors.ts';
-import { readJsonBody } from './body.ts';
-import { findRoomByName } from './rooms.ts';
-import type { ApiContext, ApiState } from './app.ts';
+import { ApiError, notFound } from './errors.ts';
+import type { ApiContext } from './app.ts';
+import { endpoint } from './endpoint.ts';
+import { callerUserId, loadMeeting, loadRecording, loadRoom, logAccess, ownsRoom, rules, unauthenticated } from './access.ts';
+import { issueMeetingToken } from '../auth/meeting-tokens.ts';
 
 const createMeetingSchema = z.strictObject({
   endDate: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-11-21T18:00:00Z' }).optional(),
@@ -79,135 +79,255 @@ export async function ensureMeetingWorkflow(services: Services, meeting: Meeting
   await services.temporal.workflow.start(meetingWorkflow, meetingWorkflowOptions(services, meeting));
 }
 
-async function findMeeting(ctx: ApiContext, id: string): Promise<Meeting> {
-  if (!z.uuid().safeParse(id).success) throw notFound(`Meeting "${id}"`);
-  const meeting = await ctx.state.em.findOne(Meeting, id, { populate: ['room'] });
-  if (!meeting) throw notFound(`Meeting "${id}"`);
-  return meeting;
-}
-
-export function meetingsRouter() {
-  const router = new Router<ApiState>({ prefix: '/v1' });
-
-  // Create the room's meeting, or join the active one: concurrent requests share one meeting and one workflow.
-  router.post('/rooms/:name/meetings', async (ctx) => {
-    const input = parseInput(createMeetingSchema, await readJsonBody(ctx));
-    const { services } = ctx.state;
-    const room = await findRoomByName(ctx, ctx.params.name!);
-    let meeting = await ctx.state.em.findOne(Meeting, { room, active: true }, { populate: ['room'] });
-    let created = false;
-    if (!meeting) {
-      try {
-        meeting = await createMeetingRow(ctx, room, input);
-        created = true;
-        await createPlatformRoom(ctx, meeting);
-      } catch (error) {
-        if (!(error instanceof UniqueConstraintViolationException)) throw error;
-        meeting = await ctx.state.em.fork().findOneOrFail(Meeting, { room: room.id, active: true }, { populate: ['room'] });
-      }
-    }
-    try {
-      await ensureMeetingWorkflow(services, meeting);
-    } catch (error) {
-      if (created) {
-        // Leave nothing half-made: a meeting without its owner workflow is closed again.
-        await ctx.state.em.fork().nativeUpdate(Meeting, { id: meeting.id }, { active: false, endedAt: new Date() });
-      }
-      throw new ApiError(503, 'workflow_unavailable', 'Could not start the meeting workflow; Temporal is unreachable. Retry shortly.', { cause: (error as Error).message });
-    }
-    ctx.status = created ? 201 : 200;
-    ctx.set('Location', `/v1/meetings/${meeting.id}`);
-    ctx.body = meetingView(meeting);
-  });
-
-  router.get('/meetings/:id', async (ctx) => {
-    ctx.body = meetingView(await findMeeting(ctx, ctx.params.id!));
-  });
-
-  /** The workflow's own view of the meeting (phase, what it waits for). */
-  router.get('/meetings/:id/state', async (ctx) => {
-    const meeting = await findMeeting(ctx, ctx.params.id!);
-    const handle = ctx.state.services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id));
-    ctx.body = await handle.query(meetingStateQuery);
-  });
-
-  // A participant's token for the platform room: owner rights for the room's owner.
-  router.post('/meetings/:id/join', async (ctx) => {
-    const input = parseInput(joinSchema, await readJsonBody(ctx));
-    const meeting = await findMeeting(ctx, ctx.params.id!);
-    if (!meeting.active) throw new ApiError(409, 'meeting_ended', 'This meeting has ended');
-    if (!meeting.roomUrl) throw new ApiError(409, 'meeting_not_ready', 'The platform room is not ready yet');
-    const isOwner = meeting.room.ownerId === ctx.state.caller.userId;
-    const token = await ctx.state.services.platform.createJoinToken({
-      roomName: meeting.platformRoomName, userName: input.userName, userId: ctx.state.caller.userId, isOwner, expiresAt: meeting.endDate,
-    });
-    ctx.body = { token, roomUrl: meeting.roomUrl, isOwner, meeting: meetingView(meeting) };
-  });
-
-  // Every participant's browser asks on join (per the room's trigger); the workflow is the only writer,
-  // so twenty requests at once cause one start per recording type at the platform.
-  router.post('/meetings/:id/recordings/start', async (ctx) => {
-    const input = parseInput(startRecordingSchema, await readJsonBody(ctx));
-    const meeting = await findMeeting(ctx, ctx.params.id!);
-    if (input.manual) assertOwner(ctx, meeting);
-    if (!meeting.active) throw new ApiError(409, 'meeting_ended', 'This meeting has ended');
-    const { services } = ctx.state;
-    try {
-      ctx.body = await services.temporal.workflow.executeUpdateWithStart(requestRecordingUpdate, {
-        args: [{ manual: input.manual }],
-        startWorkflowOperation: new WithStartWorkflowOperation(meetingWorkflow, meetingWorkflowOptions(services, meeting)),
-      });
-    } catch (error) {
-      throw meetingGoneOr(error);
-    }
-  });
-
-  router.post('/meetings/:id/recordings/stop', async (ctx) => {
-    const meeting = await findMeeting(ctx, ctx.params.id!);
-    assertOwner(ctx, meeting);
-    if (!meeting.active) throw new ApiError(409, 'meeting_ended', 'This meeting has ended');
-    try {
-      ctx.body = await ctx.state.services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id)).executeUpdate(stopRecordingUpdate);
-    } catch (error) {
-      throw meetingGoneOr(error);
-    }
-  });
-
-  // The composed (cloud) recording, for playback: a short-lived link, 404 until it exists.
-  router.get('/meetings/:id/cloud-recording', async (ctx) => {
-    const meeting = await findMeeting(ctx, ctx.params.id!);
-    if (!meeting.cloudRecordingKey) throw notFound(`Cloud recording of meeting "${meeting.id}"`);
-    const { storage, config } = ctx.state.services;
-    ctx.status = 307;
-    ctx.set('Cache-Control', 'no-store');
-    ctx.redirect(await storage.signedGetUrl(meeting.cloudRecordingKey, {
-      expiresInSeconds: config.signedUrlTtlSeconds, contentType: 'video/mp4', downloadName: `${meeting.platformRoomName}.mp4`,
-    }));
-  });
-
-  router.post('/meetings/:id/end', async (ctx) => {
-    const meeting = await findMeeting(ctx, ctx.params.id!);
-    if (meeting.active) {
-      const handle = ctx.state.services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id));
-      try {
-        await handle.signal(endMeetingSignal, { reason: 'api' });
-      } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError)) throw error;
-      }
-    }
-    ctx.status = 202;
-    ctx.body = meetingView(meeting);
-  });
-
-  return router;
-}
-
+const meetingSchema = z.object({
+  id: z.uuid(),
+  roomName: z.string(),
+  platform: z.enum(PLATFORMS),
+  platformRoomName: z.string(),
+  roomUrl: z.string().nullable(),
+  hostRoomUrl: z.string().nullable(),
+  startDate: z.iso.datetime(),
+  endDate: z.iso.datetime(),
+  endedAt: z.iso.datetime().nullable(),
+  active: z.boolean(),
+  participantCount: z.number().int(),
+  recordingType: z.enum(RECORDING_TYPES),
+  recordingTrigger: z.enum(RECORDING_TRIGGERS),
+  calendarEventId: z.string().nullable(),
+  hasCloudRecording: z.boolean(),
+  workflowId: z.string(),
+});
+const meetingParams = z.object({ id: z.string() });
+const roomNameParams = z.object({ name: z.string() });
 const joinSchema = z.strictObject({ userName: z.string().trim().min(1).max(100).default('Guest') });
 const startRecordingSchema = z.strictObject({ manual: z.boolean().default(false) });
+const consentSchema = z.strictObject({ consentGiven: z.boolean() });
+const recordingRequestAnswer = z.object({}).loose().describe("The meeting workflow's answer: what it started or found running, per recording type");
 
-function assertOwner(ctx: ApiContext, meeting: Meeting): void {
-  if (meeting.room.ownerId !== ctx.state.caller.userId) throw new ApiError(403, 'forbidden', 'Only the room owner starts and stops recording by hand');
-}
+export const meetingEndpoints = [
+  // Create the room's meeting, or join the active one: concurrent requests share one meeting and one workflow.
+  endpoint({
+    method: 'post',
+    path: '/v1/rooms/:name/meetings',
+    summary: "Open the room's meeting: create it, or get the active one",
+    description: 'Concurrent requests share one meeting and one workflow `meeting/<id>` (201 when this request created it, 200 otherwise).',
+    tag: 'meetings',
+    access: rules.roomGuest,
+    params: roomNameParams,
+    body: createMeetingSchema,
+    rateLimit: 'public',
+    responses: { 201: { description: 'Created', schema: meetingSchema }, 200: { description: 'The active meeting', schema: meetingSchema } },
+    async handler(ctx, { params, body: input }) {
+      const { services } = ctx.state;
+      const room = await loadRoom(ctx, params.name, 'join');
+      let meeting = await ctx.state.em.findOne(Meeting, { room, active: true }, { populate: ['room'] });
+      let created = false;
+      if (!meeting) {
+        try {
+          meeting = await createMeetingRow(ctx, room, input);
+          created = true;
+          await createPlatformRoom(ctx, meeting);
+        } catch (error) {
+          if (!(error instanceof UniqueConstraintViolationException)) throw error;
+          meeting = await ctx.state.em.fork().findOneOrFail(Meeting, { room: room.id, active: true }, { populate: ['room'] });
+        }
+      }
+      try {
+        await ensureMeetingWorkflow(services, meeting);
+      } catch (error) {
+        if (created) {
+          // Leave nothing half-made: a meeting without its owner workflow is closed again.
+          await ctx.state.em.fork().nativeUpdate(Meeting, { id: meeting.id }, { active: false, endedAt: new Date() });
+        }
+        throw new ApiError(503, 'workflow_unavailable', 'Could not start the meeting workflow; Temporal is unreachable. Retry shortly.', { cause: (error as Error).message });
+      }
+      ctx.status = created ? 201 : 200;
+      ctx.set('Location', `/v1/meetings/${meeting.id}`);
+      ctx.body = meetingView(meeting);
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/meetings/:id',
+    summary: 'A meeting',
+    tag: 'meetings',
+    access: rules.meetingParticipant,
+    params: meetingParams,
+    responses: { 200: { description: 'The meeting', schema: meetingSchema } },
+    async handler(ctx, { params }) {
+      ctx.body = meetingView(await loadMeeting(ctx, params.id, 'participate'));
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/meetings/:id/state',
+    summary: "The workflow's own view of the meeting (phase, recordings, what it waits for)",
+    tag: 'meetings',
+    access: rules.meetingParticipant,
+    params: meetingParams,
+    responses: { 200: { description: "The `state` query of `meeting/<id>`", schema: z.object({}).loose() } },
+    async handler(ctx, { params }) {
+      const meeting = await loadMeeting(ctx, params.id, 'participate');
+      const handle = ctx.state.services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id));
+      ctx.body = await handle.query(meetingStateQuery);
+    },
+  }),
+  // A participant's token for the platform room (owner rights for the host), and for people without an
+  // account our own meeting token: it lets them answer the consent question and nothing else.
+  endpoint({
+    method: 'post',
+    path: '/v1/meetings/:id/join',
+    summary: "Join: the platform's token for this participant (host rights for the room's owner)",
+    description: 'Callers without an account also get `meetingToken` (send it as `Authorization: Bearer` for this meeting; it never reaches recordings or transcripts) and their `participantKey`.',
+    tag: 'meetings',
+    access: rules.meetingParticipant,
+    params: meetingParams,
+    body: joinSchema,
+    rateLimit: 'public',
+    responses: {
+      200: {
+        description: 'Tokens and the room URL',
+        schema: z.object({ token: z.string(), roomUrl: z.string(), isOwner: z.boolean(), participantKey: z.string(), meetingToken: z.string().nullable(), meeting: meetingSchema }),
+      },
+      409: { description: 'The meeting has ended, or its platform room is not ready' },
+    },
+    async handler(ctx, { params, body: input }) {
+      const meeting = await loadMeeting(ctx, params.id, 'participate');
+      if (!meeting.active) throw new ApiError(409, 'meeting_ended', 'This meeting has ended');
+      if (!meeting.roomUrl) throw new ApiError(409, 'meeting_not_ready', 'The platform room is not ready yet');
+      const { caller, services } = ctx.state;
+      const isOwner = ownsRoom(caller, meeting.room);
+      let participantKey: string;
+      let meetingToken: string | null = null;
+      if (caller.kind === 'user') {
+        participantKey = `user:${caller.user.id}`;
+      } else {
+        const ttlSeconds = Math.max(60, Math.min(24 * 3600, Math.ceil((meeting.endDate.getTime() - Date.now()) / 1000) + 3600));
+        const issued = issueMeetingToken({
+          appSecret: services.config.appSecret, meetingId: meeting.id, name: input.userName, ttlSeconds,
+          ...(caller.kind === 'participant' ? { participantKey: caller.participantKey } : {}),
+        });
+        participantKey = issued.claims.participantKey;
+        meetingToken = issued.token;
+      }
+      const token = await services.platform.createJoinToken({
+        roomName: meeting.platformRoomName, userName: input.userName, userId: callerUserId(caller) ?? participantKey, isOwner, expiresAt: meeting.endDate,
+      });
+      ctx.body = { token, roomUrl: meeting.roomUrl, isOwner, participantKey, meetingToken, meeting: meetingView(meeting) };
+    },
+  }),
+  // Every participant's browser asks on join (per the room's trigger); the workflow is the only writer,
+  // so twenty requests at once cause one start per recording type at the platform.
+  endpoint({
+    method: 'post',
+    path: '/v1/meetings/:id/recordings/start',
+    summary: 'Ask the meeting to record (per its trigger; `manual: true` is for the host only)',
+    tag: 'meetings',
+    access: rules.meetingParticipant,
+    params: meetingParams,
+    body: startRecordingSchema,
+    responses: { 200: { description: "The workflow's answer", schema: recordingRequestAnswer }, 409: { description: 'The meeting has ended' } },
+    async handler(ctx, { params, body: input }) {
+      const meeting = await loadMeeting(ctx, params.id, input.manual ? 'host' : 'participate');
+      if (!meeting.active) throw new ApiError(409, 'meeting_ended', 'This meeting has ended');
+      const { services } = ctx.state;
+      try {
+        ctx.body = await services.temporal.workflow.executeUpdateWithStart(requestRecordingUpdate, {
+          args: [{ manual: input.manual }],
+          startWorkflowOperation: new WithStartWorkflowOperation(meetingWorkflow, meetingWorkflowOptions(services, meeting)),
+        });
+      } catch (error) {
+        throw meetingGoneOr(error);
+      }
+    },
+  }),
+  endpoint({
+    method: 'post',
+    path: '/v1/meetings/:id/recordings/stop',
+    summary: 'Stop recording (host only)',
+    tag: 'meetings',
+    access: rules.meetingHost,
+    params: meetingParams,
+    responses: { 200: { description: "The workflow's answer", schema: recordingRequestAnswer }, 409: { description: 'The meeting has ended' } },
+    async handler(ctx, { params }) {
+      const meeting = await loadMeeting(ctx, params.id, 'host');
+      if (!meeting.active) throw new ApiError(409, 'meeting_ended', 'This meeting has ended');
+      try {
+        ctx.body = await ctx.state.services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id)).executeUpdate(stopRecordingUpdate);
+      } catch (error) {
+        throw meetingGoneOr(error);
+      }
+    },
+  }),
+  // The composed (cloud) recording, for playback: a short-lived link for those who may see that recording.
+  endpoint({
+    method: 'get',
+    path: '/v1/meetings/:id/cloud-recording',
+    summary: 'The cloud recording (MP4): a redirect to a short-lived signed link',
+    tag: 'recordings',
+    access: rules.recordingViewer,
+    params: meetingParams,
+    responses: { 307: { description: 'Redirect to the signed link' }, 404: { description: 'No cloud recording you may see' } },
+    async handler(ctx, { params }) {
+      const row = /^[0-9a-f-]{36}$/i.test(params.id)
+        ? await ctx.state.em.findOne(Recording, { meeting: params.id, type: 'cloud', deletionRequestedAt: null }, { orderBy: { recordedAt: 'desc' } })
+        : null;
+      if (!row) throw notFound(`Cloud recording of meeting "${params.id}"`);
+      const recording = await loadRecording(ctx, row.id, 'view');
+      const meeting = recording.meeting!;
+      if (!meeting.cloudRecordingKey) throw notFound(`Cloud recording of meeting "${meeting.id}"`);
+      const { storage, config } = ctx.state.services;
+      await logAccess(ctx, { recordingId: recording.id, action: 'download', detail: 'cloud recording (MP4)' });
+      ctx.status = 307;
+      ctx.redirect(await storage.signedGetUrl(meeting.cloudRecordingKey, {
+        expiresInSeconds: config.signedUrlTtlSeconds, contentType: 'video/mp4', downloadName: `${meeting.platformRoomName}.mp4`,
+      }));
+    },
+  }),
+  endpoint({
+    method: 'post',
+    path: '/v1/meetings/:id/end',
+    summary: 'End the meeting (host only)',
+    tag: 'meetings',
+    access: rules.meetingHost,
+    params: meetingParams,
+    responses: { 202: { description: 'The workflow was told', schema: meetingSchema } },
+    async handler(ctx, { params }) {
+      const meeting = await loadMeeting(ctx, params.id, 'host');
+      if (meeting.active) {
+        const handle = ctx.state.services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id));
+        try {
+          await handle.signal(endMeetingSignal, { reason: 'api' });
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      }
+      ctx.status = 202;
+      ctx.body = meetingView(meeting);
+    },
+  }),
+  // "May we keep the audio?" — one answer per participant (their account, or their meeting token); the last answer wins.
+  endpoint({
+    method: 'post',
+    path: '/v1/meetings/:id/consent',
+    summary: "Your answer to the recording-consent question (tied to your account or your meeting token)",
+    description: 'When anyone refuses, the tracks, mixed audio and cloud recording are deleted after transcription; the transcript is kept.',
+    tag: 'meetings',
+    access: rules.meetingParticipant,
+    params: meetingParams,
+    body: consentSchema,
+    responses: { 200: { description: 'Recorded', schema: z.object({ meetingId: z.uuid(), participantKey: z.string(), consentGiven: z.boolean(), answeredAt: z.iso.datetime() }) } },
+    async handler(ctx, { params, body }) {
+      const { caller } = ctx.state;
+      if (caller.kind === 'anonymous') throw unauthenticated();
+      const meeting = await loadMeeting(ctx, params.id, 'participate');
+      const participantKey = caller.kind === 'participant' ? caller.participantKey : `user:${caller.user.id}`;
+      const answeredAt = new Date();
+      await ctx.state.em.upsert(MeetingConsent, { meeting: meeting.id, participantKey, consentGiven: body.consentGiven, answeredAt }, { onConflictFields: ['meeting', 'participantKey'], onConflictAction: 'merge', onConflictMergeFields: ['consentGiven', 'answeredAt'] });
+      ctx.body = { meetingId: meeting.id, participantKey, consentGiven: body.consentGiven, answeredAt: answeredAt.toISOString() };
+    },
+  }),
+];
 
 function meetingGoneOr(error: unknown): unknown {
   const name = (error as Error).name;

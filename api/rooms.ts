@@ -1,10 +1,10 @@
 // Rooms: persistent, named templates from which meetings are held.
-import Router from '@koa/router';
 import { z } from 'zod';
 import { Room, Meeting, PLATFORMS, RECORDING_TRIGGERS, RECORDING_TYPES, ROOM_MODES } from '../db/entities.ts';
-import { ApiError, notFound, parseInput } from './errors.ts';
-import { readJsonBody } from './body.ts';
-import type { ApiContext, ApiState } from './app.ts';
+import { ApiError } from './errors.ts';
+import type { ApiContext } from './app.ts';
+import { endpoint } from './endpoint.ts';
+import { callerUserId, loadRoom, ownsRoom, rules, visibleRoomsWhere } from './access.ts';
 import { assertPublicDestination, DestinationRefusedError } from '../activities/outgoing-webhooks.ts';
 
 /** Lower-case letters, digits and single hyphens; it becomes part of the platform's room name and our URLs. */
@@ -22,6 +22,7 @@ const roomSettings = {
   roomMode: z.enum(ROOM_MODES),
   shared: z.boolean(),
   skipConsent: z.boolean(),
+  allowAnonymous: z.boolean(),
   webhookUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048).nullable(),
   webhookSecret: z.string().min(16, 'must be at least 16 characters').max(256).nullable(),
   retentionDays: z.number().int().min(1).max(3650).nullable(),
@@ -29,13 +30,25 @@ const roomSettings = {
 
 const createRoomSchema = z.strictObject({ name: roomNameSchema, ...roomSettings }).partial({
   platform: true, recordingType: true, recordingTrigger: true, locked: true, roomMode: true, shared: true,
-  skipConsent: true, webhookUrl: true, webhookSecret: true, retentionDays: true,
+  skipConsent: true, allowAnonymous: true, webhookUrl: true, webhookSecret: true, retentionDays: true,
 });
 const updateRoomSchema = z.strictObject(roomSettings).partial();
 export const pageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+/** What anyone who may join the room sees: enough to show the room page. */
+export function roomGuestView(room: Room) {
+  return {
+    name: room.name,
+    platform: room.platform,
+    recordingType: room.recordingType,
+    recordingTrigger: room.recordingTrigger,
+    skipConsent: room.skipConsent,
+    allowAnonymous: room.allowAnonymous,
+  };
+}
 
 export function roomView(room: Room) {
   return {
@@ -49,18 +62,13 @@ export function roomView(room: Room) {
     roomMode: room.roomMode,
     shared: room.shared,
     skipConsent: room.skipConsent,
+    allowAnonymous: room.allowAnonymous,
     webhookUrl: room.webhookUrl ?? null,
     hasWebhookSecret: Boolean(room.webhookSecret),
     retentionDays: room.retentionDays ?? null,
     createdAt: room.createdAt.toISOString(),
     updatedAt: room.updatedAt.toISOString(),
   };
-}
-
-export async function findRoomByName(ctx: ApiContext, name: string): Promise<Room> {
-  const room = await ctx.state.em.findOne(Room, { name });
-  if (!room) throw notFound(`Room "${name}"`);
-  return room;
 }
 
 /** No SSRF through a room's webhook URL: checked here for a clear 400, and again at each delivery. */
@@ -74,48 +82,110 @@ async function assertWebhookAllowed(ctx: ApiContext, url: string | null | undefi
   }
 }
 
-export function roomsRouter() {
-  const router = new Router<ApiState>({ prefix: '/v1/rooms' });
+const roomSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  ownerId: z.string(),
+  platform: z.enum(PLATFORMS),
+  recordingType: z.enum(RECORDING_TYPES),
+  recordingTrigger: z.enum(RECORDING_TRIGGERS),
+  locked: z.boolean(),
+  roomMode: z.enum(ROOM_MODES),
+  shared: z.boolean(),
+  skipConsent: z.boolean(),
+  allowAnonymous: z.boolean(),
+  webhookUrl: z.string().nullable(),
+  hasWebhookSecret: z.boolean(),
+  retentionDays: z.number().int().nullable(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  isOwner: z.boolean(),
+});
+const roomGuestSchema = roomSchema.pick({ name: true, platform: true, recordingType: true, recordingTrigger: true, skipConsent: true, allowAnonymous: true }).extend({ guest: z.literal(true) });
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int(), hasMore: z.boolean() });
+const roomNameParams = z.object({ name: z.string() });
 
-  router.post('/', async (ctx) => {
-    const input = parseInput(createRoomSchema, await readJsonBody(ctx));
-    await assertWebhookAllowed(ctx, input.webhookUrl);
-    const em = ctx.state.em;
-    if (await em.count(Room, { name: input.name })) throw new ApiError(409, 'room_exists', `A room named "${input.name}" already exists`);
-    const room = em.create(Room, { ...input, ownerId: ctx.state.caller.userId });
-    await em.flush();
-    ctx.status = 201;
-    ctx.set('Location', `/v1/rooms/${room.name}`);
-    ctx.body = roomView(room);
-  });
-
-  router.get('/', async (ctx) => {
-    const page = parseInput(pageQuerySchema, ctx.query, 'query');
-    const [rooms, total] = await ctx.state.em.findAndCount(Room, {}, { orderBy: { createdAt: 'desc', id: 'asc' }, limit: page.limit, offset: page.offset });
-    ctx.body = { items: rooms.map(roomView), total, limit: page.limit, offset: page.offset, hasMore: page.offset + rooms.length < total };
-  });
-
-  router.get('/:name', async (ctx) => {
-    ctx.body = roomView(await findRoomByName(ctx, ctx.params.name!));
-  });
-
-  router.patch('/:name', async (ctx) => {
-    const input = parseInput(updateRoomSchema, await readJsonBody(ctx));
-    await assertWebhookAllowed(ctx, input.webhookUrl);
-    const room = await findRoomByName(ctx, ctx.params.name!);
-    ctx.state.em.assign(room, input);
-    await ctx.state.em.flush();
-    ctx.body = roomView(room);
-  });
-
-  router.delete('/:name', async (ctx) => {
-    const room = await findRoomByName(ctx, ctx.params.name!);
-    if (await ctx.state.em.count(Meeting, { room, active: true })) {
-      throw new ApiError(409, 'room_has_active_meeting', `Room "${room.name}" has an active meeting; end it first`);
-    }
-    await ctx.state.em.remove(room).flush();
-    ctx.status = 204;
-  });
-
-  return router;
-}
+export const roomEndpoints = [
+  endpoint({
+    method: 'post',
+    path: '/v1/rooms',
+    summary: 'Create a room (you own it)',
+    tag: 'rooms',
+    access: rules.signedIn,
+    body: createRoomSchema,
+    responses: { 201: { description: 'Created', schema: roomSchema }, 409: { description: 'The name is taken' } },
+    async handler(ctx, { body: input }) {
+      await assertWebhookAllowed(ctx, input.webhookUrl);
+      const em = ctx.state.em;
+      if (await em.count(Room, { name: input.name })) throw new ApiError(409, 'room_exists', `A room named "${input.name}" already exists`);
+      const room = em.create(Room, { ...input, ownerId: callerUserId(ctx.state.caller)! });
+      await em.flush();
+      ctx.status = 201;
+      ctx.set('Location', `/v1/rooms/${room.name}`);
+      ctx.body = { ...roomView(room), isOwner: true };
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/rooms',
+    summary: 'Your rooms and the shared ones (admins: all)',
+    tag: 'rooms',
+    access: rules.signedIn,
+    query: pageQuerySchema,
+    responses: { 200: { description: 'A page of rooms, newest first', schema: pageOf(roomSchema) } },
+    async handler(ctx, { query: page }) {
+      const [rooms, total] = await ctx.state.em.findAndCount(Room, visibleRoomsWhere(ctx.state.caller), { orderBy: { createdAt: 'desc', id: 'asc' }, limit: page.limit, offset: page.offset });
+      ctx.body = { items: rooms.map((room) => ({ ...roomView(room), isOwner: ownsRoom(ctx.state.caller, room) })), total, limit: page.limit, offset: page.offset, hasMore: page.offset + rooms.length < total };
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/rooms/:name',
+    summary: 'A room: all its settings for those who may see it, the public part for guests',
+    tag: 'rooms',
+    access: rules.roomGuest,
+    params: roomNameParams,
+    rateLimit: 'public',
+    responses: { 200: { description: 'The room', schema: z.union([roomSchema, roomGuestSchema]) } },
+    async handler(ctx, { params }) {
+      const room = await loadRoom(ctx, params.name, 'join');
+      const { caller } = ctx.state;
+      const seesAll = ownsRoom(caller, room) || (caller.kind === 'user' && room.shared);
+      ctx.body = seesAll ? { ...roomView(room), isOwner: ownsRoom(caller, room) } : { ...roomGuestView(room), guest: true };
+    },
+  }),
+  endpoint({
+    method: 'patch',
+    path: '/v1/rooms/:name',
+    summary: "Change a room's settings",
+    tag: 'rooms',
+    access: rules.roomOwner,
+    params: roomNameParams,
+    body: updateRoomSchema,
+    responses: { 200: { description: 'The room as saved', schema: roomSchema } },
+    async handler(ctx, { params, body: input }) {
+      await assertWebhookAllowed(ctx, input.webhookUrl);
+      const room = await loadRoom(ctx, params.name, 'own');
+      ctx.state.em.assign(room, input);
+      await ctx.state.em.flush();
+      ctx.body = { ...roomView(room), isOwner: true };
+    },
+  }),
+  endpoint({
+    method: 'delete',
+    path: '/v1/rooms/:name',
+    summary: 'Delete a room (not while it has an active meeting)',
+    tag: 'rooms',
+    access: rules.roomOwner,
+    params: roomNameParams,
+    responses: { 204: { description: 'Deleted' }, 409: { description: 'The room has an active meeting' } },
+    async handler(ctx, { params }) {
+      const room = await loadRoom(ctx, params.name, 'own');
+      if (await ctx.state.em.count(Meeting, { room, active: true })) {
+        throw new ApiError(409, 'room_has_active_meeting', `Room "${room.name}" has an active meeting; end it first`);
+      }
+      await ctx.state.em.remove(room).flush();
+      ctx.status = 204;
+    },
+  }),
+];

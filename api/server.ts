@@ -9,21 +9,28 @@ import type { Services } from '../runtime/services.ts';
 import type { Logger } from '../runtime/log.ts';
 import type { ApiContext } from './app.ts';
 import type { Next } from 'koa';
+import { webAppRoute } from './web-app.ts';
+import { ensureFirstAdmin, type FirstAdminResult } from '../auth/bootstrap.ts';
 
 export interface ApiServer {
   url: string;
   webhookDispatcher: WebhookDispatcher;
+  /** On the very first start (no user yet): the admin created, and the password when we generated it (print it once). */
+  firstAdmin: FirstAdminResult;
   server: http.Server;
   closed: Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startApiServer(services: Services, log: Logger, listen = { host: services.config.api.host, port: services.config.api.port }): Promise<ApiServer> {
+  const { firstAdmin: admin } = services.config.auth;
+  const firstAdmin = await ensureFirstAdmin(services.db.em.fork(), { email: admin.email, ...(admin.password ? { password: admin.password } : {}) });
   const routes: Array<(ctx: ApiContext, next: Next) => Promise<void>> = [];
   if (services.storage instanceof LocalFolderStorage) {
     const serveObject = createSignedObjectHandler(services.storage);
     routes.push(async (ctx, next) => (ctx.path.startsWith('/v1/storage/') ? serveObject(ctx) : next()));
   }
+  routes.push(webAppRoute(services.config.web));
   const webhookDispatcher = new WebhookDispatcher(services, (message, fields) => log.warn(message, fields));
   webhookDispatcher.start();
   const app = createApp(services, log, { routes, webhookDispatcher });
@@ -37,6 +44,7 @@ export async function startApiServer(services: Services, log: Logger, listen = {
   return {
     url: `http://${listen.host}:${port}`,
     webhookDispatcher,
+    firstAdmin,
     server,
     closed,
     close: async () => {

@@ -1,17 +1,18 @@
 // Transcripts: status and progress while processing, then the speaker turns, summaries, exports, the
-// mixed-down audio (range requests) and its waveform. Who may see what is decided in api/access.ts.
-import Router from '@koa/router';
+// mixed-down audio (range requests) and its waveform. Who may see what is decided in api/access.ts;
+// every view and download is written to the recording's access log.
 import { z } from 'zod';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { Recording, Transcript, Meeting } from '../db/entities.ts';
+import { Recording, Transcript, Meeting, TRANSCRIPT_STATUSES, TRANSCRIPT_SHARE_MODES } from '../db/entities.ts';
 import { ObjectNotFoundError, RangeNotSatisfiableError } from '../storage/object-storage.ts';
 import type { Segment } from '../transcripts/words.ts';
 import { recordingWorkflow, recordingWorkflowId, transcriptionProgressQuery } from '../workflows/recording.ts';
 import { MeetingIdAttribute, RecordingIdAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
-import { ApiError, notFound, parseInput } from './errors.ts';
-import { pageQuerySchema } from './rooms.ts';
-import { assertCanView } from './access.ts';
-import type { ApiContext, ApiState } from './app.ts';
+import { ApiError, notFound } from './errors.ts';
+import { pageOf, pageQuerySchema } from './rooms.ts';
+import { loadRecording, loadTranscript, logAccess, rules, visibleTranscriptsWhere } from './access.ts';
+import { endpoint } from './endpoint.ts';
+import type { ApiContext } from './app.ts';
 import type { Services } from '../runtime/services.ts';
 
 export const EXPORT_FORMATS = {
@@ -43,14 +44,6 @@ export function transcriptSummaryView(t: Transcript) {
   };
 }
 
-async function findTranscript(ctx: ApiContext, id: string): Promise<Transcript> {
-  if (!z.uuid().safeParse(id).success) throw notFound(`Transcript "${id}"`);
-  const transcript = await ctx.state.em.findOne(Transcript, id, { populate: ['recording'] });
-  if (!transcript) throw notFound(`Transcript "${id}"`);
-  await assertCanView(ctx, transcript);
-  return transcript;
-}
-
 async function readText(services: Services, key: string): Promise<string | null> {
   try {
     const object = await services.storage.get(key);
@@ -63,106 +56,205 @@ async function readText(services: Services, key: string): Promise<string | null>
   }
 }
 
-export function transcriptsRouter() {
-  const router = new Router<ApiState>({ prefix: '/v1' });
+const transcriptParams = z.object({ id: z.string() });
+const transcriptSummarySchema = z.object({
+  id: z.uuid(),
+  recordingId: z.string(),
+  status: z.enum(TRANSCRIPT_STATUSES),
+  progress: z.object({ step: z.string(), tracksDone: z.number(), tracksTotal: z.number(), percent: z.number() }).nullable(),
+  title: z.string().nullable(),
+  durationSeconds: z.number().nullable(),
+  participants: z.array(z.object({ speaker: z.number(), name: z.string(), platformParticipantId: z.string().nullable(), userId: z.string().nullable() })),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+const segmentSchema = z.object({ speaker: z.number(), name: z.string().optional(), start: z.number(), end: z.number(), text: z.string() }).loose();
+const transcriptSchema = transcriptSummarySchema.extend({
+  error: z.string().nullable(),
+  workflow: z.object({}).loose().nullable().describe('Live progress from the recording workflow while processing'),
+  shortSummary: z.string().nullable(),
+  longSummary: z.string().nullable(),
+  topics: z.array(z.object({ title: z.string(), summary: z.string(), start: z.number(), end: z.number() })),
+  actionItems: z.array(z.string()),
+  language: z.string(),
+  engines: z.object({ speech: z.string().nullable(), summary: z.string().nullable(), offline: z.boolean() }),
+  segments: z.array(segmentSchema),
+  audio: z.object({ url: z.string(), waveformUrl: z.string() }).nullable(),
+  audioDeleted: z.boolean(),
+  exports: z.record(z.string(), z.string()),
+  shareMode: z.enum(TRANSCRIPT_SHARE_MODES),
+  isOwner: z.boolean(),
+  meetingId: z.string().nullable(),
+  hasCloudRecording: z.boolean(),
+});
 
-  router.get('/transcripts', async (ctx) => {
-    const query = parseInput(listQuerySchema, ctx.query, 'query');
-    const where = { ...(query.status ? { status: query.status } : {}), ...(query.recordingId ? { recording: query.recordingId } : {}) };
-    const [items, total] = await ctx.state.em.findAndCount(Transcript, where, { orderBy: { createdAt: 'desc', id: 'asc' }, limit: query.limit, offset: query.offset, populate: ['recording'] });
-    ctx.body = { items: items.map(transcriptSummaryView), total, limit: query.limit, offset: query.offset, hasMore: query.offset + items.length < total };
-  });
-
-  router.get('/transcripts/:id', async (ctx) => {
-    const t = await findTranscript(ctx, ctx.params.id!);
-    const { services } = ctx.state;
-    const segmentsJson = t.status === 'ended' ? await readText(services, transcriptKey(t.id, 'segments.json')) : null;
-    const segments = segmentsJson ? (JSON.parse(segmentsJson) as Segment[]).map(({ words: _words, ...turn }) => turn) : [];
-    let live = null;
-    if (t.status === 'processing') {
-      live = await services.temporal.workflow.getHandle(recordingWorkflowId(t.recording.id)).query(transcriptionProgressQuery).catch(() => null);
-    }
-    const base = `/v1/transcripts/${t.id}`;
-    ctx.body = {
-      ...transcriptSummaryView(t),
-      error: t.error ?? null,
-      workflow: live,
-      shortSummary: t.shortSummary ?? null,
-      longSummary: t.longSummary ?? null,
-      topics: t.topics ?? [],
-      actionItems: t.actionItems ?? [],
-      language: t.language,
-      engines: {
-        speech: t.speechEngine ?? null,
-        summary: t.summaryEngine ?? null,
-        // The offline engines exist so the product works with no service at all; their quality is poor.
-        offline: t.speechEngine === 'pocketsphinx' || t.summaryEngine === 'offline-extractive',
-      },
-      segments,
-      audio: t.audioKey && !t.audioDeleted ? { url: `${base}/audio.mp3`, waveformUrl: `${base}/waveform` } : null,
-      audioDeleted: t.audioDeleted,
-      exports: t.status === 'ended' ? Object.fromEntries(Object.keys(EXPORT_FORMATS).map((f) => [f, `${base}/export?format=${f}`])) : {},
-      shareMode: t.shareMode,
-    };
-  });
-
-  router.get('/transcripts/:id/export', async (ctx) => {
-    const { format } = parseInput(exportQuerySchema, ctx.query, 'query');
-    const t = await findTranscript(ctx, ctx.params.id!);
-    if (t.status !== 'ended') throw new ApiError(409, 'transcript_not_ready', `The transcript is ${t.status}; exports exist once it has ended`);
-    const spec = EXPORT_FORMATS[format];
-    const text = await readText(ctx.state.services, transcriptKey(t.id, spec.file));
-    if (text === null) throw notFound(`Export "${format}"`);
-    ctx.type = spec.type;
-    ctx.set('Content-Disposition', `attachment; filename="transcript-${t.id}.${spec.extension}"`);
-    ctx.body = text;
-  });
-
-  // The mixed-down audio, with range requests so players can seek.
-  router.get('/transcripts/:id/audio.mp3', async (ctx) => {
-    const t = await findTranscript(ctx, ctx.params.id!);
-    if (!t.audioKey || t.audioDeleted) throw notFound('Audio of this transcript');
-    const range = parseRange(ctx.get('range'));
-    try {
-      const object = await ctx.state.services.storage.get(t.audioKey, range ?? undefined);
-      ctx.set('Accept-Ranges', 'bytes');
-      ctx.type = 'audio/mpeg';
-      if (object.range) {
-        ctx.status = 206;
-        ctx.set('Content-Range', `bytes ${object.range.start}-${object.range.end}/${object.range.total}`);
-        ctx.length = object.range.end - object.range.start + 1;
-      } else {
-        ctx.length = object.size;
-      }
-      ctx.body = object.body;
-    } catch (error) {
-      if (error instanceof RangeNotSatisfiableError) {
-        const head = await ctx.state.services.storage.head(t.audioKey);
-        ctx.set('Content-Range', `bytes */${head?.size ?? 0}`);
-        throw new ApiError(416, 'range_not_satisfiable', 'The requested range is outside the audio');
-      }
-      if (error instanceof ObjectNotFoundError) throw notFound('Audio of this transcript');
-      throw error;
-    }
-  });
-
-  router.get('/transcripts/:id/waveform', async (ctx) => {
-    const t = await findTranscript(ctx, ctx.params.id!);
-    const text = t.waveformKey ? await readText(ctx.state.services, t.waveformKey) : null;
-    if (text === null) throw notFound('Waveform of this transcript');
-    ctx.type = 'application/json';
-    ctx.body = text;
-  });
-
-  router.post('/recordings/:id/reprocess', async (ctx) => {
-    const recording = await ctx.state.em.findOne(Recording, ctx.params.id!, { populate: ['meeting'] });
-    if (!recording) throw notFound(`Recording "${ctx.params.id}"`);
-    ctx.status = 202;
-    ctx.body = await reprocessRecording(ctx.state.services, recording.id);
-  });
-
-  return router;
+/** Links inside an answer carry the caller's public link along, so a page opened through one keeps working. */
+function withShare(ctx: ApiContext, url: string): string {
+  const share = ctx.state.caller.kind === 'anonymous' ? ctx.state.shareLink : undefined;
+  return share ? `${url}${url.includes('?') ? '&' : '?'}share=${encodeURIComponent(share)}` : url;
 }
+
+export const transcriptEndpoints = [
+  endpoint({
+    method: 'get',
+    path: '/v1/transcripts',
+    summary: 'Transcripts you may see (yours, and those shared with you), newest first',
+    tag: 'transcripts',
+    access: rules.signedIn,
+    query: listQuerySchema,
+    responses: { 200: { description: 'A page of transcripts', schema: pageOf(transcriptSummarySchema) } },
+    async handler(ctx, { query }) {
+      const where = {
+        $and: [
+          await visibleTranscriptsWhere(ctx),
+          { ...(query.status ? { status: query.status } : {}), ...(query.recordingId ? { recording: query.recordingId } : {}) },
+        ],
+      };
+      const [items, total] = await ctx.state.em.findAndCount(Transcript, where, { orderBy: { createdAt: 'desc', id: 'asc' }, limit: query.limit, offset: query.offset, populate: ['recording'] });
+      ctx.body = { items: items.map(transcriptSummaryView), total, limit: query.limit, offset: query.offset, hasMore: query.offset + items.length < total };
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/transcripts/:id',
+    summary: 'A transcript: progress while processing, then speaker turns, summaries and links',
+    tag: 'transcripts',
+    access: rules.recordingViewer,
+    params: transcriptParams,
+    rateLimit: 'public',
+    responses: { 200: { description: 'The transcript', schema: transcriptSchema } },
+    async handler(ctx, { params }) {
+      const t = await loadTranscript(ctx, params.id, 'view');
+      const { services, caller } = ctx.state;
+      const segmentsJson = t.status === 'ended' ? await readText(services, transcriptKey(t.id, 'segments.json')) : null;
+      const segments = segmentsJson ? (JSON.parse(segmentsJson) as Segment[]).map(({ words: _words, ...turn }) => turn) : [];
+      let live = null;
+      if (t.status === 'processing') {
+        live = await services.temporal.workflow.getHandle(recordingWorkflowId(t.recording.id)).query(transcriptionProgressQuery).catch(() => null);
+      }
+      const base = `/v1/transcripts/${t.id}`;
+      const meeting = t.recording.meeting ?? null;
+      await logAccess(ctx, { recordingId: t.recording.id, transcriptId: t.id, action: 'view' });
+      ctx.body = {
+        ...transcriptSummaryView(t),
+        error: t.error ?? null,
+        workflow: live,
+        shortSummary: t.shortSummary ?? null,
+        longSummary: t.longSummary ?? null,
+        topics: t.topics ?? [],
+        actionItems: t.actionItems ?? [],
+        language: t.language,
+        engines: {
+          speech: t.speechEngine ?? null,
+          summary: t.summaryEngine ?? null,
+          // The offline engines exist so the product works with no service at all; their quality is poor.
+          offline: t.speechEngine === 'pocketsphinx' || t.summaryEngine === 'offline-extractive',
+        },
+        segments,
+        audio: t.audioKey && !t.audioDeleted ? { url: withShare(ctx, `${base}/audio.mp3`), waveformUrl: withShare(ctx, `${base}/waveform`) } : null,
+        audioDeleted: t.audioDeleted,
+        exports: t.status === 'ended' ? Object.fromEntries(Object.keys(EXPORT_FORMATS).map((f) => [f, withShare(ctx, `${base}/export?format=${f}`)])) : {},
+        shareMode: t.shareMode,
+        isOwner: caller.kind === 'user' && (caller.user.role === 'admin' || meeting?.room.ownerId === caller.user.id),
+        meetingId: meeting?.id ?? null,
+        hasCloudRecording: Boolean(meeting?.cloudRecordingKey),
+      };
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/transcripts/:id/export',
+    summary: 'Download the transcript as WebVTT, SRT, text or JSON',
+    tag: 'transcripts',
+    access: rules.recordingViewer,
+    params: transcriptParams,
+    query: exportQuerySchema,
+    rateLimit: 'public',
+    responses: { 200: { description: 'The file (Content-Disposition: attachment)', contentType: 'text/vtt' }, 409: { description: 'Not ended yet' } },
+    async handler(ctx, { params, query }) {
+      const { format } = query;
+      const t = await loadTranscript(ctx, params.id, 'view');
+      if (t.status !== 'ended') throw new ApiError(409, 'transcript_not_ready', `The transcript is ${t.status}; exports exist once it has ended`);
+      const spec = EXPORT_FORMATS[format];
+      const text = await readText(ctx.state.services, transcriptKey(t.id, spec.file));
+      if (text === null) throw notFound(`Export "${format}"`);
+      await logAccess(ctx, { recordingId: t.recording.id, transcriptId: t.id, action: 'download', detail: `export ${format}` });
+      ctx.type = spec.type;
+      ctx.set('Content-Disposition', `attachment; filename="transcript-${t.id}.${spec.extension}"`);
+      ctx.body = text;
+    },
+  }),
+  // The mixed-down audio, with range requests so players can seek.
+  endpoint({
+    method: 'get',
+    path: '/v1/transcripts/:id/audio.mp3',
+    summary: 'The mixed-down audio (MP3), with range requests for seeking',
+    tag: 'transcripts',
+    access: rules.recordingViewer,
+    params: transcriptParams,
+    rateLimit: 'public',
+    responses: { 200: { description: 'The whole file', contentType: 'audio/mpeg' }, 206: { description: 'A range', contentType: 'audio/mpeg' }, 416: { description: 'Range outside the file' } },
+    async handler(ctx, { params }) {
+      const t = await loadTranscript(ctx, params.id, 'view');
+      if (!t.audioKey || t.audioDeleted) throw notFound('Audio of this transcript');
+      const range = parseRange(ctx.get('range'));
+      // One log entry per listening, not one per seek: players ask for many ranges.
+      if (!range || range.start === 0) await logAccess(ctx, { recordingId: t.recording.id, transcriptId: t.id, action: 'download', detail: 'audio (MP3)' });
+      try {
+        const object = await ctx.state.services.storage.get(t.audioKey, range ?? undefined);
+        ctx.set('Accept-Ranges', 'bytes');
+        ctx.type = 'audio/mpeg';
+        if (object.range) {
+          ctx.status = 206;
+          ctx.set('Content-Range', `bytes ${object.range.start}-${object.range.end}/${object.range.total}`);
+          ctx.length = object.range.end - object.range.start + 1;
+        } else {
+          ctx.length = object.size;
+        }
+        ctx.body = object.body;
+      } catch (error) {
+        if (error instanceof RangeNotSatisfiableError) {
+          const head = await ctx.state.services.storage.head(t.audioKey);
+          ctx.set('Content-Range', `bytes */${head?.size ?? 0}`);
+          throw new ApiError(416, 'range_not_satisfiable', 'The requested range is outside the audio');
+        }
+        if (error instanceof ObjectNotFoundError) throw notFound('Audio of this transcript');
+        throw error;
+      }
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/transcripts/:id/waveform',
+    summary: "The audio's waveform (peaks), for drawing",
+    tag: 'transcripts',
+    access: rules.recordingViewer,
+    params: transcriptParams,
+    rateLimit: 'public',
+    responses: { 200: { description: 'Peaks and duration', schema: z.object({ peaks: z.array(z.number()), durationSeconds: z.number() }).loose() } },
+    async handler(ctx, { params }) {
+      const t = await loadTranscript(ctx, params.id, 'view');
+      const text = t.waveformKey ? await readText(ctx.state.services, t.waveformKey) : null;
+      if (text === null) throw notFound('Waveform of this transcript');
+      ctx.type = 'application/json';
+      ctx.body = text;
+    },
+  }),
+  endpoint({
+    method: 'post',
+    path: '/v1/recordings/:id/reprocess',
+    summary: "Run the recording's pipeline again (same workflow id: refused while one runs)",
+    tag: 'recordings',
+    access: rules.recordingOwner,
+    params: z.object({ id: z.string() }),
+    responses: { 202: { description: 'Started', schema: z.object({ workflowId: z.string(), runId: z.string() }) }, 409: { description: 'Already processing, or nothing to process' } },
+    async handler(ctx, { params }) {
+      const recording = await loadRecording(ctx, params.id, 'own');
+      ctx.status = 202;
+      ctx.body = await reprocessRecording(ctx.state.services, recording.id);
+    },
+  }),
+];
 
 /** `bytes=start-end` or `bytes=start-`; anything else is ignored (the whole object is sent). */
 function parseRange(header: string): { start: number; end?: number } | null {

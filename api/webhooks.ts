@@ -7,7 +7,7 @@
 // The answer waits for the record, not for Temporal: the stored row is the promise to deliver. The
 // dispatcher signals in arrival order per meeting, retries while Temporal is unreachable, and at start
 // (and every few seconds) picks up rows a previous process recorded but did not deliver.
-import Router from '@koa/router';
+import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
@@ -18,56 +18,70 @@ import { recordingWorkflow, recordingWorkflowId } from '../workflows/recording.t
 import { MeetingIdAttribute, RecordingIdAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
 import { ApiError } from './errors.ts';
 import { readRawBody } from './body.ts';
-import type { ApiContext, ApiState } from './app.ts';
+import type { ApiContext } from './app.ts';
+import { endpoint } from './endpoint.ts';
+import { rules } from './access.ts';
 import type { Services } from '../runtime/services.ts';
 
 const WEBHOOK_BODY_LIMIT = 256 * 1024;
 const DELIVERED = new Set(['signaled', 'recording-workflow', 'unmatched', 'ignored', 'late']);
 
-export function webhooksRouter() {
-  const router = new Router<ApiState>({ prefix: '/v1/webhooks' });
+const webhookAnswer = z.object({ ok: z.literal(true), outcome: z.string().optional(), duplicate: z.boolean().optional() });
 
-  router.post('/daily', async (ctx) => {
-    const { platform } = ctx.state.services;
-    const rawBody = await readRawBody(ctx, WEBHOOK_BODY_LIMIT);
-    const verdict = platform.verifyWebhook({ rawBody, headers: ctx.headers, now: new Date() });
-    if (!verdict.ok) throw new ApiError(401, verdict.reason, 'Webhook signature could not be verified');
-    let parsed;
-    try {
-      parsed = platform.parseWebhook(rawBody);
-    } catch (error) {
-      if (error instanceof WebhookPayloadError) throw new ApiError(400, 'invalid_webhook', error.message);
-      throw error;
-    }
-    if (parsed.kind === 'handshake') {
-      ctx.body = { ok: true };
-      return;
-    }
-    const payload: unknown = JSON.parse(rawBody.toString('utf8'));
-    if (parsed.kind === 'ignored') {
-      const eventId = typeof (payload as { id?: unknown }).id === 'string' ? (payload as { id: string }).id : `${parsed.type}:${Date.now()}`;
-      await record(ctx, { eventId, type: parsed.type, payload, meetingId: null, outcome: 'ignored' });
-      ctx.body = { ok: true, outcome: 'ignored' };
-      return;
-    }
+export const webhookEndpoints = [
+  endpoint({
+    method: 'post',
+    path: '/v1/webhooks/daily',
+    summary: "Daily's webhooks (verified, recorded, then signalled to the meeting's workflow)",
+    description: 'Signed by Daily (X-Webhook-Signature: base64 HMAC-SHA256 of `timestamp.body` with the webhook secret; X-Webhook-Timestamp within 5 minutes). Recorded before the answer; a redelivered event is acknowledged and applied once.',
+    tag: 'webhooks',
+    access: rules.platformSignature,
+    rawBody: { contentType: 'application/json', description: "Daily's event, verified over its exact bytes" },
+    bodyLimit: WEBHOOK_BODY_LIMIT,
+    responses: {
+      200: { description: 'Recorded (or a duplicate, or ignored)', schema: webhookAnswer },
+      401: { description: 'Signature or timestamp refused' },
+    },
+    async handler(ctx) {
+      const { platform } = ctx.state.services;
+      const rawBody = await readRawBody(ctx, WEBHOOK_BODY_LIMIT);
+      const verdict = platform.verifyWebhook({ rawBody, headers: ctx.headers, now: new Date() });
+      if (!verdict.ok) throw new ApiError(401, verdict.reason, 'Webhook signature could not be verified');
+      let parsed;
+      try {
+        parsed = platform.parseWebhook(rawBody);
+      } catch (error) {
+        if (error instanceof WebhookPayloadError) throw new ApiError(400, 'invalid_webhook', error.message);
+        throw error;
+      }
+      if (parsed.kind === 'handshake') {
+        ctx.body = { ok: true };
+        return;
+      }
+      const payload: unknown = JSON.parse(rawBody.toString('utf8'));
+      if (parsed.kind === 'ignored') {
+        const eventId = typeof (payload as { id?: unknown }).id === 'string' ? (payload as { id: string }).id : `${parsed.type}:${Date.now()}`;
+        await record(ctx, { eventId, type: parsed.type, payload, meetingId: null, outcome: 'ignored' });
+        ctx.body = { ok: true, outcome: 'ignored' };
+        return;
+      }
 
-    const event = parsed.event;
-    const stored = await recordAndMatch(ctx, event, payload);
-    if (stored.duplicate && DELIVERED.has(stored.outcome)) {
-      ctx.body = { ok: true, duplicate: true };
-      return;
-    }
-    if (!stored.meetingId) {
-      await ctx.state.em.getConnection().execute(`update webhook_event set outcome = 'unmatched' where id = ?`, [stored.id]);
-      ctx.body = { ok: true, outcome: 'unmatched' };
-      return;
-    }
-    ctx.state.webhookDispatcher.enqueue({ rowId: stored.id, meetingId: stored.meetingId, event });
-    ctx.body = { ok: true, outcome: 'accepted', ...(stored.duplicate ? { duplicate: true } : {}) };
-  });
-
-  return router;
-}
+      const event = parsed.event;
+      const stored = await recordAndMatch(ctx, event, payload);
+      if (stored.duplicate && DELIVERED.has(stored.outcome)) {
+        ctx.body = { ok: true, duplicate: true };
+        return;
+      }
+      if (!stored.meetingId) {
+        await ctx.state.em.getConnection().execute(`update webhook_event set outcome = 'unmatched' where id = ?`, [stored.id]);
+        ctx.body = { ok: true, outcome: 'unmatched' };
+        return;
+      }
+      ctx.state.webhookDispatcher.enqueue({ rowId: stored.id, meetingId: stored.meetingId, event });
+      ctx.body = { ok: true, outcome: 'accepted', ...(stored.duplicate ? { duplicate: true } : {}) };
+    },
+  }),
+];
 
 interface Delivery {
   rowId: string;

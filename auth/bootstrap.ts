@@ -37,3 +37,13 @@ export async function ensureFirstAdmin(em: EntityManager, input: FirstAdminInput
     throw error;
   }
 }
+
+/** The lines to print once (to the terminal, never to the logs) after the first start created the admin. */
+export function firstAdminNotice(result: FirstAdminResult): string[] {
+  if (!result.created) return [];
+  if (result.generatedPassword === null) return [`  First admin:  ${result.user.email} (password from FIRST_ADMIN_PASSWORD)`];
+  return [
+    `  First admin:  ${result.user.email}   password: ${result.generatedPassword}`,
+    '                (shown this once and stored hashed: sign in and keep it, or set FIRST_ADMIN_PASSWORD before the first start)',
+  ];
+}

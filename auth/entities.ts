@@ -71,5 +71,5 @@ export const ApiKey = defineEntity({
 });
 export type ApiKey = InferEntity<typeof ApiKey>;
 
-/** For the lead to add to db/entities.ts `entities`. */
+/** Part of db/entities.ts `entities`. */
 export const authEntities = [User, Session, ApiKey];

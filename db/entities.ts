@@ -2,6 +2,7 @@
 // type stripping. Optimistic locking (`version`) where two writers can meet: meeting, recording, transcript.
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { authEntities, User } from '../auth/entities.ts';
 
 export const PLATFORMS = ['daily', 'whereby', '100ms', 'livekit'] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
@@ -14,8 +15,14 @@ export const RECORDING_STATUSES = ['pending', 'recording', 'processing', 'comple
 export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
 export const TRANSCRIPT_STATUSES = ['idle', 'processing', 'ended', 'error'] as const;
 export type TranscriptStatus = (typeof TRANSCRIPT_STATUSES)[number];
+/** Who may see a recording besides its room's owner and admins: nobody, named users, or anyone with the link. */
 export const SHARE_MODES = ['private', 'shared', 'public'] as const;
+export type ShareMode = (typeof SHARE_MODES)[number];
+/** A transcript follows its recording's rule (`inherit`) unless its owner set one of its own. */
+export const TRANSCRIPT_SHARE_MODES = ['inherit', 'private', 'public'] as const;
+export type TranscriptShareMode = (typeof TRANSCRIPT_SHARE_MODES)[number];
 export const ACCESS_ACTIONS = ['view', 'download', 'share', 'delete'] as const;
+export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
 const id = () => p.uuid().primary().onCreate(() => randomUUID());
 const createdAt = () => p.datetime().onCreate(() => new Date());
@@ -35,6 +42,8 @@ export const Room = defineEntity({
     roomMode: p.enum(ROOM_MODES).default('normal'),
     shared: p.boolean().default(false),
     skipConsent: p.boolean().default(false),
+    /** Whether people without an account may join its meetings (they get a token for that meeting only). */
+    allowAnonymous: p.boolean().default(true),
     webhookUrl: p.string().length(2048).nullable(),
     webhookSecret: p.string().length(256).nullable().hidden(),
     retentionDays: p.integer().nullable(),
@@ -98,6 +107,12 @@ export const Recording = defineEntity({
     sizeBytes: p.bigint('number').nullable(),
     status: p.enum(RECORDING_STATUSES).default('pending'),
     error: p.text().nullable(),
+    shareMode: p.enum(SHARE_MODES).default('private'),
+    /** Hex sha256 of the public link's token (mode `public`); the token itself is shown once. */
+    publicLinkHash: p.string().length(64).nullable().unique().hidden(),
+    publicLinkExpiresAt: p.datetime().nullable(),
+    /** Set when its owner (or retention) asked for deletion: from then on it is gone for every reader. */
+    deletionRequestedAt: p.datetime().nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     version: p.integer().version(),
@@ -148,7 +163,9 @@ export const Transcript = defineEntity({
     /** Which engines made it: the offline ones are labelled as such (poor accuracy, extractive summary). */
     speechEngine: p.string().length(64).nullable(),
     summaryEngine: p.string().length(64).nullable(),
-    shareMode: p.enum(SHARE_MODES).default('private'),
+    shareMode: p.enum(TRANSCRIPT_SHARE_MODES).default('inherit'),
+    publicLinkHash: p.string().length(64).nullable().unique().hidden(),
+    publicLinkExpiresAt: p.datetime().nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     version: p.integer().version(),
@@ -215,6 +232,8 @@ export const RecordingAccessLog = defineEntity({
     transcriptId: p.uuid().nullable(),
     userId: p.string().length(128).nullable(),
     action: p.enum(ACCESS_ACTIONS),
+    /** What exactly: the export format, the share change, "public link", "retention"… */
+    detail: p.string().length(512).nullable(),
     at: p.datetime().onCreate(() => new Date()),
     ip: p.string().length(64).nullable(),
     userAgent: p.string().length(512).nullable(),
@@ -222,4 +241,17 @@ export const RecordingAccessLog = defineEntity({
 });
 export type RecordingAccessLog = InferEntity<typeof RecordingAccessLog>;
 
-export const entities = [Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, RecordingAccessLog];
+/** A user a recording's owner shared it with (mode `shared`). */
+export const RecordingShare = defineEntity({
+  name: 'RecordingShare',
+  properties: {
+    id: id(),
+    recording: () => p.manyToOne(Recording).deleteRule('cascade').index(),
+    user: () => p.manyToOne(User).deleteRule('cascade').index(),
+    createdAt: createdAt(),
+  },
+  uniques: [{ properties: ['recording', 'user'] }],
+});
+export type RecordingShare = InferEntity<typeof RecordingShare>;
+
+export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, RecordingAccessLog];

@@ -52,6 +52,8 @@ const envSchema = z.object({
   DAILY_WEBHOOK_SECRET: z.base64({ message: 'must be base64 (Daily webhook hmac)' }).min(16).optional(),
   DAILY_STORAGE_ROLE_ARN: z.string().min(1).optional(),
   DAILY_SIMULATOR_PORT: port.default(8090),
+  DAILY_SIMULATOR_IN_BROWSER: bool.optional(),
+  WEB_DIST_DIR: z.string().min(1).optional(),
 
   SPEECH_ENGINE: z.enum(['pocketsphinx', 'openai-compatible']).default('pocketsphinx'),
   SPEECH_API_URL: url.optional(),
@@ -69,6 +71,20 @@ const envSchema = z.object({
   SPEECH_CONCURRENCY: positiveInt.optional(),
 
   OUTGOING_WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
+
+  FIRST_ADMIN_EMAIL: z.email({ message: 'must be an email address' }).default('admin@example.com'),
+  FIRST_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  OIDC_ISSUER: url.optional(),
+  OIDC_AUDIENCE: z.string().min(1).optional(),
+  OIDC_JWKS_URL: url.optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
+  OIDC_LINK_VERIFIED_EMAIL: bool.default(false),
+  SESSION_IDLE_DAYS: positiveInt.default(14),
+  WEB_ORIGINS: z.string().regex(/^(https?:\/\/[^\s,/]+)(,https?:\/\/[^\s,/]+)*$/, 'must be a comma list of origins such as https://app.example.com').optional(),
+  LOGIN_RATE_LIMIT_PER_MINUTE: positiveInt.default(10),
+  PUBLIC_RATE_LIMIT_PER_MINUTE: positiveInt.default(120),
+  RECORDING_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).optional(),
 
   MEETING_DEFAULT_MINUTES: positiveInt.default(240),
   RECORDING_READY_TIMEOUT_SECONDS: positiveInt.default(900),
@@ -104,6 +120,20 @@ export interface Config {
   /** Rooms' webhook URLs may point at private or loopback addresses (development and tests only). */
   outgoingWebhooksAllowPrivate: boolean;
   signedUrlTtlSeconds: number;
+  /** The browser client: where its build is, and whether its room page drives the Daily simulator (simulated calls). */
+  web: { distDir: string; simulatorControlUrl: string | null };
+  auth: {
+    firstAdmin: { email: string; password?: string };
+    /** Bearer JWTs from an OpenID Connect provider; absent: only local accounts, API keys and meeting tokens. */
+    oidc: { issuer: string; audience: string; jwksUri?: string; clientId?: string; clockSkewSeconds: number; linkVerifiedEmail: boolean } | null;
+    sessionIdleSeconds: number;
+    /** Origins other than our own whose browsers may call the API with credentials (CORS). */
+    webOrigins: string[];
+    loginRateLimitPerMinute: number;
+    publicRateLimitPerMinute: number;
+  };
+  /** Days a recording lives when its room sets none; undefined: kept until deleted. */
+  defaultRetentionDays?: number;
 }
 
 export class ConfigError extends Error {
@@ -160,6 +190,10 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     daily: dailyConfig(e, appSecret),
     meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES, recordingReadyTimeoutSeconds: e.RECORDING_READY_TIMEOUT_SECONDS },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
+    web: {
+      distDir: path.resolve(e.WEB_DIST_DIR ?? path.join(import.meta.dirname, '..', 'web', 'dist')),
+      simulatorControlUrl: browserSimulatorUrl(e),
+    },
     transcription: {
       language: e.TRANSCRIPT_LANGUAGE,
       speech: e.SPEECH_ENGINE === 'pocketsphinx'
@@ -170,6 +204,24 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
         : { engine: 'openai-compatible', apiUrl: required(e.SUMMARY_API_URL, 'SUMMARY_API_URL', 'SUMMARY_ENGINE=openai-compatible'), apiKey: e.SUMMARY_API_KEY, model: e.SUMMARY_MODEL, timeoutSeconds: e.SUMMARY_TIMEOUT_SECONDS },
     },
     outgoingWebhooksAllowPrivate: e.OUTGOING_WEBHOOKS_ALLOW_PRIVATE,
+    auth: {
+      firstAdmin: { email: e.FIRST_ADMIN_EMAIL, ...(e.FIRST_ADMIN_PASSWORD ? { password: e.FIRST_ADMIN_PASSWORD } : {}) },
+      oidc: e.OIDC_ISSUER
+        ? {
+            issuer: e.OIDC_ISSUER,
+            audience: required(e.OIDC_AUDIENCE, 'OIDC_AUDIENCE', 'OIDC_ISSUER'),
+            jwksUri: e.OIDC_JWKS_URL,
+            clientId: e.OIDC_CLIENT_ID,
+            clockSkewSeconds: e.OIDC_CLOCK_SKEW_SECONDS,
+            linkVerifiedEmail: e.OIDC_LINK_VERIFIED_EMAIL,
+          }
+        : null,
+      sessionIdleSeconds: e.SESSION_IDLE_DAYS * 86_400,
+      webOrigins: e.WEB_ORIGINS ? e.WEB_ORIGINS.split(',') : [],
+      loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
+      publicRateLimitPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE,
+    },
+    ...(e.RECORDING_RETENTION_DAYS ? { defaultRetentionDays: e.RECORDING_RETENTION_DAYS } : {}),
     worker: {
       queues: e.WORKER_QUEUES === 'all' ? ['meetings', 'audio', 'speech'] : (e.WORKER_QUEUES.split(',') as Array<'meetings' | 'audio' | 'speech'>),
       audioConcurrency: e.AUDIO_CONCURRENCY ?? Math.max(1, availableParallelism()),
@@ -197,6 +249,13 @@ function dailyConfig(e: Env, appSecret: string): Config['daily'] {
     port: e.DAILY_SIMULATOR_PORT,
     domain: 'sim',
   };
+}
+
+/** The embedded simulator is driven from the page by default; a DAILY_API_URL that is a Daily simulator can opt in. */
+function browserSimulatorUrl(e: Env): string | null {
+  if (!(e.DAILY_SIMULATOR_IN_BROWSER ?? !e.DAILY_API_KEY)) return null;
+  const origin = e.DAILY_API_KEY ? new URL(e.DAILY_API_URL).origin : `http://127.0.0.1:${e.DAILY_SIMULATOR_PORT}`;
+  return `${origin}/_sim`;
 }
 
 /** Embedded mode: one random secret per data folder, kept across restarts so signed links stay valid. */

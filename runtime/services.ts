@@ -8,6 +8,7 @@ import { createPlatform } from '../platforms/index.ts';
 import type { Platform } from '../platforms/platform.ts';
 import { connectClient, ensureSearchAttributes } from './temporal.ts';
 import type { Config } from './config.ts';
+import { createOidcVerifier, type OidcVerifier } from '../auth/oidc.ts';
 
 export interface Services {
   config: Config;
@@ -16,6 +17,8 @@ export interface Services {
   /** The video platform: Daily, or in the embedded mode the Daily simulator, through the same client. */
   platform: Platform;
   temporal: Client;
+  /** Verifies OIDC bearer tokens (keys fetched once and cached); null when no provider is configured. */
+  oidc: OidcVerifier | null;
   close(): Promise<void>;
 }
 
@@ -29,12 +32,14 @@ export async function openServices(config: Config): Promise<Services> {
   });
   await ensureSearchAttributes(temporal, config.temporal.namespace);
   const platform = createPlatform('daily', { apiKey: config.daily.apiKey, baseUrl: config.daily.apiUrl, webhookSecret: config.daily.webhookSecret });
+  const { oidc } = config.auth;
   return {
     config,
     db,
     storage,
     platform,
     temporal,
+    oidc: oidc ? createOidcVerifier({ issuer: oidc.issuer, audience: oidc.audience, jwksUri: oidc.jwksUri, clockSkewSeconds: oidc.clockSkewSeconds }) : null,
     async close() {
       await temporal.connection.close();
       await db.close();

@@ -95,7 +95,7 @@ describe('Daily end to end: the meeting workflow owns dual recording', () => {
     assert.equal(new Set(events.map((e) => e.eventId)).size, events.length);
 
     // The cloud recording link: a short-lived presigned URL to an MP4.
-    const link = await fetch(`${product.url}/v1/meetings/${meeting.id}/cloud-recording`, { redirect: 'manual' });
+    const link = await fetch(`${product.url}/v1/meetings/${meeting.id}/cloud-recording`, { redirect: 'manual', headers: product.adminHeaders });
     assert.equal(link.status, 307);
     const video = await fetch(link.headers.get('location')!);
     assert.equal(video.status, 200);

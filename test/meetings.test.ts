@@ -103,7 +103,7 @@ describe('meetings', () => {
     product.services = await openServices(product.config);
     product.api = await startApiServer(product.services, createLogger('warn'), { host: '127.0.0.1', port: 0 });
     product.url = product.api.url;
-    const res = await fetch(`${product.api.url}/v1/meetings/${meeting.id}`);
+    const res = await fetch(`${product.api.url}/v1/meetings/${meeting.id}`, { headers: product.adminHeaders });
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { roomName: string }).roomName, 'survives');
   });

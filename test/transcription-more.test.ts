@@ -176,7 +176,7 @@ async function recordingStartMs(product: TestProduct, recordingId: string): Prom
 
 async function mp3Seconds(product: TestProduct, transcriptId: string): Promise<number> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mp3-more-'));
-  const mp3 = await fetch(`${product.url}/v1/transcripts/${transcriptId}/audio.mp3`);
+  const mp3 = await fetch(`${product.url}/v1/transcripts/${transcriptId}/audio.mp3`, { headers: product.adminHeaders });
   assert.equal(mp3.status, 200);
   assert.equal(mp3.headers.get('content-type'), 'audio/mpeg');
   const file = path.join(dir, 'audio.mp3');
@@ -333,7 +333,7 @@ describe('transcription with the production engines and the room webhook', () =>
     const cues = parseWebVTT(body.transcript.webvtt);
     assert.ok(cues.length >= 3);
     assert.deepEqual([...new Set(cues.map((c) => c.voice))].sort(), ['Alice', 'Bob']);
-    const exported = await (await fetch(`${product.url}/v1/transcripts/${transcriptId}/export?format=vtt`)).text();
+    const exported = await (await fetch(`${product.url}/v1/transcripts/${transcriptId}/export?format=vtt`, { headers: product.adminHeaders })).text();
     assert.equal(body.transcript.webvtt, exported);
   });
 

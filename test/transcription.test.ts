@@ -82,24 +82,24 @@ describe('transcription pipeline', () => {
     assert.ok(!(transcript.segments as Array<{ speakerName: string }>).some((s) => s.speakerName === 'Dave'), 'the silent participant has no words');
 
     // Exports.
-    const vtt = await fetch(`${product.url}/v1/transcripts/${transcriptId}/export?format=vtt`);
+    const vtt = await fetch(`${product.url}/v1/transcripts/${transcriptId}/export?format=vtt`, { headers: product.adminHeaders });
     assert.equal(vtt.status, 200);
     const cues = parseWebVTT(await vtt.text());
     assert.ok(cues.length >= 3);
     for (const format of ['srt', 'txt', 'txt-timestamps', 'json']) {
-      assert.equal((await fetch(`${product.url}/v1/transcripts/${transcriptId}/export?format=${format}`)).status, 200, format);
+      assert.equal((await fetch(`${product.url}/v1/transcripts/${transcriptId}/export?format=${format}`, { headers: product.adminHeaders })).status, 200, format);
     }
     assert.equal((await product.request('GET', `/v1/transcripts/${transcriptId}/export?format=doc`)).status, 400);
 
     // The mixed-down MP3: duration matches the recording's; range requests work.
     const dir = await mkdtemp(path.join(os.tmpdir(), 'mp3-'));
-    const mp3 = await fetch(`${product.url}/v1/transcripts/${transcriptId}/audio.mp3`);
+    const mp3 = await fetch(`${product.url}/v1/transcripts/${transcriptId}/audio.mp3`, { headers: product.adminHeaders });
     assert.equal(mp3.headers.get('content-type'), 'audio/mpeg');
     const file = path.join(dir, 'audio.mp3');
     await writeFile(file, Buffer.from(await mp3.arrayBuffer()));
     const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
     assert.ok(Math.abs(Number(stdout) - recording.durationSeconds!) <= 1.5, `mp3 ${stdout} s vs recording ${recording.durationSeconds} s`);
-    const partial = await fetch(`${product.url}/v1/transcripts/${transcriptId}/audio.mp3`, { headers: { range: 'bytes=100-199' } });
+    const partial = await fetch(`${product.url}/v1/transcripts/${transcriptId}/audio.mp3`, { headers: { ...product.adminHeaders, range: 'bytes=100-199' } });
     assert.equal(partial.status, 206);
     assert.equal((await partial.arrayBuffer()).byteLength, 100);
     const waveform = (await product.request('GET', `/v1/transcripts/${transcriptId}/waveform`)).body;
@@ -133,7 +133,7 @@ describe('transcription pipeline', () => {
     assert.ok(transcript.segments.length > 0, 'the transcript is kept');
     const recording = await em.fork().findOneOrFail(Recording, rawRecordingId);
     for (const key of recording.trackKeys!) assert.equal(await product.services.storage.head(key), null, `${key} deleted`);
-    assert.equal((await fetch(`${product.url}/v1/transcripts/${transcriptId}/audio.mp3`)).status, 404);
-    assert.equal((await fetch(`${product.url}/v1/meetings/${meetingId}/cloud-recording`, { redirect: 'manual' })).status, 404);
+    assert.equal((await fetch(`${product.url}/v1/transcripts/${transcriptId}/audio.mp3`, { headers: product.adminHeaders })).status, 404);
+    assert.equal((await fetch(`${product.url}/v1/meetings/${meetingId}/cloud-recording`, { redirect: 'manual', headers: product.adminHeaders })).status, 404);
   });
 });

@@ -16,6 +16,9 @@ import { freePort, postgresUrl, temporalAddress } from './servers.ts';
 import { planTestDaily, startTestDaily } from './daily.ts';
 import { registerDailyWebhook } from '../../runtime/embedded-daily.ts';
 import type { DailySimulator, DailySimulatorOptions } from '../../platforms/daily/simulator/index.ts';
+import { User } from '../../auth/entities.ts';
+import { createLocalUser } from '../../auth/users.ts';
+import { createApiKey } from '../../auth/api-keys.ts';
 
 // Keep the SDK's own logs to warnings so test output stays readable.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -77,15 +80,50 @@ export interface TestProduct {
   services: Services;
   api: ApiServer;
   url: string;
-  request(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  /** As the first admin (its API key is sent unless `headers` bring their own credential). */
+  request(method: string, urlPath: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  /** As whoever `headers` make the caller: `product.as({})` is anonymous, `product.as(user.headers)` that user. */
+  as(headers: Record<string, string>): (method: string, urlPath: string, body?: unknown, extra?: Record<string, string>) => Promise<ApiResponse>;
+  /** The first admin's credentials: `{ 'x-api-key': … }`. */
+  adminHeaders: Record<string, string>;
+  /** A new local account (role `user` unless said) with an API key. */
+  createUser(options?: { email?: string; role?: 'admin' | 'user'; password?: string }): Promise<TestUser>;
   stop(): Promise<void>;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  apiKey: string;
+  headers: Record<string, string>;
+}
+
+export const TEST_ADMIN_EMAIL = 'admin@example.com';
+export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests';
+
+const CREDENTIAL_HEADERS = ['x-api-key', 'authorization', 'cookie'];
+
+async function apiKeyFor(services: Services, email: string): Promise<string> {
+  const em = services.db.em.fork();
+  const user = await em.findOneOrFail(User, { email });
+  return (await createApiKey(em, user, { name: 'tests' })).plaintext;
 }
 
 export async function startTestProduct(options: TestConfigOptions & { worker?: boolean; daily?: Partial<DailySimulatorOptions> }): Promise<TestProduct> {
   const plan = await planTestDaily();
   // A known port up front, so links the product signs (local storage) point at the right place.
   const apiPort = await freePort();
-  const config = await testConfig({ ...options, env: { ...plan.env, API_PORT: String(apiPort), ...options.env } });
+  const config = await testConfig({
+    ...options,
+    env: { ...plan.env, API_PORT: String(apiPort), FIRST_ADMIN_EMAIL: TEST_ADMIN_EMAIL, FIRST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...options.env },
+  });
   const services = await openServices(config);
   const daily = await startTestDaily(plan, services.storage, options.daily);
   const log = createLogger('warn');
@@ -102,26 +140,42 @@ export async function startTestProduct(options: TestConfigOptions & { worker?: b
       await connection.close();
     };
   }
+  const adminHeaders = { 'x-api-key': await apiKeyFor(services, TEST_ADMIN_EMAIL) };
+  async function send(method: string, urlPath: string, body: unknown, headers: Record<string, string>): Promise<ApiResponse> {
+    const response = await fetch(`${product.api.url}${urlPath}`, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON; keep the text
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  }
   const product: TestProduct = {
     config,
     daily,
     services,
     api,
     url: api.url,
-    async request(method, urlPath, body, headers = {}) {
-      const response = await fetch(`${product.api.url}${urlPath}`, {
-        method,
-        headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        // not JSON; keep the text
-      }
-      return { status: response.status, body: parsed, headers: response.headers };
+    adminHeaders,
+    request(method, urlPath, body, headers = {}) {
+      const own = Object.keys(headers).some((name) => CREDENTIAL_HEADERS.includes(name.toLowerCase()));
+      return send(method, urlPath, body, own ? headers : { ...adminHeaders, ...headers });
+    },
+    as(headers) {
+      return (method, urlPath, body, extra = {}) => send(method, urlPath, body, { ...headers, ...extra });
+    },
+    async createUser(options = {}) {
+      const email = options.email ?? `${uniqueName('user')}@example.com`;
+      const password = options.password ?? `pw-${randomBytes(12).toString('hex')}`;
+      const user = await createLocalUser(services.db.em.fork(), { email, password, role: options.role ?? 'user' });
+      const apiKey = await apiKeyFor(services, email);
+      return { id: user.id, email, password, apiKey, headers: { 'x-api-key': apiKey } };
     },
     async stop() {
       await stopWorker();

@@ -1,0 +1,116 @@
+// The browser client (web/, built into web/dist by Vite) served by the API's own origin: its files, and
+// index.html for every other page path (the app routes in the browser). In the embedded mode it also
+// forwards /_sim/* to the Daily simulator's control API, so the room page can run a simulated call on the
+// same origin, and answers /app-config.json saying which kind of call the page should hold.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Next } from 'koa';
+import type { ApiContext } from './app.ts';
+
+export interface WebAppOptions {
+  /** The built app (index.html and assets/). */
+  distDir: string;
+  /** The simulator's control API (`http://127.0.0.1:8090/_sim`), when the page should drive it; else Daily Prebuilt. */
+  simulatorControlUrl: string | null;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json',
+  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.txt': 'text/plain; charset=utf-8',
+};
+/** Paths that belong to the API, never to the app. */
+const API_PATH = /^\/(v1|healthz)(\/|$)/;
+const MAX_SIM_BODY = 50 * 1024 * 1024;
+
+// The page loads its scripts and styles from here, talks to this origin (and the simulator through it),
+// plays media from here or signed storage links, and frames Daily Prebuilt (https) for real calls.
+const PAGE_CSP = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:",
+  "media-src 'self' blob: https:", "connect-src 'self' https:", 'frame-src https:', "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self' https:",
+].join('; ');
+
+export function webAppRoute(options: WebAppOptions) {
+  const root = path.resolve(options.distDir);
+  return async function webApp(ctx: ApiContext, next: Next): Promise<void> {
+    if (API_PATH.test(ctx.path)) return next();
+    if (ctx.path === '/_sim' || ctx.path.startsWith('/_sim/')) {
+      if (!options.simulatorControlUrl) return next();
+      return forwardToSimulator(ctx, options.simulatorControlUrl);
+    }
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
+    if (ctx.path === '/app-config.json') {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { call: options.simulatorControlUrl ? 'simulator' : 'daily', simulatorControlPath: options.simulatorControlUrl ? '/_sim' : null };
+      return;
+    }
+    let relative: string;
+    try {
+      relative = decodeURIComponent(ctx.path);
+    } catch {
+      return next();
+    }
+    const file = path.join(root, relative);
+    if (file.startsWith(root + path.sep) && !relative.includes('\0')) {
+      const info = await stat(file).catch(() => null);
+      if (info?.isFile()) return sendFile(ctx, file, info.size, relative.startsWith('/assets/'));
+    }
+    // Files that look like files and are missing are 404s; every other path is a page of the app.
+    if (path.extname(relative) && relative !== '/index.html') return next();
+    const index = path.join(root, 'index.html');
+    const info = await stat(index).catch(() => null);
+    if (!info) {
+      ctx.status = 503;
+      ctx.type = 'text/plain';
+      ctx.body = 'The web app is not built yet: run `npm run build:web` (npm start does it for you).\n';
+      return;
+    }
+    await sendFile(ctx, index, info.size, false);
+  };
+}
+
+async function sendFile(ctx: ApiContext, file: string, size: number, immutable: boolean): Promise<void> {
+  ctx.type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+  ctx.length = size;
+  // Vite names assets by content hash: they never change. index.html always revalidates.
+  ctx.set('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+  if (ctx.type.startsWith('text/html')) {
+    ctx.set('Content-Security-Policy', PAGE_CSP);
+    ctx.set('X-Frame-Options', 'DENY');
+  }
+  ctx.body = ctx.method === 'HEAD' ? null : createReadStream(file);
+}
+
+/** Same-origin access to the simulator's control API for the simulated call (embedded mode only). */
+async function forwardToSimulator(ctx: ApiContext, controlUrl: string): Promise<void> {
+  const target = `${controlUrl.replace(/\/$/, '')}${ctx.path.slice('/_sim'.length)}${ctx.querystring ? `?${ctx.querystring}` : ''}`;
+  let body: Uint8Array<ArrayBuffer> | undefined;
+  if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of ctx.req) {
+      total += (chunk as Buffer).length;
+      if (total > MAX_SIM_BODY) {
+        ctx.status = 413;
+        ctx.body = { error: 'invalid-request-error', info: 'audio larger than 50 MB' };
+        return;
+      }
+      chunks.push(chunk as Buffer);
+    }
+    body = new Uint8Array(Buffer.concat(chunks));
+  }
+  const contentType = ctx.get('content-type');
+  let response: Response;
+  try {
+    response = await fetch(target, { method: ctx.method, headers: contentType ? { 'content-type': contentType } : {}, body, signal: AbortSignal.timeout(120_000) });
+  } catch (error) {
+    ctx.status = 502;
+    ctx.body = { error: 'simulator-unreachable', info: `The Daily simulator did not answer: ${(error as Error).message}` };
+    return;
+  }
+  ctx.status = response.status;
+  ctx.set('Cache-Control', 'no-store');
+  const type = response.headers.get('content-type');
+  if (type) ctx.type = type;
+  ctx.body = Buffer.from(await response.arrayBuffer());
+}
