@@ -9,6 +9,7 @@ import { createLogger } from './runtime/log.ts';
 import { runUntilSignal } from './runtime/lifecycle.ts';
 import { startApiServer } from './api/server.ts';
 import { createWorkers } from './worker.ts';
+import { ensureSchedules } from './runtime/schedules.ts';
 import { startEmbeddedDaily, registerDailyWebhook } from './runtime/embedded-daily.ts';
 import type { DailySimulator } from './platforms/daily/simulator/index.ts';
 
@@ -32,6 +33,7 @@ async function main() {
   const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
   const workers = await createWorkers(services, connection);
   const running = workers.run();
+  await ensureSchedules(services.temporal, config);
 
   const uiUrl = config.temporal.uiUrl;
   console.log([

@@ -64,6 +64,8 @@ if (import.meta.main) {
   const services = await openServices(config);
   const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
   const workers = await createWorkers(services, connection);
+  const { ensureSchedules } = await import('./runtime/schedules.ts');
+  await ensureSchedules(services.temporal, config);
   log.info('worker polling', { queues: config.worker.queues, taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address });
   const running = workers.run();
   await runUntilSignal(running, async () => {

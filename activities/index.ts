@@ -6,6 +6,7 @@ import type { Platform } from '../platforms/platform.ts';
 import { createMeetingActivities } from './meetings.ts';
 import { createRecordingActivities } from './recordings.ts';
 import { createTranscriptionActivities, type TranscriptionDependencies } from './transcription.ts';
+import { createDeletionActivities } from './deletion.ts';
 
 export interface ActivityDependencies {
   db: Database;
@@ -20,5 +21,6 @@ export function createActivities(deps: ActivityDependencies) {
     ...createMeetingActivities(deps),
     ...createRecordingActivities(deps),
     ...createTranscriptionActivities(deps),
+    ...createDeletionActivities(deps),
   };
 }

@@ -1,3 +1,5 @@
 // Everything the worker registers as workflow code.
 export { meetingWorkflow } from './meeting.ts';
 export { recordingWorkflow } from './recording.ts';
+export { recordingDeletionWorkflow } from './recording-deletion.ts';
+export { retentionWorkflow } from './retention.ts';
