@@ -59,6 +59,7 @@ export const transcriptEventEndpoints = [
       const finished = (event: TranscriptEvent) => event.status === 'ended' || event.status === 'error';
       const startedAt = Date.now();
       let lastWrite = Date.now();
+      let timer: NodeJS.Timeout | undefined;
       const stop = () => {
         if (closed) return;
         closed = true;
@@ -69,7 +70,7 @@ export const transcriptEventEndpoints = [
 
       send(eventOf(first));
       if (finished(eventOf(first))) return stop();
-      const timer = setInterval(() => {
+      timer = setInterval(() => {
         void (async () => {
           try {
             // A fresh EntityManager each time: the identity map would keep answering the first read.

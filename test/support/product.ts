@@ -144,6 +144,8 @@ export async function startTestProduct(options: TestConfigOptions & { worker?: b
   async function send(method: string, urlPath: string, body: unknown, headers: Record<string, string>): Promise<ApiResponse> {
     const response = await fetch(`${product.api.url}${urlPath}`, {
       method,
+      // The API's own answer: a 307 to a signed link is what a client gets, not the file behind it.
+      redirect: 'manual',
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
