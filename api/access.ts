@@ -28,13 +28,18 @@ export interface AccessRule {
   adminOnly?: boolean;
   /** Anonymous callers pass the door only with a public link (`?share=`). */
   anonymousNeedsShareLink?: boolean;
+  /**
+   * Needs no credential at all, so a refused one (a stale cookie, an expired key) is ignored and the caller
+   * treated as anonymous. Everywhere else a credential that is present but refused is a 401.
+   */
+  credentialIgnored?: boolean;
 }
 
 const everyone = ['anonymous', 'participant', 'user'] as const;
 
 export const rules = {
-  public: { name: 'public', description: 'Anyone; no credential needed.', admits: everyone },
-  platformSignature: { name: 'platform-signature', description: "The video platform, proven by the webhook's signature (no user credential).", admits: everyone },
+  public: { name: 'public', description: 'Anyone; no credential needed.', admits: everyone, credentialIgnored: true },
+  platformSignature: { name: 'platform-signature', description: "The video platform, proven by the webhook's signature (no user credential).", admits: everyone, credentialIgnored: true },
   signedIn: { name: 'signed-in', description: 'Any signed-in user (session cookie, X-API-Key or OIDC bearer token); each sees only their own things.', admits: ['user'] },
   admin: { name: 'admin', description: 'Admins only.', admits: ['user'], adminOnly: true },
   roomGuest: {

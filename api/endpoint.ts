@@ -81,7 +81,7 @@ async function identifyCaller(ctx: ApiContext, rule: AccessRule): Promise<void> 
   const { failure } = result;
   if (failure.clearCookie) ctx.append('Set-Cookie', failure.clearCookie);
   // Public endpoints (sign-in, health, webhooks) work whatever stale credential the browser still sends.
-  if (rule.admits.includes('anonymous') && !rule.anonymousNeedsShareLink && failure.status === 401) {
+  if (rule.credentialIgnored && failure.status === 401) {
     ctx.state.caller = { kind: 'anonymous' };
     return;
   }
