@@ -146,7 +146,7 @@ describe('the retention schedule on the dev server', () => {
       if (!workflowId) await sleep(100);
     }
     assert.ok(workflowId?.startsWith(`${RETENTION_SCHEDULE_ID}-`), workflowId);
-    const result = await temporal.workflow.getHandle(workflowId).result();
+    const result = await temporal.workflow.getHandle(workflowId!).result();
     assert.deepEqual(result, { expired: 1, redriven: 0, deleted: 1, failed: [] });
     assert.equal(await em.fork().count(Recording, { id: expired.recording.id }), 0);
     assert.deepEqual(await remainingKeys(product.services.storage, expired.keys), []);
