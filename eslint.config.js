@@ -10,10 +10,11 @@ const ioLibraries = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'web/dist/', 'test-results/', 'db/migrations/*.json'] },
+  { ignores: ['node_modules/', '.data/', 'web/dist/', 'test-results/', 'test-artifacts/', 'db/migrations/*.json'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    // web/ (React, .tsx) is checked with its own tsconfig: the project service finds web/tsconfig.json.
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': ['error', {

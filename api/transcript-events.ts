@@ -59,18 +59,12 @@ export const transcriptEventEndpoints = [
       const finished = (event: TranscriptEvent) => event.status === 'ended' || event.status === 'error';
       const startedAt = Date.now();
       let lastWrite = Date.now();
-      let timer: NodeJS.Timeout | undefined;
-      const stop = () => {
-        if (closed) return;
-        closed = true;
-        clearInterval(timer);
-        stream.end();
-      };
-      ctx.req.once('close', stop);
-
       send(eventOf(first));
-      if (finished(eventOf(first))) return stop();
-      timer = setInterval(() => {
+      if (finished(eventOf(first))) {
+        stream.end();
+        return;
+      }
+      const timer = setInterval(() => {
         void (async () => {
           try {
             // A fresh EntityManager each time: the identity map would keep answering the first read.
@@ -90,6 +84,13 @@ export const transcriptEventEndpoints = [
           }
         })();
       }, POLL_MS);
+      const stop = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(timer);
+        stream.end();
+      };
+      ctx.req.once('close', stop);
     },
   }),
 ];

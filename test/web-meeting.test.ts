@@ -1,0 +1,170 @@
+// The browser client end to end in real Chromium, against the real product on embedded defaults (the
+// Daily simulator driven from the page): sign in, create a room (the API's validation shown next to the
+// field), hold a recorded 2-person meeting from the room page — one participant speaking through
+// Chromium's fake microphone, the other a typed sentence — then follow the transcript being made (the
+// progress bar moves, pushed by server-sent events, no reload), play it with the highlighted line following,
+// seek by clicking a line, and download the WebVTT.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD, uniqueName, type TestProduct } from './support/product.ts';
+import { PHONE, assertAccessibleControls, assertNoSidewaysScroll, launchChromium, openPage, screenshot, speechWav, startWebProduct } from './support/browser.ts';
+
+let product: TestProduct;
+let browser: Browser;
+
+before(async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'web-meeting-'));
+  const wav = await speechWav('Good morning everyone. Let us review the budget and the hiring plan for next quarter.', path.join(dir, 'microphone.wav'));
+  [product, browser] = await Promise.all([startWebProduct('webmeeting'), launchChromium({ microphoneWav: wav })]);
+});
+
+after(async () => {
+  await browser?.close();
+  await product?.stop();
+});
+
+test('sign in, create a room, hold a recorded meeting, follow and play its transcript', { timeout: 420_000 }, async () => {
+  const { page, errors } = await openPage(browser, product.url);
+
+  // Signed out: the sign-in page, whatever path was asked for.
+  await page.goto('/');
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await assertAccessibleControls(page, 'sign-in');
+  await screenshot(page, '01-sign-in');
+  await page.getByLabel('Email').fill(TEST_ADMIN_EMAIL);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Could not sign in' }).waitFor();
+  await page.getByLabel('Password').fill(TEST_ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Rooms' }).waitFor();
+  await page.getByText('No rooms yet').waitFor();
+  await screenshot(page, '02-rooms-empty');
+
+  // A new room: the API's message for a bad name appears next to the name field.
+  await page.getByRole('link', { name: 'New room' }).click();
+  await page.getByRole('heading', { name: 'New room' }).waitFor();
+  await assertAccessibleControls(page, 'new room');
+  await page.getByLabel('Name').fill('Weekly Sync!');
+  await page.getByRole('button', { name: 'Create room' }).click();
+  const nameError = page.locator('.field-invalid').filter({ has: page.getByLabel('Name') }).locator('.field-error');
+  await nameError.waitFor();
+  assert.match(await nameError.innerText(), /lower-case/);
+  assert.equal(await page.getByLabel('Name').getAttribute('aria-invalid'), 'true');
+  await screenshot(page, '03-room-form-errors');
+  const roomName = uniqueName('sync').replace(/^(sync)/, 'sync-');
+  await page.getByLabel('Name').fill(roomName);
+  await page.getByLabel('Recording starts').selectOption('automatic');
+  await page.getByRole('button', { name: 'Create room' }).click();
+
+  // The room: join, answer the consent question, and recording starts (trigger automatic) for the page's ask.
+  await page.getByRole('heading', { name: roomName }).waitFor();
+  await assertAccessibleControls(page, 'room lobby');
+  await page.getByLabel('Your name').fill('Ada');
+  await page.getByRole('button', { name: 'Join meeting' }).click();
+  await page.getByRole('heading', { name: 'This meeting is recorded' }).waitFor();
+  await screenshot(page, '04-consent');
+  await page.getByRole('button', { name: 'Keep the audio' }).click();
+  const indicator = page.locator('.recording-indicator');
+  await page.locator('.recording-indicator[data-status="recording"]').waitFor({ timeout: 60_000 });
+  assert.equal(await indicator.innerText(), 'Recording');
+
+  // A second participant joins and speaks a sentence; Ada speaks through the (fake) microphone.
+  await page.getByLabel('Add a participant').fill('Grace');
+  await page.getByRole('button', { name: 'Add to the call' }).click();
+  const grace = page.getByRole('listitem', { name: 'Grace' });
+  await grace.waitFor();
+  await grace.getByLabel('Sentence for Grace to say').fill('Thank you Ada. The budget is on track and we will hire two engineers.');
+  await grace.getByRole('button', { name: 'Say it' }).click();
+  await page.getByText(/Grace said "Thank you Ada/).waitFor();
+  const ada = page.getByRole('listitem', { name: 'Ada (you)' });
+  await ada.getByRole('button', { name: 'Speak with my microphone' }).click();
+  await page.waitForTimeout(5000);
+  await ada.getByRole('button', { name: /Stop and send/ }).click();
+  await page.getByText(/Ada said a microphone recording/).waitFor({ timeout: 30_000 });
+  await assertAccessibleControls(page, 'meeting');
+  await screenshot(page, '05-meeting');
+
+  // Let the speech play out on the call's timeline, then everyone leaves: the meeting ends at the platform.
+  const state = await product.daily.state();
+  const sim = state.rooms.find((r) => r.name.startsWith(roomName));
+  assert.ok(sim, 'the simulator has the platform room');
+  assert.equal(sim.present.length, 2, 'Ada and Grace are in the simulated call');
+  await page.waitForTimeout(8000);
+  await ada.getByRole('button', { name: 'Leave (ends the call)' }).click();
+  await page.getByRole('heading', { name: 'You left the call' }).waitFor();
+  const follow = page.getByRole('link', { name: /transcript/i });
+  await follow.waitFor({ timeout: 120_000 });
+  await screenshot(page, '06-after-meeting');
+
+  // The transcript page follows the pipeline by itself: the progress bar moves with no reload.
+  await follow.click();
+  await page.waitForURL(/\/transcripts\//);
+  await page.evaluate(() => {
+    const seen: number[] = [];
+    (window as unknown as { progressSeen: number[] }).progressSeen = seen;
+    const record = () => {
+      const bar = document.querySelector('[role="progressbar"]');
+      const value = Number(bar?.getAttribute('aria-valuenow'));
+      if (bar && seen.at(-1) !== value) seen.push(value);
+    };
+    record();
+    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
+  });
+  const processing = await page.getByRole('progressbar').isVisible().catch(() => false);
+  if (processing) await screenshot(page, '07-transcript-progress');
+  await page.locator('.badge-ended').waitFor({ timeout: 240_000 });
+  const seen = await page.evaluate(() => (window as unknown as { progressSeen?: number[] }).progressSeen ?? null);
+  assert.ok(seen, 'the page was not reloaded while the transcript was made');
+  if (processing) {
+    assert.ok(seen.length >= 2, `the progress bar moved (values seen: ${seen.join(', ')})`);
+    assert.ok(seen.every((v, i) => i === 0 || v >= seen[i - 1]!), `progress never goes back (${seen.join(', ')})`);
+  }
+
+  // Done: speakers, turns, summary, downloads, the audio with its waveform.
+  const turns = page.locator('ol.turns > li');
+  assert.ok((await turns.count()) >= 2, 'at least one turn per speaker');
+  const speakers = await page.locator('.turn-speaker').allInnerTexts();
+  assert.ok(speakers.includes('Ada') && speakers.includes('Grace'), `both speakers named (${speakers.join(', ')})`);
+  await page.getByRole('heading', { name: 'Summary' }).waitFor();
+  await page.locator('.waveform rect').first().waitFor();
+  await assertAccessibleControls(page, 'transcript');
+  await screenshot(page, '08-transcript');
+  await mkdir(path.resolve(import.meta.dirname, '..', 'docs', 'screenshots'), { recursive: true });
+  await copyFile(path.join(path.dirname(await screenshot(page, '08-transcript')), '08-transcript.png'), path.resolve(import.meta.dirname, '..', 'docs', 'screenshots', 'transcript.png'));
+
+  // Click a line: the audio jumps there and plays; the highlight follows playback into the next line.
+  const starts = await page.evaluate(() => [...document.querySelectorAll('.turn-time')].map((el) => el.textContent));
+  assert.ok(starts.length >= 2);
+  await turns.nth(0).getByRole('button').click();
+  await page.waitForFunction(() => !document.querySelector<HTMLAudioElement>('audio.audio')!.paused, undefined, { timeout: 10_000 });
+  assert.equal(await turns.nth(0).getAttribute('aria-current'), 'true');
+  await page.waitForFunction(() => document.querySelector('ol.turns > li:nth-child(2)')?.getAttribute('aria-current') === 'true', undefined, { timeout: 60_000 });
+  const audioTime = await page.evaluate(() => document.querySelector<HTMLAudioElement>('audio.audio')!.currentTime);
+  assert.ok(audioTime > 0);
+  await screenshot(page, '09-transcript-playing');
+  await page.evaluate(() => document.querySelector<HTMLAudioElement>('audio.audio')!.pause());
+  await turns.nth(1).getByRole('button').click();
+  assert.equal(await turns.nth(1).getAttribute('aria-current'), 'true');
+
+  // The WebVTT download, with speakers as voices.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Subtitles (WebVTT)' }).click()]);
+  const vtt = await readFile((await download.path())!, 'utf8');
+  assert.match(vtt, /^WEBVTT/);
+  assert.match(vtt, /<v (Ada|Grace)>/);
+
+  // A phone-sized screen: one column, nothing wider than the screen.
+  await page.setViewportSize(PHONE);
+  await assertNoSidewaysScroll(page, 'transcript');
+  await screenshot(page, '10-transcript-phone');
+  await page.goto('/');
+  await page.getByRole('heading', { name: 'Rooms' }).waitFor();
+  await assertNoSidewaysScroll(page, 'rooms');
+  await screenshot(page, '11-rooms-phone');
+
+  assert.deepEqual(errors, [], 'no uncaught errors in the page');
+});

@@ -1,0 +1,100 @@
+// The app shell: who is signed in, the header, and which page the path names.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { api, whenUnauthenticated } from './api/client.ts';
+import type { AppConfig, User } from './api/types.ts';
+import { Link, match, navigate, usePath } from './router.tsx';
+import { SessionContext, useSession, type Session } from './session.tsx';
+import { ErrorNote, Loading } from './components/ui.tsx';
+import { SignInPage } from './pages/SignIn.tsx';
+import { RoomsPage } from './pages/Rooms.tsx';
+import { RoomFormPage } from './pages/RoomForm.tsx';
+import { RoomPage } from './pages/Room.tsx';
+import { TranscriptPage } from './pages/Transcript.tsx';
+import { RecordingsPage } from './pages/Recordings.tsx';
+import { NotFoundPage } from './pages/NotFound.tsx';
+
+type Boot = { state: 'loading' } | { state: 'failed'; error: unknown } | { state: 'ready'; user: User | null; local: boolean; config: AppConfig };
+
+export function App() {
+  const [boot, setBoot] = useState<Boot>({ state: 'loading' });
+  const path = usePath();
+
+  const load = useCallback(async () => {
+    try {
+      const [user, config] = await Promise.all([api.me(), api.appConfig()]);
+      setBoot({ state: 'ready', user: user ?? null, local: user === undefined, config });
+    } catch (error) {
+      setBoot({ state: 'failed', error });
+    }
+  }, []);
+  useEffect(() => void load(), [load]);
+  useEffect(() => whenUnauthenticated(() => setBoot((b) => (b.state === 'ready' ? { ...b, user: null } : b))), []);
+
+  const session = useMemo<Session | null>(() => {
+    if (boot.state !== 'ready') return null;
+    return {
+      user: boot.user,
+      local: boot.local,
+      config: boot.config,
+      signedIn: (user) => setBoot({ ...boot, user }),
+      signOut: async () => {
+        await api.logout().catch(() => undefined);
+        setBoot({ ...boot, user: null });
+        navigate('/signin');
+      },
+    };
+  }, [boot]);
+
+  if (boot.state === 'loading') return <main className="container"><Loading what="the app" /></main>;
+  if (boot.state === 'failed') return <main className="container"><ErrorNote error={boot.error} title="The app could not start" /></main>;
+
+  const signedOut = !session!.local && !session!.user;
+  return (
+    <SessionContext.Provider value={session}>
+      <a className="skip-link" href="#main">Skip to content</a>
+      <Header />
+      <main id="main" className="container" tabIndex={-1}>
+        {signedOut ? <SignInPage next={path === '/signin' ? '/' : path + location.search} /> : <Page path={path} />}
+      </main>
+    </SessionContext.Provider>
+  );
+}
+
+function Page({ path }: { path: string }) {
+  let params: Record<string, string> | null;
+  if (path === '/' || path === '/rooms') return <RoomsPage />;
+  if (path === '/signin') return <SignInPage next="/" />;
+  if (path === '/rooms/new') return <RoomFormPage />;
+  if ((params = match('/rooms/:name/settings', path))) return <RoomFormPage name={params.name} />;
+  if (path === '/recordings') return <RecordingsPage />;
+  if ((params = match('/transcripts/:id', path))) return <TranscriptPage id={params.id!} />;
+  if ((params = match('/:roomName', path))) return <RoomPage roomName={params.roomName!} />;
+  return <NotFoundPage />;
+}
+
+function Header() {
+  const session = useSession();
+  const path = usePath();
+  const current = (prefix: string) => (prefix === '/' ? path === '/' || path.startsWith('/rooms') : path.startsWith(prefix)) ? 'page' : undefined;
+  return (
+    <header className="site-header">
+      <div className="container header-row">
+        <Link href="/" className="brand">Meeting recorder</Link>
+        {(session.user || session.local) && (
+          <nav aria-label="Main">
+            <Link href="/" aria-current={current('/')}>Rooms</Link>
+            <Link href="/recordings" aria-current={current('/recordings')}>Recordings</Link>
+          </nav>
+        )}
+        <div className="who">
+          {session.user ? (
+            <>
+              <span className="muted" title={session.user.email}>{session.user.displayName || session.user.email}</span>
+              <button type="button" className="button-link" onClick={() => void session.signOut()}>Sign out</button>
+            </>
+          ) : session.local ? <span className="muted">Local mode (no accounts)</span> : null}
+        </div>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,173 @@
+// The typed client of our API: every call the browser makes goes through `call()`, named in API_OPERATIONS
+// with its OpenAPI path, so a test can check each one exists in GET /v1/openapi.json.
+import type {
+  AccessLogEntry, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingState, Page, Recording, RecordingFilters,
+  RecordingRequestResult, Room, RoomInput, ShareMode, Sharing, Transcript, TranscriptSummary, User, Waveform, ApiErrorDetail,
+} from './types.ts';
+
+export const API_OPERATIONS = {
+  authConfig: ['GET', '/v1/auth/config'],
+  authMe: ['GET', '/v1/auth/me'],
+  login: ['POST', '/v1/auth/login'],
+  logout: ['POST', '/v1/auth/logout'],
+  listRooms: ['GET', '/v1/rooms'],
+  createRoom: ['POST', '/v1/rooms'],
+  getRoom: ['GET', '/v1/rooms/{name}'],
+  updateRoom: ['PATCH', '/v1/rooms/{name}'],
+  deleteRoom: ['DELETE', '/v1/rooms/{name}'],
+  openMeeting: ['POST', '/v1/rooms/{name}/meetings'],
+  getMeeting: ['GET', '/v1/meetings/{id}'],
+  meetingState: ['GET', '/v1/meetings/{id}/state'],
+  joinMeeting: ['POST', '/v1/meetings/{id}/join'],
+  giveConsent: ['POST', '/v1/meetings/{id}/consent'],
+  startRecording: ['POST', '/v1/meetings/{id}/recordings/start'],
+  stopRecording: ['POST', '/v1/meetings/{id}/recordings/stop'],
+  endMeeting: ['POST', '/v1/meetings/{id}/end'],
+  cloudRecording: ['GET', '/v1/meetings/{id}/cloud-recording'],
+  listTranscripts: ['GET', '/v1/transcripts'],
+  getTranscript: ['GET', '/v1/transcripts/{id}'],
+  transcriptEvents: ['GET', '/v1/transcripts/{id}/events'],
+  transcriptWaveform: ['GET', '/v1/transcripts/{id}/waveform'],
+  transcriptAudio: ['GET', '/v1/transcripts/{id}/audio.mp3'],
+  transcriptExport: ['GET', '/v1/transcripts/{id}/export'],
+  listRecordings: ['GET', '/v1/recordings'],
+  getRecording: ['GET', '/v1/recordings/{id}'],
+  deleteRecording: ['DELETE', '/v1/recordings/{id}'],
+  recordingAccessLog: ['GET', '/v1/recordings/{id}/access-log'],
+  recordingSharing: ['GET', '/v1/recordings/{id}/sharing'],
+  shareRecording: ['PUT', '/v1/recordings/{id}/sharing'],
+} as const satisfies Record<string, readonly [string, `/v1/${string}`]>;
+
+type Operation = keyof typeof API_OPERATIONS;
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: ApiErrorDetail[];
+  constructor(status: number, code: string, message: string, details: ApiErrorDetail[] = []) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+  /** The message the API gave for one form field, if any. */
+  field(name: string): string | undefined {
+    return this.details.find((d) => d.field === name)?.message;
+  }
+}
+
+/** Meeting-scoped tokens of anonymous participants, sent as a bearer token on that meeting's calls. */
+const meetingTokens = new Map<string, string>();
+export const rememberMeetingToken = (meetingId: string, token: string) => meetingTokens.set(meetingId, token);
+
+let onUnauthenticated: (() => void) | undefined;
+/** Called when the API says the session is gone (401), so the app can show the sign-in page. */
+export function whenUnauthenticated(listener: () => void) {
+  onUnauthenticated = listener;
+}
+
+/** The concrete URL of an operation: `{name}` filled in, query parameters appended. */
+export function operationUrl(op: Operation, params: Record<string, string> = {}, query: Record<string, string | number | undefined> = {}): string {
+  const path = API_OPERATIONS[op][1].replace(/\{(\w+)\}/g, (_, key: string) => encodeURIComponent(params[key] ?? ''));
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') search.set(key, String(value));
+  const qs = search.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+interface CallOptions {
+  params?: Record<string, string>;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  /** Statuses that are answers, not errors (their body is returned as is). */
+  accept?: number[];
+  signal?: AbortSignal;
+}
+
+async function call<T>(op: Operation, options: CallOptions = {}): Promise<T> {
+  const [method] = API_OPERATIONS[op];
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const meetingId = API_OPERATIONS[op][1].startsWith('/v1/meetings/') ? options.params?.id : undefined;
+  const bearer = meetingId ? meetingTokens.get(meetingId) : undefined;
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  let response: Response;
+  try {
+    response = await fetch(operationUrl(op, options.params, options.query), {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal,
+    });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.');
+  }
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (response.ok || options.accept?.includes(response.status)) return body as T;
+  const error = (body as { error?: { code?: string; message?: string; details?: ApiErrorDetail[] } } | undefined)?.error;
+  if (response.status === 401 && op !== 'login' && op !== 'authMe') onUnauthenticated?.();
+  throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? `${method} ${API_OPERATIONS[op][1]} answered ${response.status}`, error?.details ?? []);
+}
+
+const id = (value: string) => ({ id: value });
+
+export const api = {
+  /** How the page should hold calls (served by the web app module, not part of /v1). */
+  async appConfig(): Promise<AppConfig> {
+    const response = await fetch('/app-config.json', { credentials: 'same-origin' }).catch(() => undefined);
+    if (!response?.ok) return { call: 'daily', simulatorControlPath: null };
+    return (await response.json()) as AppConfig;
+  },
+
+  authConfig: () => call<AuthConfig>('authConfig'),
+  /** The signed-in user; null when signed out; undefined when the server has no accounts (one local user). */
+  async me(): Promise<User | null | undefined> {
+    try {
+      return (await call<{ user: User }>('authMe')).user;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return null;
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  },
+  login: async (email: string, password: string) => (await call<{ user: User }>('login', { body: { email, password } })).user,
+  logout: () => call<void>('logout'),
+
+  listRooms: (limit = 100, offset = 0) => call<Page<Room>>('listRooms', { query: { limit, offset } }),
+  createRoom: (input: RoomInput) => call<Room>('createRoom', { body: input }),
+  getRoom: (name: string) => call<Room>('getRoom', { params: { name } }),
+  updateRoom: (name: string, input: RoomInput) => call<Room>('updateRoom', { params: { name }, body: input }),
+  deleteRoom: (name: string) => call<void>('deleteRoom', { params: { name } }),
+
+  openMeeting: (roomName: string) => call<Meeting>('openMeeting', { params: { name: roomName }, body: {} }),
+  getMeeting: (meetingId: string) => call<Meeting>('getMeeting', { params: id(meetingId) }),
+  meetingState: (meetingId: string, signal?: AbortSignal) => call<MeetingState>('meetingState', { params: id(meetingId), signal }),
+  joinMeeting: (meetingId: string, userName: string) => call<JoinAnswer>('joinMeeting', { params: id(meetingId), body: { userName } }),
+  giveConsent: (meetingId: string, consentGiven: boolean) => call<unknown>('giveConsent', { params: id(meetingId), body: { consentGiven } }),
+  startRecording: (meetingId: string, manual = false) => call<RecordingRequestResult>('startRecording', { params: id(meetingId), body: { manual } }),
+  stopRecording: (meetingId: string) => call<RecordingRequestResult>('stopRecording', { params: id(meetingId) }),
+  endMeeting: (meetingId: string) => call<Meeting>('endMeeting', { params: id(meetingId) }),
+  cloudRecordingUrl: (meetingId: string) => operationUrl('cloudRecording', id(meetingId)),
+
+  listTranscripts: (query: { recordingId?: string; status?: string; limit?: number; offset?: number }) => call<Page<TranscriptSummary>>('listTranscripts', { query }),
+  getTranscript: (transcriptId: string) => call<Transcript>('getTranscript', { params: id(transcriptId) }),
+  transcriptEventsUrl: (transcriptId: string) => operationUrl('transcriptEvents', id(transcriptId)),
+  waveform: (transcriptId: string) => call<Waveform>('transcriptWaveform', { params: id(transcriptId) }),
+
+  listRecordings: (query: RecordingFilters & { limit: number; offset: number }) => call<Page<Recording>>('listRecordings', { query: { ...query } }),
+  getRecording: (recordingId: string) => call<Recording>('getRecording', { params: id(recordingId) }),
+  deleteRecording: (recordingId: string) => call<unknown>('deleteRecording', { params: id(recordingId) }),
+  accessLog: (recordingId: string) => call<Page<AccessLogEntry>>('recordingAccessLog', { params: id(recordingId), query: { limit: 50 } }),
+  sharing: (recordingId: string) => call<Sharing>('recordingSharing', { params: id(recordingId) }),
+  share: (recordingId: string, input: { mode: ShareMode; userEmails?: string[]; publicLinkExpiresAt?: string | null }) =>
+    call<Sharing>('shareRecording', { params: id(recordingId), body: input }),
+};

@@ -1,0 +1,204 @@
+// What the API answers, as the browser reads it. Every operation the client calls is listed in client.ts
+// (API_OPERATIONS) and checked against the API's OpenAPI document by test/web-client.test.ts.
+
+export interface ApiErrorDetail {
+  field: string;
+  message: string;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  displayName: string;
+  role: 'admin' | 'user';
+}
+
+export interface AuthConfig {
+  localAccounts: boolean;
+  oidc: null | { authorizationUrl: string; name?: string };
+}
+
+export const PLATFORMS = ['daily', 'whereby', '100ms', 'livekit'] as const;
+export const RECORDING_TYPES = ['none', 'local', 'cloud'] as const;
+export const RECORDING_TRIGGERS = ['none', 'prompt', 'automatic', 'automatic-2nd-participant'] as const;
+export const ROOM_MODES = ['normal', 'group'] as const;
+
+export interface RoomSettings {
+  platform: (typeof PLATFORMS)[number];
+  recordingType: (typeof RECORDING_TYPES)[number];
+  recordingTrigger: (typeof RECORDING_TRIGGERS)[number];
+  locked: boolean;
+  roomMode: (typeof ROOM_MODES)[number];
+  shared: boolean;
+  skipConsent: boolean;
+  webhookUrl: string | null;
+  retentionDays: number | null;
+  allowAnonymous?: boolean;
+}
+
+export interface Room extends RoomSettings {
+  id: string;
+  name: string;
+  ownerId: string;
+  hasWebhookSecret: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type RoomInput = Partial<RoomSettings> & { name?: string; webhookSecret?: string | null };
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  limit: number;
+  offset: number;
+  hasMore: boolean;
+}
+
+export interface Meeting {
+  id: string;
+  roomName: string;
+  platform: string;
+  platformRoomName: string;
+  roomUrl: string | null;
+  startDate: string;
+  endDate: string;
+  endedAt: string | null;
+  active: boolean;
+  participantCount: number;
+  recordingType: string;
+  recordingTrigger: RoomSettings['recordingTrigger'];
+  hasCloudRecording: boolean;
+}
+
+export interface JoinAnswer {
+  token: string;
+  roomUrl: string;
+  isOwner: boolean;
+  meeting: Meeting;
+  /** Anonymous participants (issue #5): sent as a bearer token on this meeting's calls. */
+  meetingToken?: string;
+  participantKey?: string;
+}
+
+export type RecordingControlStatus = 'idle' | 'waiting-for-participant' | 'starting' | 'recording' | 'stopping' | 'stopped' | 'failed';
+
+export interface RecordingRequestResult {
+  status: RecordingControlStatus;
+  note?: string;
+}
+
+export interface MeetingState {
+  meetingId: string;
+  phase: 'open' | 'awaiting-recordings' | 'reconciling' | 'ended';
+  endReason: 'api' | 'end-date' | 'platform' | null;
+  recording: { status: RecordingControlStatus; startsIssued: number; lastError: string | null };
+  presentSessions: string[];
+  participantsSeen: number;
+  recordings: Array<{ id: string; kind: 'cloud' | 'raw-tracks' | null; status: 'recording' | 'ready' | 'error' | 'missing'; error?: string }>;
+}
+
+export type TranscriptStatus = 'idle' | 'processing' | 'ended' | 'error';
+
+export interface TranscriptProgress {
+  step: string;
+  tracksDone: number;
+  tracksTotal: number;
+  percent: number;
+}
+
+export interface TranscriptSummary {
+  id: string;
+  recordingId: string;
+  status: TranscriptStatus;
+  progress: TranscriptProgress | null;
+  title: string | null;
+  durationSeconds: number | null;
+  participants: Array<{ speaker: number; name: string }>;
+  createdAt: string;
+}
+
+export interface Segment {
+  speaker: number;
+  speakerName: string;
+  start: number;
+  end: number;
+  text: string;
+}
+
+export type ShareMode = 'private' | 'shared' | 'public';
+export type TranscriptShareMode = 'inherit' | 'private' | 'public';
+
+export interface Transcript extends TranscriptSummary {
+  error: string | null;
+  shortSummary: string | null;
+  longSummary: string | null;
+  topics: Array<{ title: string; summary: string; start: number; end: number }>;
+  actionItems: string[];
+  engines: { speech: string | null; summary: string | null; offline: boolean };
+  segments: Segment[];
+  audio: { url: string; waveformUrl: string } | null;
+  audioDeleted: boolean;
+  exports: Partial<Record<'vtt' | 'srt' | 'txt' | 'txt-timestamps' | 'json', string>>;
+  /** `inherit`: whoever may see the recording may see the transcript. */
+  shareMode: TranscriptShareMode;
+  /** The caller owns it (room owner or admin): sharing controls. */
+  isOwner: boolean;
+  meetingId: string | null;
+  hasCloudRecording: boolean;
+}
+
+/** What GET /v1/transcripts/:id/events sends on each change. */
+export interface TranscriptEvent {
+  status: TranscriptStatus;
+  progress: TranscriptProgress | null;
+  error: string | null;
+}
+
+export interface Waveform {
+  peaks: number[];
+  durationSeconds: number;
+}
+
+export interface Recording {
+  id: string;
+  type: 'cloud' | 'raw-tracks' | string;
+  status: string;
+  roomName: string;
+  meetingId: string;
+  recordedAt: string | null;
+  durationSeconds: number | null;
+  sizeBytes: number | null;
+  transcriptId: string | null;
+  expiresAt: string | null;
+  downloadUrl?: string;
+}
+
+export interface RecordingFilters {
+  status?: string;
+  room?: string;
+  from?: string;
+  to?: string;
+}
+
+export interface Sharing {
+  mode: ShareMode;
+  users: Array<{ id: string; email: string; displayName: string }>;
+  /** The URL is shown once, in the answer that made the link. */
+  publicLink: { url: string | null; expiresAt: string | null } | null;
+}
+
+export interface AccessLogEntry {
+  at: string;
+  action: 'view' | 'download' | 'share' | 'delete';
+  userId: string | null;
+  userEmail: string | null;
+  transcriptId: string | null;
+  detail: string | null;
+}
+
+/** How this server runs calls: the Daily simulator in the page (embedded mode), or Daily Prebuilt. */
+export interface AppConfig {
+  call: 'simulator' | 'daily';
+  simulatorControlPath: string | null;
+}

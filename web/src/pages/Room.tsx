@@ -1,0 +1,229 @@
+// A room (`/:roomName`): create or join its active meeting, answer the consent question, then the call —
+// Daily Prebuilt through daily-js, or (embedded mode) a simulated call driving the Daily simulator.
+// Recording follows the room's trigger: every participant's page asks our API on join; the host starts
+// and stops by hand for manual triggers. The indicator follows daily-js's events and the meeting workflow.
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { api, ApiError, rememberMeetingToken } from '../api/client.ts';
+import type { JoinAnswer, MeetingState, RecordingControlStatus, Room } from '../api/types.ts';
+import { Link } from '../router.tsx';
+import { useSession } from '../session.tsx';
+import { ErrorNote, Loading, PageHeading, TextField } from '../components/ui.tsx';
+import { NotFoundPage } from './NotFound.tsx';
+import { SimulatedCall } from '../call/SimulatedCall.tsx';
+import { DailyCall } from '../call/DailyCall.tsx';
+import { AfterMeeting } from '../call/AfterMeeting.tsx';
+
+type Stage = { name: 'lobby' } | { name: 'consent'; join: JoinAnswer } | { name: 'call'; join: JoinAnswer } | { name: 'left'; join: JoinAnswer };
+
+const consentKey = (meetingId: string) => `consent:${meetingId}`;
+
+export function RoomPage({ roomName }: { roomName: string }) {
+  const session = useSession();
+  const [room, setRoom] = useState<Room | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [stage, setStage] = useState<Stage>({ name: 'lobby' });
+  const [userName, setUserName] = useState(() => localStorage.getItem('displayName') ?? session.user?.displayName ?? '');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api.getRoom(roomName).then(setRoom, setLoadError);
+  }, [roomName]);
+
+  if (loadError instanceof ApiError && loadError.status === 404) return <NotFoundPage what={`Room "${roomName}"`} />;
+  if (loadError) return <ErrorNote error={loadError} title="Could not load the room" />;
+  if (!room) return <Loading what="the room" />;
+
+  const asksConsent = room.recordingType !== 'none' && !room.skipConsent;
+  const join = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const name = userName.trim() || 'Guest';
+      localStorage.setItem('displayName', name);
+      const meeting = await api.openMeeting(room.name);
+      const answer = await api.joinMeeting(meeting.id, name);
+      if (answer.meetingToken) rememberMeetingToken(meeting.id, answer.meetingToken);
+      setStage(asksConsent && !localStorage.getItem(consentKey(meeting.id)) ? { name: 'consent', join: answer } : { name: 'call', join: answer });
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeading title={room.name}>
+        {stage.name !== 'call' && <Link href={`/rooms/${room.name}/settings`} className="button">Room settings</Link>}
+      </PageHeading>
+      {stage.name === 'lobby' && (
+        <form className="card narrow" onSubmit={join}>
+          <p>{describeRecording(room)}</p>
+          <ErrorNote error={error} title="Could not join" />
+          <TextField label="Your name" value={userName} onChange={(e) => setUserName(e.target.value)} autoComplete="name" required maxLength={100}
+            hint="Shown to the others and in the transcript." />
+          <button type="submit" className="button-primary" disabled={busy}>{busy ? 'Joining…' : 'Join meeting'}</button>
+        </form>
+      )}
+      {stage.name === 'consent' && (
+        <Consent meetingId={stage.join.meeting.id} onDone={() => setStage({ name: 'call', join: stage.join })} />
+      )}
+      {stage.name === 'call' && (
+        <InCall room={room} join={stage.join} userName={userName.trim() || 'Guest'} onLeft={() => setStage({ name: 'left', join: stage.join })} />
+      )}
+      {stage.name === 'left' && (
+        <>
+          <AfterMeeting meetingId={stage.join.meeting.id} />
+          <p><button type="button" onClick={() => setStage({ name: 'lobby' })}>Join again</button></p>
+        </>
+      )}
+    </>
+  );
+}
+
+function describeRecording(room: Room): string {
+  if (room.recordingType === 'none') return 'Meetings in this room are not recorded.';
+  switch (room.recordingTrigger) {
+    case 'automatic': return 'Meetings in this room are recorded and transcribed from the moment someone joins.';
+    case 'automatic-2nd-participant': return 'Meetings in this room are recorded and transcribed once a second person joins.';
+    case 'prompt': return 'The host is asked whether to record when they join.';
+    default: return 'The host can record and transcribe the meeting.';
+  }
+}
+
+/** Asked once per participant and meeting: may the audio be kept after transcription? */
+function Consent({ meetingId, onDone }: { meetingId: string; onDone: () => void }) {
+  const [error, setError] = useState<unknown>(null);
+  const answer = async (consentGiven: boolean) => {
+    try {
+      await api.giveConsent(meetingId, consentGiven);
+    } catch (e) {
+      // A server without the consent endpoint (before accounts) still lets the participant in.
+      if (!(e instanceof ApiError && e.status === 404)) return setError(e);
+    }
+    localStorage.setItem(consentKey(meetingId), consentGiven ? 'yes' : 'no');
+    onDone();
+  };
+  return (
+    <section className="card narrow" aria-labelledby="consent-title">
+      <h2 id="consent-title">This meeting is recorded</h2>
+      <p>It will be transcribed. May we keep your audio afterwards? If anyone says no, the meeting's audio is deleted once the transcript is made; the transcript stays.</p>
+      <ErrorNote error={error} title="Could not save your answer" />
+      <div className="actions">
+        <button type="button" className="button-primary" onClick={() => void answer(true)}>Keep the audio</button>
+        <button type="button" onClick={() => void answer(false)}>Delete the audio after transcription</button>
+      </div>
+    </section>
+  );
+}
+
+const RECORDING_LABELS: Record<RecordingControlStatus, string> = {
+  idle: 'Not recording', 'waiting-for-participant': 'Recording starts when a second person joins', starting: 'Starting recording…',
+  recording: 'Recording', stopping: 'Stopping recording…', stopped: 'Recording stopped', failed: 'Recording failed',
+};
+
+function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer; userName: string; onLeft: () => void }) {
+  const { config } = useSession();
+  const meetingId = join.meeting.id;
+  const [state, setState] = useState<MeetingState | null>(null);
+  /** What daily-js last said about recording (null: nothing yet). */
+  const [platformRecording, setPlatformRecording] = useState<boolean | null>(null);
+  const [prompt, setPrompt] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const stopped = useRef(false);
+
+  // The workflow's own view, every 2 s while the call lasts.
+  useEffect(() => {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout>;
+    const poll = async () => {
+      try {
+        setState(await api.meetingState(meetingId, controller.signal));
+      } catch (e) {
+        if ((e as Error).name === 'AbortError') return;
+      }
+      timer = setTimeout(poll, 2000);
+    };
+    void poll();
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [meetingId]);
+
+  const requestRecording = useCallback(async (manual: boolean) => {
+    setError(null);
+    try {
+      const answer = await api.startRecording(meetingId, manual);
+      setNotice(answer.note ?? null);
+      setState((s) => (s ? { ...s, recording: { ...s.recording, status: answer.status } } : s));
+    } catch (e) {
+      setError(e);
+    }
+  }, [meetingId]);
+
+  /** A participant is in the call: ask our API to record, per the room's trigger (as every participant's page does). */
+  const onParticipantJoined = useCallback(async (isYou: boolean) => {
+    if (room.recordingType === 'none') return;
+    if (room.recordingTrigger === 'automatic' || room.recordingTrigger === 'automatic-2nd-participant') await requestRecording(false);
+    else if (isYou && join.isOwner && room.recordingTrigger === 'prompt') setPrompt(true);
+  }, [room, join.isOwner, requestRecording]);
+
+  const stopRecording = async () => {
+    setError(null);
+    try {
+      const answer = await api.stopRecording(meetingId);
+      setState((s) => (s ? { ...s, recording: { ...s.recording, status: answer.status } } : s));
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  const left = useCallback(() => {
+    if (stopped.current) return;
+    stopped.current = true;
+    onLeft();
+  }, [onLeft]);
+
+  const status = state?.recording.status ?? 'idle';
+  const recording = platformRecording ?? status === 'recording';
+  const canControl = join.isOwner && room.recordingType !== 'none' && (room.recordingTrigger === 'none' || room.recordingTrigger === 'prompt');
+  return (
+    <div className="call-layout">
+      <section className="card call-status" aria-label="Recording">
+        <p className={`recording-indicator${recording ? ' on' : ''}`} role="status" aria-live="polite" data-status={recording ? 'recording' : status}>
+          <span className="dot" aria-hidden="true" />
+          {recording ? 'Recording' : RECORDING_LABELS[status]}
+          {state?.recording.lastError && !recording && <span className="muted"> ({state.recording.lastError})</span>}
+        </p>
+        {notice && <p className="hint">{notice}</p>}
+        <ErrorNote error={error} title="Recording request failed" />
+        {prompt && status !== 'recording' && (
+          <div className="prompt" role="group" aria-label="Record this meeting?">
+            <p>Record and transcribe this meeting?</p>
+            <button type="button" className="button-primary" onClick={() => { setPrompt(false); void requestRecording(true); }}>Start recording</button>
+            <button type="button" onClick={() => setPrompt(false)}>Not now</button>
+          </div>
+        )}
+        {canControl && !prompt && (
+          <div className="actions">
+            {status === 'recording' || status === 'starting'
+              ? <button type="button" className="button-danger" onClick={() => void stopRecording()}>Stop recording</button>
+              : <button type="button" className="button-primary" onClick={() => void requestRecording(true)}>Start recording</button>}
+          </div>
+        )}
+        {join.isOwner && <p className="hint">You host this room.</p>}
+      </section>
+      {config.call === 'simulator' && config.simulatorControlPath ? (
+        <SimulatedCall base={config.simulatorControlPath} join={join} userName={userName} onParticipantJoined={onParticipantJoined} onLeft={left} />
+      ) : (
+        <DailyCall join={join} userName={userName} onJoined={() => void onParticipantJoined(true)} onRecording={setPlatformRecording}
+          onRecordingError={(message) => setError(new Error(message))} onLeft={left} />
+      )}
+    </div>
+  );
+}
+

@@ -1,0 +1,149 @@
+// Create or edit a room. The API validates; its messages are shown next to the fields they name.
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError } from '../api/client.ts';
+import { PLATFORMS, RECORDING_TRIGGERS, RECORDING_TYPES, ROOM_MODES, type Room, type RoomInput } from '../api/types.ts';
+import { Link, navigate } from '../router.tsx';
+import { CheckField, ErrorNote, Loading, PageHeading, SelectField, TextField } from '../components/ui.tsx';
+import { NotFoundPage } from './NotFound.tsx';
+
+export const TYPE_LABELS: Record<Room['recordingType'], string> = { none: 'none', local: 'local (in the browser)', cloud: 'cloud' };
+export const TRIGGER_LABELS: Record<Room['recordingTrigger'], string> = {
+  none: 'Only when the host starts it',
+  prompt: 'The host is asked on joining',
+  automatic: 'Automatically when someone joins',
+  'automatic-2nd-participant': 'Automatically when a second person joins',
+};
+
+interface FormState {
+  name: string;
+  platform: Room['platform'];
+  recordingType: Room['recordingType'];
+  recordingTrigger: Room['recordingTrigger'];
+  roomMode: Room['roomMode'];
+  locked: boolean;
+  shared: boolean;
+  skipConsent: boolean;
+  allowAnonymous: boolean;
+  webhookUrl: string;
+  webhookSecret: string;
+  retentionDays: string;
+}
+
+const blank: FormState = {
+  name: '', platform: 'daily', recordingType: 'cloud', recordingTrigger: 'automatic-2nd-participant', roomMode: 'normal',
+  locked: false, shared: false, skipConsent: false, allowAnonymous: false, webhookUrl: '', webhookSecret: '', retentionDays: '',
+};
+
+function fromRoom(room: Room): FormState {
+  return {
+    ...blank, name: room.name, platform: room.platform, recordingType: room.recordingType, recordingTrigger: room.recordingTrigger,
+    roomMode: room.roomMode, locked: room.locked, shared: room.shared, skipConsent: room.skipConsent, allowAnonymous: room.allowAnonymous ?? false,
+    webhookUrl: room.webhookUrl ?? '', retentionDays: room.retentionDays === null ? '' : String(room.retentionDays),
+  };
+}
+
+export function RoomFormPage({ name }: { name?: string }) {
+  const editing = name !== undefined;
+  const [room, setRoom] = useState<Room | null>(null);
+  const [form, setForm] = useState<FormState>(blank);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!name) return;
+    api.getRoom(name).then((r) => {
+      setRoom(r);
+      setForm(fromRoom(r));
+    }, setLoadError);
+  }, [name]);
+
+  if (editing && loadError instanceof ApiError && loadError.status === 404) return <NotFoundPage what={`Room "${name}"`} />;
+  if (editing && loadError) return <ErrorNote error={loadError} title="Could not load the room" />;
+  if (editing && !room) return <Loading what="the room" />;
+
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const fieldError = (field: string) => (error instanceof ApiError ? error.field(field) : undefined);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    const retention = form.retentionDays.trim();
+    const input: RoomInput = {
+      platform: form.platform, recordingType: form.recordingType, recordingTrigger: form.recordingTrigger, roomMode: form.roomMode,
+      locked: form.locked, shared: form.shared, skipConsent: form.skipConsent,
+      webhookUrl: form.webhookUrl.trim() || null,
+      retentionDays: retention === '' ? null : Number(retention),
+      ...(room?.allowAnonymous !== undefined || form.allowAnonymous ? { allowAnonymous: form.allowAnonymous } : {}),
+      ...(form.webhookSecret ? { webhookSecret: form.webhookSecret } : {}),
+    };
+    try {
+      const saved = editing ? await api.updateRoom(name, input) : await api.createRoom({ name: form.name.trim(), ...input });
+      navigate(editing ? '/' : `/${saved.name}`);
+    } catch (e) {
+      setError(e);
+      // Put the keyboard where the problem is.
+      requestAnimationFrame(() => document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = async () => {
+    if (!name || !window.confirm(`Delete room "${name}"? Its recordings and transcripts are kept.`)) return;
+    try {
+      await api.deleteRoom(name);
+      navigate('/');
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  const generalError = error instanceof ApiError && error.details.length > 0 ? null : error;
+  return (
+    <div className="narrow">
+      <PageHeading title={editing ? `Settings of ${name}` : 'New room'} />
+      <form className="card form" onSubmit={submit} noValidate>
+        <ErrorNote error={generalError} title="Could not save the room" />
+        {error instanceof ApiError && error.details.length > 0 && (
+          <div className="note note-error" role="alert">Please correct the {error.details.length === 1 ? 'field' : `${error.details.length} fields`} marked below.</div>
+        )}
+        {!editing && (
+          <TextField label="Name" required value={form.name} onChange={(e) => set('name', e.target.value)} error={fieldError('name')}
+            hint="Lower-case letters, digits and hyphens; it becomes the room's address, e.g. weekly-sync." autoComplete="off" />
+        )}
+        <SelectField label="Platform" value={form.platform} onChange={(e) => set('platform', e.target.value as FormState['platform'])} error={fieldError('platform')}
+          options={PLATFORMS.map((p) => [p, p === 'daily' ? 'Daily' : p])} />
+        <SelectField label="Recording" value={form.recordingType} onChange={(e) => set('recordingType', e.target.value as FormState['recordingType'])} error={fieldError('recordingType')}
+          options={RECORDING_TYPES.map((t) => [t, TYPE_LABELS[t]])} />
+        <SelectField label="Recording starts" value={form.recordingTrigger} onChange={(e) => set('recordingTrigger', e.target.value as FormState['recordingTrigger'])} error={fieldError('recordingTrigger')}
+          options={RECORDING_TRIGGERS.map((t) => [t, TRIGGER_LABELS[t]])} disabled={form.recordingType === 'none'} />
+        <SelectField label="Room mode" value={form.roomMode} onChange={(e) => set('roomMode', e.target.value as FormState['roomMode'])} error={fieldError('roomMode')}
+          options={ROOM_MODES.map((m) => [m, m === 'normal' ? 'Normal (up to a few people)' : 'Group (larger meetings)'])} />
+        <fieldset>
+          <legend>Access and consent</legend>
+          <CheckField label="Locked (people knock to enter)" checked={form.locked} onChange={(e) => set('locked', e.target.checked)} error={fieldError('locked')} />
+          <CheckField label="Shared (listed for everyone here)" checked={form.shared} onChange={(e) => set('shared', e.target.checked)} error={fieldError('shared')} />
+          <CheckField label="Allow guests without an account" checked={form.allowAnonymous} onChange={(e) => set('allowAnonymous', e.target.checked)} error={fieldError('allowAnonymous')} />
+          <CheckField label="Skip the consent question" hint="Participants are not asked whether their audio may be kept after transcription."
+            checked={form.skipConsent} onChange={(e) => set('skipConsent', e.target.checked)} error={fieldError('skipConsent')} />
+        </fieldset>
+        <fieldset>
+          <legend>After each transcript</legend>
+          <TextField label="Webhook URL" type="url" inputMode="url" placeholder="https://example.com/hooks/transcripts" value={form.webhookUrl}
+            onChange={(e) => set('webhookUrl', e.target.value)} error={fieldError('webhookUrl')} hint="We POST transcript.completed here, signed with the secret." />
+          <TextField label="Webhook secret" type="password" autoComplete="new-password" value={form.webhookSecret} onChange={(e) => set('webhookSecret', e.target.value)}
+            error={fieldError('webhookSecret')} hint={room?.hasWebhookSecret ? 'A secret is set; type a new one to replace it.' : 'At least 16 characters.'} />
+          <TextField label="Keep recordings for (days)" type="number" inputMode="numeric" min={1} max={3650} value={form.retentionDays}
+            onChange={(e) => set('retentionDays', e.target.value)} error={fieldError('retentionDays')} hint="Empty: keep them until deleted." />
+        </fieldset>
+        <div className="actions">
+          <button type="submit" className="button-primary" disabled={busy}>{busy ? 'Saving…' : editing ? 'Save changes' : 'Create room'}</button>
+          <Link href="/" className="button">Cancel</Link>
+          {editing && <button type="button" className="button-danger" onClick={() => void remove()}>Delete room</button>}
+        </div>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,168 @@
+// A transcript: live progress while it is made (server-sent events), then the audio with its waveform,
+// the speaker turns (click to seek; the current one highlighted while playing), summary, topics, action
+// items, the cloud recording, downloads and — for its owner — sharing.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, ApiError } from '../api/client.ts';
+import type { Transcript, TranscriptEvent } from '../api/types.ts';
+import { Empty, ErrorNote, Loading, PageHeading, ProgressBar, formatDuration } from '../components/ui.tsx';
+import { NotFoundPage } from './NotFound.tsx';
+import { Player, type PlayerHandle } from '../transcript/Player.tsx';
+import { Sharing } from '../transcript/Sharing.tsx';
+
+// The pipeline's steps (activities/transcription.ts), in words.
+const STEPS: Record<string, string> = {
+  storing: 'Storing the recording', tracks: 'Finding the speakers’ tracks', transcribing: 'Recognising speech', merging: 'Putting the turns together',
+  mixdown: 'Mixing the audio', summarizing: 'Writing the summary', finishing: 'Finishing', done: 'Done',
+};
+const stepLabel = (step: string | undefined) => (step ? (STEPS[step] ?? step.replace(/[-_]/g, ' ')) : 'Waiting to start');
+
+/** Follows a transcript being made: server-sent events, or polling where the server has none. */
+function useTranscriptUpdates(id: string, active: boolean, onChange: (event: TranscriptEvent) => void) {
+  const handler = useRef(onChange);
+  handler.current = onChange;
+  useEffect(() => {
+    if (!active) return;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const source = new EventSource(api.transcriptEventsUrl(id));
+    source.addEventListener('progress', (e) => handler.current(JSON.parse((e as MessageEvent<string>).data) as TranscriptEvent));
+    source.onerror = () => {
+      if (source.readyState !== EventSource.CLOSED || timer) return;
+      timer = setInterval(() => {
+        api.getTranscript(id).then((t) => handler.current({ status: t.status, progress: t.progress, error: t.error }), () => undefined);
+      }, 2000);
+    };
+    return () => {
+      source.close();
+      clearInterval(timer);
+    };
+  }, [id, active]);
+}
+
+export function TranscriptPage({ id }: { id: string }) {
+  const [transcript, setTranscript] = useState<Transcript | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [time, setTime] = useState(0);
+  const player = useRef<PlayerHandle>(null);
+
+  const load = useCallback(() => api.getTranscript(id).then(setTranscript, setError), [id]);
+  useEffect(() => void load(), [load]);
+
+  const making = transcript?.status === 'processing' || transcript?.status === 'idle';
+  useTranscriptUpdates(id, making, (event) => {
+    if (event.status === 'ended' || event.status === 'error') void load();
+    else setTranscript((t) => (t ? { ...t, status: event.status, progress: event.progress ?? t.progress } : t));
+  });
+
+  const ended = transcript?.status === 'ended';
+
+  if (error instanceof ApiError && error.status === 404) return <NotFoundPage what="This transcript" />;
+  if (error) return <ErrorNote error={error} title="Could not load the transcript" />;
+  if (!transcript) return <Loading what="the transcript" />;
+
+  const t = transcript;
+  const current = t.segments.findIndex((s, i) => time >= s.start && (time < (t.segments[i + 1]?.start ?? Infinity)) && time <= s.end + 1.5);
+  return (
+    <div className="transcript-page">
+      <PageHeading title={t.title ?? (making ? 'Transcript in progress' : 'Transcript')}>
+        <span className={`badge badge-${t.status}`}>{t.status === 'ended' ? 'Done' : t.status === 'error' ? 'Failed' : 'Processing'}</span>
+      </PageHeading>
+      <p className="muted">
+        {t.participants.map((p) => p.name).join(', ') || 'No speakers yet'}
+        {t.durationSeconds !== null && ` · ${formatDuration(t.durationSeconds)}`}
+        {` · ${new Date(t.createdAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}`}
+      </p>
+
+      {making && (
+        <section className="card" aria-labelledby="progress-title">
+          <h2 id="progress-title">Making the transcript</h2>
+          <ProgressBar label={stepLabel(t.progress?.step)} percent={t.progress?.percent ?? 0}
+            detail={t.progress && t.progress.tracksTotal > 0 ? `${t.progress.tracksDone} of ${t.progress.tracksTotal} speaker tracks transcribed` : undefined} />
+          <p className="hint">This page updates by itself; you can also leave and come back.</p>
+        </section>
+      )}
+      {t.status === 'error' && <ErrorNote error={new Error(t.error ?? 'unknown reason')} title="The transcript could not be made" />}
+
+      {ended && (
+        <>
+          {t.engines.offline && (
+            <p className="note">Made with the offline engines: speakers and times are right, words often are not. Configure a speech service for real accuracy.</p>
+          )}
+          <div className="transcript-grid">
+            <div className="transcript-main">
+              {t.audio ? (
+                <Player ref={player} transcriptId={t.id} src={t.audio.url} onTime={setTime} />
+              ) : (
+                <p className="note">{t.audioDeleted ? 'The audio was deleted after transcription, as a participant asked.' : 'No audio for this transcript.'}</p>
+              )}
+              <section aria-labelledby="turns-title">
+                <h2 id="turns-title">Transcript</h2>
+                {t.segments.length === 0 ? (
+                  <Empty>No speech was recognised.</Empty>
+                ) : (
+                  <ol className="turns">
+                    {t.segments.map((s, i) => (
+                      <li key={i} className={i === current ? 'turn current' : 'turn'} aria-current={i === current ? 'true' : undefined}>
+                        <button type="button" className="turn-button" disabled={!t.audio} onClick={() => player.current?.seek(s.start, true)}
+                          aria-label={`${formatDuration(s.start)}, ${s.speakerName}: ${s.text}. Play from here`}>
+                          <span className="turn-time">{formatDuration(s.start)}</span>
+                          <span className={`turn-speaker speaker-${s.speaker % 6}`}>{s.speakerName}</span>
+                          <span className="turn-text">{s.text}</span>
+                        </button>
+                      </li>
+                    ))}
+                  </ol>
+                )}
+              </section>
+            </div>
+            <aside className="transcript-side">
+              <section className="card" aria-labelledby="summary-title">
+                <h2 id="summary-title">Summary</h2>
+                <p>{t.shortSummary ?? '—'}</p>
+                {t.longSummary && t.longSummary !== t.shortSummary && (
+                  <details><summary>Longer summary</summary><p className="pre-line">{t.longSummary}</p></details>
+                )}
+              </section>
+              {t.topics.length > 0 && (
+                <section className="card" aria-labelledby="topics-title">
+                  <h2 id="topics-title">Topics</h2>
+                  <ul className="plain-list">
+                    {t.topics.map((topic, i) => (
+                      <li key={i}>
+                        <button type="button" className="button-link" disabled={!t.audio} onClick={() => player.current?.seek(topic.start, true)}>{formatDuration(topic.start)}</button>{' '}
+                        <strong>{topic.title}</strong>
+                        {topic.summary && <p className="hint">{topic.summary}</p>}
+                      </li>
+                    ))}
+                  </ul>
+                </section>
+              )}
+              <section className="card" aria-labelledby="actions-title">
+                <h2 id="actions-title">Action items</h2>
+                {t.actionItems.length ? <ul>{t.actionItems.map((a, i) => <li key={i}>{a}</li>)}</ul> : <p className="muted">None found.</p>}
+              </section>
+              <section className="card" aria-labelledby="downloads-title">
+                <h2 id="downloads-title">Downloads</h2>
+                <ul className="downloads">
+                  {t.exports.vtt && <li><a href={t.exports.vtt} download>Subtitles (WebVTT)</a></li>}
+                  {t.exports.srt && <li><a href={t.exports.srt} download>Subtitles (SRT)</a></li>}
+                  {t.exports.txt && <li><a href={t.exports.txt} download>Text</a></li>}
+                  {t.exports.json && <li><a href={t.exports.json} download>JSON</a></li>}
+                  {t.audio && <li><a href={t.audio.url} download>Audio (MP3)</a></li>}
+                </ul>
+              </section>
+              {t.isOwner && <Sharing recordingId={t.recordingId} />}
+            </aside>
+          </div>
+          {t.hasCloudRecording && t.meetingId && (
+            <section className="card" aria-labelledby="video-title">
+              <h2 id="video-title">Cloud recording</h2>
+              <video controls preload="metadata" src={api.cloudRecordingUrl(t.meetingId)} className="cloud-video">
+                <a href={api.cloudRecordingUrl(t.meetingId)}>Download the cloud recording</a>
+              </video>
+            </section>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
