@@ -82,7 +82,9 @@ export function createApp(services: Services, log: Logger, extensions: AppExtens
       }
     }
     // A browser sending our session cookie from a page of another origin is refused (CSRF), whatever the method.
-    if (origin && UNSAFE_METHODS.has(ctx.method) && !allowedOrigins.has(origin) && origin !== ctx.origin && ctx.path.startsWith('/v1/') && !ctx.path.startsWith('/v1/webhooks/')) {
+    // (Koa 3's ctx.origin is the Origin header itself: the request's own origin is built from its Host.)
+    const requestOrigin = `${ctx.protocol}://${ctx.host}`;
+    if (origin && UNSAFE_METHODS.has(ctx.method) && !allowedOrigins.has(origin) && origin !== requestOrigin && ctx.path.startsWith('/v1/') && !ctx.path.startsWith('/v1/webhooks/')) {
       throw new ApiError(403, 'origin_not_allowed', `Requests from ${origin} are not allowed; add it to WEB_ORIGINS`);
     }
     ctx.state.services = services;

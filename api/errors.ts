@@ -1,7 +1,7 @@
 // One error shape for every response: `{ error: { code, message, details? } }`, with the right status.
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
-import { UniqueConstraintViolationException, OptimisticLockError } from '@mikro-orm/core';
+import { DriverException, UniqueConstraintViolationException, OptimisticLockError } from '@mikro-orm/core';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -57,5 +57,12 @@ function toApiError(error: unknown): ApiError {
 }
 
 function describe(error: unknown): string {
+  // A database error's message and detail can quote the row's values (a webhook secret, a token): log where it
+  // failed, never what was in it.
+  if (error instanceof DriverException) {
+    const where = error as DriverException & { table?: string; column?: string; constraint?: string };
+    const facts = [where.code && `code ${where.code}`, where.table && `table ${where.table}`, where.column && `column ${where.column}`, where.constraint && `constraint ${where.constraint}`];
+    return `${error.name} (${facts.filter(Boolean).join(', ')})`;
+  }
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
