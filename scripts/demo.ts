@@ -30,6 +30,9 @@ Runs a recorded meeting against the running product (start it first with \`npm s
   --api URL           our API (default: API_URL, else http://127.0.0.1:<API_PORT or 8080>)
   --sim URL           the Daily simulator's control API (default: http://127.0.0.1:<DAILY_SIMULATOR_PORT or 8090>/_sim)
   --temporal-ui URL   Temporal UI for the links (default: TEMPORAL_UI_URL, else http://127.0.0.1:<TEMPORAL_UI_PORT or 8233>)
+  --api-key KEY       an API key to act with (default: API_KEY)
+  --email EMAIL       or sign in as this user (default: FIRST_ADMIN_EMAIL, else admin@example.com)
+  --password PASS     with this password (default: FIRST_ADMIN_PASSWORD; the first \`npm start\` prints a generated one)
   --room NAME         use this room (created if missing) instead of a new demo-<random> room
   --scenario FILE     a Daily simulator scenario (default: scenarios/three-person-demo.json)
   --restart           the owner stops and restarts recording where the scenario says (stopRecording steps)
@@ -69,6 +72,9 @@ const cliOptions = {
   sim: { type: 'string' },
   'temporal-ui': { type: 'string' },
   room: { type: 'string' },
+  'api-key': { type: 'string' },
+  email: { type: 'string' },
+  password: { type: 'string' },
   scenario: { type: 'string' },
   restart: { type: 'boolean', default: false },
   timeout: { type: 'string', default: '300' },
@@ -98,6 +104,9 @@ function options() {
     temporalUiUrl: trim(values['temporal-ui'] ?? env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT || 8233}`),
     namespace: env.TEMPORAL_NAMESPACE || 'default',
     room: values.room,
+    apiKey: values['api-key'] ?? env.API_KEY,
+    email: values.email ?? env.FIRST_ADMIN_EMAIL ?? 'admin@example.com',
+    password: values.password ?? env.FIRST_ADMIN_PASSWORD,
     scenarioFile: path.resolve(values.scenario ?? DEFAULT_SCENARIO),
     restart: values.restart,
     timeoutMs: timeoutSeconds * 1000,
@@ -112,14 +121,14 @@ const reason = (error: unknown) => {
 };
 
 /** Our API: JSON in and out; any unexpected status becomes a DemoError naming the call. */
-function apiClient(apiUrl: string) {
+function apiClient(apiUrl: string, credentials: Record<string, string> = {}) {
   return async function call<T>(method: string, pathname: string, body?: unknown, accept: number[] = []): Promise<{ status: number; body: T; headers: Headers }> {
     let response: Response;
     try {
       response = await fetch(`${apiUrl}${pathname}`, {
         method,
         redirect: 'manual',
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: body === undefined ? credentials : { ...credentials, 'content-type': 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(30_000),
       });
@@ -204,6 +213,20 @@ function prepareScenario(scenario: DailyScenario, restart: boolean): DailyScenar
   return { ...scenario, participants, steps };
 }
 
+/** The demo acts as a user: with an API key, or signed in with email and password (a session cookie). */
+async function signIn(opts: Options): Promise<Record<string, string>> {
+  if (opts.apiKey) return { 'x-api-key': opts.apiKey };
+  if (!opts.password) {
+    throw new DemoError('The API needs to know who is asking: pass --api-key KEY (or set API_KEY), or --password with the password of ' +
+      `${opts.email} (FIRST_ADMIN_PASSWORD, or the one the first \`npm start\` printed).`);
+  }
+  const login = await apiClient(opts.apiUrl)<{ user: { email: string } }>('POST', '/v1/auth/login', { email: opts.email, password: opts.password }, [401]);
+  if (login.status === 401) throw new DemoError(`Signing in as ${opts.email} failed: wrong email or password (--email / --password).`);
+  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]!).find((c) => /session=/.test(c));
+  if (!cookie) throw new DemoError('Signed in, but the API set no session cookie');
+  return { cookie };
+}
+
 function describeState(state: MeetingState): string {
   const recordings = state.recordings.map((r) => `${r.kind ?? '?'} ${r.status}`).join(', ') || 'none yet';
   return `workflow: phase ${state.phase}${state.endReason ? ` (${state.endReason})` : ''} · recording ${state.recording.status}` +
@@ -212,7 +235,7 @@ function describeState(state: MeetingState): string {
 
 async function main(): Promise<number> {
   const opts = options();
-  const api = apiClient(opts.apiUrl);
+  const api = apiClient(opts.apiUrl, await signIn(opts));
   const sim = connectDailySimulator(opts.simUrl);
 
   console.log('Meeting recorder demo');

@@ -12,10 +12,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startTestProduct, uniqueName, type TestProduct, type TestUser, TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD } from './support/product.ts';
 import { endpoints } from '../api/app.ts';
-import { Meeting, Recording, RecordingShare, Room, Transcript } from '../db/entities.ts';
+import { Meeting, Recording, RecordingShare, Transcript } from '../db/entities.ts';
 import { hashShareLink } from '../api/access.ts';
 import { createApiKey } from '../auth/api-keys.ts';
 import { User } from '../auth/entities.ts';
+import { readFile } from 'node:fs/promises';
+import { README, withTable } from '../scripts/api-table.ts';
 
 const ROLES = ['anonymous', 'participant', 'stranger', 'viewer', 'owner', 'admin', 'publicLink'] as const;
 type Role = (typeof ROLES)[number];
@@ -276,6 +278,11 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
     const mounted = endpoints.map((e) => `${e.method.toUpperCase()} ${e.path}`);
     const missing = mounted.filter((key) => !rows[key]);
     assert.deepEqual(missing, [], `endpoints without a row in the authorization matrix: ${missing.join(', ')}`);
+  });
+
+  it("the README's endpoint table is generated from the same declarations and is current (npm run docs:api)", async () => {
+    const readme = await readFile(README, 'utf8');
+    assert.equal(withTable(readme), readme);
   });
 
   for (const spec of endpoints) {
