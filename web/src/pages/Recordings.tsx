@@ -124,10 +124,12 @@ function RecordingRow({ recording: r, logOpen, onToggleLog, onDelete }: { record
         <td><span className={`badge badge-${r.status}`}>{r.status}</span></td>
         <td>{formatDuration(r.durationSeconds)}</td>
         <td>{formatBytes(r.sizeBytes)}</td>
-        <td className="row-actions">
-          {r.transcriptId && <Link href={`/transcripts/${r.transcriptId}`} className="button button-small">Transcript</Link>}
-          <button type="button" className="button-small" aria-expanded={logOpen} onClick={onToggleLog}>Access log</button>
-          <button type="button" className="button-small button-danger" onClick={onDelete} aria-label={`Delete the recording of ${r.roomName} from ${formatDate(r.recordedAt)}`}>Delete</button>
+        <td className="actions-cell">
+          <div className="row-actions">
+            {r.transcriptId && <Link href={`/transcripts/${r.transcriptId}`} className="button button-small">Transcript</Link>}
+            <button type="button" className="button-small" aria-expanded={logOpen} onClick={onToggleLog}>Access log</button>
+            <button type="button" className="button-small button-danger" onClick={onDelete} aria-label={`Delete the recording of ${r.roomName} from ${formatDate(r.recordedAt)}`}>Delete</button>
+          </div>
         </td>
       </tr>
       {logOpen && (

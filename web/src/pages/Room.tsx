@@ -188,8 +188,11 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
     onLeft();
   }, [onLeft]);
 
-  const status = state?.recording.status ?? 'idle';
-  const recording = platformRecording ?? status === 'recording';
+  const workflowStatus = state?.recording.status ?? 'idle';
+  // daily-js's events are the freshest word; a later change of the workflow's own status takes over again.
+  useEffect(() => setPlatformRecording(null), [workflowStatus]);
+  const status: RecordingControlStatus = platformRecording === null ? workflowStatus : platformRecording ? 'recording' : 'stopped';
+  const recording = status === 'recording';
   const canControl = join.isOwner && room.recordingType !== 'none' && (room.recordingTrigger === 'none' || room.recordingTrigger === 'prompt');
   return (
     <div className="call-layout">

@@ -1,0 +1,114 @@
+// The recordings page in real Chromium: pages of ten, filters, delete after confirming (the recording
+// leaves the list and the API), the owner's access log; and a second user cannot open the first user's
+// private transcript (the page shows "Not found", as the API answers 404).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { uniqueName, type TestProduct, type TestUser } from './support/product.ts';
+import { seedRecording, seedRoom } from './support/recordings.ts';
+import { assertAccessibleControls, assertNoSidewaysScroll, launchChromium, openPage, PHONE, screenshot, signIn, startWebProduct } from './support/browser.ts';
+
+let product: TestProduct;
+let browser: Browser;
+let owner: TestUser;
+let stranger: TestUser;
+let roomName: string;
+let transcriptId: string;
+
+before(async () => {
+  [product, browser] = await Promise.all([startWebProduct('webrecordings'), launchChromium()]);
+  owner = await product.createUser({ email: `${uniqueName('owner')}@example.com` });
+  stranger = await product.createUser({ email: `${uniqueName('stranger')}@example.com` });
+  const em = product.services.db.em.fork();
+  roomName = uniqueName('board').replace(/^board/, 'board-');
+  const { meeting } = await seedRoom(em, { name: roomName, ownerId: owner.id });
+  for (let i = 0; i < 12; i++) {
+    const seeded = await seedRecording(em, product.services.storage, {
+      meeting, type: i % 2 ? 'cloud' : 'raw-tracks', recordedAt: new Date(Date.now() - (i + 1) * 3_600_000), transcript: i === 0, mp3: i === 0,
+    });
+    if (seeded.transcript) transcriptId = seeded.transcript.id;
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  await product?.stop();
+});
+
+test('the recordings list paginates, filters, shows the access log and deletes after confirming', { timeout: 120_000 }, async () => {
+  const { page, errors } = await openPage(browser, product.url);
+  await page.goto('/recordings');
+  await signIn(page, owner.email, owner.password);
+  await page.getByRole('heading', { name: 'Recordings' }).waitFor();
+  const rows = page.locator('table.recordings tbody tr');
+  await page.getByText('1–10 of 12').waitFor();
+  assert.equal(await rows.count(), 10);
+  await assertAccessibleControls(page, 'recordings');
+  await screenshot(page, '30-recordings');
+
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByText('11–12 of 12').waitFor();
+  assert.equal(await rows.count(), 2);
+  assert.equal(await page.getByRole('button', { name: 'Next' }).isDisabled(), true);
+  await page.getByRole('button', { name: 'Previous' }).click();
+  await page.getByText('1–10 of 12').waitFor();
+
+  // Filters: by room (none match another room's name), then back.
+  await page.getByLabel('Room').fill('no-such-room');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.getByText('No recording matches these filters.').waitFor();
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.getByText('1–10 of 12').waitFor();
+
+  // The first recording has a transcript; its view is in the access log.
+  const firstId = (await product.request('GET', `/v1/recordings?room=${roomName}&limit=1`, undefined, owner.headers)).body.items[0].id as string;
+  await product.request('GET', `/v1/transcripts/${transcriptId}`, undefined, owner.headers);
+  await rows.first().getByRole('button', { name: 'Access log' }).click();
+  await page.getByRole('list', { name: 'Access log' }).getByText(new RegExp(`${owner.email}: view`)).waitFor();
+  await screenshot(page, '31-recordings-access-log');
+
+  // Delete, after confirming in a dialog; cancel first.
+  await rows.first().getByRole('button', { name: /^Delete the recording/ }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete this recording?' });
+  await dialog.waitFor();
+  await screenshot(page, '32-recordings-confirm-delete');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await rows.first().getByRole('button', { name: /^Delete the recording/ }).click();
+  await dialog.getByRole('button', { name: 'Delete recording' }).click();
+  await page.getByRole('status').filter({ hasText: 'is being deleted' }).waitFor();
+  await page.getByText('1–10 of 11').waitFor();
+  const gone = await product.request('GET', `/v1/recordings/${firstId}`, undefined, owner.headers);
+  assert.equal(gone.status, 404);
+
+  await page.setViewportSize(PHONE);
+  await assertNoSidewaysScroll(page, 'recordings');
+  await screenshot(page, '33-recordings-phone');
+  assert.deepEqual(errors, []);
+});
+
+test("a second user cannot open the first user's private transcript", { timeout: 60_000 }, async () => {
+  const em = product.services.db.em.fork();
+  const { meeting } = await seedRoom(em, { name: uniqueName('private').replace(/^private/, 'private-'), ownerId: owner.id });
+  const { transcript } = await seedRecording(em, product.services.storage, { meeting, type: 'raw-tracks', transcript: true, mp3: true });
+  assert.ok(transcript);
+  const shared = await product.request('PUT', `/v1/transcripts/${transcript.id}/sharing`, { mode: 'private' }, owner.headers);
+  assert.equal(shared.status, 200);
+
+  const asOwner = await openPage(browser, product.url);
+  await asOwner.page.goto(`/transcripts/${transcript.id}`);
+  await signIn(asOwner.page, owner.email, owner.password);
+  await asOwner.page.locator('.badge-ended').waitFor();
+  await asOwner.page.getByRole('heading', { name: 'Sharing' }).waitFor();
+  await asOwner.context.close();
+
+  const { page, context } = await openPage(browser, product.url);
+  await page.goto(`/transcripts/${transcript.id}`);
+  await signIn(page, stranger.email, stranger.password);
+  await page.getByRole('heading', { name: 'Not found' }).waitFor();
+  assert.equal(await page.locator('.transcript-page').count(), 0);
+  await screenshot(page, '34-transcript-not-yours');
+  const api = await product.request('GET', `/v1/transcripts/${transcript.id}`, undefined, stranger.headers);
+  assert.equal(api.status, 404);
+  await context.close();
+});
