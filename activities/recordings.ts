@@ -1,6 +1,7 @@
 // Activities about recordings: controlling them at the platform, learning what the platform has, and
 // storing what we learn. Each is idempotent, so a retry or a second path changes nothing.
-import { Meeting, ParticipantSession, Recording } from '../db/entities.ts';
+import { ApplicationFailure } from '@temporalio/common';
+import { Meeting, ParticipantSession, Recording, RecordingAccessLog } from '../db/entities.ts';
 import type { RecordingKind, ReadyRecording } from '../workflows/meeting.ts';
 import type { RecordingWorkflowInput } from '../workflows/recording.ts';
 import { classifyPlatformError } from './errors.ts';
@@ -54,6 +55,11 @@ export function createRecordingActivities({ db, storage, platform }: ActivityDep
     /** Stores one ready recording: raw-tracks with its audio track keys (video ignored); cloud on its meeting too. */
     async persistRecording(input: RecordingWorkflowInput): Promise<{ audioTracks: number }> {
       const em = db.em.fork();
+      // A recording its owner (or retention) deleted stays deleted: a late or replayed webhook must not bring
+      // back its row. The access log — kept after deletion as the audit trail — says it was deleted.
+      if (await em.count(RecordingAccessLog, { recordingId: input.recordingId, action: 'delete' })) {
+        throw ApplicationFailure.nonRetryable(`Recording ${input.recordingId} was deleted (see its access log); it is not stored again`, 'RecordingDeleted');
+      }
       const audioKeys = input.tracks?.filter((t) => t.type === 'audio').map((t) => t.key) ?? [];
       const fields = {
         meeting: input.meetingId,

@@ -14,6 +14,7 @@ import { remainingKeys, seedRecording, seedRoom, type SeededRecording } from './
 import { S3Storage } from '../storage/s3.ts';
 import { Recording, RecordingAccessLog, RecordingShare, Transcript } from '../db/entities.ts';
 import { recordingDeletionWorkflow, recordingDeletionWorkflowId } from '../workflows/recording-deletion.ts';
+import { recordingWorkflow, recordingWorkflowId } from '../workflows/recording.ts';
 
 /** Forwards every request to `target` as is (same Host, so signatures hold), except the DELETEs it is told to fail. */
 class FaultProxy {
@@ -143,5 +144,20 @@ describe('recording deletion through storage failures', () => {
       args: [{ recordingId: target.recording.id, reason: 'owner', requestedBy: null }],
     });
     assert.deepEqual({ objects: again.objectsDeleted, rows: again.rowsDeleted }, { objects: 0, rows: false });
+  });
+
+  it("a late webhook's pipeline for a deleted recording fails at once and does not bring its row back", async () => {
+    const recording = target.recording;
+    const handle = await product.services.temporal.workflow.start(recordingWorkflow, {
+      // What a late recording.ready-to-download would start (see api/webhooks.ts).
+      workflowId: `${recordingWorkflowId(recording.id)}-late`,
+      taskQueue: product.config.temporal.taskQueue,
+      args: [{
+        meetingId: (recording.meeting as { id: string }).id, roomName: 'faulty', recordingId: recording.id, kind: recording.type, startedAt: recording.recordedAt.toISOString(),
+        durationSeconds: 60, objectKey: recording.objectKey, tracks: (recording.trackKeys ?? []).map((key) => ({ type: 'audio' as const, key, size: 1 })), platformMeetingId: null,
+      }],
+    });
+    await assert.rejects(handle.result(), (error: Error & { cause?: { cause?: { type?: string } } }) => error.cause?.cause?.type === 'RecordingDeleted');
+    assert.equal(await product.services.db.em.fork().count(Recording, { id: recording.id }), 0);
   });
 });
