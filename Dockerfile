@@ -1,11 +1,20 @@
 # Production image for the meeting recorder: one image, two processes.
 #   API (default):  docker run … meeting-recorder                    (node api/main.ts)
 #   Worker:         docker run … meeting-recorder node worker.ts
-# There is no build step: Node 24 runs the TypeScript sources directly (type stripping). The `node` npm
+# The server has no build step: Node 24 runs the TypeScript sources directly (type stripping); only the
+# browser client is built (first stage). The `node` npm
 # package in devDependencies only pins Node for `npm run …` on development machines; here Node 24 comes
 # from the base image, so the entry points are started with `node` directly, not through npm.
 # Configuration is environment variables only (see README.md, "Configuration"); docker-compose.yml wires
 # a full stack and docs/production.md explains running it.
+# The browser client is built here with Vite (a devDependency) and only its files are kept.
+FROM node:24-bookworm-slim AS web
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --no-audit --no-fund
+COPY . .
+RUN node scripts/build-web.ts
+
 FROM node:24-bookworm-slim
 
 # ffmpeg, espeak-ng and pocketsphinx (with its US English model) do the worker's audio work;
@@ -29,6 +38,7 @@ RUN npm install --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
 COPY . .
+COPY --from=web /app/web/dist ./web/dist
 
 # DATA_DIR (default .data) is only written when APP_SECRET is unset or without S3_BUCKET (local object
 # storage); production sets both, but keep it writable for the non-root user anyway.
