@@ -88,6 +88,8 @@ export interface TestProduct {
   adminHeaders: Record<string, string>;
   /** A new local account (role `user` unless said) with an API key. */
   createUser(options?: { email?: string; role?: 'admin' | 'user'; password?: string }): Promise<TestUser>;
+  /** Starts a worker for these queues now (say, `['audio', 'speech']` after starting with `worker: { queues: ['meetings'] }`); `stop()` stops it. */
+  startWorker(queues: WorkerQueue[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -116,7 +118,10 @@ async function apiKeyFor(services: Services, email: string): Promise<string> {
   return (await createApiKey(em, user, { name: 'tests' })).plaintext;
 }
 
-export async function startTestProduct(options: TestConfigOptions & { worker?: boolean; daily?: Partial<DailySimulatorOptions> }): Promise<TestProduct> {
+type WorkerQueue = Config['worker']['queues'][number];
+
+/** `worker`: false for none, or `{ queues }` to leave some queues unserved until `startWorker()` (default: all). */
+export async function startTestProduct(options: TestConfigOptions & { worker?: boolean | { queues: WorkerQueue[] }; daily?: Partial<DailySimulatorOptions> }): Promise<TestProduct> {
   const plan = await planTestDaily();
   // A known port up front, so links the product signs (local storage) point at the right place.
   const apiPort = await freePort();
@@ -129,17 +134,18 @@ export async function startTestProduct(options: TestConfigOptions & { worker?: b
   const log = createLogger('warn');
   const api = await startApiServer(services, log, { host: '127.0.0.1', port: apiPort });
   await registerDailyWebhook(config.daily, `${api.url}/v1/webhooks/daily`);
-  let stopWorker = async () => {};
-  if (options.worker !== false) {
+  const workerStops: Array<() => Promise<void>> = [];
+  async function startWorker(queues: WorkerQueue[]): Promise<void> {
     const connection = await connectWorker({ address: config.temporal.address });
-    const worker = await createWorkers(services, connection, { workflowBundle: await workflowBundle(), workflowsPath: undefined });
+    const worker = await createWorkers({ ...services, config: { ...config, worker: { ...config.worker, queues } } }, connection, { workflowBundle: await workflowBundle(), workflowsPath: undefined });
     const running = worker.run();
-    stopWorker = async () => {
+    workerStops.push(async () => {
       worker.shutdown();
       await running;
       await connection.close();
-    };
+    });
   }
+  if (options.worker !== false) await startWorker(options.worker === true || options.worker === undefined ? config.worker.queues : options.worker.queues);
   const adminHeaders = { 'x-api-key': await apiKeyFor(services, TEST_ADMIN_EMAIL) };
   async function send(method: string, urlPath: string, body: unknown, headers: Record<string, string>): Promise<ApiResponse> {
     const response = await fetch(`${product.api.url}${urlPath}`, {
@@ -179,8 +185,9 @@ export async function startTestProduct(options: TestConfigOptions & { worker?: b
       const apiKey = await apiKeyFor(services, email);
       return { id: user.id, email, password, apiKey, headers: { 'x-api-key': apiKey } };
     },
+    startWorker,
     async stop() {
-      await stopWorker();
+      await Promise.all(workerStops.map((stop) => stop()));
       await product.api.close();
       await daily.stop();
       await product.services.close();
