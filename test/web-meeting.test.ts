@@ -11,12 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD, uniqueName, type TestProduct } from './support/product.ts';
-import { PHONE, assertAccessibleControls, assertNoSidewaysScroll, launchChromium, openPage, screenshot, speechWav, startWebProduct } from './support/browser.ts';
+import { PHONE, assertAccessibleControls, assertNoSidewaysScroll, launchChromium, openPage, screenshot, signIn, speechWav, startWebProduct } from './support/browser.ts';
 
 // The product's worker serves only the workflows' own queue: the pipeline stops at its first audio or speech
 // activity until the test starts a worker for those, once the transcript page shows it processing.
 let product: TestProduct;
 let browser: Browser;
+/** The transcript the first test made (`/transcripts/<id>`), shared by public link in the next. */
+let transcriptPath: string | undefined;
 
 before(async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'web-meeting-'));
@@ -106,6 +108,7 @@ test('sign in, create a room, hold a recorded meeting, follow and play its trans
   // The transcript page follows the pipeline by itself: the progress bar moves with no reload.
   await follow.click();
   await page.waitForURL(/\/transcripts\//);
+  transcriptPath = new URL(page.url()).pathname;
   await page.evaluate(() => {
     const seen: number[] = [];
     (window as unknown as { progressSeen: number[] }).progressSeen = seen;
@@ -176,4 +179,61 @@ test('sign in, create a room, hold a recorded meeting, follow and play its trans
   await screenshot(page, '11-rooms-phone');
 
   assert.deepEqual(errors, [], 'no uncaught errors in the page');
+});
+
+test('a public link opens the transcript page without an account, until the owner makes it private', { timeout: 120_000 }, async () => {
+  assert.ok(transcriptPath, 'the first test made a transcript');
+  const transcriptId = transcriptPath.split('/').at(-1)!;
+
+  // The owner makes a public link in the sharing controls and copies it: the web app's page, not the API's URL.
+  const owner = await openPage(browser, product.url);
+  await owner.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: product.url });
+  await owner.page.goto(transcriptPath);
+  await signIn(owner.page, TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD);
+  const sharing = owner.page.getByRole('region', { name: 'Sharing' });
+  await sharing.getByRole('group', { name: 'Who may open the recording and transcript' }).getByLabel(/^Public link/).check();
+  await sharing.getByRole('button', { name: 'Save sharing' }).click();
+  const link = sharing.locator('a.public-link');
+  await link.waitFor();
+  const url = (await link.getAttribute('href'))!;
+  assert.match(url, new RegExp(`^${product.url}/transcripts/${transcriptId}\\?share=[^&]+$`));
+  await sharing.getByRole('button', { name: 'Copy the link' }).click();
+  await sharing.getByRole('button', { name: 'Copied' }).waitFor();
+  assert.equal(await owner.page.evaluate(() => navigator.clipboard.readText()), url);
+  await assertAccessibleControls(owner.page, 'transcript sharing');
+  await screenshot(owner.page, '12-transcript-public-link-made');
+
+  // A browser with no cookies opens the copied link: the transcript, its waveform and audio, the downloads.
+  const guest = await openPage(browser, product.url);
+  await guest.page.goto(url);
+  await guest.page.locator('.badge-ended').waitFor();
+  assert.equal(await guest.page.getByRole('button', { name: 'Sign out' }).count(), 0, 'nobody is signed in');
+  assert.equal(await guest.page.getByRole('region', { name: 'Sharing' }).count(), 0, 'no owner controls');
+  const turns = guest.page.locator('ol.turns > li');
+  assert.ok((await turns.count()) >= 2);
+  await guest.page.locator('.waveform rect').first().waitFor();
+  await turns.nth(0).getByRole('button').click();
+  await guest.page.waitForFunction(() => {
+    const audio = document.querySelector<HTMLAudioElement>('audio.audio')!;
+    return !audio.paused && audio.currentTime > 0.5;
+  }, undefined, { timeout: 15_000 });
+  await guest.page.evaluate(() => document.querySelector<HTMLAudioElement>('audio.audio')!.pause());
+  const [download] = await Promise.all([guest.page.waitForEvent('download'), guest.page.getByRole('link', { name: 'Subtitles (WebVTT)' }).click()]);
+  assert.match(await readFile((await download.path())!, 'utf8'), /^WEBVTT/);
+  await assertAccessibleControls(guest.page, 'transcript by public link');
+  await screenshot(guest.page, '13-transcript-by-public-link');
+  const log = await product.request('GET', `/v1/recordings/${(await product.request('GET', `/v1/transcripts/${transcriptId}`)).body.recordingId}/access-log`);
+  assert.ok(log.body.items.some((e: { detail: string | null; userId: string | null }) => e.userId === null && e.detail?.includes('public link')), "the guest's views are logged as through the public link");
+
+  // The owner goes back to private: the same link now says it is not available.
+  await sharing.getByLabel(/^Private/).check();
+  await sharing.getByRole('button', { name: 'Save sharing' }).click();
+  await sharing.getByRole('status').filter({ hasText: 'Now private' }).waitFor();
+  await guest.page.reload();
+  await guest.page.getByRole('heading', { name: 'This link is not available' }).waitFor();
+  assert.equal(await guest.page.locator('.transcript-page').count(), 0);
+  await assertAccessibleControls(guest.page, 'revoked public link');
+  await screenshot(guest.page, '14-public-link-not-available');
+  assert.deepEqual([...owner.errors, ...guest.errors], [], 'no uncaught errors in the pages');
+  await Promise.all([owner.context.close(), guest.context.close()]);
 });

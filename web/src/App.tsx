@@ -49,12 +49,14 @@ export function App() {
   if (boot.state === 'failed') return <main className="container"><ErrorNote error={boot.error} title="The app could not start" /></main>;
 
   const signedOut = !session!.local && !session!.user;
+  // A transcript opened through a public link needs no account.
+  const publicLink = signedOut && match('/transcripts/:id', path) && shareParam();
   return (
     <SessionContext.Provider value={session}>
       <a className="skip-link" href="#main">Skip to content</a>
       <Header />
       <main id="main" className="container" tabIndex={-1}>
-        {signedOut ? <SignInPage next={path === '/signin' ? '/' : path + location.search} /> : <Page path={path} />}
+        {signedOut && !publicLink ? <SignInPage next={path === '/signin' ? '/' : path + location.search} /> : <Page path={path} />}
       </main>
     </SessionContext.Provider>
   );
@@ -67,10 +69,13 @@ function Page({ path }: { path: string }) {
   if (path === '/rooms/new') return <RoomFormPage />;
   if ((params = match('/rooms/:name/settings', path))) return <RoomFormPage name={params.name} />;
   if (path === '/recordings') return <RecordingsPage />;
-  if ((params = match('/transcripts/:id', path))) return <TranscriptPage id={params.id!} />;
+  if ((params = match('/transcripts/:id', path))) return <TranscriptPage key={params.id} id={params.id!} share={shareParam()} />;
   if ((params = match('/:roomName', path))) return <RoomPage roomName={params.roomName!} />;
   return <NotFoundPage />;
 }
+
+/** The page's `?share=` public-link token, if it was opened through one. */
+const shareParam = () => new URLSearchParams(location.search).get('share') || undefined;
 
 function Header() {
   const session = useSession();
@@ -92,7 +97,7 @@ function Header() {
               <span className="muted" title={session.user.email}>{session.user.displayName || session.user.email}</span>
               <button type="button" className="button-link" onClick={() => void session.signOut()}>Sign out</button>
             </>
-          ) : session.local ? <span className="muted">Local mode (no accounts)</span> : null}
+          ) : session.local ? <span className="muted">Local mode (no accounts)</span> : shareParam() ? <Link href="/signin">Sign in</Link> : null}
         </div>
       </div>
     </header>

@@ -2,7 +2,7 @@
 // with its OpenAPI path, so a test can check each one exists in GET /v1/openapi.json.
 import type {
   AccessLogEntry, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingState, Page, Recording, RecordingFilters,
-  RecordingRequestResult, Room, RoomInput, ShareMode, Sharing, Transcript, TranscriptSummary, User, Waveform, ApiErrorDetail,
+  RecordingRequestResult, Room, RoomInput, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
 } from './types.ts';
 
 export const API_OPERATIONS = {
@@ -36,6 +36,8 @@ export const API_OPERATIONS = {
   recordingAccessLog: ['GET', '/v1/recordings/{id}/access-log'],
   recordingSharing: ['GET', '/v1/recordings/{id}/sharing'],
   shareRecording: ['PUT', '/v1/recordings/{id}/sharing'],
+  transcriptSharing: ['GET', '/v1/transcripts/{id}/sharing'],
+  shareTranscript: ['PUT', '/v1/transcripts/{id}/sharing'],
 } as const satisfies Record<string, readonly [string, `/v1/${string}`]>;
 
 type Operation = keyof typeof API_OPERATIONS;
@@ -66,6 +68,15 @@ let onUnauthenticated: (() => void) | undefined;
 export function whenUnauthenticated(listener: () => void) {
   onUnauthenticated = listener;
 }
+
+/** A link the API gave, carrying a public link's `share` token (the API adds it only for anonymous callers). */
+export function withShare(url: string, share: string | undefined): string {
+  if (!share || /[?&]share=/.test(url)) return url;
+  return `${url}${url.includes('?') ? '&' : '?'}share=${encodeURIComponent(share)}`;
+}
+
+/** The token of a public link the API made (`…?share=<token>`). */
+export const shareToken = (url: string) => new URL(url, location.origin).searchParams.get('share');
 
 /** The concrete URL of an operation: `{name}` filled in, query parameters appended. */
 export function operationUrl(op: Operation, params: Record<string, string> = {}, query: Record<string, string | number | undefined> = {}): string {
@@ -156,12 +167,16 @@ export const api = {
   startRecording: (meetingId: string, manual = false) => call<RecordingRequestResult>('startRecording', { params: id(meetingId), body: { manual } }),
   stopRecording: (meetingId: string) => call<RecordingRequestResult>('stopRecording', { params: id(meetingId) }),
   endMeeting: (meetingId: string) => call<Meeting>('endMeeting', { params: id(meetingId) }),
-  cloudRecordingUrl: (meetingId: string) => operationUrl('cloudRecording', id(meetingId)),
+  cloudRecordingUrl: (meetingId: string, share?: string) => operationUrl('cloudRecording', id(meetingId), { share }),
 
   listTranscripts: (query: { recordingId?: string; status?: string; limit?: number; offset?: number }) => call<Page<TranscriptSummary>>('listTranscripts', { query }),
-  getTranscript: (transcriptId: string) => call<Transcript>('getTranscript', { params: id(transcriptId) }),
-  transcriptEventsUrl: (transcriptId: string) => operationUrl('transcriptEvents', id(transcriptId)),
-  waveform: (transcriptId: string) => call<Waveform>('transcriptWaveform', { params: id(transcriptId) }),
+  // `share`: the page was opened through a public link; every call of that page carries it.
+  getTranscript: (transcriptId: string, share?: string) => call<Transcript>('getTranscript', { params: id(transcriptId), query: { share } }),
+  transcriptEventsUrl: (transcriptId: string, share?: string) => operationUrl('transcriptEvents', id(transcriptId), { share }),
+  waveform: (transcriptId: string, share?: string) => call<Waveform>('transcriptWaveform', { params: id(transcriptId), query: { share } }),
+  transcriptSharing: (transcriptId: string) => call<TranscriptSharing>('transcriptSharing', { params: id(transcriptId) }),
+  shareTranscript: (transcriptId: string, input: { mode: TranscriptShareMode; publicLinkExpiresAt?: string | null }) =>
+    call<TranscriptSharing>('shareTranscript', { params: id(transcriptId), body: input }),
 
   listRecordings: (query: RecordingFilters & { limit: number; offset: number }) => call<Page<Recording>>('listRecordings', { query: { ...query } }),
   getRecording: (recordingId: string) => call<Recording>('getRecording', { params: id(recordingId) }),

@@ -188,6 +188,11 @@ export interface Sharing {
   publicLink: { url: string | null; expiresAt: string | null } | null;
 }
 
+export interface TranscriptSharing {
+  mode: TranscriptShareMode;
+  publicLink: { url: string | null; expiresAt: string | null } | null;
+}
+
 export interface AccessLogEntry {
   at: string;
   action: 'view' | 'download' | 'share' | 'delete';

@@ -1,13 +1,15 @@
 // A transcript: live progress while it is made (server-sent events), then the audio with its waveform,
 // the speaker turns (click to seek; the current one highlighted while playing), summary, topics, action
-// items, the cloud recording, downloads and — for its owner — sharing.
+// items, the cloud recording, downloads and — for its owner — sharing. Opened through a public link
+// (`?share=<token>`, no account needed) every call of the page carries the token.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError } from '../api/client.ts';
+import { api, ApiError, withShare } from '../api/client.ts';
 import type { Transcript, TranscriptEvent } from '../api/types.ts';
 import { Empty, ErrorNote, Loading, PageHeading, ProgressBar, formatDuration } from '../components/ui.tsx';
 import { NotFoundPage } from './NotFound.tsx';
 import { Player, type PlayerHandle } from '../transcript/Player.tsx';
 import { Sharing } from '../transcript/Sharing.tsx';
+import { Link } from '../router.tsx';
 
 // The pipeline's steps (activities/transcription.ts), in words.
 const STEPS: Record<string, string> = {
@@ -17,44 +19,45 @@ const STEPS: Record<string, string> = {
 const stepLabel = (step: string | undefined) => (step ? (STEPS[step] ?? step.replace(/[-_]/g, ' ')) : 'Waiting to start');
 
 /** Follows a transcript being made: server-sent events, or polling where the server has none. */
-function useTranscriptUpdates(id: string, active: boolean, onChange: (event: TranscriptEvent) => void) {
+function useTranscriptUpdates(id: string, share: string | undefined, active: boolean, onChange: (event: TranscriptEvent) => void) {
   const handler = useRef(onChange);
   handler.current = onChange;
   useEffect(() => {
     if (!active) return;
     let timer: ReturnType<typeof setInterval> | undefined;
-    const source = new EventSource(api.transcriptEventsUrl(id));
+    const source = new EventSource(api.transcriptEventsUrl(id, share));
     source.addEventListener('progress', (e) => handler.current(JSON.parse((e as MessageEvent<string>).data) as TranscriptEvent));
     source.onerror = () => {
       if (source.readyState !== EventSource.CLOSED || timer) return;
       timer = setInterval(() => {
-        api.getTranscript(id).then((t) => handler.current({ status: t.status, progress: t.progress, error: t.error }), () => undefined);
+        api.getTranscript(id, share).then((t) => handler.current({ status: t.status, progress: t.progress, error: t.error }), () => undefined);
       }, 2000);
     };
     return () => {
       source.close();
       clearInterval(timer);
     };
-  }, [id, active]);
+  }, [id, share, active]);
 }
 
-export function TranscriptPage({ id }: { id: string }) {
+export function TranscriptPage({ id, share }: { id: string; share?: string }) {
   const [transcript, setTranscript] = useState<Transcript | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [time, setTime] = useState(0);
   const player = useRef<PlayerHandle>(null);
 
-  const load = useCallback(() => api.getTranscript(id).then(setTranscript, setError), [id]);
+  const load = useCallback(() => api.getTranscript(id, share).then(setTranscript, setError), [id, share]);
   useEffect(() => void load(), [load]);
 
   const making = transcript?.status === 'processing' || transcript?.status === 'idle';
-  useTranscriptUpdates(id, making, (event) => {
+  useTranscriptUpdates(id, share, making, (event) => {
     if (event.status === 'ended' || event.status === 'error') void load();
     else setTranscript((t) => (t ? { ...t, status: event.status, progress: event.progress ?? t.progress } : t));
   });
 
   const ended = transcript?.status === 'ended';
 
+  if (share && error instanceof ApiError && (error.status === 404 || error.status === 401)) return <LinkNotAvailable />;
   if (error instanceof ApiError && error.status === 404) return <NotFoundPage what="This transcript" />;
   if (error) return <ErrorNote error={error} title="Could not load the transcript" />;
   if (!transcript) return <Loading what="the transcript" />;
@@ -90,7 +93,7 @@ export function TranscriptPage({ id }: { id: string }) {
           <div className="transcript-grid">
             <div className="transcript-main">
               {t.audio ? (
-                <Player ref={player} transcriptId={t.id} src={t.audio.url} onTime={setTime} />
+                <Player ref={player} transcriptId={t.id} share={share} src={withShare(t.audio.url, share)} onTime={setTime} />
               ) : (
                 <p className="note">{t.audioDeleted ? 'The audio was deleted after transcription, as a participant asked.' : 'No audio for this transcript.'}</p>
               )}
@@ -143,26 +146,37 @@ export function TranscriptPage({ id }: { id: string }) {
               <section className="card" aria-labelledby="downloads-title">
                 <h2 id="downloads-title">Downloads</h2>
                 <ul className="downloads">
-                  {t.exports.vtt && <li><a href={t.exports.vtt} download>Subtitles (WebVTT)</a></li>}
-                  {t.exports.srt && <li><a href={t.exports.srt} download>Subtitles (SRT)</a></li>}
-                  {t.exports.txt && <li><a href={t.exports.txt} download>Text</a></li>}
-                  {t.exports.json && <li><a href={t.exports.json} download>JSON</a></li>}
-                  {t.audio && <li><a href={t.audio.url} download>Audio (MP3)</a></li>}
+                  {t.exports.vtt && <li><a href={withShare(t.exports.vtt, share)} download>Subtitles (WebVTT)</a></li>}
+                  {t.exports.srt && <li><a href={withShare(t.exports.srt, share)} download>Subtitles (SRT)</a></li>}
+                  {t.exports.txt && <li><a href={withShare(t.exports.txt, share)} download>Text</a></li>}
+                  {t.exports.json && <li><a href={withShare(t.exports.json, share)} download>JSON</a></li>}
+                  {t.audio && <li><a href={withShare(t.audio.url, share)} download>Audio (MP3)</a></li>}
                 </ul>
               </section>
-              {t.isOwner && <Sharing recordingId={t.recordingId} />}
+              {t.isOwner && <Sharing recordingId={t.recordingId} transcriptId={t.id} />}
             </aside>
           </div>
           {t.hasCloudRecording && t.meetingId && (
             <section className="card" aria-labelledby="video-title">
               <h2 id="video-title">Cloud recording</h2>
-              <video controls preload="metadata" src={api.cloudRecordingUrl(t.meetingId)} className="cloud-video">
-                <a href={api.cloudRecordingUrl(t.meetingId)}>Download the cloud recording</a>
+              <video controls preload="metadata" src={api.cloudRecordingUrl(t.meetingId, share)} className="cloud-video">
+                <a href={api.cloudRecordingUrl(t.meetingId, share)}>Download the cloud recording</a>
               </video>
             </section>
           )}
         </>
       )}
     </div>
+  );
+}
+
+/** A public link that no longer opens anything: turned off by its owner, replaced, expired, or mistyped. */
+function LinkNotAvailable() {
+  return (
+    <section className="link-unavailable" aria-labelledby="unavailable-text">
+      <PageHeading title="This link is not available" />
+      <p id="unavailable-text">The transcript behind this link is no longer shared: its owner may have turned the link off or made a new one, or it has expired. Ask whoever sent it for a new link.</p>
+      <p><Link href="/">Sign in</Link> if you have an account that may see it.</p>
+    </section>
   );
 }

@@ -10,22 +10,24 @@ export interface PlayerHandle {
 
 interface Props {
   transcriptId: string;
+  /** A public link's token, when the page was opened through one. */
+  share?: string;
   src: string;
   onTime: (seconds: number) => void;
 }
 
-export const Player = forwardRef<PlayerHandle, Props>(function Player({ transcriptId, src, onTime }, ref) {
+export const Player = forwardRef<PlayerHandle, Props>(function Player({ transcriptId, share, src, onTime }, ref) {
   const audio = useRef<HTMLAudioElement>(null);
   const [peaks, setPeaks] = useState<number[]>([]);
   const [duration, setDuration] = useState(0);
   const [time, setTime] = useState(0);
 
   useEffect(() => {
-    api.waveform(transcriptId).then((w) => {
+    api.waveform(transcriptId, share).then((w) => {
       setPeaks(w.peaks);
       setDuration((d) => d || w.durationSeconds);
     }, () => setPeaks([]));
-  }, [transcriptId]);
+  }, [transcriptId, share]);
 
   const seek = (seconds: number, play = false) => {
     const a = audio.current;

@@ -1,7 +1,8 @@
 // Who may open this meeting's recording and transcript: only you (private), people you name (shared), or
-// anyone with a link (public, until it expires). The owner's control; the API decides.
+// anyone with a link (public, until it expires). The owner's control; the API decides. A public link is
+// shown as this app's transcript page (`/transcripts/<id>?share=<token>`), which opens without an account.
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api/client.ts';
+import { api, ApiError, shareToken } from '../api/client.ts';
 import type { ShareMode, Sharing as SharingView } from '../api/types.ts';
 import { ErrorNote, TextField, formatDate } from '../components/ui.tsx';
 
@@ -11,7 +12,27 @@ const MODES: Array<[ShareMode, string, string]> = [
   ['public', 'Public link', 'anyone with the link, until it expires'],
 ];
 
-export function Sharing({ recordingId }: { recordingId: string }) {
+/** The transcript page's address for a public link the API made (its token works on the page's every call). */
+export function publicPageUrl(transcriptId: string, apiLink: string): string {
+  return `${location.origin}/transcripts/${encodeURIComponent(transcriptId)}?share=${encodeURIComponent(shareToken(apiLink) ?? '')}`;
+}
+
+/** The link to copy, shown once (the API keeps only its hash). */
+export function CopyLink({ url }: { url: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = () => {
+    navigator.clipboard.writeText(url).then(() => setCopied(true), () => setCopied(false));
+  };
+  return (
+    <div className="note copy-link">
+      <p>Copy the link now; it is shown only once:</p>
+      <p><a href={url} className="public-link">{url}</a></p>
+      <button type="button" onClick={copy}>{copied ? 'Copied' : 'Copy the link'}</button>
+    </div>
+  );
+}
+
+export function Sharing({ recordingId, transcriptId }: { recordingId: string; transcriptId: string }) {
   const [current, setCurrent] = useState<SharingView | null>(null);
   const [mode, setMode] = useState<ShareMode>('private');
   const [emails, setEmails] = useState('');
@@ -39,7 +60,7 @@ export function Sharing({ recordingId }: { recordingId: string }) {
         ...(mode === 'public' && expires ? { publicLinkExpiresAt: new Date(expires).toISOString() } : {}),
       });
       setCurrent(saved);
-      setLink(saved.publicLink?.url ?? null);
+      setLink(saved.publicLink?.url ? publicPageUrl(transcriptId, saved.publicLink.url) : null);
     } catch (e) {
       setError(e);
     } finally {
@@ -76,7 +97,7 @@ export function Sharing({ recordingId }: { recordingId: string }) {
             {current.publicLink?.expiresAt && `; the link works until ${formatDate(current.publicLink.expiresAt)}`}.
           </p>
         )}
-        {link && <p className="note">Copy the link now; it is shown only once: <a href={link}>{link}</a></p>}
+        {link && <CopyLink url={link} />}
       </form>
     </section>
   );
