@@ -14,7 +14,7 @@ import { TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD, uniqueName, type TestProduct } f
 import { PHONE, assertAccessibleControls, assertNoSidewaysScroll, launchChromium, openPage, screenshot, signIn, speechWav, startWebProduct } from './support/browser.ts';
 
 // The product's worker serves only the workflows' own queue: the pipeline stops at its first audio or speech
-// activity until the test starts a worker for those, once the transcript page shows it processing.
+// activity until the test starts a (slow) worker for those, once the transcript page shows it processing.
 let product: TestProduct;
 let browser: Browser;
 /** The transcript the first test made (`/transcripts/<id>`), shared by public link in the next. */
@@ -128,7 +128,10 @@ test('sign in, create a room, hold a recorded meeting, follow and play its trans
   assert.match(await page.locator('#progress-title').locator('..').innerText(), /Recognising speech|Finding the speakers/);
   await assertAccessibleControls(page, 'transcript in progress');
   await screenshot(page, '07-transcript-progress');
-  await product.startWorker(['audio', 'speech']);
+  // A slow worker (one activity at a time, one start every 4 s per queue, like a busy machine): each step
+  // (a track transcribed, the mixdown awaited…) stays in the database for seconds, longer than the 1 s the
+  // events stream takes to notice, so the page sees the bar move before the end, every run.
+  await product.startWorker(['audio', 'speech'], { maxConcurrentActivityTaskExecutions: 1, maxActivitiesPerSecond: 0.25 });
   await page.locator('.badge-ended').waitFor({ timeout: 240_000 });
   const seen = await page.evaluate(() => (window as unknown as { progressSeen?: number[] }).progressSeen ?? null);
   assert.ok(seen, 'the page was not reloaded while the transcript was made');

@@ -5,7 +5,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap, Runtime, DefaultLogger } from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap, type WorkerOptions, Runtime, DefaultLogger } from '@temporalio/worker';
 import { parseConfig, type Config } from '../../runtime/config.ts';
 import { openServices, type Services } from '../../runtime/services.ts';
 import { connectClient, connectWorker, ensureNamespace } from '../../runtime/temporal.ts';
@@ -88,8 +88,11 @@ export interface TestProduct {
   adminHeaders: Record<string, string>;
   /** A new local account (role `user` unless said) with an API key. */
   createUser(options?: { email?: string; role?: 'admin' | 'user'; password?: string }): Promise<TestUser>;
-  /** Starts a worker for these queues now (say, `['audio', 'speech']` after starting with `worker: { queues: ['meetings'] }`); `stop()` stops it. */
-  startWorker(queues: WorkerQueue[]): Promise<void>;
+  /**
+   * Starts a worker for these queues now (say, `['audio', 'speech']` after starting with `worker: { queues: ['meetings'] }`),
+   * with the worker options given (a slow worker: `maxActivitiesPerSecond`); `stop()` stops it.
+   */
+  startWorker(queues: WorkerQueue[], options?: Partial<WorkerOptions>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -135,9 +138,9 @@ export async function startTestProduct(options: TestConfigOptions & { worker?: b
   const api = await startApiServer(services, log, { host: '127.0.0.1', port: apiPort });
   await registerDailyWebhook(config.daily, `${api.url}/v1/webhooks/daily`);
   const workerStops: Array<() => Promise<void>> = [];
-  async function startWorker(queues: WorkerQueue[]): Promise<void> {
+  async function startWorker(queues: WorkerQueue[], workerOptions: Partial<WorkerOptions> = {}): Promise<void> {
     const connection = await connectWorker({ address: config.temporal.address });
-    const worker = await createWorkers({ ...services, config: { ...config, worker: { ...config.worker, queues } } }, connection, { workflowBundle: await workflowBundle(), workflowsPath: undefined });
+    const worker = await createWorkers({ ...services, config: { ...config, worker: { ...config.worker, queues } } }, connection, { ...workerOptions, workflowBundle: await workflowBundle(), workflowsPath: undefined });
     const running = worker.run();
     workerStops.push(async () => {
       worker.shutdown();
