@@ -193,10 +193,10 @@ test('a public link opens the transcript page without an account, until the owne
   await owner.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: product.url });
   await owner.page.goto(transcriptPath);
   await signIn(owner.page, TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD);
-  const sharing = owner.page.getByRole('region', { name: 'Sharing' });
+  const sharing = owner.page.getByRole('region', { name: 'Sharing', exact: true });
   await sharing.getByRole('group', { name: 'Who may open the recording and transcript' }).getByLabel(/^Public link/).check();
   await sharing.getByRole('button', { name: 'Save sharing' }).click();
-  const link = sharing.locator('a.public-link');
+  const link = sharing.locator('.copy-once a');
   await link.waitFor();
   const url = (await link.getAttribute('href'))!;
   assert.match(url, new RegExp(`^${product.url}/transcripts/${transcriptId}\\?share=[^&]+$`));

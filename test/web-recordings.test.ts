@@ -1,6 +1,7 @@
 // The recordings page in real Chromium: pages of ten, filters, delete after confirming (the recording
 // leaves the list and the API), the owner's access log; and a second user cannot open the first user's
-// private transcript (the page shows "Not found", as the API answers 404).
+// private transcript (the page shows "Not found", as the API answers 404); the owner sets the transcript's
+// own rule (its own public link; private even when the recording is public; like the recording).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
@@ -99,7 +100,7 @@ test("a second user cannot open the first user's private transcript", { timeout:
   await asOwner.page.goto(`/transcripts/${transcript.id}`);
   await signIn(asOwner.page, owner.email, owner.password);
   await asOwner.page.locator('.badge-ended').waitFor();
-  await asOwner.page.getByRole('heading', { name: 'Sharing' }).waitFor();
+  await asOwner.page.getByRole('heading', { name: 'Sharing', exact: true }).waitFor();
   await asOwner.context.close();
 
   const { page, context } = await openPage(browser, product.url);
@@ -111,4 +112,54 @@ test("a second user cannot open the first user's private transcript", { timeout:
   const api = await product.request('GET', `/v1/transcripts/${transcript.id}`, undefined, stranger.headers);
   assert.equal(api.status, 404);
   await context.close();
+});
+
+test("the owner sets the transcript's own rule: its own public link, private over a public recording, like the recording", { timeout: 90_000 }, async () => {
+  const em = product.services.db.em.fork();
+  const { meeting } = await seedRoom(em, { name: uniqueName('ownrule').replace(/^ownrule/, 'ownrule-'), ownerId: owner.id });
+  const { recording, transcript } = await seedRecording(em, product.services.storage, { meeting, type: 'raw-tracks', transcript: true });
+  assert.ok(transcript);
+
+  const { page, context, errors } = await openPage(browser, product.url);
+  await page.goto(`/transcripts/${transcript.id}`);
+  await signIn(page, owner.email, owner.password);
+  const rule = page.getByRole('region', { name: 'Transcript’s own rule' });
+  await rule.getByRole('status').filter({ hasText: 'Now: like the recording' }).waitFor();
+  assert.equal(await rule.getByLabel(/^Like the recording/).isChecked(), true);
+  const choose = async (label: RegExp, now: string) => {
+    await rule.getByLabel(label).check();
+    await rule.getByRole('button', { name: 'Save the transcript’s rule' }).click();
+    await rule.getByRole('status').filter({ hasText: `Now: ${now}` }).waitFor();
+  };
+
+  // Its own public link, while the recording stays private: a guest opens the transcript page.
+  await choose(/^Its own public link/, 'its own public link');
+  const ownLink = (await rule.locator('.copy-once a').getAttribute('href'))!;
+  assert.match(ownLink, new RegExp(`^${product.url}/transcripts/${transcript.id}\\?share=`));
+  await assertAccessibleControls(page, 'transcript rule');
+  await screenshot(page, '35-transcript-own-rule-public');
+  const guest = await openPage(browser, product.url);
+  await guest.page.goto(ownLink);
+  await guest.page.locator('.badge-ended').waitFor();
+  assert.equal((await product.as({})('GET', `/v1/recordings/${recording.id}?share=${new URL(ownLink).searchParams.get('share')}`)).status, 404, "the transcript's link does not open the recording");
+
+  // Private, even though the recording now has a public link: the recording's link does not reach the transcript.
+  await choose(/^Only you/, 'only you');
+  await guest.page.reload();
+  await guest.page.getByRole('heading', { name: 'This link is not available' }).waitFor();
+  const recordingShare = page.getByRole('region', { name: 'Sharing', exact: true });
+  await recordingShare.getByLabel(/^Public link/).check();
+  await recordingShare.getByRole('button', { name: 'Save sharing' }).click();
+  const recordingLink = (await recordingShare.locator('.copy-once a').getAttribute('href'))!;
+  await guest.page.goto(recordingLink);
+  await guest.page.getByRole('heading', { name: 'This link is not available' }).waitFor();
+
+  // Like the recording again: the recording's link opens the transcript.
+  await choose(/^Like the recording/, 'like the recording');
+  await guest.page.reload();
+  await guest.page.locator('.badge-ended').waitFor();
+  assert.equal((await product.request('GET', `/v1/transcripts/${transcript.id}/sharing`, undefined, owner.headers)).body.mode, 'inherit');
+  await screenshot(page, '36-transcript-own-rule-inherit');
+  assert.deepEqual([...errors, ...guest.errors], []);
+  await Promise.all([context.close(), guest.context.close()]);
 });

@@ -1,6 +1,6 @@
 // Small shared pieces: page heading (title + focus on navigation), error and empty states, form fields
 // that show the API's message for that field, and a labelled progress bar.
-import { useEffect, useId, useRef, type ReactNode, type InputHTMLAttributes, type SelectHTMLAttributes } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode, type InputHTMLAttributes, type SelectHTMLAttributes } from 'react';
 import { ApiError } from '../api/client.ts';
 
 export function PageHeading({ title, children }: { title: string; children?: ReactNode }) {
@@ -115,3 +115,18 @@ export const formatBytes = (bytes: number | null | undefined) => {
 };
 
 export const formatDate = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—');
+
+/** A secret shown once (a public link, an API key): the value, and a button that copies it. */
+export function CopyOnce({ intro, value, href, what }: { intro: string; value: string; href?: string; what: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = () => {
+    navigator.clipboard.writeText(value).then(() => setCopied(true), () => setCopied(false));
+  };
+  return (
+    <div className="note copy-once">
+      <p>{intro}</p>
+      <p className="copy-value">{href ? <a href={href}>{value}</a> : <code>{value}</code>}</p>
+      <button type="button" onClick={copy}>{copied ? 'Copied' : `Copy the ${what}`}</button>
+    </div>
+  );
+}

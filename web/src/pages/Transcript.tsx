@@ -8,7 +8,7 @@ import type { Transcript, TranscriptEvent } from '../api/types.ts';
 import { Empty, ErrorNote, Loading, PageHeading, ProgressBar, formatDuration } from '../components/ui.tsx';
 import { NotFoundPage } from './NotFound.tsx';
 import { Player, type PlayerHandle } from '../transcript/Player.tsx';
-import { Sharing } from '../transcript/Sharing.tsx';
+import { Sharing, TranscriptSharing } from '../transcript/Sharing.tsx';
 import { Link } from '../router.tsx';
 
 // The pipeline's steps (activities/transcription.ts), in words.
@@ -154,6 +154,7 @@ export function TranscriptPage({ id, share }: { id: string; share?: string }) {
                 </ul>
               </section>
               {t.isOwner && <Sharing recordingId={t.recordingId} transcriptId={t.id} />}
+              {t.isOwner && <TranscriptSharing transcriptId={t.id} />}
             </aside>
           </div>
           {t.hasCloudRecording && t.meetingId && (
