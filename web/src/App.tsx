@@ -12,6 +12,7 @@ import { RoomPage } from './pages/Room.tsx';
 import { TranscriptPage } from './pages/Transcript.tsx';
 import { RecordingsPage } from './pages/Recordings.tsx';
 import { NotFoundPage } from './pages/NotFound.tsx';
+import { ApiKeysPage, UsersPage } from './pages/Accounts.tsx';
 
 type Boot = { state: 'loading' } | { state: 'failed'; error: unknown } | { state: 'ready'; user: User | null; local: boolean; config: AppConfig };
 
@@ -56,19 +57,21 @@ export function App() {
       <a className="skip-link" href="#main">Skip to content</a>
       <Header />
       <main id="main" className="container" tabIndex={-1}>
-        {signedOut && !publicLink ? <SignInPage next={path === '/signin' ? '/' : path + location.search} /> : <Page path={path} />}
+        {signedOut && !publicLink ? <SignInPage next={path === '/signin' ? '/' : path + location.search} /> : <Page path={path} admin={session!.user?.role === 'admin'} />}
       </main>
     </SessionContext.Provider>
   );
 }
 
-function Page({ path }: { path: string }) {
+function Page({ path, admin }: { path: string; admin: boolean }) {
   let params: Record<string, string> | null;
   if (path === '/' || path === '/rooms') return <RoomsPage />;
   if (path === '/signin') return <SignInPage next="/" />;
   if (path === '/rooms/new') return <RoomFormPage />;
   if ((params = match('/rooms/:name/settings', path))) return <RoomFormPage name={params.name} />;
   if (path === '/recordings') return <RecordingsPage />;
+  if (path === '/admin/users') return admin ? <UsersPage /> : <NotFoundPage />;
+  if (path === '/account/api-keys') return <ApiKeysPage />;
   if ((params = match('/transcripts/:id', path))) return <TranscriptPage key={params.id} id={params.id!} share={shareParam()} />;
   if ((params = match('/:roomName', path))) return <RoomPage roomName={params.roomName!} />;
   return <NotFoundPage />;
@@ -89,6 +92,8 @@ function Header() {
           <nav aria-label="Main">
             <Link href="/" aria-current={current('/')}>Rooms</Link>
             <Link href="/recordings" aria-current={current('/recordings')}>Recordings</Link>
+            {session.user && <Link href="/account/api-keys" aria-current={current('/account/api-keys')}>API keys</Link>}
+            {session.user?.role === 'admin' && <Link href="/admin/users" aria-current={current('/admin/users')}>Users</Link>}
           </nav>
         )}
         <div className="who">

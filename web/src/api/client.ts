@@ -1,7 +1,7 @@
 // The typed client of our API: every call the browser makes goes through `call()`, named in API_OPERATIONS
 // with its OpenAPI path, so a test can check each one exists in GET /v1/openapi.json.
 import type {
-  AccessLogEntry, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingState, Page, Recording, RecordingFilters,
+  AccessLogEntry, ApiKey, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingState, Page, Recording, RecordingFilters,
   RecordingRequestResult, Room, RoomInput, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
 } from './types.ts';
 
@@ -10,6 +10,11 @@ export const API_OPERATIONS = {
   authMe: ['GET', '/v1/auth/me'],
   login: ['POST', '/v1/auth/login'],
   logout: ['POST', '/v1/auth/logout'],
+  listUsers: ['GET', '/v1/users'],
+  createUser: ['POST', '/v1/users'],
+  listApiKeys: ['GET', '/v1/api-keys'],
+  createApiKey: ['POST', '/v1/api-keys'],
+  revokeApiKey: ['DELETE', '/v1/api-keys/{id}'],
   listRooms: ['GET', '/v1/rooms'],
   createRoom: ['POST', '/v1/rooms'],
   getRoom: ['GET', '/v1/rooms/{name}'],
@@ -152,6 +157,12 @@ export const api = {
   },
   login: async (email: string, password: string) => (await call<{ user: User }>('login', { body: { email, password } })).user,
   logout: () => call<void>('logout'),
+
+  listUsers: (limit = 100, offset = 0) => call<Page<UserAccount>>('listUsers', { query: { limit, offset } }),
+  createUser: (input: NewUser) => call<UserAccount>('createUser', { body: input }),
+  listApiKeys: async () => (await call<{ items: ApiKey[] }>('listApiKeys')).items,
+  createApiKey: (input: { name: string; expiresAt?: string }) => call<{ key: string; apiKey: ApiKey }>('createApiKey', { body: input }),
+  revokeApiKey: (keyId: string) => call<ApiKey>('revokeApiKey', { params: id(keyId) }),
 
   listRooms: (limit = 100, offset = 0) => call<Page<Room>>('listRooms', { query: { limit, offset } }),
   createRoom: (input: RoomInput) => call<Room>('createRoom', { body: input }),

@@ -13,6 +13,30 @@ export interface User {
   role: 'admin' | 'user';
 }
 
+/** An account as admins see it (GET /v1/users). */
+export interface UserAccount extends User {
+  createdAt: string;
+  lastLoginAt: string | null;
+}
+
+export interface NewUser {
+  email: string;
+  displayName?: string;
+  password: string;
+  role: 'admin' | 'user';
+}
+
+/** An API key, never the key itself (that is in the answer that made it only). */
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  expiresAt: string | null;
+}
+
 export interface AuthConfig {
   localAccounts: boolean;
   oidc: null | { authorizationUrl: string; name?: string };
