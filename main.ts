@@ -39,7 +39,8 @@ async function main() {
   console.log([
     '',
     `  Meeting recorder is up (${((performance.now() - started) / 1000).toFixed(1)} s)`,
-    `  API:          ${config.api.publicUrl}   (health: ${config.api.publicUrl}/healthz)`,
+    `  Open:         ${config.api.publicUrl}   in a browser (sign in, create a room, hold a simulated call)`,
+    `  API:          ${config.api.publicUrl}/v1   (document: ${config.api.publicUrl}/v1/docs; health: ${config.api.publicUrl}/healthz)`,
     `  Temporal UI:  ${uiUrl ? `${uiUrl}/namespaces/${config.temporal.namespace}/workflows` : '(set TEMPORAL_UI_URL to print it)'}`,
     `  Database:     ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
     `  Storage:      ${config.storage.kind === 'local' ? `local folder ${config.storage.rootDir}` : `S3 bucket ${config.storage.bucket}`}`,

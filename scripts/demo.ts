@@ -449,6 +449,7 @@ async function followTranscript(api: Api, opts: Options, recordingId: string, de
         `  Action items:     ${t.actionItems.join('; ') || '—'}`,
         ...t.segments.slice(0, 8).map((s) => `    [${mm(s.start)}] ${s.speakerName}: ${s.text}`),
         ...(t.segments.length > 8 ? [`    … ${t.segments.length - 8} more turn(s)`] : []),
+        `  Page:             ${opts.apiUrl}/transcripts/${t.id}`,
         `  API:              ${opts.apiUrl}/v1/transcripts/${t.id}`,
         `  Audio:            ${t.audio ? `${opts.apiUrl}${t.audio.url}` : '—'}`,
         `  Exports:          ${Object.values(t.exports).map((u) => `${opts.apiUrl}${u}`).join('\n                    ') || '—'}`,
