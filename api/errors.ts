@@ -64,5 +64,7 @@ function describe(error: unknown): string {
     const facts = [where.code && `code ${where.code}`, where.table && `table ${where.table}`, where.column && `column ${where.column}`, where.constraint && `constraint ${where.constraint}`];
     return `${error.name} (${facts.filter(Boolean).join(', ')})`;
   }
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (!(error instanceof Error)) return String(error);
+  // An ApiError thrown because of another failure carries it as `cause`: the log says what really went wrong.
+  return `${error.name}: ${error.message}${error instanceof ApiError && error.cause !== undefined ? ` (cause: ${describe(error.cause)})` : ''}`;
 }

@@ -139,8 +139,8 @@ export const meetingEndpoints = [
           // Leave nothing half-made: a meeting without its owner workflow is closed again.
           await ctx.state.em.fork().nativeUpdate(Meeting, { id: meeting.id }, { active: false, endedAt: new Date() });
         }
-        // The cause is Temporal's own text: not for the client (the error shape keeps `details` for fields).
-        throw new ApiError(503, 'workflow_unavailable', 'Could not start the meeting workflow; Temporal is unreachable. Retry shortly.');
+        // Temporal's own text goes to the log (the cause), not to the client.
+        throw Object.assign(new ApiError(503, 'workflow_unavailable', 'Could not start the meeting workflow; Temporal is unreachable. Retry shortly.'), { cause: error });
       }
       ctx.status = created ? 201 : 200;
       ctx.set('Location', `/v1/meetings/${meeting.id}`);
