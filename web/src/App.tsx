@@ -52,12 +52,14 @@ export function App() {
   const signedOut = !session!.local && !session!.user;
   // A transcript opened through a public link needs no account.
   const publicLink = signedOut && match('/transcripts/:id', path) && shareParam();
+  // A room's address is its invitation: people without an account may join rooms that allow guests.
+  const guestInRoom = signedOut && isRoomPath(path);
   return (
     <SessionContext.Provider value={session}>
       <a className="skip-link" href="#main">Skip to content</a>
       <Header />
       <main id="main" className="container" tabIndex={-1}>
-        {signedOut && !publicLink ? <SignInPage next={path === '/signin' ? '/' : path + location.search} /> : <Page path={path} admin={session!.user?.role === 'admin'} />}
+        {signedOut && !publicLink && !guestInRoom ? <SignInPage next={path === '/signin' ? (new URLSearchParams(location.search).get('next') ?? '/') : path + location.search} /> : <Page path={path} admin={session!.user?.role === 'admin'} />}
       </main>
     </SessionContext.Provider>
   );
@@ -76,6 +78,13 @@ function Page({ path, admin }: { path: string; admin: boolean }) {
   if ((params = match('/:roomName', path))) return <RoomPage roomName={params.roomName!} />;
   return <NotFoundPage />;
 }
+
+/** Paths that are pages of the app, not room names. */
+const APP_PATHS = new Set(['signin', 'rooms', 'recordings', 'transcripts', 'account', 'admin']);
+const isRoomPath = (path: string) => {
+  const params = match('/:roomName', path);
+  return Boolean(params && !APP_PATHS.has(params.roomName!));
+};
 
 /** The page's `?share=` public-link token, if it was opened through one. */
 const shareParam = () => new URLSearchParams(location.search).get('share') || undefined;
@@ -102,7 +111,7 @@ function Header() {
               <span className="muted" title={session.user.email}>{session.user.displayName || session.user.email}</span>
               <button type="button" className="button-link" onClick={() => void session.signOut()}>Sign out</button>
             </>
-          ) : session.local ? <span className="muted">Local mode (no accounts)</span> : shareParam() ? <Link href="/signin">Sign in</Link> : null}
+          ) : session.local ? <span className="muted">Local mode (no accounts)</span> : shareParam() || isRoomPath(path) ? <Link href={`/signin?next=${encodeURIComponent(path)}`}>Sign in</Link> : null}
         </div>
       </div>
     </header>

@@ -65,6 +65,10 @@ export interface Room extends RoomSettings {
   name: string;
   ownerId: string;
   hasWebhookSecret: boolean;
+  /** Whether you own it (admins: always); absent in the guest view. */
+  isOwner?: boolean;
+  /** The part of a room a guest sees (no settings). */
+  guest?: true;
   createdAt: string;
   updatedAt: string;
 }

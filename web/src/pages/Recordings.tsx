@@ -93,7 +93,7 @@ export function RecordingsPage() {
             <table className="recordings">
               <caption className="visually-hidden">Recordings {from} to {to} of {page.total}</caption>
               <thead>
-                <tr><th scope="col">Date</th><th scope="col">Room</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Duration</th><th scope="col">Size</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+                <tr><th scope="col">Date</th><th scope="col">Room</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Duration</th><th scope="col">Size</th><th scope="col">Expires</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
               </thead>
               <tbody>
                 {page.items.map((r) => (
@@ -124,6 +124,7 @@ function RecordingRow({ recording: r, logOpen, onToggleLog, onDelete }: { record
         <td><span className={`badge badge-${r.status}`}>{r.status}</span></td>
         <td>{formatDuration(r.durationSeconds)}</td>
         <td>{formatBytes(r.sizeBytes)}</td>
+        <td title={r.expiresAt ? 'Deleted then by the room\'s retention policy' : 'No retention policy: kept until deleted'}>{r.expiresAt ? formatDate(r.expiresAt) : 'Kept'}</td>
         <td className="actions-cell">
           <div className="row-actions">
             {r.transcriptId && <Link href={`/transcripts/${r.transcriptId}`} className="button button-small">Transcript</Link>}
@@ -133,7 +134,7 @@ function RecordingRow({ recording: r, logOpen, onToggleLog, onDelete }: { record
         </td>
       </tr>
       {logOpen && (
-        <tr className="log-row"><td colSpan={7}><AccessLog recordingId={r.id} /></td></tr>
+        <tr className="log-row"><td colSpan={8}><AccessLog recordingId={r.id} /></td></tr>
       )}
     </>
   );

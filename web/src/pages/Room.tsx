@@ -30,7 +30,10 @@ export function RoomPage({ roomName }: { roomName: string }) {
     api.getRoom(roomName).then(setRoom, setLoadError);
   }, [roomName]);
 
-  if (loadError instanceof ApiError && loadError.status === 404) return <NotFoundPage what={`Room "${roomName}"`} />;
+  if (loadError instanceof ApiError && loadError.status === 404) {
+    if (!session.user && !session.local) return <GuestNotAdmitted roomName={roomName} />;
+    return <NotFoundPage what={`Room "${roomName}"`} />;
+  }
   if (loadError) return <ErrorNote error={loadError} title="Could not load the room" />;
   if (!room) return <Loading what="the room" />;
 
@@ -56,11 +59,14 @@ export function RoomPage({ roomName }: { roomName: string }) {
   return (
     <>
       <PageHeading title={room.name}>
-        {stage.name !== 'call' && <Link href={`/rooms/${room.name}/settings`} className="button">Room settings</Link>}
+        {stage.name !== 'call' && room.isOwner && <Link href={`/rooms/${room.name}/settings`} className="button">Room settings</Link>}
       </PageHeading>
       {stage.name === 'lobby' && (
         <form className="card narrow" onSubmit={join}>
           <p>{describeRecording(room)}</p>
+          {!session.user && !session.local && (
+            <p className="muted">You are joining as a guest, without an account. <Link href={`/signin?next=${encodeURIComponent(`/${room.name}`)}`}>Sign in</Link> if you have one.</p>
+          )}
           <ErrorNote error={error} title="Could not join" />
           <TextField label="Your name" value={userName} onChange={(e) => setUserName(e.target.value)} autoComplete="name" required maxLength={100}
             hint="Shown to the others and in the transcript." />
@@ -79,6 +85,19 @@ export function RoomPage({ roomName }: { roomName: string }) {
           <p><button type="button" onClick={() => setStage({ name: 'lobby' })}>Join again</button></p>
         </>
       )}
+    </>
+  );
+}
+
+/** Someone without an account at a room that admits only signed-in people (or no such room: we do not say which). */
+function GuestNotAdmitted({ roomName }: { roomName: string }) {
+  return (
+    <>
+      <PageHeading title={roomName} />
+      <section className="card narrow">
+        <p>This room is open to signed-in people only (or there is no room by this name).</p>
+        <p><Link href={`/signin?next=${encodeURIComponent(`/${roomName}`)}`} className="button button-primary">Sign in</Link></p>
+      </section>
     </>
   );
 }
