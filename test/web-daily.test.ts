@@ -53,7 +53,8 @@ test('with Daily configured, the room page hands daily-js the token and room URL
     framed.push(route.request().url());
     return route.fulfill({ status: 200, contentType: 'text/html', body: PREBUILT_STAND_IN });
   });
-  await page.goto(`/${roomName}`);
+  // The host signs in first (a room's address alone would let them in as a guest).
+  await page.goto(`/signin?next=${encodeURIComponent(`/${roomName}`)}`);
   await signIn(page, TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD);
   await page.getByRole('heading', { name: roomName }).waitFor();
   await page.getByLabel('Your name').fill('Ada');
