@@ -8,6 +8,8 @@ import { User, USER_ROLES } from '../auth/entities.ts';
 import { authenticatePassword, createLocalUser, InvalidEmailError, setPassword } from '../auth/users.ts';
 import { checkPasswordPolicy, verifyPassword, PASSWORD_MAX_LENGTH } from '../auth/passwords.ts';
 import { createSession, clearSessionCookie, revokeSession, revokeUserSessions, sessionCookieName, type SessionOptions } from '../auth/sessions.ts';
+import { OIDC_FLOW_COOKIE, OidcSignInError } from '../auth/oidc-sign-in.ts';
+import { userForOidcClaims } from '../auth/oidc.ts';
 import { createApiKey, listApiKeys, revokeApiKey, summarizeApiKey, type ApiKeySummary } from '../auth/api-keys.ts';
 import { ApiError, notFound } from './errors.ts';
 import { endpoint } from './endpoint.ts';
@@ -61,12 +63,69 @@ export const accountEndpoints = [
     responses: {
       200: {
         description: 'Sign-in options',
-        schema: z.object({ localAccounts: z.literal(true), oidc: z.object({ issuer: z.string(), clientId: z.string().nullable(), audience: z.string() }).nullable() }),
+        schema: z.object({
+          localAccounts: z.literal(true),
+          oidc: z.object({ issuer: z.string(), clientId: z.string().nullable(), audience: z.string(), signInUrl: z.string().nullable().describe('Send the browser here to sign in through the provider') }).nullable(),
+        }),
       },
     },
     async handler(ctx) {
       const { oidc } = ctx.state.services.config.auth;
-      ctx.body = { localAccounts: true, oidc: oidc ? { issuer: oidc.issuer, clientId: oidc.clientId ?? null, audience: oidc.audience } : null };
+      const signInUrl = ctx.state.services.oidcSignIn ? '/v1/auth/oidc/start' : null;
+      ctx.body = { localAccounts: true, oidc: oidc ? { issuer: oidc.issuer, clientId: oidc.clientId ?? null, audience: oidc.audience, signInUrl } : null };
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/auth/oidc/start',
+    summary: 'Sign in through the OpenID Connect provider: redirects the browser there (authorization code with PKCE)',
+    tag: 'accounts',
+    access: rules.public,
+    query: z.object({ next: z.string().max(1024).optional().describe('A path of this site to return to') }),
+    rateLimit: 'login',
+    responses: { 302: { description: "To the provider's sign-in page" }, 404: { description: 'No provider configured for browser sign-in (OIDC_CLIENT_ID)' } },
+    async handler(ctx, { query }) {
+      const flow = ctx.state.services.oidcSignIn;
+      if (!flow) throw new ApiError(404, 'oidc_not_configured', 'Signing in through an identity provider is not configured here');
+      let started;
+      try {
+        started = await flow.start(query.next);
+      } catch (error) {
+        throw Object.assign(new ApiError(503, 'oidc_unavailable', 'The identity provider cannot be reached; try again shortly.'), { cause: error });
+      }
+      ctx.append('Set-Cookie', started.cookie);
+      ctx.redirect(started.location);
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/auth/oidc/callback',
+    summary: "Where the provider sends the browser back: checks the answer, signs in (session cookie), and returns to the page it came from",
+    description: 'On failure the browser is sent to `/signin?error=<code>`.',
+    tag: 'accounts',
+    access: rules.public,
+    query: z.object({ code: z.string().max(4096).optional(), state: z.string().max(512).optional(), error: z.string().max(256).optional() }),
+    rateLimit: 'login',
+    responses: { 302: { description: 'Signed in: to the page the sign-in started from; refused: to /signin?error=…' }, 404: { description: 'No provider configured' } },
+    async handler(ctx, { query }) {
+      const flow = ctx.state.services.oidcSignIn;
+      if (!flow) throw new ApiError(404, 'oidc_not_configured', 'Signing in through an identity provider is not configured here');
+      ctx.append('Set-Cookie', flow.clearCookie());
+      const em = ctx.state.em;
+      try {
+        const { claims, next } = await flow.finish({ ...query, flowCookie: ctx.cookies.get(OIDC_FLOW_COOKIE) });
+        const mapped = await userForOidcClaims(em, claims, { linkVerifiedEmail: ctx.state.services.config.auth.oidc?.linkVerifiedEmail ?? false });
+        if (!mapped.ok) {
+          ctx.redirect(`/signin?error=${mapped.reason === 'email_missing' ? 'oidc_email_missing' : 'oidc_email_conflict'}`);
+          return;
+        }
+        const { cookie } = await createSession(em, mapped.user, { userAgent: ctx.get('user-agent') || null, ip: ctx.ip || null }, sessionOptions(ctx));
+        ctx.append('Set-Cookie', cookie.header);
+        ctx.redirect(next);
+      } catch (error) {
+        if (!(error instanceof OidcSignInError)) throw error;
+        ctx.redirect(`/signin?error=oidc_${error.reason}`);
+      }
     },
   }),
   endpoint({

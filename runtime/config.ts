@@ -78,6 +78,7 @@ const envSchema = z.object({
   OIDC_AUDIENCE: z.string().min(1).optional(),
   OIDC_JWKS_URL: url.optional(),
   OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   OIDC_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
   OIDC_LINK_VERIFIED_EMAIL: bool.default(false),
   SESSION_IDLE_DAYS: positiveInt.default(14),
@@ -125,7 +126,7 @@ export interface Config {
   auth: {
     firstAdmin: { email: string; password?: string };
     /** Bearer JWTs from an OpenID Connect provider; absent: only local accounts, API keys and meeting tokens. */
-    oidc: { issuer: string; audience: string; jwksUri?: string; clientId?: string; clockSkewSeconds: number; linkVerifiedEmail: boolean } | null;
+    oidc: { issuer: string; audience: string; jwksUri?: string; clientId?: string; clientSecret?: string; clockSkewSeconds: number; linkVerifiedEmail: boolean } | null;
     sessionIdleSeconds: number;
     /** Origins other than our own whose browsers may call the API with credentials (CORS). */
     webOrigins: string[];
@@ -212,6 +213,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
             audience: required(e.OIDC_AUDIENCE, 'OIDC_AUDIENCE', 'OIDC_ISSUER'),
             jwksUri: e.OIDC_JWKS_URL,
             clientId: e.OIDC_CLIENT_ID,
+            clientSecret: e.OIDC_CLIENT_SECRET,
             clockSkewSeconds: e.OIDC_CLOCK_SKEW_SECONDS,
             linkVerifiedEmail: e.OIDC_LINK_VERIFIED_EMAIL,
           }

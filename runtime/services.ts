@@ -9,6 +9,7 @@ import type { Platform } from '../platforms/platform.ts';
 import { connectClient, ensureSearchAttributes } from './temporal.ts';
 import type { Config } from './config.ts';
 import { createOidcVerifier, type OidcVerifier } from '../auth/oidc.ts';
+import { OidcSignIn } from '../auth/oidc-sign-in.ts';
 
 export interface Services {
   config: Config;
@@ -19,6 +20,8 @@ export interface Services {
   temporal: Client;
   /** Verifies OIDC bearer tokens (keys fetched once and cached); null when no provider is configured. */
   oidc: OidcVerifier | null;
+  /** Browser sign-in through the provider (authorization code + PKCE); null without OIDC_CLIENT_ID. */
+  oidcSignIn: OidcSignIn | null;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,12 @@ export async function openServices(config: Config): Promise<Services> {
     platform,
     temporal,
     oidc: oidc ? createOidcVerifier({ issuer: oidc.issuer, audience: oidc.audience, jwksUri: oidc.jwksUri, clockSkewSeconds: oidc.clockSkewSeconds }) : null,
+    oidcSignIn: oidc?.clientId
+      ? new OidcSignIn({
+          issuer: oidc.issuer, clientId: oidc.clientId, clientSecret: oidc.clientSecret, clockSkewSeconds: oidc.clockSkewSeconds,
+          redirectUri: `${config.api.publicUrl}/v1/auth/oidc/callback`, appSecret: config.appSecret,
+        })
+      : null,
     async close() {
       await temporal.connection.close();
       await db.close();

@@ -178,6 +178,9 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
   const rows: Record<string, (rule: string) => Row> = {
     'GET /healthz': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/healthz' }) }),
     'GET /v1/auth/config': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/auth/config' }) }),
+    // No provider in this product: both answer 404 oidc_not_configured, to everyone alike.
+    'GET /v1/auth/oidc/start': (rule) => ({ expect: byRule(404, rule), request: () => ({ path: '/v1/auth/oidc/start?next=/' }) }),
+    'GET /v1/auth/oidc/callback': (rule) => ({ expect: byRule(404, rule), request: () => ({ path: '/v1/auth/oidc/callback?code=x&state=y' }) }),
     'POST /v1/auth/login': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/auth/login', body: { email: TEST_ADMIN_EMAIL, password: TEST_ADMIN_PASSWORD } }) }),
     'POST /v1/auth/logout': (rule) => ({ expect: byRule(204, rule), request: () => ({ path: '/v1/auth/logout' }) }),
     'GET /v1/auth/me': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/auth/me' }) }),

@@ -15,9 +15,12 @@ export const SCREENSHOTS_DIR = path.resolve(import.meta.dirname, '..', '..', 'te
 export const PHONE = { width: 390, height: 844 };
 
 /** The product with the built web app; the room page drives the test's Daily simulator unless `daily` (Prebuilt). */
-export async function startWebProduct(name: string, options: { call?: 'simulator' | 'daily'; worker?: Parameters<typeof startTestProduct>[0]['worker'] } = {}): Promise<TestProduct> {
+export async function startWebProduct(
+  name: string,
+  options: { call?: 'simulator' | 'daily'; worker?: Parameters<typeof startTestProduct>[0]['worker']; env?: Record<string, string> } = {},
+): Promise<TestProduct> {
   await buildWeb({ ifStale: true });
-  return startTestProduct({ name, worker: options.worker, env: { DAILY_SIMULATOR_IN_BROWSER: options.call === 'daily' ? 'false' : 'true' } });
+  return startTestProduct({ name, worker: options.worker, env: { DAILY_SIMULATOR_IN_BROWSER: options.call === 'daily' ? 'false' : 'true', ...options.env } });
 }
 
 export async function launchChromium(options: { microphoneWav?: string } = {}): Promise<Browser> {

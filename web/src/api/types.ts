@@ -39,7 +39,8 @@ export interface ApiKey {
 
 export interface AuthConfig {
   localAccounts: boolean;
-  oidc: null | { authorizationUrl: string; name?: string };
+  /** `signInUrl` (ours) starts the provider's sign-in; null when the provider only verifies bearer tokens. */
+  oidc: null | { issuer: string; clientId: string | null; audience: string; signInUrl: string | null };
 }
 
 export const PLATFORMS = ['daily', 'whereby', '100ms', 'livekit'] as const;

@@ -41,10 +41,12 @@ export function SignInPage({ next }: { next: string }) {
     }
   };
 
+  const providerError = new URLSearchParams(location.search).get('error');
   const fieldError = (name: string) => (error instanceof ApiError ? error.field(name) : undefined);
   return (
     <div className="narrow">
       <PageHeading title="Sign in" />
+      {providerError && <div className="note note-error" role="alert"><strong>Could not sign in.</strong> {PROVIDER_ERRORS[providerError] ?? 'Signing in through the identity provider failed; try again.'}</div>}
       {(config?.localAccounts ?? true) && (
         <form onSubmit={submit} className="card" noValidate>
           <ErrorNote error={error instanceof ApiError && error.details.length ? null : error} title="Could not sign in" />
@@ -53,11 +55,23 @@ export function SignInPage({ next }: { next: string }) {
           <button type="submit" className="button-primary" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
         </form>
       )}
-      {config?.oidc && (
+      {config?.oidc?.signInUrl && (
         <p className="card">
-          <a className="button" href={config.oidc.authorizationUrl}>Sign in with {config.oidc.name ?? 'your organisation'}</a>
+          {/* A full page load: the API sends the browser on to the provider and back, then here signed in. */}
+          <a className="button" href={`${config.oidc.signInUrl}?next=${encodeURIComponent(next)}`}>Sign in with {new URL(config.oidc.issuer).host}</a>
         </p>
       )}
     </div>
   );
 }
+
+/** What the API's OIDC callback reports in `/signin?error=…`. */
+const PROVIDER_ERRORS: Record<string, string> = {
+  oidc_email_missing: 'The identity provider did not share your email address, which an account needs.',
+  oidc_email_conflict: 'Another account already uses your email address; ask an administrator.',
+  oidc_flow_expired: 'The sign-in took too long; try again.',
+  oidc_flow_missing: 'The sign-in was interrupted (cookies blocked?); try again.',
+  oidc_flow_mismatch: 'The identity provider answered a different sign-in; try again.',
+  oidc_provider_error: 'The identity provider refused the sign-in.',
+  oidc_token_rejected: "The identity provider's answer could not be verified.",
+};
