@@ -1,8 +1,9 @@
 // Real Chromium (Debian's, driven by playwright-core) against the real product: the web app built once
 // (shared by parallel test files), a browser with a fake microphone fed from a WAV file, screenshots saved
-// as test artifacts, and a check that every form control on a page has a label.
+// as test artifacts, and accessibility checks: every control named, and axe-core's WCAG A/AA rules.
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
@@ -74,6 +75,26 @@ export async function assertAccessibleControls(page: Page, where: string): Promi
     return problems;
   });
   assert.deepEqual(unnamed, [], `controls without an accessible name on ${where}`);
+  await assertAxeClean(page, where);
+}
+
+const AXE_SOURCE = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core's WCAG 2.1 A and AA rules on the page as it is (contrast, names, roles, landmarks, ARIA use):
+ * no serious or critical violation. Media players' own shadow controls are the browser's and left out.
+ */
+export async function assertAxeClean(page: Page, where: string): Promise<void> {
+  // Evaluated through the DevTools protocol: the page's own CSP (script-src 'self') rightly refuses inline scripts.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(await AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)).join(', ')}`);
+  });
+  assert.deepEqual(violations, [], `accessibility problems on ${where}`);
 }
 
 /** The width the page's content needs: wider than the viewport means sideways scrolling on a phone. */

@@ -32,6 +32,8 @@ export function DailyCall({ join, userName, onJoined, onRecording, onRecordingEr
           showLeaveButton: true,
           userName,
         });
+        // The frame is a region of the page like any other: it needs a name (WCAG frame-title).
+        call.iframe()?.setAttribute('title', 'Video call (Daily)');
         call.on('joined-meeting', () => handlers.current.onJoined());
         call.on('recording-started', () => handlers.current.onRecording(true));
         call.on('recording-stopped', () => handlers.current.onRecording(false));

@@ -105,11 +105,12 @@ export function TranscriptPage({ id, share }: { id: string; share?: string }) {
                   <ol className="turns">
                     {t.segments.map((s, i) => (
                       <li key={i} className={i === current ? 'turn current' : 'turn'} aria-current={i === current ? 'true' : undefined}>
-                        <button type="button" className="turn-button" disabled={!t.audio} onClick={() => player.current?.seek(s.start, true)}
-                          aria-label={`${formatDuration(s.start)}, ${s.speakerName}: ${s.text}. Play from here`}>
+                        {/* Its name is its visible text (time, speaker, words) and what it does, for speech input too. */}
+                        <button type="button" className="turn-button" disabled={!t.audio} onClick={() => player.current?.seek(s.start, true)}>
                           <span className="turn-time">{formatDuration(s.start)}</span>
                           <span className={`turn-speaker speaker-${s.speaker % 6}`}>{s.speakerName}</span>
                           <span className="turn-text">{s.text}</span>
+                          {t.audio && <span className="visually-hidden"> (play from here)</span>}
                         </button>
                       </li>
                     ))}
