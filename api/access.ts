@@ -201,6 +201,27 @@ export async function loadRecording(ctx: ApiContext, id: string, need: Recording
   return recording;
 }
 
+/**
+ * The meeting's composed (cloud) recording is watched with its transcript: whoever may view it, or may view
+ * one of the meeting's raw-tracks recordings (shared with them, or through its public link), may watch it.
+ * Returns the cloud recording, or refuses like loadRecording.
+ */
+export async function loadCloudRecording(ctx: ApiContext, meetingId: string): Promise<Recording> {
+  const { caller, em } = ctx.state;
+  const what = `Cloud recording of meeting "${meetingId}"`;
+  if (caller.kind === 'participant') throw refuseUnseen(caller, what);
+  const recordings = isUuid(meetingId)
+    ? await em.find(Recording, { meeting: meetingId, deletionRequestedAt: null }, { populate: ['meeting', 'meeting.room'], orderBy: { recordedAt: 'desc' } })
+    : [];
+  const cloud = recordings.find((r) => r.type === 'cloud');
+  if (!cloud) throw notFound(what);
+  const now = new Date();
+  for (const recording of [cloud, ...recordings.filter((r) => r.type === 'raw-tracks')]) {
+    if (await recordingViewableBy(em, caller, recording, ctx.state.shareLink, now)) return cloud;
+  }
+  throw notFound(what);
+}
+
 /** Loads a transcript the caller may see: its own rule when set, its recording's otherwise. */
 export async function loadTranscript(ctx: ApiContext, id: string, need: RecordingNeed): Promise<Transcript> {
   const { caller, em } = ctx.state;

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowStartOptions } from '@temporalio/client';
-import { Meeting, MeetingConsent, Recording, PLATFORMS, RECORDING_TRIGGERS, RECORDING_TYPES, type Room } from '../db/entities.ts';
+import { Meeting, MeetingConsent, PLATFORMS, RECORDING_TRIGGERS, RECORDING_TYPES, type Room } from '../db/entities.ts';
 import { endMeetingSignal, meetingStateQuery, meetingWorkflow, meetingWorkflowId, requestRecordingUpdate, stopRecordingUpdate } from '../workflows/meeting.ts';
 import { cloudInstanceId, rawTracksInstanceId } from '../platforms/platform.ts';
 import type { Services } from '../runtime/services.ts';
@@ -12,7 +12,7 @@ import { MeetingIdAttribute, MeetingStateAttribute, PlatformAttribute, RoomNameA
 import { ApiError, notFound } from './errors.ts';
 import type { ApiContext } from './app.ts';
 import { endpoint } from './endpoint.ts';
-import { callerUserId, loadMeeting, loadRecording, loadRoom, logAccess, ownsRoom, rules, unauthenticated } from './access.ts';
+import { callerUserId, loadCloudRecording, loadMeeting, loadRoom, logAccess, ownsRoom, rules, unauthenticated } from './access.ts';
 import { issueMeetingToken } from '../auth/meeting-tokens.ts';
 
 const createMeetingSchema = z.strictObject({
@@ -265,16 +265,13 @@ export const meetingEndpoints = [
     method: 'get',
     path: '/v1/meetings/:id/cloud-recording',
     summary: 'The cloud recording (MP4): a redirect to a short-lived signed link',
+    description: "Watched with the meeting's transcript: allowed to whoever may view the cloud recording or one of the meeting's raw-tracks recordings (shared with them, or by its public link).",
     tag: 'recordings',
     access: rules.recordingViewer,
     params: meetingParams,
     responses: { 307: { description: 'Redirect to the signed link' }, 404: { description: 'No cloud recording you may see' } },
     async handler(ctx, { params }) {
-      const row = /^[0-9a-f-]{36}$/i.test(params.id)
-        ? await ctx.state.em.findOne(Recording, { meeting: params.id, type: 'cloud', deletionRequestedAt: null }, { orderBy: { recordedAt: 'desc' } })
-        : null;
-      if (!row) throw notFound(`Cloud recording of meeting "${params.id}"`);
-      const recording = await loadRecording(ctx, row.id, 'view');
+      const recording = await loadCloudRecording(ctx, params.id);
       const meeting = recording.meeting!;
       if (!meeting.cloudRecordingKey) throw notFound(`Cloud recording of meeting "${meeting.id}"`);
       const { storage, config } = ctx.state.services;

@@ -221,8 +221,8 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
     'POST /v1/meetings/:id/recordings/start': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/recordings/start`, body: {} }) }),
     'POST /v1/meetings/:id/recordings/stop': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/recordings/stop` }) }),
     'GET /v1/meetings/:id/cloud-recording': (rule) => ({
-      // The public link is the other recording's: it does not open the cloud one.
-      expect: { ...byRule(307, rule), publicLink: 404 },
+      // The cloud video is watched with the transcript: the public link of the meeting's raw-tracks recording opens it too.
+      expect: byRule(307, rule),
       request: (role) => ({ path: share(role, `/v1/meetings/${meetingId}/cloud-recording`) }),
     }),
     'POST /v1/meetings/:id/end': (rule) => ({
