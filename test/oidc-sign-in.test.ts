@@ -104,3 +104,26 @@ describe('signing in through the OIDC provider (authorization code + PKCE)', { t
     }
   });
 });
+
+describe('when the OIDC provider cannot be reached', { timeout: 60_000 }, () => {
+  let product: TestProduct;
+
+  before(async () => {
+    // A port nobody listens on: discovery and keys cannot be fetched.
+    const idp = await startIdentityProvider();
+    const issuer = idp.issuer;
+    await idp.close();
+    product = await startTestProduct({ name: 'oidcdown', worker: false, env: { OIDC_ISSUER: issuer, OIDC_AUDIENCE: 'meeting-recorder-api', OIDC_CLIENT_ID: 'web' } });
+  });
+  after(() => product?.stop());
+
+  it('answers 503 oidc_unavailable (not 401: the caller did nothing wrong), and local accounts still work', async () => {
+    const start = await product.as({})('GET', '/v1/auth/oidc/start?next=/');
+    assert.equal(start.status, 503);
+    assert.equal(start.body.error.code, 'oidc_unavailable');
+    const bearer = await product.as({ authorization: 'Bearer eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJzdWIiOiJ4In0.c2ln' })('GET', '/v1/auth/me');
+    assert.equal(bearer.status, 503);
+    assert.equal(bearer.body.error.code, 'oidc_unavailable');
+    assert.equal((await product.request('GET', '/v1/auth/me')).status, 200, 'an API key still works');
+  });
+});
