@@ -28,11 +28,8 @@ const roomSettings = {
   retentionDays: z.number().int().min(1).max(3650).nullable(),
 };
 
-const createRoomSchema = z.strictObject({ name: roomNameSchema, ...roomSettings }).partial({
-  platform: true, recordingType: true, recordingTrigger: true, locked: true, roomMode: true, shared: true,
-  skipConsent: true, allowAnonymous: true, webhookUrl: true, webhookSecret: true, retentionDays: true,
-});
 const updateRoomSchema = z.strictObject(roomSettings).partial();
+const createRoomSchema = updateRoomSchema.extend({ name: roomNameSchema });
 export const pageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   offset: z.coerce.number().int().min(0).default(0),
@@ -82,21 +79,14 @@ async function assertWebhookAllowed(ctx: ApiContext, url: string | null | undefi
   }
 }
 
+// What a room looks like in answers: its settings, but never its webhook secret (only whether it has one).
+const { webhookSecret: _secret, ...shownSettings } = roomSettings;
 const roomSchema = z.object({
   id: z.uuid(),
   name: z.string(),
   ownerId: z.string(),
-  platform: z.enum(PLATFORMS),
-  recordingType: z.enum(RECORDING_TYPES),
-  recordingTrigger: z.enum(RECORDING_TRIGGERS),
-  locked: z.boolean(),
-  roomMode: z.enum(ROOM_MODES),
-  shared: z.boolean(),
-  skipConsent: z.boolean(),
-  allowAnonymous: z.boolean(),
-  webhookUrl: z.string().nullable(),
+  ...shownSettings,
   hasWebhookSecret: z.boolean(),
-  retentionDays: z.number().int().nullable(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   isOwner: z.boolean(),

@@ -4,7 +4,7 @@
 // return) travels in a short-lived, HMAC-signed, HttpOnly cookie, so any API process can finish it.
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { JWTPayload } from 'jose';
-import { createOidcVerifier, type OidcVerifier } from './oidc.ts';
+import { createOidcVerifier, discoverProvider, type OidcVerifier } from './oidc.ts';
 
 export interface OidcSignInOptions {
   issuer: string;
@@ -63,17 +63,12 @@ export class OidcSignIn {
   }
 
   async #discover(): Promise<ProviderEndpoints> {
-    this.#endpoints ??= (async () => {
-      const url = `${this.#options.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-      const response = await fetch(url, { signal: AbortSignal.timeout(this.#options.httpTimeoutMs ?? 5000), redirect: 'error' });
-      if (!response.ok) throw new Error(`OIDC discovery: ${url} answered ${response.status}`);
-      const document = (await response.json()) as Partial<ProviderEndpoints> & { issuer?: string };
-      if (document.issuer !== this.#options.issuer) throw new Error(`OIDC discovery: ${url} names another issuer`);
-      for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
-        if (typeof document[field] !== 'string') throw new Error(`OIDC discovery: ${url} has no ${field}`);
-      }
-      return document as ProviderEndpoints;
-    })().catch((error: unknown) => {
+    this.#endpoints ??= discoverProvider(this.#options.issuer, this.#options.httpTimeoutMs).then((document) => {
+      const { authorization_endpoint, token_endpoint, jwks_uri } = document;
+      if (!authorization_endpoint || !token_endpoint) throw new Error(`OIDC discovery: ${this.#options.issuer} names no authorization or token endpoint`);
+      return { authorization_endpoint, token_endpoint, jwks_uri };
+    }).catch((error: unknown) => {
+      // A failed discovery is retried by the next sign-in rather than remembered.
       this.#endpoints = undefined;
       throw error;
     });

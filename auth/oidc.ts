@@ -61,7 +61,7 @@ export function createOidcVerifier(options: OidcOptions): OidcVerifier {
   const timeoutDuration = options.httpTimeoutMs ?? 5000;
   let keySet: Promise<JWTVerifyGetKey> | undefined;
   const getKeySet = () => {
-    keySet ??= (options.jwksUri ? Promise.resolve(options.jwksUri) : discoverJwksUri(options.issuer, timeoutDuration))
+    keySet ??= (options.jwksUri ? Promise.resolve(options.jwksUri) : discoverProvider(options.issuer, timeoutDuration).then((provider) => provider.jwks_uri))
       .then((uri) => createRemoteJWKSet(new URL(uri), { timeoutDuration }))
       // A failed discovery is retried by the next request rather than remembered.
       .catch((error: unknown) => {
@@ -109,15 +109,23 @@ function classify(error: unknown): { reason: OidcFailure; detail: string } {
   return { reason: 'provider_unavailable', detail };
 }
 
-/** Reads `jwks_uri` from the provider's discovery document, which must name the same issuer. */
-export async function discoverJwksUri(issuer: string, timeoutMs = 5000): Promise<string> {
+/** The parts of a provider's discovery document (`/.well-known/openid-configuration`) we use. */
+export interface OidcProviderMetadata {
+  issuer: string;
+  jwks_uri: string;
+  authorization_endpoint?: string;
+  token_endpoint?: string;
+}
+
+/** Reads the provider's discovery document, which must name the same issuer and its keys. */
+export async function discoverProvider(issuer: string, timeoutMs = 5000): Promise<OidcProviderMetadata> {
   const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
   if (!response.ok) throw new Error(`OIDC discovery: ${url} answered ${response.status}`);
-  const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+  const document = (await response.json()) as Partial<Record<keyof OidcProviderMetadata, unknown>>;
   if (document.issuer !== issuer) throw new Error(`OIDC discovery: ${url} names issuer ${JSON.stringify(document.issuer)}, expected ${JSON.stringify(issuer)}`);
   if (typeof document.jwks_uri !== 'string') throw new Error(`OIDC discovery: ${url} has no jwks_uri`);
-  return document.jwks_uri;
+  return document as OidcProviderMetadata;
 }
 
 export type OidcUserFailure =

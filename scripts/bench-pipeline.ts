@@ -28,8 +28,8 @@
 // Usage: npm run bench:pipeline [-- --quick] [-- --cases pocketsphinx:2x10,stand-in:4x30:c1 --repeat 3 --seed 7 --no-doc]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -46,6 +46,7 @@ import { SIMULATOR_VOICES } from '../platforms/daily/simulator/speech.ts';
 import { createSpeechRecognizer, type SpeechRecognizer } from '../speech/index.ts';
 import { startSpeechStandIn, type SpeechStandIn } from '../speech/stand-in-server.ts';
 import { recordingWorkflowId, type RecordingWorkflowResult } from '../workflows/recording.ts';
+import { appendBenchmarkSection, BENCHMARKS_DOC, machineDescription } from './benchmarks-doc.ts';
 import type { RunningServer } from '../test/support/servers.ts';
 import type { TestProduct } from '../test/support/product.ts';
 
@@ -783,28 +784,9 @@ function summary(results: CaseResult[]): string[] {
   return lines;
 }
 
-function machineDescription(): string {
-  const cpuModel = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown CPU';
-  const nproc = execFileSync('nproc').toString().trim();
-  const tool = (cmd: string, args: string[]) => {
-    try {
-      return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().split('\n')[0]!.trim();
-    } catch {
-      return `${cmd}: unknown`;
-    }
-  };
-  return `${nproc} CPUs (\`nproc\`), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${cpuModel}, ${os.type()} ${os.release()}, Node ${process.version}; ${tool('ffmpeg', ['-version']).replace(/ Copyright.*/, '')}`;
-}
 
 const uptime = () => execFileSync('uptime').toString().trim();
 
-const DOC_HEADER = `# Benchmarks
-
-Speed goals live here, measured by benchmark scripts on a named machine, not in timed tests: a test
-asserts behaviour, and a timing assertion in a test fails on a slow or busy CI machine without telling us
-anything. Each section below is one run, appended by its script with the date, the machine and the command;
-compare runs of the same machine, and rerun before quoting a figure.
-`;
 
 async function main(): Promise<void> {
   const options = readOptions();
@@ -847,17 +829,10 @@ async function main(): Promise<void> {
     console.log(`\n${table}\n\n${bullets}\n\nuptime after: ${uptimeAfter}\nbench took ${total.toFixed(0)} s`);
 
     if (options.doc) {
-      const doc = path.join(root, 'docs', 'benchmarks.md');
-      await mkdir(path.dirname(doc), { recursive: true });
-      if (!existsSync(doc)) await writeFile(doc, DOC_HEADER);
-      const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
       const load = Number(/load average: ([\d.]+)/.exec(uptimeBefore)?.[1] ?? 0);
-      await appendFile(doc, [
-        '',
-        `## Transcription pipeline, ${date} UTC`,
-        '',
+      await appendBenchmarkSection('Transcription pipeline', [
         `- Command: \`${command}\` (${total.toFixed(0)} s)`,
-        `- Machine: ${machineDescription()}.`,
+        `- Machine: ${machineDescription([['ffmpeg', ['-version']]])}.`,
         `- \`uptime\` before: \`${uptimeBefore}\`; after: \`${uptimeAfter}\`.${load > os.availableParallelism() / 2 ? ' The machine was shared with other work (load average above half the cores): figures are slower and noisier than on an idle machine; the CPU column shows how much went elsewhere.' : ''}`,
         '- Setup: everything on this machine and on 127.0.0.1: a Temporal dev server, a PostgreSQL cluster (fsync off), the API and the Daily simulator in',
         '  the bench process, the worker as its own process (`node worker.ts`, all three task queues), local storage. Each meeting is held in the simulator on a',
@@ -883,8 +858,8 @@ async function main(): Promise<void> {
         '',
         bullets,
         '',
-      ].join('\n'));
-      console.log(`appended to ${path.relative(process.cwd(), doc)}`);
+      ]);
+      console.log(`appended to ${path.relative(process.cwd(), BENCHMARKS_DOC)}`);
     }
   } finally {
     await standIn?.close();

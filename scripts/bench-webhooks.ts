@@ -14,8 +14,7 @@
 // timed tests. Usage: npm run bench:webhooks [-- --seconds 30 --steps 100,200,400,800 --no-pglite --no-doc]
 import { execFileSync, spawn as spawnProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { appendFile, writeFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +25,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { Client, Connection } from '@temporalio/client';
 import { signDailyWebhook } from '../platforms/daily/signature.ts';
 import { meetingEventSignal, meetingWorkflowId, type MeetingEvent } from '../workflows/meeting.ts';
+import { appendBenchmarkSection, BENCHMARKS_DOC, machineDescription } from './benchmarks-doc.ts';
 import type { RunningServer } from '../test/support/servers.ts';
 import type { TestProduct } from '../test/support/product.ts';
 
@@ -549,19 +549,7 @@ function markdownTable(rows: PhaseRow[]): string {
   return lines.join('\n');
 }
 
-function machineDescription(): string {
-  const cpuModel = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown CPU';
-  const nproc = execFileSync('nproc').toString().trim();
-  return `${nproc} CPUs (\`nproc\`), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${cpuModel}, ${os.type()} ${os.release()}, Node ${process.version}`;
-}
 
-const DOC_HEADER = `# Benchmarks
-
-Speed goals live here, measured by benchmark scripts on a named machine, not in timed tests: a test
-asserts behaviour, and a timing assertion in a test fails on a slow or busy CI machine without telling us
-anything. Each section below is one run, appended by its script with the date, the machine and the command;
-compare runs of the same machine, and rerun before quoting a figure.
-`;
 
 async function main(): Promise<void> {
   const options = readOptions();
@@ -617,13 +605,7 @@ async function main(): Promise<void> {
     console.log(`\n${table}\n\n${summary}\n\nbench took ${total.toFixed(0)} s`);
 
     if (options.doc) {
-      const doc = path.join(import.meta.dirname, '..', 'docs', 'benchmarks.md');
-      if (!existsSync(doc)) await writeFile(doc, DOC_HEADER);
-      const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
-      await appendFile(doc, [
-        '',
-        `## Webhooks, ${date} UTC`,
-        '',
+      await appendBenchmarkSection('Webhooks', [
         `- Command: \`${command}\` (${total.toFixed(0)} s)`,
         `- Machine: ${machineDescription()}.`,
         '- Setup: everything on this machine and on 127.0.0.1: a Temporal dev server (`temporal server start-dev`), a PostgreSQL cluster (fsync off),',
@@ -638,8 +620,8 @@ async function main(): Promise<void> {
         '',
         summary,
         '',
-      ].join('\n'));
-      console.log(`appended to ${path.relative(process.cwd(), doc)}`);
+      ]);
+      console.log(`appended to ${path.relative(process.cwd(), BENCHMARKS_DOC)}`);
     }
   } finally {
     await Promise.allSettled(servers.splice(0).map((server) => server.stop()));

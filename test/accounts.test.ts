@@ -4,29 +4,13 @@
 // user), anonymous participants (a token for one meeting, never recordings), and no IDOR through lists.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { generateKeyPair, type CryptoKey } from 'jose';
 import { startTestProduct, uniqueName, type TestProduct, TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD } from './support/product.ts';
+import { startIdentityProvider, type IdentityProvider } from './support/identity-provider.ts';
 import { Session } from '../auth/entities.ts';
 import { ApiKey } from '../auth/entities.ts';
 
 const AUDIENCE = 'meeting-recorder-api';
-
-async function startIdentityProvider(jwks: object[]): Promise<{ issuer: string; server: Server }> {
-  const server = createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    if (req.url === '/.well-known/openid-configuration') res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
-    else if (req.url === '/jwks') res.end(JSON.stringify({ keys: jwks }));
-    else {
-      res.statusCode = 404;
-      res.end('{}');
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { issuer, server };
-}
 
 function sessionCookie(headers: Headers): string {
   const cookie = headers.getSetCookie().find((c) => c.startsWith('mr_session='));
@@ -36,20 +20,18 @@ function sessionCookie(headers: Headers): string {
 
 describe('accounts, sessions, API keys and OIDC through the API', { timeout: 300_000 }, () => {
   let product: TestProduct;
-  let idp: { issuer: string; server: Server };
-  let signingKey: CryptoKey;
+  let idp: IdentityProvider;
+  /** A key the provider does not publish: what it signs must fail the signature check. */
   let otherKey: CryptoKey;
 
   before(async () => {
-    const keys = await generateKeyPair('RS256', { extractable: true });
-    signingKey = keys.privateKey;
     otherKey = (await generateKeyPair('RS256', { extractable: true })).privateKey;
-    idp = await startIdentityProvider([{ ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }]);
+    idp = await startIdentityProvider({ apiAudience: AUDIENCE });
     product = await startTestProduct({ name: 'accounts', env: { OIDC_ISSUER: idp.issuer, OIDC_AUDIENCE: AUDIENCE, LOGIN_RATE_LIMIT_PER_MINUTE: '1000' } });
   });
   after(async () => {
     await product?.stop();
-    idp?.server.close();
+    await idp?.close();
   });
 
   it('signs in with a password: an HttpOnly SameSite cookie that works, logout ends it', async () => {
@@ -145,15 +127,7 @@ describe('accounts, sessions, API keys and OIDC through the API', { timeout: 300
   });
 
   it('OIDC: a valid token maps to a user on first sight; wrong issuer, audience, expiry and signature are refused with their codes', async () => {
-    const token = (claims: Record<string, unknown>, options: { key?: CryptoKey; issuer?: string; audience?: string; expiresIn?: string | number } = {}) =>
-      new SignJWT({ email: 'ada@example.com', name: 'Ada', ...claims })
-        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
-        .setIssuer(options.issuer ?? idp.issuer)
-        .setAudience(options.audience ?? AUDIENCE)
-        .setSubject('ada-1')
-        .setIssuedAt()
-        .setExpirationTime(options.expiresIn ?? '5m')
-        .sign(options.key ?? signingKey);
+    const token = (claims: Record<string, unknown>, options: Parameters<IdentityProvider['sign']>[1] = {}) => idp.sign({ name: 'Ada', ...claims }, options);
     const asBearer = async (jwt: string) => product.as({ authorization: `Bearer ${jwt}` })('GET', '/v1/auth/me');
 
     const ok = await asBearer(await token({}));

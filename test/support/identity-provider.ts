@@ -20,8 +20,11 @@ export interface IdentityProvider {
   person: Person;
   /** Token requests refused, with why (for assertions). */
   refusals: string[];
-  /** Sign an arbitrary bearer token (audience defaults to the API's). */
-  sign(claims: Record<string, unknown>, options?: { audience?: string; expiresIn?: string | number }): Promise<string>;
+  /**
+   * A bearer token for the current person (audience defaults to the API's). `issuer` and `key` forge one:
+   * another issuer's name, or a key the provider does not publish (under the published key's id).
+   */
+  sign(claims: Record<string, unknown>, options?: { audience?: string; expiresIn?: string | number; issuer?: string; key?: CryptoKey }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -39,9 +42,14 @@ export async function startIdentityProvider(options: { clientId?: string; apiAud
   const clientId = options.clientId ?? 'meeting-recorder-web';
   const grants = new Map<string, Grant>();
   const refusals: string[] = [];
-  const signWith = (key: CryptoKey) => async (claims: Record<string, unknown>, audience: string, expiresIn: string | number = '5m') =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setIssuer(issuer).setAudience(audience).setIssuedAt().setExpirationTime(expiresIn).sign(key);
-  const sign = signWith(privateKey);
+  const sign = async (claims: Record<string, unknown>, audience: string, expiresIn: string | number = '5m', forged: { issuer?: string; key?: CryptoKey } = {}) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'test-key' })
+      .setIssuer(forged.issuer ?? issuer)
+      .setAudience(audience)
+      .setIssuedAt()
+      .setExpirationTime(expiresIn)
+      .sign(forged.key ?? privateKey);
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', issuer);
@@ -98,7 +106,7 @@ export async function startIdentityProvider(options: { clientId?: string; apiAud
     clientId,
     person: { sub: 'ada-lovelace', email: 'ada@example.com', name: 'Ada Lovelace' },
     refusals,
-    sign: (claims, o = {}) => sign({ sub: provider.person.sub, email: provider.person.email, ...claims }, o.audience ?? options.apiAudience ?? 'meeting-recorder-api', o.expiresIn),
+    sign: (claims, o = {}) => sign({ sub: provider.person.sub, email: provider.person.email, ...claims }, o.audience ?? options.apiAudience ?? 'meeting-recorder-api', o.expiresIn, o),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
   return provider;
