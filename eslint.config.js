@@ -10,7 +10,7 @@ const ioLibraries = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'web/dist/', 'test-results/', 'test-artifacts/', 'db/migrations/*.json'] },
+  { ignores: ['node_modules/', '.data/', '.venv/', 'web/dist/', 'test-results/', 'test-artifacts/', 'db/migrations/*.json'] },
   ...tseslint.configs.recommended,
   {
     // web/ (React, .tsx) is checked with its own tsconfig: the project service finds web/tsconfig.json.

@@ -1,6 +1,7 @@
 // `npm start`: the whole product on one machine. With nothing configured it runs on embedded defaults:
 // a Temporal dev server (child process), PGlite, a local object store and (issue #3) the Daily simulator,
 // with the API and the worker in this one process. Data lives in DATA_DIR (.data/) across restarts.
+import path from 'node:path';
 import { loadConfig, ConfigError } from './runtime/config.ts';
 import { openServices } from './runtime/services.ts';
 import { firstAdminNotice } from './auth/bootstrap.ts';
@@ -10,6 +11,7 @@ import { runUntilSignal } from './runtime/lifecycle.ts';
 import { startApiServer } from './api/server.ts';
 import { createWorkers } from './worker.ts';
 import { ensureSchedules } from './runtime/schedules.ts';
+import { setUpWhisper } from './speech/whisper/engine.ts';
 import { startEmbeddedDaily, registerDailyWebhook } from './runtime/embedded-daily.ts';
 import type { DailySimulator } from './platforms/daily/simulator/index.ts';
 
@@ -18,6 +20,9 @@ async function main() {
   const config = await loadConfig();
   const log = createLogger(config.logLevel);
   installWorkerRuntime(config.logLevel);
+  // Offline speech needs its Python environment and model: made in .venv on the first start, checked after that.
+  const { speech } = config.transcription;
+  if (speech.engine === 'whisper' && speech.managed && config.worker.queues.includes('speech')) await setUpWhisper();
 
   let embeddedTemporal: EmbeddedTemporal | undefined;
   if (config.temporal.mode === 'embedded') {
@@ -31,7 +36,7 @@ async function main() {
   const webhookUrl = `${config.api.publicUrl}/v1/webhooks/daily`;
   if (simulator) await registerDailyWebhook(config.daily, webhookUrl);
   const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
-  const workers = await createWorkers(services, connection);
+  const workers = await createWorkers({ ...services, log }, connection);
   const running = workers.run();
   await ensureSchedules(services.temporal, config);
 
@@ -44,6 +49,7 @@ async function main() {
     `  Temporal UI:  ${uiUrl ? `${uiUrl}/namespaces/${config.temporal.namespace}/workflows` : '(set TEMPORAL_UI_URL to print it)'}`,
     `  Database:     ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
     `  Storage:      ${config.storage.kind === 'local' ? `local folder ${config.storage.rootDir}` : `S3 bucket ${config.storage.bucket}`}`,
+    `  Speech:       ${speech.engine === 'whisper' ? `Whisper ${path.basename(speech.modelDir)} on this machine (${speech.device}, ${speech.computeType}; ${config.worker.speechConcurrency} at once × ${speech.threads} thread${speech.threads > 1 ? 's' : ''})` : `${speech.apiUrl} (${speech.model})`}`,
     `  Daily:        ${simulator ? `simulator at ${simulator.baseUrl} (control: ${simulator.controlUrl}); try \`npm run demo\`` : `${config.daily.apiUrl}, webhooks to ${webhookUrl}`}`,
     ...firstAdminNotice(api.firstAdmin),
     '  Stop with Ctrl+C; data is kept for the next start.',

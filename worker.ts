@@ -9,6 +9,7 @@ import { createActivities } from './activities/index.ts';
 import { audioQueue, speechQueue } from './workflows/recording.ts';
 import { createTranscriptionEngines } from './runtime/engines.ts';
 import type { Services } from './runtime/services.ts';
+import type { Logger } from './runtime/log.ts';
 
 export const workflowsPath = path.join(import.meta.dirname, 'workflows', 'index.ts');
 
@@ -18,14 +19,19 @@ export interface Workers {
 }
 
 export async function createWorkers(
-  services: Pick<Services, 'config' | 'db' | 'storage' | 'platform'>,
+  services: Pick<Services, 'config' | 'db' | 'storage' | 'platform'> & { log?: Logger },
   connection: NativeConnection,
   overrides: Partial<WorkerOptions> = {},
 ): Promise<Workers> {
   const { config } = services;
+  const engines = createTranscriptionEngines(config.transcription, { speechConcurrency: config.worker.speechConcurrency, log: services.log });
+  // The speech engine's own process (whisper) starts with the worker that serves the speech queue, before it polls:
+  // a missing model stops the start with what to do, rather than failing the first transcript.
+  const servesSpeech = config.worker.queues.includes('speech');
+  if (servesSpeech) await engines.recognizer.start?.();
   const activities = createActivities({
     db: services.db, storage: services.storage, platform: services.platform,
-    transcription: { ...createTranscriptionEngines(config.transcription), language: config.transcription.language, publicUrl: config.api.publicUrl, allowPrivateWebhooks: config.outgoingWebhooksAllowPrivate },
+    transcription: { ...engines, language: config.transcription.language, publicUrl: config.api.publicUrl, allowPrivateWebhooks: config.outgoingWebhooksAllowPrivate },
   });
   const base = { connection, namespace: config.temporal.namespace, activities };
   const workers: Worker[] = [];
@@ -46,7 +52,12 @@ export async function createWorkers(
   }
   return {
     run: async () => {
-      await Promise.all(workers.map((worker) => worker.run()));
+      try {
+        await Promise.all(workers.map((worker) => worker.run()));
+      } finally {
+        // After the last activity has finished (or been cut short): the engine's process stops with the worker.
+        if (servesSpeech) await engines.recognizer.close?.();
+      }
     },
     shutdown: () => workers.forEach((worker) => worker.shutdown()),
   };
@@ -63,7 +74,7 @@ if (import.meta.main) {
   installWorkerRuntime(config.logLevel);
   const services = await openServices(config);
   const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
-  const workers = await createWorkers(services, connection);
+  const workers = await createWorkers({ ...services, log }, connection);
   const { ensureSchedules } = await import('./runtime/schedules.ts');
   await ensureSchedules(services.temporal, config);
   log.info('worker polling', { queues: config.worker.queues, taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address });

@@ -104,7 +104,7 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
 
       const participants: TranscriptParticipant[] = speakers.map((s) => ({ speaker: s.index, platformParticipantId: s.sessionIds[0] ?? null, name: s.name, userId: s.userId }));
       const progress = { step: 'tracks', tracksDone: 0, tracksTotal: tracks.length, percent: 0 };
-      await em.upsert(Transcript, { recording: input.recordingId, status: 'processing', participants, progress, error: null, speechEngine: transcription.recognizer.name }, {
+      await em.upsert(Transcript, { recording: input.recordingId, status: 'processing', participants, progress, error: null, speechEngine: `${transcription.recognizer.name}:${transcription.recognizer.model}`.slice(0, 64) }, {
         onConflictFields: ['recording'], onConflictAction: 'merge', onConflictMergeFields: ['status', 'participants', 'progress', 'error', 'speechEngine', 'updatedAt'],
       });
       await em.nativeUpdate(Recording, { id: input.recordingId }, { status: 'processing' });
@@ -140,6 +140,12 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
     /** Speech work: transcribe a track's chunks; resumes after the last chunk a previous attempt finished. */
     async transcribeTrack(input: { transcriptId: string; recordingId: string; track: TrackPlan; manifestKey: string }): Promise<{ wordsKey: string; wordCount: number }> {
       const manifest = await readJson<TrackManifest>(storage, input.manifestKey);
+      // Everyone in the meeting, not only this track's speaker: people say each other's names.
+      const em = db.em.fork();
+      const transcript = await em.findOneOrFail(Transcript, input.transcriptId, { populate: ['recording'] });
+      const meetingId = transcript.recording.meeting?.id;
+      const sessions = meetingId ? await em.find(ParticipantSession, { meeting: meetingId }) : [];
+      const participantNames = [...(transcript.participants ?? []).map((p) => p.name), ...sessions.map((s) => s.userName)].filter((name): name is string => Boolean(name));
       const context = Context.current();
       const resumed = context.info.heartbeatDetails as { done: number; partialKey: string } | undefined;
       const partialKey = `${workPrefix(input.recordingId, input.track.index)}/words-partial.json`;
@@ -153,7 +159,7 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
           await download(storage, chunk.key, wav);
           let recognized;
           try {
-            recognized = await transcription.recognizer.transcribe({ wavPath: wav, durationSeconds: chunk.end - chunk.start }, { language: transcription.language, signal: context.cancellationSignal });
+            recognized = await transcription.recognizer.transcribe({ wavPath: wav, durationSeconds: chunk.end - chunk.start }, { language: transcription.language, participantNames, signal: context.cancellationSignal });
           } catch (error) {
             return classifyServiceError(error);
           }

@@ -147,8 +147,8 @@ export const transcriptEndpoints = [
         engines: {
           speech: t.speechEngine ?? null,
           summary: t.summaryEngine ?? null,
-          // The offline engines exist so the product works with no service at all; their quality is poor.
-          offline: t.speechEngine === 'pocketsphinx' || t.summaryEngine === 'offline-extractive',
+          // Made on this machine alone: Whisper here and the extractive summary, no outside service.
+          offline: (t.speechEngine ?? '').startsWith('whisper:') && t.summaryEngine === 'offline-extractive',
         },
         segments,
         audio: t.audioKey && !t.audioDeleted ? { url: withShare(ctx, `${base}/audio.mp3`), waveformUrl: withShare(ctx, `${base}/waveform`) } : null,

@@ -55,7 +55,13 @@ const envSchema = z.object({
   DAILY_SIMULATOR_IN_BROWSER: bool.optional(),
   WEB_DIST_DIR: z.string().min(1).optional(),
 
-  SPEECH_ENGINE: z.enum(['pocketsphinx', 'openai-compatible']).default('pocketsphinx'),
+  SPEECH_ENGINE: z.enum(['whisper', 'openai-compatible'], { message: 'must be whisper or openai-compatible (pocketsphinx was retired: whisper is the offline engine)' }).default('whisper'),
+  SPEECH_PYTHON: z.string().min(1).optional(),
+  SPEECH_MODEL_DIR: z.string().min(1).optional(),
+  SPEECH_DEVICE: z.enum(['cpu', 'cuda']).default('cpu'),
+  SPEECH_COMPUTE_TYPE: z.enum(['default', 'auto', 'int8', 'int8_float32', 'int8_float16', 'int8_bfloat16', 'int16', 'float16', 'bfloat16', 'float32']).optional(),
+  SPEECH_THREADS: positiveInt.optional(),
+  SPEECH_BEAM_SIZE: z.coerce.number({ message: 'must be a whole number' }).int().min(1).max(10).default(5),
   SPEECH_API_URL: url.optional(),
   SPEECH_API_KEY: z.string().min(1).optional(),
   SPEECH_MODEL: z.string().min(1).default('whisper-1'),
@@ -114,7 +120,14 @@ export interface Config {
   meetings: { defaultMinutes: number; recordingReadyTimeoutSeconds: number };
   transcription: {
     language: string;
-    speech: { engine: 'pocketsphinx' } | { engine: 'openai-compatible'; apiUrl: string; apiKey?: string; model: string; timeoutSeconds: number };
+    speech:
+      | {
+          engine: 'whisper';
+          /** The environment's Python and the model folder; `managed`: both are the project's own (.venv), which `npm start` sets up. */
+          python: string; modelDir: string; managed: boolean;
+          device: 'cpu' | 'cuda'; computeType: string; threads: number; beamSize: number; timeoutSeconds: number;
+        }
+      | { engine: 'openai-compatible'; apiUrl: string; apiKey?: string; model: string; timeoutSeconds: number };
     summary: { engine: 'offline' } | { engine: 'openai-compatible'; apiUrl: string; apiKey?: string; model: string; timeoutSeconds: number };
   };
   worker: { queues: Array<'meetings' | 'audio' | 'speech'>; audioConcurrency: number; speechConcurrency: number };
@@ -165,6 +178,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
   const s3Keys = [e.S3_ACCESS_KEY_ID, e.S3_SECRET_ACCESS_KEY].filter(Boolean).length;
   if (s3Keys === 1) throw new ConfigError('Invalid configuration:\n  S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together');
   const appSecret = e.APP_SECRET ?? secrets.appSecret();
+  const speechConcurrency = e.SPEECH_CONCURRENCY ?? Math.max(1, availableParallelism());
   if (e.DAILY_API_KEY && !e.DAILY_WEBHOOK_SECRET) throw new ConfigError('Invalid configuration:\n  DAILY_WEBHOOK_SECRET is required with DAILY_API_KEY (the webhook hmac, base64)');
 
   return {
@@ -197,8 +211,8 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     },
     transcription: {
       language: e.TRANSCRIPT_LANGUAGE,
-      speech: e.SPEECH_ENGINE === 'pocketsphinx'
-        ? { engine: 'pocketsphinx' }
+      speech: e.SPEECH_ENGINE === 'whisper'
+        ? whisperConfig(e, speechConcurrency)
         : { engine: 'openai-compatible', apiUrl: required(e.SPEECH_API_URL, 'SPEECH_API_URL', 'SPEECH_ENGINE=openai-compatible'), apiKey: e.SPEECH_API_KEY, model: e.SPEECH_MODEL, timeoutSeconds: e.SPEECH_TIMEOUT_SECONDS },
       summary: e.SUMMARY_ENGINE === 'offline'
         ? { engine: 'offline' }
@@ -227,7 +241,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     worker: {
       queues: e.WORKER_QUEUES === 'all' ? ['meetings', 'audio', 'speech'] : (e.WORKER_QUEUES.split(',') as Array<'meetings' | 'audio' | 'speech'>),
       audioConcurrency: e.AUDIO_CONCURRENCY ?? Math.max(1, availableParallelism()),
-      speechConcurrency: e.SPEECH_CONCURRENCY ?? Math.max(1, availableParallelism()),
+      speechConcurrency,
     },
   };
 }
@@ -235,6 +249,30 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
 function required(value: string | undefined, name: string, because: string): string {
   if (!value) throw new ConfigError(`Invalid configuration:\n  ${name} is required with ${because}`);
   return value;
+}
+
+/** The project's own Python environment, made by speech/whisper/setup.py. */
+const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
+export const PROJECT_VENV = path.join(PROJECT_ROOT, '.venv');
+
+/**
+ * Whisper on this machine. Its CPU threads × SPEECH_CONCURRENCY never exceed the cores: by default each of the
+ * SPEECH_CONCURRENCY recognitions gets cores ÷ SPEECH_CONCURRENCY threads, and a setting beyond the cores is refused.
+ */
+function whisperConfig(e: Env, concurrency: number): Config['transcription']['speech'] {
+  const cores = Math.max(1, availableParallelism());
+  const threads = e.SPEECH_THREADS ?? Math.max(1, Math.floor(cores / concurrency));
+  const servesSpeech = e.WORKER_QUEUES === 'all' || e.WORKER_QUEUES.split(',').includes('speech');
+  if (servesSpeech && e.SPEECH_DEVICE === 'cpu' && threads * concurrency > cores) {
+    throw new ConfigError(`Invalid configuration:\n  SPEECH_THREADS × SPEECH_CONCURRENCY = ${threads} × ${concurrency} exceeds the ${cores} CPU cores here; lower one of them (whisper on the CPU)`);
+  }
+  const python = path.resolve(e.SPEECH_PYTHON ?? path.join(PROJECT_VENV, 'bin', 'python'));
+  const modelDir = path.resolve(e.SPEECH_MODEL_DIR ?? path.join(PROJECT_VENV, 'models', 'whisper-base'));
+  return {
+    engine: 'whisper', python, modelDir, managed: !e.SPEECH_PYTHON && !e.SPEECH_MODEL_DIR,
+    device: e.SPEECH_DEVICE, computeType: e.SPEECH_COMPUTE_TYPE ?? (e.SPEECH_DEVICE === 'cuda' ? 'float16' : 'int8'),
+    threads, beamSize: e.SPEECH_BEAM_SIZE, timeoutSeconds: e.SPEECH_TIMEOUT_SECONDS,
+  };
 }
 
 function dailyConfig(e: Env, appSecret: string): Config['daily'] {

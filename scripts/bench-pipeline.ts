@@ -44,6 +44,8 @@ import { Recording, Transcript, WebhookEvent } from '../db/entities.ts';
 import { seededRandom } from '../platforms/daily/simulator/faults.ts';
 import { SIMULATOR_VOICES } from '../platforms/daily/simulator/speech.ts';
 import { createSpeechRecognizer, type SpeechRecognizer } from '../speech/index.ts';
+import { parseConfig } from '../runtime/config.ts';
+import { createTranscriptionEngines } from '../runtime/engines.ts';
 import { startSpeechStandIn, type SpeechStandIn } from '../speech/stand-in-server.ts';
 import { recordingWorkflowId, type RecordingWorkflowResult } from '../workflows/recording.ts';
 import { appendBenchmarkSection, BENCHMARKS_DOC, machineDescription } from './benchmarks-doc.ts';
@@ -55,7 +57,7 @@ const root = path.resolve(import.meta.dirname, '..');
 // ---------------------------------------------------------------------------------------------------
 // Cases and options
 
-type Engine = 'pocketsphinx' | 'stand-in';
+type Engine = 'whisper' | 'stand-in';
 
 interface CaseSpec {
   engine: Engine;
@@ -65,11 +67,11 @@ interface CaseSpec {
   concurrency: number | null;
 }
 
-const FULL_CASES = ['pocketsphinx:2x10', 'pocketsphinx:2x10:c1', 'stand-in:2x10', 'stand-in:4x30', 'stand-in:4x30:c1', 'stand-in:2x120'];
-const QUICK_CASES = ['pocketsphinx:2x10', 'stand-in:2x10'];
+const FULL_CASES = ['whisper:2x10', 'whisper:2x10:c1', 'stand-in:2x10', 'stand-in:4x30', 'stand-in:4x30:c1', 'stand-in:2x120'];
+const QUICK_CASES = ['whisper:2x10', 'stand-in:2x10'];
 
 function parseCase(text: string): CaseSpec {
-  const match = /^(pocketsphinx|stand-in):(\d+)x(\d+)(?::c(\d+))?$/.exec(text.trim());
+  const match = /^(whisper|stand-in):(\d+)x(\d+)(?::c(\d+))?$/.exec(text.trim());
   if (!match) throw new Error(`a case is engine:NxM[:cK], e.g. pocketsphinx:2x10 or stand-in:4x30:c1; got "${text}"`);
   const speakers = Number(match[2]);
   if (speakers < 1 || speakers > SIMULATOR_VOICES.length) throw new Error(`1 to ${SIMULATOR_VOICES.length} speakers, got ${speakers}`);
@@ -80,7 +82,7 @@ const caseLabel = (c: CaseSpec) => `${c.speakers}×${c.minutes} min`;
 const defaultConcurrency = () => Math.max(1, os.availableParallelism());
 const concurrencyOf = (c: CaseSpec) => c.concurrency ?? defaultConcurrency();
 const concurrencyLabel = (c: CaseSpec) => (c.concurrency === null ? `${defaultConcurrency()} (default)` : String(c.concurrency));
-const engineLabel = (e: Engine) => (e === 'pocketsphinx' ? 'pocketsphinx' : 'openai-compatible → stand-in');
+const engineLabel = (e: Engine) => (e === 'whisper' ? 'whisper' : 'openai-compatible → stand-in');
 
 interface Options {
   cases: CaseSpec[];
@@ -202,7 +204,7 @@ class MemorySampler {
   childCpuByProgram(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const { comm, cpuMs } of this.#cpuByPid.values()) {
-      const name = comm.startsWith('pocketsphinx') ? 'pocketsphinx' : comm.startsWith('ff') ? 'ffmpeg' : comm;
+      const name = comm.startsWith('whisper') ? 'whisper' : comm.startsWith('ff') ? 'ffmpeg' : comm;
       out[name] = (out[name] ?? 0) + cpuMs / 1000;
     }
     return out;
@@ -411,14 +413,16 @@ async function stopWorker(worker: WorkerProcess): Promise<void> {
 }
 
 function engineEnv(engine: Engine, standIn: SpeechStandIn): Record<string, string> {
-  return engine === 'pocketsphinx' ? { SPEECH_ENGINE: 'pocketsphinx' } : { SPEECH_ENGINE: 'openai-compatible', SPEECH_API_URL: standIn.baseUrl };
+  return engine === 'whisper' ? { SPEECH_ENGINE: 'whisper' } : { SPEECH_ENGINE: 'openai-compatible', SPEECH_API_URL: standIn.baseUrl };
 }
 
 /** As runtime/engines.ts builds it from the same configuration. */
-function recognizerFor(engine: Engine, standIn: SpeechStandIn): SpeechRecognizer {
-  return engine === 'pocketsphinx'
-    ? createSpeechRecognizer({ engine: 'pocketsphinx' })
-    : createSpeechRecognizer({ engine: 'openai-compatible', baseUrl: standIn.baseUrl, model: 'whisper-1', requestTimeoutMs: 300_000 });
+function recognizerFor(engine: Engine, standIn: SpeechStandIn, concurrency: number): SpeechRecognizer {
+  if (engine === 'whisper') {
+    const config = parseConfig({ APP_SECRET: 'x'.repeat(32), SPEECH_CONCURRENCY: String(concurrency) });
+    return createTranscriptionEngines(config.transcription, { speechConcurrency: concurrency }).recognizer;
+  }
+  return createSpeechRecognizer({ engine: 'openai-compatible', baseUrl: standIn.baseUrl, model: 'whisper-1', requestTimeoutMs: 300_000 });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -628,7 +632,8 @@ async function runCase(spec: CaseSpec, seed: number, standIn: SpeechStandIn, pos
     }
     // 6. The recognizer alone over those chunks: per track in order, tracks in parallel as the speech queue allows.
     console.log(`  recognizer alone over ${alone.reduce((n, t) => n + t.chunks.length, 0)} chunk(s) …`);
-    const recognizer = recognizerFor(spec.engine, standIn);
+    const recognizer = recognizerFor(spec.engine, standIn, concurrencyOf(spec));
+    await recognizer.start?.();
     const cpuAloneStart = selfSnapshot();
     const recognizing = performance.now();
     await parallel(alone, concurrencyOf(spec), async (track) => {
@@ -637,6 +642,7 @@ async function runCase(spec: CaseSpec, seed: number, standIn: SpeechStandIn, pos
       track.recognizeSeconds = (performance.now() - t0) / 1000;
     });
     const recognizerAlone = (performance.now() - recognizing) / 1000;
+    await recognizer.close?.();
     const recognizerAloneCpu = selfBetween(cpuAloneStart, selfSnapshot());
 
     // 7. Mixdown and waveform alone, as mixdownRecording calls them (offsets from the keys, as prepareTrack places them).
@@ -713,7 +719,7 @@ function tables(results: CaseResult[]): string {
     '|---|---|---|---|---|---|---|---|---|',
     ...results.map((r) => {
       const ratio = r.pipeline / r.recognizerAlone;
-      return `| ${caseLabel(r.spec)} | ${engineLabel(r.spec.engine)} | ${concurrencyLabel(r.spec)} | ${r.tracks} / ${r.chunks} (${(r.chunkSeconds / 60).toFixed(1)})${r.chunksMatch ? '' : ' (alone: differs!)'} / ${r.words} | ${sec(r.pipeline)}${r.runs ? ` (runs: ${r.runs.pipeline.map(sec).join(', ')})` : ''} | ${sec(r.recognizerAlone)} (${sec(r.chunkSeconds / r.recognizerAloneCpu.own)}×)${r.runs ? ` (runs: ${r.runs.alone.map(sec).join(', ')})` : ''} | ${ratio.toFixed(2)}${r.spec.engine === 'pocketsphinx' ? (ratio <= 1.15 ? ' met' : ' **missed**') : ' (n/a: stand-in)'} | ${sec(r.cpu.workerNode + r.cpu.workerChildren)} / ${sec(r.recognizerAloneCpu.own)} | ${pct(othersShare(r))} / ${pct(r.recognizerAloneCpu.others / (os.availableParallelism() * r.recognizerAloneCpu.wall))} |`;
+      return `| ${caseLabel(r.spec)} | ${engineLabel(r.spec.engine)} | ${concurrencyLabel(r.spec)} | ${r.tracks} / ${r.chunks} (${(r.chunkSeconds / 60).toFixed(1)})${r.chunksMatch ? '' : ' (alone: differs!)'} / ${r.words} | ${sec(r.pipeline)}${r.runs ? ` (runs: ${r.runs.pipeline.map(sec).join(', ')})` : ''} | ${sec(r.recognizerAlone)} (${sec(r.chunkSeconds / r.recognizerAloneCpu.own)}×)${r.runs ? ` (runs: ${r.runs.alone.map(sec).join(', ')})` : ''} | ${ratio.toFixed(2)}${r.spec.engine === 'whisper' ? (ratio <= 1.15 ? ' met' : ' **missed**') : ' (n/a: stand-in)'} | ${sec(r.cpu.workerNode + r.cpu.workerChildren)} / ${sec(r.recognizerAloneCpu.own)} | ${pct(othersShare(r))} / ${pct(r.recognizerAloneCpu.others / (os.availableParallelism() * r.recognizerAloneCpu.wall))} |`;
     }),
   ];
   const audio = [
@@ -754,7 +760,7 @@ function summary(results: CaseResult[]): string[] {
   const lines: string[] = [];
   const find = (engine: Engine, speakers: number, minutes: number, concurrency: number | null) =>
     results.find((r) => r.spec.engine === engine && r.spec.speakers === speakers && r.spec.minutes === minutes && r.spec.concurrency === concurrency);
-  for (const r of results.filter((x) => x.spec.engine === 'pocketsphinx')) {
+  for (const r of results.filter((x) => x.spec.engine === 'whisper')) {
     const ratio = r.pipeline / r.recognizerAlone;
     lines.push(`- **Ratio pipeline ÷ recognizer alone, ${caseLabel(r.spec)}, pocketsphinx, concurrency ${concurrencyLabel(r.spec)}: ${ratio.toFixed(2)} (goal ≤ 1.15: ${ratio <= 1.15 ? 'met' : 'missed'})**: ${sec(r.pipeline)} s from the webhook to \`ended\` against ${sec(r.recognizerAlone)} s for pocketsphinx alone on the same ${r.chunks} chunks. `
       + `In CPU: the worker and its children used ${sec(r.cpu.workerNode + r.cpu.workerChildren)} s, pocketsphinx alone ${sec(r.recognizerAloneCpu.own)} s (${((r.cpu.workerNode + r.cpu.workerChildren) / r.recognizerAloneCpu.own).toFixed(2)}×); other work took ${pct(othersShare(r))} of the machine during the pipeline and ${pct(r.recognizerAloneCpu.others / (os.availableParallelism() * r.recognizerAloneCpu.wall))} during the alone run. `
@@ -765,7 +771,7 @@ function summary(results: CaseResult[]): string[] {
     lines.push(`- With the stand-in the recognizer costs next to nothing (${standIn.map((r) => `${sec(r.recognizerAlone)} s for ${caseLabel(r.spec)}`).join(', ')}), so those ratios only measure the pipeline's own cost; they have no goal.`);
   }
   for (const [speakers, minutes] of [[4, 30], [2, 10]] as const) {
-    for (const engine of ['stand-in', 'pocketsphinx'] as const) {
+    for (const engine of ['stand-in', 'whisper'] as const) {
       const serial = find(engine, speakers, minutes, 1);
       const parallelRun = find(engine, speakers, minutes, null);
       if (serial && parallelRun) {
@@ -779,7 +785,7 @@ function summary(results: CaseResult[]): string[] {
     const ratio = long.memory.peakTotal / short.memory.peakTotal;
     lines.push(`- **Worker peak memory, 2×120 min vs 2×10 min (stand-in): ${mib(long.memory.peakTotal)} vs ${mib(short.memory.peakTotal)}, ratio ${ratio.toFixed(2)} (goal ≤ 1.25: ${ratio <= 1.25 ? 'met' : 'missed'})**; the worker process alone peaked at ${mib(long.memory.peakWorker)} vs ${mib(short.memory.peakWorker)}.`);
   }
-  const ps = find('pocketsphinx', 2, 10, null);
+  const ps = find('whisper', 2, 10, null);
   if (ps && short) lines.push(`- Same 2×10 meeting, pocketsphinx vs stand-in: peak ${mib(ps.memory.peakTotal)} vs ${mib(short.memory.peakTotal)}.`);
   return lines;
 }

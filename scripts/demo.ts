@@ -443,7 +443,7 @@ async function followTranscript(api: Api, opts: Options, recordingId: string, de
         `Transcript ${t.id} (${t.status})`,
         `  Title:            ${t.title ?? '—'}`,
         `  Speakers:         ${t.participants.map((p) => p.name).join(', ')}`,
-        `  Engines:          speech ${t.engines.speech}, summary ${t.engines.summary}${t.engines.offline ? '  (offline engines: poor accuracy, extractive summary — configure SPEECH_ENGINE / SUMMARY_ENGINE for real quality)' : ''}`,
+        `  Engines:          speech ${t.engines.speech}, summary ${t.engines.summary}${t.engines.summary === 'offline-extractive' ? '  (an extractive summary: SUMMARY_ENGINE writes one)' : ''}${t.engines.offline ? '; made on this machine alone' : ''}`,
         `  Summary:          ${t.shortSummary ?? '—'}`,
         `  Topics:           ${t.topics.map((topic) => topic.title).join('; ') || '—'}`,
         `  Action items:     ${t.actionItems.join('; ') || '—'}`,

@@ -1,34 +1,33 @@
-// Speech recognition, chosen by configuration behind one interface (one adapter per engine).
-//
-// No in-process Whisper (whisper.cpp bindings such as @fugood/whisper.node or smart-whisper): they install, but no
-// model file can be obtained offline here. Whisper quality comes from a service instead; to run whisper.cpp locally,
-// start its server and point the openai-compatible engine at it.
+// Speech recognition, chosen by configuration behind one interface (one adapter per engine):
+//  - whisper (the default): Whisper on this machine, faster-whisper in a Python process of the worker's own
+//    (speech/whisper/), reached over OpenAI's transcription API on a loopback port;
+//  - openai-compatible: any service speaking that API (OpenAI, Groq, a Whisper server on a GPU machine).
 import { OpenAICompatibleRecognizer, type OpenAICompatibleOptions } from './openai-compatible.ts';
-import { PocketsphinxRecognizer, type PocketsphinxOptions } from './pocketsphinx.ts';
+import { WhisperRecognizer, type WhisperOptions } from './whisper/engine.ts';
 import type { SpeechRecognizer } from './recognizer.ts';
 
 export type SpeechOptions =
-  | ({ engine: 'openai-compatible' } & OpenAICompatibleOptions)
-  | ({ engine: 'pocketsphinx' } & PocketsphinxOptions);
+  | ({ engine: 'whisper' } & WhisperOptions)
+  | ({ engine: 'openai-compatible' } & OpenAICompatibleOptions);
 
 export function createSpeechRecognizer(options: SpeechOptions): SpeechRecognizer {
   switch (options.engine) {
+    case 'whisper': {
+      const { engine: _engine, ...engineOptions } = options;
+      return new WhisperRecognizer(engineOptions);
+    }
     case 'openai-compatible': {
       const { engine: _engine, ...engineOptions } = options;
       return new OpenAICompatibleRecognizer(engineOptions);
-    }
-    case 'pocketsphinx': {
-      const { engine: _engine, ...engineOptions } = options;
-      return new PocketsphinxRecognizer(engineOptions);
     }
     default:
       throw new TypeError(`unknown speech engine: ${(options as { engine: unknown }).engine}`);
   }
 }
 
-export { SpeechServiceError, SpeechEngineUnavailableError } from './recognizer.ts';
+export { SpeechServiceError, SpeechEngineUnavailableError, speechPrompt } from './recognizer.ts';
 export type { SpeechRecognizer, SpeechChunk, TranscribeOptions } from './recognizer.ts';
 export type { OpenAICompatibleOptions } from './openai-compatible.ts';
-export type { PocketsphinxOptions } from './pocketsphinx.ts';
+export type { WhisperOptions } from './whisper/engine.ts';
 export { OpenAICompatibleRecognizer } from './openai-compatible.ts';
-export { PocketsphinxRecognizer, POCKETSPHINX_DEFAULTS } from './pocketsphinx.ts';
+export { WhisperRecognizer } from './whisper/engine.ts';

@@ -18,7 +18,7 @@ import { openAsBlob } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { RecognizedWord } from '../transcripts/words.ts';
-import { SpeechServiceError, languageCode, placeWord, type SpeechChunk, type SpeechRecognizer, type TranscribeOptions } from './recognizer.ts';
+import { SpeechServiceError, languageCode, placeWord, speechPrompt, type SpeechChunk, type SpeechRecognizer, type TranscribeOptions } from './recognizer.ts';
 
 export interface OpenAICompatibleOptions {
   /** e.g. https://api.openai.com; a trailing /v1 is accepted too. */
@@ -27,8 +27,11 @@ export interface OpenAICompatibleOptions {
   apiKey?: string;
   /** e.g. 'whisper-1' (OpenAI), 'whisper-large-v3-turbo' (Groq). */
   model: string;
+  /** Sent before the participants' names in Whisper's prompt (see speechPrompt). */
   prompt?: string;
   temperature?: number;
+  /** The engine named in errors (default 'openai-compatible'; the whisper engine goes through this one). */
+  engineName?: string;
   /** Per request. Set it just under the activity's timeout, so the request gives up before the attempt does. */
   requestTimeoutMs: number;
 }
@@ -48,19 +51,21 @@ type Segment = z.infer<typeof segment>;
 
 export class OpenAICompatibleRecognizer implements SpeechRecognizer {
   readonly name = ENGINE;
-  readonly quality = 'service';
+  readonly model: string;
   readonly #options: OpenAICompatibleOptions;
   readonly #url: string;
 
   constructor(options: OpenAICompatibleOptions) {
     if (!(options.requestTimeoutMs > 0)) throw new TypeError('requestTimeoutMs must be positive');
     this.#options = options;
+    this.model = options.model;
     this.#url = `${options.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1/audio/transcriptions`;
   }
 
-  async transcribe(chunk: SpeechChunk, { language, signal }: TranscribeOptions): Promise<RecognizedWord[]> {
+  async transcribe(chunk: SpeechChunk, { language, participantNames, signal }: TranscribeOptions): Promise<RecognizedWord[]> {
+    const engine = this.#options.engineName ?? ENGINE;
     const code = languageCode(language);
-    if (!code) throw new SpeechServiceError(`language '${language}' is not an ISO 639-1 code`, { engine: ENGINE, retryable: false });
+    if (!code) throw new SpeechServiceError(`language '${language}' is not an ISO 639-1 code`, { engine, retryable: false });
     signal?.throwIfAborted();
 
     const form = new FormData();
@@ -70,7 +75,8 @@ export class OpenAICompatibleRecognizer implements SpeechRecognizer {
     form.append('timestamp_granularities[]', 'word');
     form.append('timestamp_granularities[]', 'segment');
     form.append('language', code);
-    if (this.#options.prompt) form.append('prompt', this.#options.prompt);
+    const prompt = speechPrompt(this.#options.prompt, participantNames);
+    if (prompt) form.append('prompt', prompt);
     if (this.#options.temperature !== undefined) form.append('temperature', String(this.#options.temperature));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#options.apiKey) headers.authorization = `Bearer ${this.#options.apiKey}`;
@@ -84,35 +90,35 @@ export class OpenAICompatibleRecognizer implements SpeechRecognizer {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       if (timeout.aborted) {
-        throw new SpeechServiceError(`${ENGINE}: no answer from ${this.#url} within ${this.#options.requestTimeoutMs} ms`, { engine: ENGINE, retryable: true, code: 'timeout', cause: error });
+        throw new SpeechServiceError(`${engine}: no answer from ${this.#url} within ${this.#options.requestTimeoutMs} ms`, { engine, retryable: true, code: 'timeout', cause: error });
       }
-      throw new SpeechServiceError(`${ENGINE}: request to ${this.#url} failed: ${describe(error)}`, { engine: ENGINE, retryable: true, code: 'network', cause: error });
+      throw new SpeechServiceError(`${engine}: request to ${this.#url} failed: ${describe(error)}`, { engine, retryable: true, code: 'network', cause: error });
     }
-    if (!response.ok) throw httpError(response, body);
-    return wordsOf(body, response.status, chunk.durationSeconds);
+    if (!response.ok) throw httpError(response, body, engine);
+    return wordsOf(body, response.status, chunk.durationSeconds, engine);
   }
 }
 
-function httpError(response: Response, body: string): SpeechServiceError {
+function httpError(response: Response, body: string, engine: string): SpeechServiceError {
   const { status } = response;
   const parsed = errorBody.safeParse(parseJson(body));
   const detail = parsed.success ? (typeof parsed.data.error === 'string' ? { message: parsed.data.error } : parsed.data.error) : undefined;
   const code = detail && 'code' in detail && detail.code != null ? String(detail.code) : undefined;
   const message = detail?.message || body.trim().slice(0, 300) || response.statusText;
   const retryable = (status === 408 || status === 429 || status >= 500) && code !== 'insufficient_quota';
-  return new SpeechServiceError(`${ENGINE}: ${status} ${message}`, { engine: ENGINE, retryable, status, code, retryAfterSeconds: retryAfter(response.headers.get('retry-after')) });
+  return new SpeechServiceError(`${engine}: ${status} ${message}`, { engine, retryable, status, code, retryAfterSeconds: retryAfter(response.headers.get('retry-after')) });
 }
 
-function wordsOf(body: string, status: number, durationSeconds: number): RecognizedWord[] {
+function wordsOf(body: string, status: number, durationSeconds: number, engine: string): RecognizedWord[] {
   const json = parseJson(body);
   const refused = errorBody.safeParse(json);
   if (refused.success && !(json as { text?: unknown }).text) {
     const message = typeof refused.data.error === 'string' ? refused.data.error : refused.data.error.message;
-    throw new SpeechServiceError(`${ENGINE}: ${message ?? 'the service answered an error'}`, { engine: ENGINE, retryable: false, status });
+    throw new SpeechServiceError(`${engine}: ${message ?? 'the service answered an error'}`, { engine, retryable: false, status });
   }
   const parsed = verboseJson.safeParse(json);
   if (!parsed.success) {
-    throw new SpeechServiceError(`${ENGINE}: the answer is not verbose_json (${body.trim().slice(0, 120) || 'empty body'})`, { engine: ENGINE, retryable: false, status });
+    throw new SpeechServiceError(`${engine}: the answer is not verbose_json (${body.trim().slice(0, 120) || 'empty body'})`, { engine, retryable: false, status });
   }
   const { text, words, segments } = parsed.data;
   let recognized: RecognizedWord[];
@@ -121,7 +127,7 @@ function wordsOf(body: string, status: number, durationSeconds: number): Recogni
   } else if (segments?.some((s) => s.words?.length)) {
     recognized = segments.flatMap((s) => joinTokens(s.words ?? [], s)).map((w) => placeWord(w.text, w.start, w.end, w.confidence, durationSeconds));
   } else if (text?.trim()) {
-    throw new SpeechServiceError(`${ENGINE}: the service returned text without word timestamps (does it support timestamp_granularities[]=word?)`, { engine: ENGINE, retryable: false, status });
+    throw new SpeechServiceError(`${engine}: the service returned text without word timestamps (does it support timestamp_granularities[]=word?)`, { engine, retryable: false, status });
   } else {
     recognized = [];
   }

@@ -244,7 +244,7 @@ describe('transcription with the production engines and the room webhook', () =>
     const transcript = (await product.request('GET', `/v1/transcripts/${transcriptId}`)).body;
     assert.equal(transcript.status, 'ended');
     assert.equal(transcript.error, null);
-    assert.deepEqual(transcript.engines, { speech: 'openai-compatible', summary: 'openai-compatible', offline: false });
+    assert.deepEqual(transcript.engines, { speech: 'openai-compatible:whisper-1', summary: 'openai-compatible', offline: false });
     assert.deepEqual(transcript.participants.map((p: { name: string }) => p.name).sort(), ['Alice', 'Bob']);
 
     // Speech: exactly one well-formed request per chunk the tracks were cut into, all answered.

@@ -1,7 +1,8 @@
 // The transcription pipeline end to end on the real dev server, through the Daily simulator with espeak-ng
-// speech and the offline engines (pocketsphinx, extractive summary): one transcript per raw-tracks
-// recording, each speaker's words inside the windows where that person spoke, exports, audio, waveform;
-// then a corrupt track, a silent participant, consent refused, and reprocessing without duplicates.
+// speech and the product's default engines (Whisper in the worker's own process, extractive summary): one transcript
+// per raw-tracks recording whose words are what each speaker said, inside the windows where that person spoke,
+// exports, audio, waveform; the recognizer's process killed mid-transcript and the work retried; then a corrupt
+// track, a silent participant, consent refused, and reprocessing without duplicates.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -16,6 +17,7 @@ import { meetingWorkflowId, type MeetingState } from '../workflows/meeting.ts';
 import { recordingWorkflowId, type RecordingWorkflowResult } from '../workflows/recording.ts';
 import { parseTrackKey } from '../audio/tracks.ts';
 import { parseWebVTT } from '../transcripts/exports.ts';
+import { wordErrorRate } from '../speech/wer.ts';
 
 const run = promisify(execFile);
 
@@ -25,9 +27,10 @@ describe('transcription pipeline', () => {
   let rawRecordingId: string;
   let transcriptId: string;
   const spoke = new Map<string, Array<{ from: number; to: number }>>();
+  let lastTranscriptText = '';
 
   before(async () => {
-    product = await startTestProduct({ name: 'transcribe', env: { RECORDING_READY_TIMEOUT_SECONDS: '30' } });
+    product = await startTestProduct({ name: 'transcribe', env: { RECORDING_READY_TIMEOUT_SECONDS: '30', SPEECH_ENGINE: 'whisper' } });
   });
   after(() => product?.stop());
 
@@ -66,7 +69,7 @@ describe('transcription pipeline', () => {
     const transcript = (await product.request('GET', `/v1/transcripts/${transcriptId}`)).body;
     assert.equal(transcript.status, 'ended');
     assert.deepEqual(transcript.participants.map((p: { name: string }) => p.name).sort(), ['Alice', 'Bob', 'Carol', 'Dave']);
-    assert.equal(transcript.engines.offline, true);
+    assert.deepEqual(transcript.engines, { speech: 'whisper:whisper-base', summary: 'offline-extractive', offline: true });
     assert.ok(transcript.title);
     assert.ok(transcript.segments.length >= 3);
 
@@ -80,6 +83,13 @@ describe('transcription pipeline', () => {
       assert.ok(inside, `${segment.speakerName} at ${segment.start}–${segment.end}s is outside ${JSON.stringify(windows.map((w) => [(w.from - recordingStartMs) / 1000, (w.to - recordingStartMs) / 1000]))}`);
     }
     assert.ok(!(transcript.segments as Array<{ speakerName: string }>).some((s) => s.speakerName === 'Dave'), 'the silent participant has no words');
+    // The words are what each person said.
+    for (const [who, said] of lines) {
+      const heard = (transcript.segments as Array<{ speakerName: string; text: string }>).filter((s) => s.speakerName === who).map((s) => s.text).join(' ');
+      const wer = wordErrorRate(said, heard);
+      assert.ok(wer <= 0.2, `${who} said "${said}", the transcript has "${heard}" (WER ${wer.toFixed(2)})`);
+    }
+    lastTranscriptText = (transcript.segments as Array<{ text: string }>).map((s) => s.text).join(' ');
 
     // Exports.
     const vtt = await fetch(`${product.url}/v1/transcripts/${transcriptId}/export?format=vtt`, { headers: product.adminHeaders });
@@ -104,6 +114,39 @@ describe('transcription pipeline', () => {
     assert.equal((await partial.arrayBuffer()).byteLength, 100);
     const waveform = (await product.request('GET', `/v1/transcripts/${transcriptId}/waveform`)).body;
     assert.ok(waveform.peaks.length > 100);
+  });
+
+  it('survives the recognizer\'s process being killed mid-transcript: it is restarted and the track retried', { timeout: 240_000 }, async () => {
+    const whisperPid = async () => {
+      const { stdout } = await run('pgrep', ['-P', String(process.pid), '-f', 'speech/whisper/server.py']).catch(() => ({ stdout: '' }));
+      return Number(stdout.trim().split('\n')[0]) || null;
+    };
+    const pid = await whisperPid();
+    assert.ok(pid, 'the worker runs its whisper process');
+    // Its port, from the socket table: its /health says how many recognitions are under way.
+    const { stdout: sockets } = await run('ss', ['-ltnpH']);
+    const port = new RegExp(`127\\.0\\.0\\.1:(\\d+) .*pid=${pid},`).exec(sockets)?.[1];
+    assert.ok(port, `the whisper process's port in\n${sockets}`);
+    const busy = async () => ((await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { busy: number }).busy;
+    assert.equal((await product.request('POST', `/v1/recordings/${rawRecordingId}/reprocess`)).status, 202);
+    const handle = product.services.temporal.workflow.getHandle(recordingWorkflowId(rawRecordingId));
+    // Kill it while it is recognizing a chunk.
+    const deadline = Date.now() + 60_000;
+    while ((await busy()) === 0) {
+      assert.ok(Date.now() < deadline, 'transcription never started');
+      await sleep(20);
+    }
+    process.kill(pid, 'SIGKILL');
+    const result: RecordingWorkflowResult = await handle.result();
+    assert.equal(result.transcriptStatus, 'ended', JSON.stringify(result));
+    assert.deepEqual(result.warnings, [], 'no track lost');
+    const history = await handle.fetchHistory();
+    const retried = history.events!.filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1);
+    assert.ok(retried.length >= 1, 'a speech activity was retried');
+    const restarted = await whisperPid();
+    assert.ok(restarted && restarted !== pid, 'a new whisper process');
+    const transcript = (await product.request('GET', `/v1/transcripts/${transcriptId}`)).body;
+    assert.equal((transcript.segments as Array<{ text: string }>).map((s) => s.text).join(' '), lastTranscriptText, 'the same words as before');
   });
 
   it('ends with a warning when one track is corrupt, and reprocessing duplicates nothing', { timeout: 240_000 }, async () => {

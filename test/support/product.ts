@@ -13,6 +13,7 @@ import { createLogger } from '../../runtime/log.ts';
 import { startApiServer, type ApiServer } from '../../api/server.ts';
 import { createWorkers, workflowsPath } from '../../worker.ts';
 import { freePort, postgresUrl, temporalAddress } from './servers.ts';
+import { speechTestEnv } from './speech.ts';
 import { planTestDaily, startTestDaily } from './daily.ts';
 import { registerDailyWebhook } from '../../runtime/embedded-daily.ts';
 import type { DailySimulator, DailySimulatorOptions } from '../../platforms/daily/simulator/index.ts';
@@ -64,6 +65,7 @@ export async function testConfig(options: TestConfigOptions): Promise<Config> {
     LOG_LEVEL: 'warn',
     // Test receivers listen on 127.0.0.1; test/outgoing-webhooks.test.ts checks the refusal with this off.
     OUTGOING_WEBHOOKS_ALLOW_PRIVATE: 'true',
+    ...(options.env?.SPEECH_ENGINE ? {} : speechTestEnv()),
     ...options.env,
   });
   config.database = await testDatabase(options.database ?? 'pglite', options.name);

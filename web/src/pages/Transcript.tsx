@@ -87,8 +87,8 @@ export function TranscriptPage({ id, share }: { id: string; share?: string }) {
 
       {ended && (
         <>
-          {t.engines.offline && (
-            <p className="note">Made with the offline engines: speakers and times are right, words often are not. Configure a speech service for real accuracy.</p>
+          {t.engines.summary === 'offline-extractive' && (
+            <p className="note">The summary is extractive: sentences picked from the transcript, not written. A summary service (SUMMARY_ENGINE) writes one.</p>
           )}
           <div className="transcript-grid">
             <div className="transcript-main">
