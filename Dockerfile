@@ -17,11 +17,12 @@ RUN node scripts/build-web.ts
 
 FROM node:24-bookworm-slim
 
-# ffmpeg, espeak-ng and pocketsphinx (with its US English model) do the worker's audio work;
-# tini is PID 1, so signals reach Node (graceful shutdown on SIGTERM) and zombies are reaped.
+# ffmpeg and espeak-ng do the worker's audio work; Python 3 with venv runs the offline speech engine
+# (faster-whisper, set up below); tini is PID 1, so signals reach Node (graceful shutdown on SIGTERM) and
+# zombies are reaped.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      ffmpeg espeak-ng pocketsphinx pocketsphinx-en-us tini ca-certificates \
+      ffmpeg espeak-ng python3 python3-venv tini ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 
 ENV NODE_ENV=production \
@@ -36,6 +37,12 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --omit=dev --no-audit --no-fund \
  && npm cache clean --force
+
+# The speech engine's environment and the Whisper base model (checked file by file), in /app/.venv, before the
+# sources so the layer is reused while only they change. About 750 MB; an image for API processes only could
+# skip it (they never recognize speech).
+COPY speech/whisper/setup.py speech/whisper/requirements.txt ./speech/whisper/
+RUN python3 speech/whisper/setup.py && rm -rf /root/.cache/pip
 
 COPY . .
 COPY --from=web /app/web/dist ./web/dist

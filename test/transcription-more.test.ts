@@ -3,7 +3,7 @@
 // summaries, against the local stand-ins), Temporal's retries of a failing speech service and a final 401, the
 // room's signed outgoing webhook `transcript.completed` (retried on 503, not on 410), a silent participant,
 // and, on a virtual simulator clock, a track that starts minutes after the recording.
-// (The recognizer-quality path with pocketsphinx is test/transcription.test.ts.)
+// (The default engine, Whisper in the worker's own process, is test/transcription.test.ts.)
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
