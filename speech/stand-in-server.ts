@@ -7,7 +7,7 @@
 // envelope ("word1", "word2", …), so the text is meaningless but every time is real and deterministic.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WavFormatError, assertSpeechWav, parseWav, pcm16Samples, type WavInfo } from './wav.ts';
+import { WavFormatError, assertSpeechWav, parseWav, pcm16Samples, type WavInfo } from '../audio/wav.ts';
 
 export interface SpeechStandInOptions {
   /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
