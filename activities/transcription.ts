@@ -15,7 +15,7 @@ import type { ObjectStorage } from '../storage/object-storage.ts';
 import type { Speaker, TimedWord, Segment } from '../transcripts/words.ts';
 import { parseTrackKey, probeMedia, trackOffsetSeconds, MediaError } from '../audio/tracks.ts';
 import { decodeToPcm16k } from '../audio/decode.ts';
-import { splitAtSilences } from '../audio/chunks.ts';
+import { splitAtSilences, wordToTrack, type ChunkPiece } from '../audio/chunks.ts';
 import { mixdownToMp3, waveformPeaks } from '../audio/mixdown.ts';
 import { mergeIntoSegments } from '../transcripts/merge.ts';
 import { toWebVTT, toSRT, toPlainText, toJSON } from '../transcripts/exports.ts';
@@ -42,7 +42,9 @@ export interface TranscriptPlan {
 interface TrackManifest {
   offsetSeconds: number;
   durationSeconds: number;
-  chunks: Array<{ key: string; start: number; end: number }>;
+  /** `pieces`: where the chunk's stretches of speech sit in its file and in the track (see audio/chunks.ts); absent in
+   * manifests written before chunks were packed: then the chunk is one stretch from `start` to `end`. */
+  chunks: Array<{ key: string; start: number; end: number; durationSeconds?: number; pieces?: ChunkPiece[] }>;
   warning?: string;
 }
 
@@ -128,7 +130,7 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
         for (const chunk of chunks) {
           const key = `${prefix}/chunk-${chunk.index}.wav`;
           await storage.put(key, await readFile(chunk.wavPath), { contentType: 'audio/wav' });
-          manifest.chunks.push({ key, start: chunk.start, end: chunk.end });
+          manifest.chunks.push({ key, start: chunk.start, end: chunk.end, durationSeconds: chunk.durationSeconds, pieces: chunk.pieces });
           Context.current().heartbeat({ stage: 'upload', chunk: chunk.index });
         }
         const manifestKey = `${prefix}/manifest.json`;
@@ -159,12 +161,14 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
           await download(storage, chunk.key, wav);
           let recognized;
           try {
-            recognized = await transcription.recognizer.transcribe({ wavPath: wav, durationSeconds: chunk.end - chunk.start }, { language: transcription.language, participantNames, signal: context.cancellationSignal });
+            recognized = await transcription.recognizer.transcribe({ wavPath: wav, durationSeconds: chunk.durationSeconds ?? chunk.end - chunk.start }, { language: transcription.language, participantNames, signal: context.cancellationSignal });
           } catch (error) {
             return classifyServiceError(error);
           }
+          const pieces = chunk.pieces ?? [{ at: 0, start: chunk.start, end: chunk.end }];
           for (const w of recognized) {
-            words.push({ ...w, start: round(manifest.offsetSeconds + chunk.start + w.start), end: round(manifest.offsetSeconds + chunk.start + w.end), speaker: input.track.speaker });
+            const inTrack = wordToTrack(pieces, w.start, w.end);
+            words.push({ ...w, start: round(manifest.offsetSeconds + inTrack.start), end: round(manifest.offsetSeconds + inTrack.end), speaker: input.track.speaker });
           }
           await rm(wav, { force: true });
           await storage.put(partialKey, JSON.stringify(words), { contentType: 'application/json' });

@@ -1,4 +1,4 @@
-// Reading RIFF/WAVE files: enough to check a chunk's format and reach its samples.
+// Reading RIFF/WAVE files (enough to check a chunk's format and reach its samples), and the header of a plain PCM one.
 // Chunks are walked rather than assumed at fixed offsets: ffmpeg, for one, writes a LIST chunk before `data`.
 
 export interface WavInfo {
@@ -69,4 +69,23 @@ export function pcm16Samples(bytes: Uint8Array, info: WavInfo): Int16Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset + info.dataOffset, length * 2);
   for (let i = 0; i < length; i++) samples[i] = view.getInt16(i * 2, true);
   return samples;
+}
+
+/** The 44-byte header of a canonical integer-PCM WAV holding `dataBytes` of 16-bit samples. */
+export function pcm16WavHeader(dataBytes: number, sampleRate: number, channels: number): Buffer {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + dataBytes, 4);
+  header.write('WAVE', 8, 'ascii');
+  header.write('fmt ', 12, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(channels, 22);
+  header.writeUInt32LE(sampleRate, 24);
+  header.writeUInt32LE(sampleRate * channels * 2, 28);
+  header.writeUInt16LE(channels * 2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(dataBytes, 40);
+  return header;
 }

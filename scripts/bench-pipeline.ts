@@ -28,7 +28,7 @@
 // Usage: npm run bench:pipeline [-- --quick] [-- --cases pocketsphinx:2x10,stand-in:4x30:c1 --repeat 3 --seed 7 --no-doc]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -377,7 +377,7 @@ async function startWorker(product: TestProduct, spec: CaseSpec, standIn: Speech
   const { AUDIO_CONCURRENCY: _a, SPEECH_CONCURRENCY: _s, ...inherited } = process.env;
   const env: NodeJS.ProcessEnv = {
     ...inherited,
-    DATA_DIR: c.dataDir, APP_SECRET: c.appSecret, API_PORT: String(c.api.port), LOG_LEVEL: 'info',
+    DATA_DIR: c.dataDir, APP_SECRET: c.appSecret, API_PORT: String(c.api.port), LOG_LEVEL: process.env.BENCH_WORKER_LOG ? 'debug' : 'info',
     DATABASE_URL: c.database.kind === 'postgresql' ? c.database.url : '',
     TEMPORAL_ADDRESS: c.temporal.address, TEMPORAL_NAMESPACE: c.temporal.namespace, TEMPORAL_TASK_QUEUE: c.temporal.taskQueue,
     DAILY_API_KEY: c.daily.apiKey, DAILY_API_URL: c.daily.apiUrl, DAILY_WEBHOOK_SECRET: c.daily.webhookSecret,
@@ -394,6 +394,7 @@ async function startWorker(product: TestProduct, spec: CaseSpec, standIn: Speech
       const lines = (pending + data).split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) {
+        if (process.env.BENCH_WORKER_LOG) appendFileSync(process.env.BENCH_WORKER_LOG, `${line}\n`);
         tail.push(line);
         if (tail.length > 30) tail.shift();
         if (line.includes('"worker polling"')) resolve();
@@ -638,7 +639,7 @@ async function runCase(spec: CaseSpec, seed: number, standIn: SpeechStandIn, pos
     const recognizing = performance.now();
     await parallel(alone, concurrencyOf(spec), async (track) => {
       const t0 = performance.now();
-      for (const chunk of track.chunks) await recognizer.transcribe({ wavPath: chunk.wavPath, durationSeconds: chunk.end - chunk.start }, { language: 'en' });
+      for (const chunk of track.chunks) await recognizer.transcribe({ wavPath: chunk.wavPath, durationSeconds: chunk.durationSeconds }, { language: 'en', participantNames: NAMES.slice(0, spec.speakers) });
       track.recognizeSeconds = (performance.now() - t0) / 1000;
     });
     const recognizerAlone = (performance.now() - recognizing) / 1000;

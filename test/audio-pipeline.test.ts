@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { planChunks, splitAtSilences } from '../audio/chunks.ts';
-import type { AudioChunk } from '../audio/chunks.ts';
+import { packPieces, planChunks, splitAtSilences, toTrackSeconds, wordToTrack } from '../audio/chunks.ts';
+import type { AudioChunk, ChunkPiece } from '../audio/chunks.ts';
 import { decodeToPcm16k } from '../audio/decode.ts';
 import { mixdownToMp3, waveformPeaks } from '../audio/mixdown.ts';
 import { MediaError, parseTrackKey, probeMedia, trackOffsetSeconds } from '../audio/tracks.ts';
@@ -261,6 +261,61 @@ describe('decoding', () => {
       const outDir = join(dir, 'chunks-carol');
       assert.deepEqual(await splitAtSilences(wav, { outDir }), []);
       assert.equal(await exists(outDir), false);
+    });
+
+    it('packs a speaker\'s turns into one chunk, half a second of silence between them, and maps its times back to the track', async () => {
+      // Three utterances with 4 s of silence around each (others speaking, in a meeting).
+      const parts: string[] = [];
+      const said = ['Good morning everyone.', 'The release went out on time.', 'Thanks, see you next week.'];
+      for (const [i, text] of said.entries()) {
+        const spoken = join(dir, `turn-${i}-espeak.wav`);
+        const piece = join(dir, `turn-${i}.wav`);
+        await run('espeak-ng', ['-v', 'en-us', '-w', spoken, text]);
+        await run('sox', [spoken, '-r', '16000', '-c', '1', '-b', '16', piece, 'pad', '4', '0']);
+        parts.push(piece);
+      }
+      const turns = join(dir, 'turns-joined.wav');
+      await run('sox', [...parts, turns, 'pad', '0', '4']);
+      const wav = join(dir, 'turns.wav');
+      await run('ffmpeg', ['-loglevel', 'error', '-y', '-i', turns, '-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', wav]);
+
+      const [packed, ...more] = await splitAtSilences(wav, { outDir: join(dir, 'chunks-turns') });
+      assert.equal(more.length, 0, 'one chunk');
+      assert.equal(packed!.pieces.length, 3, JSON.stringify(packed));
+      const [first, second, third] = packed!.pieces as [ChunkPiece, ChunkPiece, ChunkPiece];
+      assert.equal(first.at, 0);
+      const length = (p: { start: number; end: number }) => p.end - p.start;
+      assert.ok(Math.abs(second.at - (length(first) + 0.5)) < 0.002 && Math.abs(third.at - (second.at + length(second) + 0.5)) < 0.002, JSON.stringify(packed!.pieces));
+      assert.ok(second.start - first.end > 3, 'the silence between turns is cut out');
+      const seconds = Number((await ffprobeJson(packed!.wavPath)).format.duration);
+      assert.ok(Math.abs(seconds - packed!.durationSeconds) < 0.002 && Math.abs(seconds - (third.at + length(third))) < 0.002, `${seconds} s`);
+      assert.equal(packed!.start, first.start);
+      assert.equal(packed!.end, third.end);
+      // Each piece holds its turn; the half seconds between them are silent.
+      for (const p of packed!.pieces) assert.ok((await maxVolume(packed!.wavPath, p.at + 0.25, p.at + length(p) - 0.25)) > -30, `speech in ${JSON.stringify(p)}`);
+      assert.ok((await maxVolume(packed!.wavPath, second.at - 0.45, second.at - 0.05)) < -60, 'silence between the first two');
+      // The same audio, at the mapped times, in the track and in the chunk.
+      assert.ok(Math.abs(toTrackSeconds(packed!.pieces, second.at + 0.7) - (second.start + 0.7)) < 1e-6);
+      assert.equal(toTrackSeconds(packed!.pieces, second.at - 0.1), second.start, 'in the gap: the nearer edge');
+      assert.equal(toTrackSeconds(packed!.pieces, second.at - 0.4), first.end);
+
+      const unpacked = await splitAtSilences(wav, { outDir: join(dir, 'chunks-turns-apart'), packGapSeconds: null });
+      assert.deepEqual(unpacked.map((c) => [c.start, c.end]), packed!.pieces.map((p) => [p.start, p.end]));
+    });
+
+    it('packs pieces up to the window and keeps a word inside the piece where it starts', () => {
+      const piece = (start: number, end: number) => ({ start, end });
+      assert.deepEqual(packPieces([piece(0, 10), piece(20, 30), piece(40, 50), piece(60, 70)], { maxChunkSeconds: 30, gapSeconds: 0.5 }), [[piece(0, 10), piece(20, 30)], [piece(40, 50), piece(60, 70)]]);
+      assert.deepEqual(packPieces([piece(0, 9.75), piece(20, 29.75), piece(40, 49.5)], { maxChunkSeconds: 30, gapSeconds: 0.5 }), [[piece(0, 9.75), piece(20, 29.75), piece(40, 49.5)]]);
+      assert.deepEqual(packPieces([piece(0, 30), piece(40, 41)], { maxChunkSeconds: 30, gapSeconds: 0.5 }), [[piece(0, 30)], [piece(40, 41)]]);
+      assert.deepEqual(packPieces([], { maxChunkSeconds: 30, gapSeconds: 0.5 }), []);
+      const pieces = [{ at: 0, start: 5, end: 7 }, { at: 2.5, start: 20, end: 23 }];
+      assert.deepEqual(wordToTrack(pieces, 0.5, 1), { start: 5.5, end: 6 });
+      assert.deepEqual(wordToTrack(pieces, 3, 3.5), { start: 20.5, end: 21 });
+      // Across the gap: ends where its piece ends, not 13 s later.
+      assert.deepEqual(wordToTrack(pieces, 1.8, 2.7), { start: 6.8, end: 7 });
+      // Starting in the gap, nearer the second piece.
+      assert.deepEqual(wordToTrack(pieces, 2.4, 2.9), { start: 20, end: 20.4 });
     });
 
     it('plans chunks from silences: long ones skipped, short ones preferred as cuts', () => {

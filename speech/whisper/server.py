@@ -329,7 +329,9 @@ def make_handler(recognizer, token):
                 log("recognition failed", error=repr(error))
                 return self.send_error_body(RequestError(500, f"recognition failed: {error}", code="server_error", type_="server_error"))
             elapsed = time.monotonic() - started
-            log("transcribed", audio_seconds=round(result["duration"], 2), seconds=round(elapsed, 2), segments=len(result["segments"]))
+            # Segments decoded above temperature 0 took more than one decoding (Whisper's fallback on unlikely text).
+            log("transcribed", audio_seconds=round(result["duration"], 2), seconds=round(elapsed, 2), segments=len(result["segments"]),
+                fallback=sum(1 for seg in result["segments"] if seg.temperature > 0), prompt=bool(first("prompt")))
             if response_format == "text":
                 data = "".join(s.text for s in result["segments"]).strip().encode("utf-8")
                 self.send_response(200)
