@@ -17,15 +17,17 @@
 //     SPEECH_CONCURRENCY, as the pipeline schedules them, with nothing else running; ratio = pipeline ÷ that;
 //   - decode + chunk alone per track (× real time), and mixdown in the pipeline (× real time);
 //   - the worker's peak memory: RSS of the worker process plus all its child processes (ffmpeg, ffprobe,
-//     pocketsphinx), sampled from /proc every 200 ms, and the worker process's own VmHWM.
-// Engines: pocketsphinx (offline, CPU-bound, here slower than real time per core) for 2×10 min only; the
-// OpenAI-compatible engine against the local stand-in (speech/stand-in-server.ts, answers in milliseconds)
-// for every size. Results go to stdout and, as a dated section, to docs/benchmarks.md.
+//     the whisper server), sampled from /proc every 200 ms, and the worker process's own VmHWM;
+//   - the words: WER of each speaker's turns in the transcript against the sentences that speaker said
+//     (speech/wer.ts's normaliser), summed over the speakers.
+// Engines: whisper (the product's default: Whisper base on this machine, in the worker's own process) and the
+// OpenAI-compatible engine against the local stand-in (speech/stand-in-server.ts, answers in milliseconds, no
+// real words: it shows the pipeline's own cost). Results go to stdout and, as a dated section, to docs/benchmarks.md.
 //
 // On a shared machine other work slows single runs down unevenly: --repeat N runs every case N times, alternating,
 // and keeps the fastest run of the pipeline and of the recognizer alone (see combine).
 //
-// Usage: npm run bench:pipeline [-- --quick] [-- --cases pocketsphinx:2x10,stand-in:4x30:c1 --repeat 3 --seed 7 --no-doc]
+// Usage: npm run bench:pipeline [-- --quick] [-- --cases whisper:2x10,stand-in:4x30:c1 --repeat 3 --seed 7 --no-doc]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, createWriteStream, readdirSync, readFileSync } from 'node:fs';
@@ -45,6 +47,7 @@ import { seededRandom } from '../platforms/daily/simulator/faults.ts';
 import { SIMULATOR_VOICES } from '../platforms/daily/simulator/speech.ts';
 import { createSpeechRecognizer, type SpeechRecognizer } from '../speech/index.ts';
 import { parseConfig } from '../runtime/config.ts';
+import { werCount, werOf } from '../speech/wer.ts';
 import { createTranscriptionEngines } from '../runtime/engines.ts';
 import { startSpeechStandIn, type SpeechStandIn } from '../speech/stand-in-server.ts';
 import { recordingWorkflowId, type RecordingWorkflowResult } from '../workflows/recording.ts';
@@ -67,12 +70,12 @@ interface CaseSpec {
   concurrency: number | null;
 }
 
-const FULL_CASES = ['whisper:2x10', 'whisper:2x10:c1', 'stand-in:2x10', 'stand-in:4x30', 'stand-in:4x30:c1', 'stand-in:2x120'];
+const FULL_CASES = ['whisper:2x10', 'whisper:2x10:c1', 'whisper:2x120', 'stand-in:2x10', 'stand-in:4x30', 'stand-in:4x30:c1'];
 const QUICK_CASES = ['whisper:2x10', 'stand-in:2x10'];
 
 function parseCase(text: string): CaseSpec {
   const match = /^(whisper|stand-in):(\d+)x(\d+)(?::c(\d+))?$/.exec(text.trim());
-  if (!match) throw new Error(`a case is engine:NxM[:cK], e.g. pocketsphinx:2x10 or stand-in:4x30:c1; got "${text}"`);
+  if (!match) throw new Error(`a case is engine:NxM[:cK], e.g. whisper:2x10 or stand-in:4x30:c1; got "${text}"`);
   const speakers = Number(match[2]);
   if (speakers < 1 || speakers > SIMULATOR_VOICES.length) throw new Error(`1 to ${SIMULATOR_VOICES.length} speakers, got ${speakers}`);
   return { engine: match[1] as Engine, speakers, minutes: Number(match[3]), concurrency: match[4] ? Number(match[4]) : null };
@@ -82,7 +85,7 @@ const caseLabel = (c: CaseSpec) => `${c.speakers}×${c.minutes} min`;
 const defaultConcurrency = () => Math.max(1, os.availableParallelism());
 const concurrencyOf = (c: CaseSpec) => c.concurrency ?? defaultConcurrency();
 const concurrencyLabel = (c: CaseSpec) => (c.concurrency === null ? `${defaultConcurrency()} (default)` : String(c.concurrency));
-const engineLabel = (e: Engine) => (e === 'whisper' ? 'whisper' : 'openai-compatible → stand-in');
+const engineLabel = (e: Engine) => (e === 'whisper' ? 'whisper (base, this machine)' : 'openai-compatible → stand-in');
 
 interface Options {
   cases: CaseSpec[];
@@ -204,7 +207,7 @@ class MemorySampler {
   childCpuByProgram(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const { comm, cpuMs } of this.#cpuByPid.values()) {
-      const name = comm.startsWith('whisper') ? 'whisper' : comm.startsWith('ff') ? 'ffmpeg' : comm;
+      const name = comm.startsWith('python') ? 'whisper (python)' : comm.startsWith('ff') ? 'ffmpeg' : comm;
       out[name] = (out[name] ?? 0) + cpuMs / 1000;
     }
     return out;
@@ -248,7 +251,7 @@ function safeCmdline(pid: number): string {
   }
 }
 
-/** This process and its reaped children (pocketsphinx, ffmpeg), and the machine, for the alone runs. */
+/** This process and its children (the whisper server, ffmpeg), and the machine, for the alone runs. */
 function selfSnapshot(): { at: number; self: number; machineBusy: number; machineTotal: number } {
   const me = readProc(process.pid)!;
   const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
@@ -309,7 +312,7 @@ const SENTENCES = [
 ];
 const NAMES = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara'];
 
-interface HeldMeeting { meetingId: string; speechSeconds: number[]; turns: number; says: number; simSeconds: number }
+interface HeldMeeting { meetingId: string; speechSeconds: number[]; turns: number; says: number; simSeconds: number; /** Per speaker, what they said, in order. */ said: string[][] }
 
 /**
  * Everyone joins at once, the recording starts through our API, then turns until D minutes: a random
@@ -338,6 +341,7 @@ async function holdMeeting(product: TestProduct, spec: CaseSpec, random: () => n
   const endMs = startMs + spec.minutes * 60_000;
   await sim.advance(1000);
   const speechSeconds = people.map(() => 0);
+  const spoken: string[][] = people.map(() => []);
   let turns = 0;
   let says = 0;
   let last = -1;
@@ -352,7 +356,9 @@ async function holdMeeting(product: TestProduct, spec: CaseSpec, random: () => n
     const sentences = 1 + Math.floor(random() * 3);
     for (let s = 0; s < sentences; s++) {
       if ((await sim.clock()).nowMs > roomFor(8000)) break;
-      const said = await sim.say(people[who]!.sessionId, { text: SENTENCES[Math.floor(random() * SENTENCES.length)]! });
+      const text = SENTENCES[Math.floor(random() * SENTENCES.length)]!;
+      const said = await sim.say(people[who]!.sessionId, { text });
+      spoken[who]!.push(text);
       says++;
       speechSeconds[who]! += said.durationMs / 1000;
       const pause = s < sentences - 1 ? 300 + random() * 300 : 1000 + random() * 2000;
@@ -364,7 +370,7 @@ async function holdMeeting(product: TestProduct, spec: CaseSpec, random: () => n
   for (const person of people) await sim.leave(person.sessionId);
   // Past the simulator's grace before meeting.ended: both recordings stop and their media is written.
   await sim.advance(5000);
-  return { meetingId, speechSeconds, turns, says, simSeconds: (endMs - startMs) / 1000 };
+  return { meetingId, speechSeconds, turns, says, simSeconds: (endMs - startMs) / 1000, said: spoken };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -477,6 +483,8 @@ interface CaseResult {
   tracks: number;
   chunks: number;
   words: number;
+  /** The transcript's words against what was said, summed over the speakers (null with the stand-in: its words are placeholders). */
+  wer: { total: number; perSpeaker: number[] } | null;
   /** Seconds from the raw-tracks webhook's arrival. */
   toWorkflowStart: number;
   pipeline: number;
@@ -485,7 +493,7 @@ interface CaseResult {
   prepareSpeeds: number[];
   mixdownSpeed: number;
   recognizerAlone: number;
-  /** CPU seconds of the recognizer alone (client, stand-in or pocketsphinx processes), and of other work meanwhile. */
+  /** CPU seconds of the recognizer alone (client, stand-in or whisper processes), and of other work meanwhile. */
   recognizerAloneCpu: { own: number; others: number; wall: number };
   /** Seconds of audio in the chunks (what the recognizer hears). */
   chunkSeconds: number;
@@ -583,6 +591,8 @@ async function runCase(spec: CaseSpec, seed: number, standIn: SpeechStandIn, pos
     const cpuEnd = cpuSnapshot(workerPid, postgresPort);
     if (result.transcriptStatus !== 'ended') throw new Error(`the transcript did not end: ${JSON.stringify(result)}`);
     const transcript = await em.fork().findOneOrFail(Transcript, result.transcriptId!);
+    const wer = spec.engine === 'whisper' ? await transcriptWer(product, transcript.id, meeting) : null;
+    if (wer) console.log(`  WER ${wer.total.toFixed(3)} (per speaker: ${wer.perSpeaker.map((w) => w.toFixed(3)).join(', ')})`);
     if (transcript.status !== 'ended') throw new Error(`transcript ${transcript.id} is ${transcript.status}`);
     const history = await activitySpans(handle);
     const of = (type: string) => history.spans.filter((s) => s.type === type);
@@ -666,7 +676,7 @@ async function runCase(spec: CaseSpec, seed: number, standIn: SpeechStandIn, pos
     const res: CaseResult = {
       spec, meeting, generateSeconds, recordingSeconds, tracks: trackKeys.length,
       chunks: pipelineChunks.reduce((a, b) => a + b, 0),
-      words: transcribes.reduce((n, t) => n + (t.result as { wordCount: number }).wordCount, 0),
+      words: transcribes.reduce((n, t) => n + (t.result as { wordCount: number }).wordCount, 0), wer,
       toWorkflowStart: rel(history.started), pipeline: pipelineSeconds, workflowToEnded: (endedAt - history.started) / 1000,
       phases: {
         plan: rel(Math.min(...prepares.map((p) => p.started))) - rel(history.started),
@@ -689,6 +699,14 @@ async function runCase(spec: CaseSpec, seed: number, standIn: SpeechStandIn, pos
     await product.stop();
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** Each speaker's turns (from the API, as a reader gets them) against the sentences that speaker said. */
+async function transcriptWer(product: TestProduct, transcriptId: string, meeting: HeldMeeting): Promise<{ total: number; perSpeaker: number[] }> {
+  const view = await product.request('GET', `/v1/transcripts/${transcriptId}`);
+  const segments = view.body.segments as Array<{ speakerName: string; text: string }>;
+  const counts = meeting.said.map((sentences, i) => werCount(sentences.join(' '), segments.filter((s) => s.speakerName === NAMES[i]).map((s) => s.text).join(' ')));
+  return { total: werOf(counts), perSpeaker: counts.map((c) => werOf([c])) };
 }
 
 const envelope = (row: WebhookEvent) => row.payload as { type?: string; payload?: { type?: string; recording_id?: string } };
@@ -716,11 +734,11 @@ function formatPhases(r: CaseResult): string {
 
 function tables(results: CaseResult[]): string {
   const wall = [
-    '| Meeting | Speech engine | Concurrency (audio = speech) | Tracks / chunks (min of audio) / words | Webhook → `ended` s | Recognizer alone s (× real time per CPU s) | Ratio (goal ≤ 1.15) | CPU s: pipeline (worker + children) / recognizer alone | Other work\'s share of the machine: pipeline / alone |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| Meeting | Speech engine | Concurrency (audio = speech) | Tracks / chunks (min of audio) / words | WER (per speaker) | Webhook → `ended` s | Recognizer alone s (× real time per CPU s) | Ratio (goal ≤ 1.15) | CPU s: pipeline (worker + children) / recognizer alone | Other work\'s share of the machine: pipeline / alone |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...results.map((r) => {
       const ratio = r.pipeline / r.recognizerAlone;
-      return `| ${caseLabel(r.spec)} | ${engineLabel(r.spec.engine)} | ${concurrencyLabel(r.spec)} | ${r.tracks} / ${r.chunks} (${(r.chunkSeconds / 60).toFixed(1)})${r.chunksMatch ? '' : ' (alone: differs!)'} / ${r.words} | ${sec(r.pipeline)}${r.runs ? ` (runs: ${r.runs.pipeline.map(sec).join(', ')})` : ''} | ${sec(r.recognizerAlone)} (${sec(r.chunkSeconds / r.recognizerAloneCpu.own)}×)${r.runs ? ` (runs: ${r.runs.alone.map(sec).join(', ')})` : ''} | ${ratio.toFixed(2)}${r.spec.engine === 'whisper' ? (ratio <= 1.15 ? ' met' : ' **missed**') : ' (n/a: stand-in)'} | ${sec(r.cpu.workerNode + r.cpu.workerChildren)} / ${sec(r.recognizerAloneCpu.own)} | ${pct(othersShare(r))} / ${pct(r.recognizerAloneCpu.others / (os.availableParallelism() * r.recognizerAloneCpu.wall))} |`;
+      return `| ${caseLabel(r.spec)} | ${engineLabel(r.spec.engine)} | ${concurrencyLabel(r.spec)} | ${r.tracks} / ${r.chunks} (${(r.chunkSeconds / 60).toFixed(1)})${r.chunksMatch ? '' : ' (alone: differs!)'} / ${r.words} | ${r.wer ? `${r.wer.total.toFixed(3)} (${r.wer.perSpeaker.map((w) => w.toFixed(2)).join(', ')})` : 'n/a'} | ${sec(r.pipeline)}${r.runs ? ` (runs: ${r.runs.pipeline.map(sec).join(', ')})` : ''} | ${sec(r.recognizerAlone)} (${sec(r.chunkSeconds / r.recognizerAloneCpu.own)}×)${r.runs ? ` (runs: ${r.runs.alone.map(sec).join(', ')})` : ''} | ${ratio.toFixed(2)}${r.spec.engine === 'whisper' ? (ratio <= 1.15 ? ' met' : ' **missed**') : ' (n/a: stand-in)'} | ${sec(r.cpu.workerNode + r.cpu.workerChildren)} / ${sec(r.recognizerAloneCpu.own)} | ${pct(othersShare(r))} / ${pct(r.recognizerAloneCpu.others / (os.availableParallelism() * r.recognizerAloneCpu.wall))} |`;
     }),
   ];
   const audio = [
@@ -763,9 +781,15 @@ function summary(results: CaseResult[]): string[] {
     results.find((r) => r.spec.engine === engine && r.spec.speakers === speakers && r.spec.minutes === minutes && r.spec.concurrency === concurrency);
   for (const r of results.filter((x) => x.spec.engine === 'whisper')) {
     const ratio = r.pipeline / r.recognizerAlone;
-    lines.push(`- **Ratio pipeline ÷ recognizer alone, ${caseLabel(r.spec)}, pocketsphinx, concurrency ${concurrencyLabel(r.spec)}: ${ratio.toFixed(2)} (goal ≤ 1.15: ${ratio <= 1.15 ? 'met' : 'missed'})**: ${sec(r.pipeline)} s from the webhook to \`ended\` against ${sec(r.recognizerAlone)} s for pocketsphinx alone on the same ${r.chunks} chunks. `
-      + `In CPU: the worker and its children used ${sec(r.cpu.workerNode + r.cpu.workerChildren)} s, pocketsphinx alone ${sec(r.recognizerAloneCpu.own)} s (${((r.cpu.workerNode + r.cpu.workerChildren) / r.recognizerAloneCpu.own).toFixed(2)}×); other work took ${pct(othersShare(r))} of the machine during the pipeline and ${pct(r.recognizerAloneCpu.others / (os.availableParallelism() * r.recognizerAloneCpu.wall))} during the alone run. `
-      + `Of the pipeline's CPU, pocketsphinx took ≈ ${sec(r.childCpu.pocketsphinx ?? 0)} s (alone: ${sec(r.recognizerAloneCpu.own)} s for the same chunks), ffmpeg ≈ ${sec(r.childCpu.ffmpeg ?? 0)} s, the worker's node ${sec(r.cpu.workerNode)} s.`);
+    lines.push(`- **Ratio pipeline ÷ recognizer alone, ${caseLabel(r.spec)}, whisper, concurrency ${concurrencyLabel(r.spec)}: ${ratio.toFixed(2)} (goal ≤ 1.15: ${ratio <= 1.15 ? 'met' : 'missed'})**: ${sec(r.pipeline)} s from the webhook to \`ended\` against ${sec(r.recognizerAlone)} s for whisper alone on the same ${r.chunks} chunks. `
+      + `In CPU: the worker and its children used ${sec(r.cpu.workerNode + r.cpu.workerChildren)} s, whisper alone ${sec(r.recognizerAloneCpu.own)} s (${((r.cpu.workerNode + r.cpu.workerChildren) / r.recognizerAloneCpu.own).toFixed(2)}×); other work took ${pct(othersShare(r))} of the machine during the pipeline and ${pct(r.recognizerAloneCpu.others / (os.availableParallelism() * r.recognizerAloneCpu.wall))} during the alone run. `
+      + `Of the pipeline's CPU, the whisper process took ≈ ${sec(r.childCpu['whisper (python)'] ?? 0)} s, ffmpeg ≈ ${sec(r.childCpu.ffmpeg ?? 0)} s, the worker's node ${sec(r.cpu.workerNode)} s. `
+      + `The transcript's WER against what was said: ${r.wer ? r.wer.total.toFixed(3) : '–'}.`);
+  }
+  const tenMinutes = results.find((r) => r.spec.engine === 'whisper' && r.spec.speakers === 2 && r.spec.minutes === 10 && r.spec.concurrency === null);
+  if (tenMinutes) {
+    const half = tenMinutes.recordingSeconds / 2;
+    lines.push(`- **A 2-person 10-minute meeting ends ${sec(tenMinutes.pipeline)} s after its raw tracks are ready (goal: within half its length, ${sec(half)} s: ${tenMinutes.pipeline <= half ? 'met' : 'missed'})**, with whisper at the default concurrency.`);
   }
   const standIn = results.filter((x) => x.spec.engine === 'stand-in');
   if (standIn.length) {
@@ -780,14 +804,17 @@ function summary(results: CaseResult[]): string[] {
       }
     }
   }
-  const short = find('stand-in', 2, 10, null);
-  const long = find('stand-in', 2, 120, null);
-  if (short && long) {
-    const ratio = long.memory.peakTotal / short.memory.peakTotal;
-    lines.push(`- **Worker peak memory, 2×120 min vs 2×10 min (stand-in): ${mib(long.memory.peakTotal)} vs ${mib(short.memory.peakTotal)}, ratio ${ratio.toFixed(2)} (goal ≤ 1.25: ${ratio <= 1.25 ? 'met' : 'missed'})**; the worker process alone peaked at ${mib(long.memory.peakWorker)} vs ${mib(short.memory.peakWorker)}.`);
+  for (const engine of ['whisper', 'stand-in'] as const) {
+    const short = find(engine, 2, 10, null);
+    const long = find(engine, 2, 120, null);
+    if (short && long) {
+      const ratio = long.memory.peakTotal / short.memory.peakTotal;
+      lines.push(`- **Worker peak memory with ${engine === 'whisper' ? 'the whisper engine loaded' : 'the stand-in'}, 2×120 min vs 2×10 min: ${mib(long.memory.peakTotal)} vs ${mib(short.memory.peakTotal)}, ratio ${ratio.toFixed(2)} (goal ≤ 1.25: ${ratio <= 1.25 ? 'met' : 'missed'})**; the worker's node process alone peaked at ${mib(long.memory.peakWorker)} vs ${mib(short.memory.peakWorker)} (at the peak: ${long.memory.atPeak}).`);
+    }
   }
-  const ps = find('whisper', 2, 10, null);
-  if (ps && short) lines.push(`- Same 2×10 meeting, pocketsphinx vs stand-in: peak ${mib(ps.memory.peakTotal)} vs ${mib(short.memory.peakTotal)}.`);
+  const whisperShort = find('whisper', 2, 10, null);
+  const standInShort = find('stand-in', 2, 10, null);
+  if (whisperShort && standInShort) lines.push(`- Same 2×10 meeting, whisper vs stand-in: peak ${mib(whisperShort.memory.peakTotal)} vs ${mib(standInShort.memory.peakTotal)} (the difference is the Whisper process with its model).`);
   return lines;
 }
 
@@ -806,7 +833,7 @@ async function main(): Promise<void> {
   process.once('exit', () => servers.forEach((server) => server.stopNow?.()));
   process.once('SIGINT', () => process.exit(130));
   // Bounded in time whatever happens.
-  const limitMinutes = options.repeat * options.cases.reduce((sum, c) => sum + 6 + (c.speakers * c.minutes) / 10, 5);
+  const limitMinutes = options.repeat * options.cases.reduce((sum, c) => sum + 6 + (c.speakers * c.minutes) / (c.engine === 'whisper' ? 4 : 10), 5);
   setTimeout(() => {
     console.error(`bench-pipeline: still running after ${limitMinutes.toFixed(0)} minutes; stopping`);
     process.exit(1);
@@ -851,14 +878,15 @@ async function main(): Promise<void> {
         `- Recognizer alone: the same engine and options over the same chunk WAVs (the raw tracks decoded and cut here with \`decodeToPcm16k\` and`,
         '  `splitAtSilences`, as `prepareTrack` does; chunk counts checked equal), each track\'s chunks one after another, tracks in parallel up to',
         '  SPEECH_CONCURRENCY, as the pipeline schedules them, with the worker stopped. Ratio = pipeline time ÷ that wall time.',
-        '- Engines: **pocketsphinx** (offline, CPU-bound; its speed per CPU second is in the first table) only for 2×10 min: a 2×120 min meeting holds about',
-        '  90 min of speech, which at about 3× real time per core is half an hour of CPU, twice (pipeline and alone): more than this run\'s budget;',
-        '  the **openai-compatible** engine against the local stand-in (`speech/stand-in-server.ts`: one placeholder word per voiced region, answers in',
+        '- Engines: **whisper**, the default (faster-whisper with Whisper base, int8, in the worker\'s own Python process; SPEECH_CONCURRENCY recognitions',
+        '  at once × cores ÷ SPEECH_CONCURRENCY threads); the recognizer-alone run starts its own whisper process with the same configuration and passes',
+        '  the participants\' names as the pipeline does. WER: each speaker\'s turns (GET /v1/transcripts/:id) against the sentences that speaker said, with',
+        '  speech/wer.ts\'s normaliser, errors summed over the speakers. And the **openai-compatible** engine against the local stand-in (`speech/stand-in-server.ts`: one placeholder word per voiced region, answers in',
         '  milliseconds) for every size: it exercises the whole pipeline (HTTP upload of every chunk included) without a recognizer\'s cost, so its rows show',
         '  the pipeline\'s own overhead and memory, and its ratio has no goal (with a real remote Whisper the recognizer\'s time would dominate).',
         '- "× real time": audio seconds per wall second of the activity (prepare: per track; mixdown: the recording\'s length, MP3 and waveform).',
         '  Concurrency is AUDIO_CONCURRENCY = SPEECH_CONCURRENCY of the worker; the default is the number of CPUs.',
-        '- Memory: RSS of the worker process plus all its descendants (ffmpeg, ffprobe, pocketsphinx), from /proc every 200 ms during the pipeline.',
+        '- Memory: RSS of the worker process plus all its descendants (ffmpeg, ffprobe, the whisper process), from /proc every 200 ms during the pipeline.',
         ...(options.repeat > 1 ? [`- Every case ran ${options.repeat} times, the cases alternating. Other work only ever slows a run down, so each row shows the fastest pipeline run (its phases and CPU too) and the fastest recognizer-alone run, every run's time in brackets; memory is the highest peak of the runs.`] : []),
         '',
         table,
