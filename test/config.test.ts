@@ -47,6 +47,31 @@ describe('configuration', () => {
     }
   });
 
+  it('recognizes speech with Whisper on this machine by default, never oversubscribing the cores', () => {
+    const cores = os.availableParallelism();
+    const config = parseConfig({}, secret);
+    const speech = config.transcription.speech;
+    assert.equal(speech.engine, 'whisper');
+    assert.ok(speech.engine === 'whisper');
+    assert.equal(speech.managed, true);
+    assert.equal(speech.modelDir, path.resolve(import.meta.dirname, '..', '.venv', 'models', 'whisper-base'));
+    assert.equal(speech.python, path.resolve(import.meta.dirname, '..', '.venv', 'bin', 'python'));
+    assert.deepEqual([speech.device, speech.computeType, speech.beamSize], ['cpu', 'int8', 5]);
+    assert.equal(config.worker.speechConcurrency, cores);
+    assert.equal(speech.threads * config.worker.speechConcurrency <= cores, true);
+    const one = parseConfig({ SPEECH_CONCURRENCY: '1' }, secret).transcription.speech;
+    assert.equal(one.engine === 'whisper' && one.threads, cores);
+    const gpu = parseConfig({ SPEECH_DEVICE: 'cuda', SPEECH_MODEL_DIR: '/models/large-v3', SPEECH_CONCURRENCY: String(cores * 4) }, secret).transcription.speech;
+    assert.deepEqual(gpu.engine === 'whisper' && [gpu.computeType, gpu.modelDir, gpu.managed], ['float16', '/models/large-v3', false]);
+    // Beyond the cores on the CPU: refused, naming both settings.
+    assert.throws(() => parseConfig({ SPEECH_CONCURRENCY: String(cores), SPEECH_THREADS: '2' }, secret), /SPEECH_THREADS × SPEECH_CONCURRENCY = 2 × \d+ exceeds the \d+ CPU cores/);
+    assert.throws(() => parseConfig({ SPEECH_CONCURRENCY: String(cores + 1) }, secret), /exceeds the \d+ CPU cores/);
+    // …unless this process does not serve the speech queue.
+    assert.equal(parseConfig({ SPEECH_CONCURRENCY: String(cores + 1), WORKER_QUEUES: 'meetings' }, secret).worker.speechConcurrency, cores + 1);
+    assert.throws(() => parseConfig({ SPEECH_ENGINE: 'pocketsphinx' }, secret), /SPEECH_ENGINE: must be whisper or openai-compatible \(pocketsphinx was retired/);
+    assert.throws(() => parseConfig({ SPEECH_ENGINE: 'openai-compatible' }, secret), /SPEECH_API_URL is required with SPEECH_ENGINE=openai-compatible/);
+  });
+
   it('reads .env under the real environment, and keeps a generated secret across starts', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'config-'));
     await writeFile(path.join(dir, '.env'), 'API_PORT=9999\nLOG_LEVEL=debug\n');
