@@ -159,6 +159,21 @@ describe('whisper engine', () => {
   });
 });
 
+describe('whisper server: a word Whisper loops on', () => {
+  it('is cut to 8 in a row (\"uh uh uh …\" to the end of a window), and nothing else is touched', async () => {
+    const code = [
+      'import sys, json, types',
+      `sys.path.insert(0, ${JSON.stringify(path.join(import.meta.dirname, '..', 'speech', 'whisper'))})`,
+      'import server',
+      'w = lambda t: types.SimpleNamespace(word=t)',
+      'words = [w(" So"), w(" uh")] + [w(" uh,")] * 30 + [w(" no"), w(" no"), w(" no."), w(" Thanks.")]',
+      'print(json.dumps([x.word.strip() for x in server.drop_runaway_repeats(words)]))',
+    ].join('\n');
+    const { stdout } = await run(path.join(import.meta.dirname, '..', '.venv', 'bin', 'python'), ['-c', code]);
+    assert.deepEqual(JSON.parse(stdout), ['So', 'uh', 'uh,', 'uh,', 'uh,', 'uh,', 'uh,', 'uh,', 'uh,', 'no', 'no', 'no.', 'Thanks.']);
+  });
+});
+
 describe('whisper engine: what it says when it cannot run', () => {
   it('names the fix for a missing environment, a missing model folder, and a folder that is not a model', async () => {
     const noPython = defaultWhisper({ SPEECH_PYTHON: path.join(dir, 'no-venv', 'bin', 'python') }, 1);

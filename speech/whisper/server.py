@@ -194,6 +194,22 @@ class Recognizer:
             self.slots.release()
 
 
+# Whisper sometimes loops on a word ("uh uh uh …" to the end of its window: seen on a speaker's fillers, 223 times
+# for 6 said). No one says a word this many times in a row: a longer run is cut to this length.
+MAX_REPEATS = 8
+
+
+def drop_runaway_repeats(words):
+    kept, run, previous = [], 0, None
+    for w in words:
+        key = w.word.strip().lower().strip(".,!?;:")
+        run = run + 1 if key == previous else 1
+        previous = key
+        if run <= MAX_REPEATS:
+            kept.append(w)
+    return kept
+
+
 def verbose_json(result, want_words, want_segments):
     segments = result["segments"]
     body = {
@@ -219,11 +235,14 @@ def verbose_json(result, want_words, want_segments):
             for s in segments
         ]
     if want_words:
+        words = [w for s in segments for w in (s.words or []) if w.word.strip()]
+        kept = drop_runaway_repeats(words)
+        if len(kept) < len(words):
+            body["text"] = "".join(w.word for w in kept).strip()
+            log("runaway repetition cut", words=len(words), kept=len(kept))
         body["words"] = [
             {"word": w.word.strip(), "start": round(w.start, 3), "end": round(w.end, 3), "probability": round(w.probability, 4)}
-            for s in segments
-            for w in (s.words or [])
-            if w.word.strip()
+            for w in kept
         ]
     return body
 
