@@ -352,7 +352,17 @@ function goalLines(results: Results): string[] {
     if (!run) continue;
     const t = totals(run.recognitions);
     const other = results.pocketsphinx?.find((p) => p.group === group);
-    lines.push(`- **${GROUP_TITLES[group]}: Whisper base WER ${t.wer.toFixed(3)} on ${t.utterances} utterances (goal ≤ ${GOAL.toFixed(2)}: ${t.wer <= GOAL ? 'met' : 'missed'})**${other ? `; pocketsphinx ${totals(other.recognitions).wer.toFixed(3)}` : ''}.`);
+    lines.push(`- **${GROUP_TITLES[group]}: Whisper base WER ${t.wer.toFixed(3)} on ${t.utterances} utterances, one per request (goal ≤ ${GOAL.toFixed(2)}: ${t.wer <= GOAL ? 'met' : 'missed'})**${other ? `; pocketsphinx ${totals(other.recognitions).wer.toFixed(3)}` : ''}.`);
+    if (group === 'human') {
+      // Not a different goal: the same set, read by source (the table above), because one source's references count
+      // what Whisper never writes (fillers, spelled-out letters).
+      const rest = totals(run.recognitions.filter((r) => r.utterance.labels.source !== 'mfa'));
+      lines.push(`  Of that, the Montreal Forced Aligner's test recordings (references with "uh", "um" and letters such as "m f a", which Whisper does not write; one where it looped on "uh") are ${fixed(totals(run.recognitions.filter((r) => r.utterance.labels.source === 'mfa')).wer, 3)}; the other sources together ${rest.wer.toFixed(3)} on ${rest.utterances} utterances.`);
+    }
+  }
+  const packed = results.speed?.[0] ? fastest(results.speed[0]) : undefined;
+  if (packed) {
+    lines.push(`- **Synthetic meeting sentences as the pipeline gives them (a speaker's sentences packed into chunks of up to 28 s, audio/chunks.ts): Whisper base WER ${packed.totals.wer.toFixed(3)} (goal ≤ ${GOAL.toFixed(2)}: ${packed.totals.wer <= GOAL ? 'met' : 'missed'})**, ${packed.label}.`);
   }
   return lines;
 }
