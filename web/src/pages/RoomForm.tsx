@@ -72,10 +72,9 @@ export function RoomFormPage({ name }: { name?: string }) {
     const retention = form.retentionDays.trim();
     const input: RoomInput = {
       platform: form.platform, recordingType: form.recordingType, recordingTrigger: form.recordingTrigger, roomMode: form.roomMode,
-      locked: form.locked, shared: form.shared, skipConsent: form.skipConsent,
+      locked: form.locked, shared: form.shared, skipConsent: form.skipConsent, allowAnonymous: form.allowAnonymous,
       webhookUrl: form.webhookUrl.trim() || null,
       retentionDays: retention === '' ? null : Number(retention),
-      ...(room?.allowAnonymous !== undefined || form.allowAnonymous ? { allowAnonymous: form.allowAnonymous } : {}),
       ...(form.webhookSecret ? { webhookSecret: form.webhookSecret } : {}),
     };
     try {
@@ -107,7 +106,7 @@ export function RoomFormPage({ name }: { name?: string }) {
       <form className="card form" onSubmit={submit} noValidate>
         <ErrorNote error={generalError} title="Could not save the room" />
         {error instanceof ApiError && error.details.length > 0 && (
-          <div className="note note-error" role="alert">Please correct the {error.details.length === 1 ? 'field' : `${error.details.length} fields`} marked below.</div>
+          <div className="note note-error" role="alert">Please correct {error.details.length === 1 ? 'the field' : 'the fields'} marked below: {[...new Set(error.details.map((d) => d.field))].join(', ')}.</div>
         )}
         {!editing && (
           <TextField label="Name" required value={form.name} onChange={(e) => set('name', e.target.value)} error={fieldError('name')}
