@@ -106,7 +106,7 @@ function standardErrors(spec: Endpoint): Record<number, string> {
   if (!openRules.includes(spec.access)) errors[403] = `forbidden: the caller may not do this (rule ${spec.access.name})`;
   if (pathParameterNames(spec.path).length) errors[404] = 'not_found: no such thing, or none the caller may know of';
   if (spec.body || spec.rawBody) errors[413] = `payload_too_large: the body is over ${spec.bodyLimit ?? 64 * 1024} bytes`;
-  if (spec.body) errors[415] = 'unsupported_media_type: the body is not application/json';
+  if (spec.body || spec.rawBody) errors[415] = `unsupported_media_type: the body is not ${spec.rawBody?.contentType ?? 'application/json'}`;
   if (spec.rateLimit) errors[429] = `rate_limited: too many ${spec.rateLimit === 'login' ? 'sign-in attempts' : 'requests without an account'} from this address this minute (see Retry-After)`;
   return errors;
 }

@@ -198,6 +198,11 @@ describe('hardening the edges', () => {
     const bigWebhook = await send(product.url, 'POST', '/v1/webhooks/daily', { headers: jsonHeaders, body: event(200 * 1024) });
     assert.notEqual(bigWebhook.status, 413, 'a 200 KiB webhook is read (and refused for its missing signature)');
     assert.equal(bigWebhook.status, 401);
+    for (const headers of [{ 'content-type': 'text/plain' }, {}] as Record<string, string>[]) {
+      const notJson = await send(product.url, 'POST', '/v1/webhooks/daily', { headers, body: event(10) });
+      assert.equal(notJson.status, 415, `webhook with ${JSON.stringify(headers)}`);
+      assert.equal(notJson.json.error.code, 'unsupported_media_type');
+    }
   });
 
   it('refuses room webhook URLs that reach loopback or private addresses, however they are spelled', async () => {
