@@ -109,13 +109,16 @@ export function createRecordingActivities({ db, storage, platform }: ActivityDep
       const em = db.em.fork();
       await em.upsert(ParticipantSession, {
         meeting: input.meetingId, sessionId: input.sessionId, userId: input.userId, userName: input.userName, isOwner: input.isOwner, joinedAt: new Date(input.at),
-      }, { onConflictFields: ['meeting', 'sessionId'], onConflictAction: 'ignore' });
+      }, { onConflictFields: ['meeting', 'sessionId'], onConflictAction: 'merge', onConflictMergeFields: ['userId', 'userName', 'isOwner', 'joinedAt'] });
       await updateParticipantCount(em, input.meetingId);
     },
 
     async recordParticipantLeft(input: { meetingId: string; sessionId: string; at: string }): Promise<void> {
       const em = db.em.fork();
-      await em.nativeUpdate(ParticipantSession, { meeting: input.meetingId, sessionId: input.sessionId, leftAt: null }, { leftAt: new Date(input.at) });
+      // A leave may come before its join: the row is made here (joinedAt until the join says) and the join keeps leftAt.
+      await em.upsert(ParticipantSession, {
+        meeting: input.meetingId, sessionId: input.sessionId, joinedAt: new Date(input.at), leftAt: new Date(input.at),
+      }, { onConflictFields: ['meeting', 'sessionId'], onConflictAction: 'merge', onConflictMergeFields: ['leftAt'] });
       await updateParticipantCount(em, input.meetingId);
     },
 

@@ -13,6 +13,7 @@ import {
   defineSignal,
   defineUpdate,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -68,6 +69,8 @@ export interface MeetingState {
   /** Sessions present now (platform session ids) and everyone seen. */
   presentSessions: string[];
   participantsSeen: number;
+  /** Leaves that came before their session's join (webhooks arrive in any order): applied when the join comes. */
+  earlyLeaves?: Array<{ sessionId: string; at: string }>;
   recordings: KnownRecording[];
   /** Starts we issued per kind, with when: a start without a recording id yet is still awaited. */
   starts: Array<{ kind: RecordingKind; at: string }>;
@@ -238,12 +241,21 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     state.appliedEventIds.push(event.eventId);
     if (state.appliedEventIds.length > MAX_EVENT_IDS) state.appliedEventIds.shift();
     switch (event.type) {
-      case 'participant.joined':
-        if (!state.presentSessions.includes(event.sessionId)) state.presentSessions.push(event.sessionId);
+      case 'participant.joined': {
+        const inOrder = patched('participant-events-in-their-order');
+        const leave = inOrder ? state.earlyLeaves?.find((l) => l.sessionId === event.sessionId) : undefined;
+        if (leave) state.earlyLeaves = state.earlyLeaves!.filter((l) => l !== leave);
+        // A leave already known at or after this join means the session is gone already.
+        const gone = leave !== undefined && Date.parse(leave.at) >= Date.parse(event.at);
+        if (!gone && !state.presentSessions.includes(event.sessionId)) state.presentSessions.push(event.sessionId);
         state.participantsSeen++;
         await meetingActivities.recordParticipantJoined({ meetingId: input.meetingId, ...event });
         break;
+      }
       case 'participant.left':
+        if (patched('participant-events-in-their-order') && !state.presentSessions.includes(event.sessionId)) {
+          (state.earlyLeaves ??= []).push({ sessionId: event.sessionId, at: event.at });
+        }
         state.presentSessions = state.presentSessions.filter((s) => s !== event.sessionId);
         await meetingActivities.recordParticipantLeft({ meetingId: input.meetingId, sessionId: event.sessionId, at: event.at });
         break;
