@@ -174,6 +174,9 @@ test('sign in, create a room, hold a recorded meeting, follow and play its trans
   const vtt = await readFile((await download.path())!, 'utf8');
   assert.match(vtt, /^WEBVTT/);
   assert.match(vtt, /<v (Ada|Grace)>/);
+  // The text export with timestamps is offered next to the others.
+  const [timed] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Text with timestamps' }).click()]);
+  assert.match(await readFile((await timed.path())!, 'utf8'), /^\[\d\d:\d\d:\d\d\] (Ada|Grace): /m);
 
   // A phone-sized screen: one column, nothing wider than the screen.
   await page.setViewportSize(PHONE);

@@ -150,6 +150,7 @@ export function TranscriptPage({ id, share }: { id: string; share?: string }) {
                   {t.exports.vtt && <li><a href={withShare(t.exports.vtt, share)} download>Subtitles (WebVTT)</a></li>}
                   {t.exports.srt && <li><a href={withShare(t.exports.srt, share)} download>Subtitles (SRT)</a></li>}
                   {t.exports.txt && <li><a href={withShare(t.exports.txt, share)} download>Text</a></li>}
+                  {t.exports['txt-timestamps'] && <li><a href={withShare(t.exports['txt-timestamps'], share)} download>Text with timestamps</a></li>}
                   {t.exports.json && <li><a href={withShare(t.exports.json, share)} download>JSON</a></li>}
                   {t.audio && <li><a href={withShare(t.audio.url, share)} download>Audio (MP3)</a></li>}
                 </ul>
