@@ -3,7 +3,9 @@
 import type { Context } from 'koa';
 import { ApiError } from './errors.ts';
 
-export async function readRawBody(ctx: Context, limitBytes: number): Promise<Buffer> {
+/** The body's bytes, refused with 415 unless it is of `contentType` and with 413 past `limitBytes`. */
+export async function readRawBody(ctx: Context, limitBytes: number, contentType: string): Promise<Buffer> {
+  if (!ctx.is(contentType)) throw new ApiError(415, 'unsupported_media_type', `Request body must be ${contentType}`);
   const declared = Number(ctx.get('content-length') || NaN);
   if (declared > limitBytes) throw tooLarge(limitBytes);
   const chunks: Buffer[] = [];
@@ -23,8 +25,7 @@ export async function readRawBody(ctx: Context, limitBytes: number): Promise<Buf
 export async function readJsonBody(ctx: Context, limitBytes = 64 * 1024): Promise<unknown> {
   const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
   if (!hasBody) return {};
-  if (!ctx.is('application/json')) throw new ApiError(415, 'unsupported_media_type', 'Request body must be application/json');
-  const raw = await readRawBody(ctx, limitBytes);
+  const raw = await readRawBody(ctx, limitBytes, 'application/json');
   if (raw.length === 0) return {};
   try {
     return JSON.parse(raw.toString('utf8'));

@@ -44,8 +44,7 @@ export const webhookEndpoints = [
     },
     async handler(ctx) {
       const { platform } = ctx.state.services;
-      if (!ctx.is('application/json')) throw new ApiError(415, 'unsupported_media_type', 'Webhook body must be application/json');
-      const rawBody = await readRawBody(ctx, WEBHOOK_BODY_LIMIT);
+      const rawBody = await readRawBody(ctx, WEBHOOK_BODY_LIMIT, 'application/json');
       const verdict = platform.verifyWebhook({ rawBody, headers: ctx.headers, now: new Date() });
       if (!verdict.ok) throw new ApiError(401, verdict.reason, 'Webhook signature could not be verified');
       let parsed;

@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestProduct, type TestProduct } from './support/product.ts';
+import { startTestProduct, sendDailyWebhook, type TestProduct } from './support/product.ts';
 import { Meeting, Recording, WebhookEvent, ParticipantSession } from '../db/entities.ts';
 import { cloudInstanceId } from '../platforms/platform.ts';
 import { meetingWorkflowId, type MeetingState } from '../workflows/meeting.ts';
@@ -136,8 +136,7 @@ describe('Daily end to end: the meeting workflow owns dual recording', () => {
       event_ts: Date.now() / 1000,
     });
     const send = async () => {
-      const ts = String(Math.floor(Date.now() / 1000));
-      const response = await fetch(`${product.url}/v1/webhooks/daily`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-webhook-timestamp': ts, 'x-webhook-signature': signDailyWebhook(product.config.daily.webhookSecret, ts, body) }, body });
+      const response = await sendDailyWebhook(product, body);
       return { status: response.status, body: await response.json() as { outcome?: string; duplicate?: boolean } };
     };
     const first = await send();

@@ -3,10 +3,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestProduct, type TestProduct } from './support/product.ts';
+import { startTestProduct, sendDailyWebhook, type TestProduct } from './support/product.ts';
 import { Meeting, ParticipantSession } from '../db/entities.ts';
 import { meetingStateQuery, meetingWorkflowId, type MeetingState } from '../workflows/meeting.ts';
-import { signDailyWebhook } from '../platforms/daily/signature.ts';
 
 describe('participant events applied in their own order', () => {
   let product: TestProduct;
@@ -30,8 +29,7 @@ describe('participant events applied in their own order', () => {
     });
   }
   async function send(body: string) {
-    const ts = String(Math.floor(Date.now() / 1000));
-    const response = await fetch(`${product.url}/v1/webhooks/daily`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-webhook-timestamp': ts, 'x-webhook-signature': signDailyWebhook(product.config.daily.webhookSecret, ts, body) }, body });
+    const response = await sendDailyWebhook(product, body);
     assert.equal(response.status, 200, await response.text());
   }
   async function settled(meetingId: string, applied: number): Promise<MeetingState> {

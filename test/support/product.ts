@@ -20,6 +20,7 @@ import type { DailySimulator, DailySimulatorOptions } from '../../platforms/dail
 import { User } from '../../auth/entities.ts';
 import { createLocalUser } from '../../auth/users.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
+import { signDailyWebhook } from '../../platforms/daily/signature.ts';
 
 // Keep the SDK's own logs to warnings so test output stays readable.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -96,6 +97,13 @@ export interface TestProduct {
    */
   startWorker(queues: WorkerQueue[], options?: Partial<WorkerOptions>): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Posts `body` to the product's Daily webhook endpoint, signed as Daily signs it now. */
+export function sendDailyWebhook(product: TestProduct, body: string): Promise<Response> {
+  const ts = String(Math.floor(Date.now() / 1000));
+  const signature = signDailyWebhook(product.config.daily.webhookSecret, ts, body);
+  return fetch(`${product.url}/v1/webhooks/daily`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-webhook-timestamp': ts, 'x-webhook-signature': signature }, body });
 }
 
 export interface ApiResponse {
