@@ -37,6 +37,15 @@ async function join(page: Page, roomName: string, name: string): Promise<void> {
   await page.getByRole('listitem', { name: `${name} (you)` }).waitFor();
 }
 
+/** The room's owner (the admin, who created it) signs in and joins as Ada. */
+async function ownerJoins(roomName: string): Promise<Awaited<ReturnType<typeof openPage>>> {
+  const owner = await openPage(browser, product.url);
+  await owner.page.goto('/signin');
+  await signIn(owner.page, TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD);
+  await join(owner.page, roomName, 'Ada');
+  return owner;
+}
+
 async function meetingOf(roomName: string): Promise<{ id: string; recording: string }> {
   const meeting = await product.services.db.em.fork().findOne(Meeting, { room: { name: roomName }, active: true });
   assert.ok(meeting, 'the room has an active meeting');
@@ -47,10 +56,7 @@ async function meetingOf(roomName: string): Promise<{ id: string; recording: str
 
 test('prompt: the owner is asked on joining, and "Start recording" records', { timeout: 120_000 }, async () => {
   const roomName = await promptRoom();
-  const owner = await openPage(browser, product.url);
-  await owner.page.goto('/signin');
-  await signIn(owner.page, TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD);
-  await join(owner.page, roomName, 'Ada');
+  const owner = await ownerJoins(roomName);
 
   // A guest in the same meeting is not asked and cannot start anything.
   const guest = await openPage(browser, product.url);
@@ -72,10 +78,7 @@ test('prompt: the owner is asked on joining, and "Start recording" records', { t
 
 test('prompt: "Not now" records nothing and leaves the owner a start button', { timeout: 120_000 }, async () => {
   const roomName = await promptRoom();
-  const owner = await openPage(browser, product.url);
-  await owner.page.goto('/signin');
-  await signIn(owner.page, TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD);
-  await join(owner.page, roomName, 'Ada');
+  const owner = await ownerJoins(roomName);
   const question = owner.page.getByRole('group', { name: 'Record this meeting?' });
   await question.getByRole('button', { name: 'Not now' }).click();
   await owner.page.getByRole('button', { name: 'Start recording' }).waitFor();
