@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowStartOptions } from '@temporalio/client';
-import { Meeting, MeetingConsent, PLATFORMS, RECORDING_TRIGGERS, RECORDING_TYPES, type Room } from '../db/entities.ts';
+import { Meeting, MeetingConsent, ParticipantSession, PLATFORMS, RECORDING_KINDS, RECORDING_STATUSES, RECORDING_TRIGGERS, RECORDING_TYPES, Recording, Transcript, TRANSCRIPT_STATUSES, type Room } from '../db/entities.ts';
 import { endMeetingSignal, meetingStateQuery, meetingWorkflow, meetingWorkflowId, requestRecordingUpdate, stopRecordingUpdate } from '../workflows/meeting.ts';
 import { cloudInstanceId, rawTracksInstanceId } from '../platforms/platform.ts';
 import type { Services } from '../runtime/services.ts';
@@ -12,7 +12,8 @@ import { MeetingIdAttribute, MeetingStateAttribute, PlatformAttribute, RoomNameA
 import { ApiError, notFound } from './errors.ts';
 import type { ApiContext } from './app.ts';
 import { endpoint } from './endpoint.ts';
-import { callerUserId, loadCloudRecording, loadMeeting, loadRoom, logAccess, ownsRoom, rules, unauthenticated } from './access.ts';
+import { callerUser, callerUserId, isAdmin, loadCloudRecording, loadMeeting, loadRoom, logAccess, ownsRoom, rules, unauthenticated, visibleRecordingsWhere, visibleTranscriptsWhere } from './access.ts';
+import { pageOf, pageQuerySchema } from './rooms.ts';
 import { issueMeetingToken } from '../auth/meeting-tokens.ts';
 
 const createMeetingSchema = z.strictObject({
@@ -97,6 +98,31 @@ const meetingSchema = z.object({
   hasCloudRecording: z.boolean(),
   workflowId: z.string(),
 });
+const MEETING_LIST_STATUSES = ['active', 'ended'] as const;
+const meetingListQuery = pageQuerySchema.extend({
+  room: z.string().min(1).max(64).optional().describe("Only this room's meetings (the room's name)"),
+  status: z.enum(MEETING_LIST_STATUSES).optional().describe('`active`: still open; `ended`: over'),
+});
+const meetingListItemSchema = meetingSchema.extend({
+  participants: z.array(z.string()).describe('Who took part, by the name they joined with, in order of first joining'),
+  recordings: z.array(z.object({ id: z.string(), type: z.enum(RECORDING_KINDS), status: z.enum(RECORDING_STATUSES) })),
+  transcripts: z.array(z.object({ id: z.string(), recordingId: z.string(), status: z.enum(TRANSCRIPT_STATUSES), title: z.string().nullable() })),
+});
+
+/** The names of a meeting's participants, in order of first joining, each once. */
+export function participantNames(sessions: readonly Pick<ParticipantSession, 'userName' | 'joinedAt'>[]): string[] {
+  const names = [...sessions].sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime()).map((s) => s.userName?.trim()).filter((n): n is string => Boolean(n));
+  return [...new Set(names)];
+}
+
+/** For each meeting id, its participants' names (see participantNames). */
+export async function participantNamesByMeeting(ctx: ApiContext, meetingIds: readonly string[]): Promise<Map<string, string[]>> {
+  if (!meetingIds.length) return new Map();
+  const sessions = await ctx.state.em.find(ParticipantSession, { meeting: { $in: [...meetingIds] } }, { fields: ['meeting', 'userName', 'joinedAt'] });
+  const grouped = Map.groupBy(sessions, (s) => s.meeting.id);
+  return new Map(meetingIds.map((id) => [id, participantNames(grouped.get(id) ?? [])]));
+}
+
 const meetingParams = z.object({ id: z.string() });
 const roomNameParams = z.object({ name: z.string() });
 const joinSchema = z.strictObject({ userName: z.string().trim().min(1).max(100).default('Guest') });
@@ -105,6 +131,45 @@ const consentSchema = z.strictObject({ consentGiven: z.boolean() });
 const recordingRequestAnswer = z.object({}).loose().describe("The meeting workflow's answer: what it started or found running, per recording type");
 
 export const meetingEndpoints = [
+  endpoint({
+    method: 'get',
+    path: '/v1/meetings',
+    summary: "Past and present meetings of your rooms (admins: all), newest first, with participants, recordings and transcripts",
+    description: 'Recordings and transcripts are those you may see (a transcript its owner made private is left out for others).',
+    tag: 'meetings',
+    access: rules.signedIn,
+    query: meetingListQuery,
+    responses: { 200: { description: 'A page of meetings', schema: pageOf(meetingListItemSchema) } },
+    async handler(ctx, { query }) {
+      const { em, caller } = ctx.state;
+      const user = callerUser(caller);
+      const room = { ...(isAdmin(caller) ? {} : { ownerId: user?.id ?? null }), ...(query.room ? { name: query.room } : {}) };
+      const where = { ...(Object.keys(room).length ? { room } : {}), ...(query.status ? { active: query.status === 'active' } : {}) };
+      const [meetings, total] = await em.findAndCount(Meeting, where, { orderBy: { startDate: 'desc', id: 'asc' }, limit: query.limit, offset: query.offset, populate: ['room'] });
+      const ids = meetings.map((m) => m.id);
+      const [names, recordings, transcripts] = ids.length
+        ? await Promise.all([
+          participantNamesByMeeting(ctx, ids),
+          em.find(Recording, { $and: [await visibleRecordingsWhere(ctx), { meeting: { $in: ids } }] }, { orderBy: { recordedAt: 'asc', id: 'asc' } }),
+          em.find(Transcript, { $and: [await visibleTranscriptsWhere(ctx), { recording: { meeting: { $in: ids } } }] }, { populate: ['recording'], orderBy: { createdAt: 'asc', id: 'asc' } }),
+        ])
+        : [new Map<string, string[]>(), [], []];
+      const recordingsOf = Map.groupBy(recordings, (r) => r.meeting!.id);
+      const transcriptsOf = Map.groupBy(transcripts, (t) => t.recording.meeting!.id);
+      ctx.body = {
+        items: meetings.map((m) => ({
+          ...meetingView(m),
+          participants: names.get(m.id) ?? [],
+          recordings: (recordingsOf.get(m.id) ?? []).map((r) => ({ id: r.id, type: r.type, status: r.status })),
+          transcripts: (transcriptsOf.get(m.id) ?? []).map((t) => ({ id: t.id, recordingId: t.recording.id, status: t.status, title: t.title ?? null })),
+        })),
+        total,
+        limit: query.limit,
+        offset: query.offset,
+        hasMore: query.offset + meetings.length < total,
+      };
+    },
+  }),
   // Create the room's meeting, or join the active one: concurrent requests share one meeting and one workflow.
   endpoint({
     method: 'post',

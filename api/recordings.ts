@@ -25,6 +25,7 @@ import { recordingDeletionWorkflow, recordingDeletionWorkflowId } from '../workf
 import { MeetingIdAttribute, RecordingIdAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
 import { ApiError, notFound } from './errors.ts';
 import { pageOf, pageQuerySchema } from './rooms.ts';
+import { participantNamesByMeeting } from './meetings.ts';
 import { callerUserId, isAdmin, loadRecording, loadTranscript, logAccess, newShareLink, ownsRoom, rules, visibleRecordingsWhere } from './access.ts';
 import { endpoint } from './endpoint.ts';
 import type { ApiContext } from './app.ts';
@@ -57,12 +58,20 @@ function withShare(ctx: ApiContext, url: string): string {
   return share ? `${url}${url.includes('?') ? '&' : '?'}share=${encodeURIComponent(share)}` : url;
 }
 
-function recordingItem(ctx: ApiContext, recording: Recording, transcript: Transcript | null) {
+/** What a list shows beside a recording: the meeting's title (its transcript's) and who took part. */
+interface RecordingContext {
+  title: string | null;
+  participants: string[];
+}
+
+function recordingItem(ctx: ApiContext, recording: Recording, transcript: Transcript | null, context: RecordingContext) {
   const room = roomOf(recording);
   return {
     id: recording.id,
     type: recording.type,
     status: recording.status,
+    title: context.title,
+    participants: context.participants,
     roomName: room?.name ?? null,
     meetingId: recording.meeting?.id ?? null,
     recordedAt: recording.recordedAt.toISOString(),
@@ -80,6 +89,8 @@ const recordingItemSchema = z.object({
   id: z.string(),
   type: z.enum(RECORDING_KINDS),
   status: z.enum(RECORDING_STATUSES),
+  title: z.string().nullable().describe("The meeting's title, from its transcript once made"),
+  participants: z.array(z.string()).describe("Who took part in the recording's meeting, by the name they joined with"),
   roomName: z.string().nullable(),
   meetingId: z.string().nullable(),
   recordedAt: z.iso.datetime(),
@@ -138,6 +149,27 @@ function trackTarget(recording: Recording, index: number): DownloadTarget {
 
 async function findTranscriptOf(ctx: ApiContext, recordingId: string): Promise<Transcript | null> {
   return ctx.state.em.findOne(Transcript, { recording: recordingId });
+}
+
+/** Title and participants for each recording: the title of its own transcript, else of its meeting's. */
+async function recordingContexts(ctx: ApiContext, recordings: readonly Recording[]): Promise<Map<string, RecordingContext>> {
+  const meetingIds = [...new Set(recordings.flatMap((r) => (r.meeting ? [r.meeting.id] : [])))];
+  const [names, transcripts] = meetingIds.length
+    ? await Promise.all([
+      participantNamesByMeeting(ctx, meetingIds),
+      ctx.state.em.find(Transcript, { recording: { meeting: { $in: meetingIds } }, title: { $ne: null } }, { populate: ['recording'], orderBy: { createdAt: 'asc', id: 'asc' } }),
+    ])
+    : [new Map<string, string[]>(), []];
+  // A transcript its owner made private lends its title to nobody else.
+  const titleFor = (r: Recording) => {
+    const visible = transcripts.filter((t) => ownsThis(ctx, r) || t.shareMode !== 'private');
+    const own = visible.find((t) => t.recording.id === r.id);
+    return (own ?? visible.find((t) => r.meeting && t.recording.meeting?.id === r.meeting.id))?.title ?? null;
+  };
+  return new Map(recordings.map((r) => [r.id, {
+    title: titleFor(r),
+    participants: r.meeting ? (names.get(r.meeting.id) ?? []) : [],
+  }]));
 }
 
 // ---- Inputs -------------------------------------------------------------------------------------------
@@ -251,8 +283,9 @@ export const recordingEndpoints = [
       });
       const transcripts = items.length ? await em.find(Transcript, { recording: { $in: items.map((r) => r.id) } }) : [];
       const byRecording = new Map(transcripts.map((t) => [t.recording.id, t]));
+      const contexts = await recordingContexts(ctx, items);
       ctx.body = {
-        items: items.map((r) => recordingItem(ctx, r, byRecording.get(r.id) ?? null)),
+        items: items.map((r) => recordingItem(ctx, r, byRecording.get(r.id) ?? null, contexts.get(r.id)!)),
         total,
         limit: query.limit,
         offset: query.offset,
@@ -278,7 +311,7 @@ export const recordingEndpoints = [
       const plan = downloadPlan(recording, transcript);
       const base = `/v1/recordings/${encodeURIComponent(recording.id)}/download`;
       ctx.body = {
-        ...recordingItem(ctx, recording, transcript),
+        ...recordingItem(ctx, recording, transcript, (await recordingContexts(ctx, [recording])).get(recording.id)!),
         error: recording.error ?? null,
         trackCount: recording.trackKeys?.length ?? null,
         meeting: recording.meeting && room ? { id: recording.meeting.id, roomName: room.name, startDate: recording.meeting.startDate.toISOString() } : null,

@@ -215,6 +215,7 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
     'PATCH /v1/rooms/:name': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/rooms/${roomName}`, body: { skipConsent: false } }) }),
     'DELETE /v1/rooms/:name': (rule) => ({ expect: byRule(204, rule), request: async () => ({ path: `/v1/rooms/${await freshRoom()}` }) }),
     'POST /v1/rooms/:name/meetings': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/rooms/${roomName}/meetings`, body: {} }) }),
+    'GET /v1/meetings': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/meetings' }) }),
     'GET /v1/meetings/:id': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}` }) }),
     'GET /v1/meetings/:id/state': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/state` }) }),
     'POST /v1/meetings/:id/join': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/join`, body: { userName: 'Someone' } }) }),
