@@ -1,17 +1,19 @@
 // Temporal: connect to a configured server, or start the Temporal CLI dev server as a child process
 // (the embedded default: persisted under the data folder, UI on 8233, bound to 127.0.0.1).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { customSearchAttributes } from '../workflows/search-attributes.ts';
 import type { Config } from './config.ts';
+import { spawnInOwnGroup } from './child-process.ts';
 
 const GRPC_NOT_FOUND = 5;
 const GRPC_ALREADY_EXISTS = 6;
+/** The dev server stops in 1–3 s on SIGTERM; after this it is killed, so a whole stop stays within 10 s. */
+const STOP_GRACE_MS = 4_000;
 
 export const TEMPORAL_CLI_HELP = [
   'The Temporal CLI (which runs the embedded Temporal dev server) was not found.',
@@ -64,7 +66,7 @@ export async function startEmbeddedTemporal(config: EmbeddedConfig, log: (line: 
   if (await isListening(config.address)) {
     throw new Error(`Port ${config.address} is already in use. Stop the other Temporal server, set TEMPORAL_PORT, or set TEMPORAL_ADDRESS to use it.`);
   }
-  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const { child, exited, stop } = spawnInOwnGroup(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(chunk.toString());
@@ -72,11 +74,10 @@ export async function startEmbeddedTemporal(config: EmbeddedConfig, log: (line: 
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const ready = await Promise.race([waitForTemporal(config.address, 60_000).then(() => true), exited.then(() => false)]);
   if (!ready) throw new Error(`The Temporal dev server exited during start-up:\n${output.join('')}`);
-  return { address: config.address, uiUrl: config.uiUrl, stop: () => stopChild(child, exited) };
+  return { address: config.address, uiUrl: config.uiUrl, stop: () => stop(STOP_GRACE_MS) };
 }
 
 /** On a machine with internet, the SDK can download and cache the CLI itself. */
@@ -95,13 +96,6 @@ async function startFromSdkDownload(config: EmbeddedConfig, ip: string, port: nu
   } catch (error) {
     throw new Error(`${TEMPORAL_CLI_HELP}\n(The SDK's download also failed: ${(error as Error).message.split('\n')[0]})`, { cause: error });
   }
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000).unref());
-  if ((await Promise.race([exited, timeout])) === 'timeout') child.kill('SIGKILL');
 }
 
 function splitAddress(address: string): [string, number] {
@@ -146,11 +140,22 @@ export async function connectClient(options: TemporalConnectionOptions & { names
 
 let runtimeInstalled = false;
 
+/**
+ * The SDK's logger, less one warning that is no news: a worker of an activities-only queue (audio, speech) says
+ * "No workflows registered, not polling for workflow tasks" on every start, and that is how it is meant to be.
+ */
+export class SdkLogger extends DefaultLogger {
+  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (message.startsWith('No workflows registered')) return;
+    super.log(level, message, meta);
+  }
+}
+
 /** The SDK's own logs: warnings and errors only, unless LOG_LEVEL=debug. */
 export function installWorkerRuntime(level: Config['logLevel']): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level === 'debug' ? 'DEBUG' : 'WARN') });
+  Runtime.install({ logger: new SdkLogger(level === 'debug' ? 'DEBUG' : 'WARN') });
 }
 
 export async function connectWorker(options: TemporalConnectionOptions): Promise<NativeConnection> {
