@@ -27,7 +27,7 @@ async function main() {
   let embeddedTemporal: EmbeddedTemporal | undefined;
   if (config.temporal.mode === 'embedded') {
     log.info('starting the Temporal dev server', { address: config.temporal.address, db: config.temporal.dbFile });
-    embeddedTemporal = await startEmbeddedTemporal(config.temporal, (line) => log.info(line));
+    embeddedTemporal = await startEmbeddedTemporal(config.temporal, (level, message, fields) => log[level](message, fields));
   }
   const services = await openServices(config);
   let simulator: DailySimulator | undefined;
