@@ -181,13 +181,21 @@ export const meetingEndpoints = [
     params: roomNameParams,
     body: createMeetingSchema,
     rateLimit: 'public',
-    responses: { 201: { description: 'Created', schema: meetingSchema }, 200: { description: 'The active meeting', schema: meetingSchema } },
+    responses: {
+      201: { description: 'Created', schema: meetingSchema }, 200: { description: 'The active meeting', schema: meetingSchema },
+      409: { description: "The room's platform is not configured on this server" },
+    },
     async handler(ctx, { params, body: input }) {
       const { services } = ctx.state;
       const room = await loadRoom(ctx, params.name, 'join');
       let meeting = await ctx.state.em.findOne(Meeting, { room, active: true }, { populate: ['room'] });
       let created = false;
       if (!meeting) {
+        // A room stored before platforms were checked may name one that is not configured: refused, not run on another.
+        const configured = services.platforms.map((p) => p.name);
+        if (!configured.includes(room.platform)) {
+          throw new ApiError(409, 'platform_not_configured', `Room "${room.name}" is set to ${room.platform}, which is not configured on this server (configured: ${configured.join(', ')}); change the room's platform`);
+        }
         try {
           meeting = await createMeetingRow(ctx, room, input);
           created = true;
