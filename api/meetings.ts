@@ -58,6 +58,7 @@ function meetingWorkflowOptions(services: Services, meeting: Meeting): WorkflowS
       platformRoomName: meeting.platformRoomName,
       instanceIds: { cloud: cloudInstanceId(meeting.id), 'raw-tracks': rawTracksInstanceId(meeting.id) },
       recordingTrigger: meeting.recordingTrigger,
+      recordingType: meeting.recordingType,
       endDate: meeting.endDate.toISOString(),
       recordingReadyTimeoutSeconds: services.config.meetings.recordingReadyTimeoutSeconds,
     }],
@@ -300,10 +301,11 @@ export const meetingEndpoints = [
     access: rules.meetingParticipant,
     params: meetingParams,
     body: startRecordingSchema,
-    responses: { 200: { description: "The workflow's answer", schema: recordingRequestAnswer }, 409: { description: 'The meeting has ended' } },
+    responses: { 200: { description: "The workflow's answer", schema: recordingRequestAnswer }, 409: { description: "The meeting has ended, or its room's recording type records nothing here" } },
     async handler(ctx, { params, body: input }) {
       const meeting = await loadMeeting(ctx, params.id, input.manual ? 'host' : 'participate');
       if (!meeting.active) throw new ApiError(409, 'meeting_ended', 'This meeting has ended');
+      if (meeting.recordingType !== 'cloud') throw recordingNotAllowed(meeting);
       const { services } = ctx.state;
       try {
         ctx.body = await services.temporal.workflow.executeUpdateWithStart(requestRecordingUpdate, {
@@ -399,6 +401,12 @@ export const meetingEndpoints = [
     },
   }),
 ];
+
+/** `none` records nothing; `local` is recorded in a browser, if at all, never by us. */
+function recordingNotAllowed(meeting: Pick<Meeting, 'recordingType'> & { room: { name: string } }): ApiError {
+  const why = meeting.recordingType === 'local' ? 'is recorded locally in the browser, not by this server' : 'is not recorded';
+  return new ApiError(409, 'recording_not_allowed', `Room "${meeting.room.name}" has recording type "${meeting.recordingType}": its meeting ${why}`);
+}
 
 function meetingGoneOr(error: unknown): unknown {
   const name = (error as Error).name;
