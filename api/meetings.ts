@@ -59,6 +59,7 @@ function meetingWorkflowOptions(services: Services, meeting: Meeting): WorkflowS
       platformRoomName: meeting.platformRoomName,
       instanceIds: { cloud: cloudInstanceId(meeting.id), 'raw-tracks': rawTracksInstanceId(meeting.id) },
       recordingTrigger: meeting.recordingTrigger,
+      recordingType: meeting.recordingType,
       endDate: meeting.endDate.toISOString(),
       recordingReadyTimeoutSeconds: services.config.meetings.recordingReadyTimeoutSeconds,
     }],
@@ -182,13 +183,21 @@ export const meetingEndpoints = [
     params: roomNameParams,
     body: createMeetingSchema,
     rateLimit: 'public',
-    responses: { 201: { description: 'Created', schema: meetingSchema }, 200: { description: 'The active meeting', schema: meetingSchema } },
+    responses: {
+      201: { description: 'Created', schema: meetingSchema }, 200: { description: 'The active meeting', schema: meetingSchema },
+      409: { description: "The room's platform is not configured on this server" },
+    },
     async handler(ctx, { params, body: input }) {
       const { services } = ctx.state;
       const room = await loadRoom(ctx, params.name, 'join');
       let meeting = await ctx.state.em.findOne(Meeting, { room, active: true }, { populate: ['room'] });
       let created = false;
       if (!meeting) {
+        // A room stored before platforms were checked may name one that is not configured: refused, not run on another.
+        const configured = services.platforms.map((p) => p.name);
+        if (!configured.includes(room.platform)) {
+          throw new ApiError(409, 'platform_not_configured', `Room "${room.name}" is set to ${room.platform}, which is not configured on this server (configured: ${configured.join(', ')}); change the room's platform`);
+        }
         try {
           meeting = await createMeetingRow(ctx, room, input);
           created = true;
@@ -293,10 +302,11 @@ export const meetingEndpoints = [
     access: rules.meetingParticipant,
     params: meetingParams,
     body: startRecordingSchema,
-    responses: { 200: { description: "The workflow's answer", schema: recordingRequestAnswer }, 409: { description: 'The meeting has ended' } },
+    responses: { 200: { description: "The workflow's answer", schema: recordingRequestAnswer }, 409: { description: "The meeting has ended, or its room's recording type records nothing here" } },
     async handler(ctx, { params, body: input }) {
       const meeting = await loadMeeting(ctx, params.id, input.manual ? 'host' : 'participate');
       if (!meeting.active) throw new ApiError(409, 'meeting_ended', 'This meeting has ended');
+      if (meeting.recordingType !== 'cloud') throw recordingNotAllowed(meeting);
       const { services } = ctx.state;
       try {
         ctx.body = await services.temporal.workflow.executeUpdateWithStart(requestRecordingUpdate, {
@@ -406,6 +416,12 @@ async function startConsentRefusal(services: Services, meeting: Meeting): Promis
     typedSearchAttributes: [{ key: MeetingIdAttribute, value: meeting.id }, { key: RoomNameAttribute, value: meeting.room.name }],
     staticSummary: `Consent refused in a meeting of room "${meeting.room.name}": delete its media`,
   });
+}
+
+/** `none` records nothing; `local` is recorded in a browser, if at all, never by us. */
+function recordingNotAllowed(meeting: Pick<Meeting, 'recordingType'> & { room: { name: string } }): ApiError {
+  const why = meeting.recordingType === 'local' ? 'is recorded locally in the browser, not by this server' : 'is not recorded';
+  return new ApiError(409, 'recording_not_allowed', `Room "${meeting.room.name}" has recording type "${meeting.recordingType}": its meeting ${why}`);
 }
 
 function meetingGoneOr(error: unknown): unknown {

@@ -2,7 +2,7 @@
 // with its OpenAPI path, so a test can check each one exists in GET /v1/openapi.json.
 import type {
   AccessLogEntry, ApiKey, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, Page, Recording, RecordingFilters,
-  RecordingRequestResult, Room, RoomInput, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
+  RecordingRequestResult, Room, RoomDefaults, RoomInput, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
 } from './types.ts';
 
 export const API_OPERATIONS = {
@@ -16,6 +16,7 @@ export const API_OPERATIONS = {
   listApiKeys: ['GET', '/v1/api-keys'],
   createApiKey: ['POST', '/v1/api-keys'],
   revokeApiKey: ['DELETE', '/v1/api-keys/{id}'],
+  roomDefaults: ['GET', '/v1/room-defaults'],
   listRooms: ['GET', '/v1/rooms'],
   createRoom: ['POST', '/v1/rooms'],
   getRoom: ['GET', '/v1/rooms/{name}'],
@@ -167,6 +168,7 @@ export const api = {
   createApiKey: (input: { name: string; expiresAt?: string }) => call<{ key: string; apiKey: ApiKey }>('createApiKey', { body: input }),
   revokeApiKey: (keyId: string) => call<ApiKey>('revokeApiKey', { params: id(keyId) }),
 
+  roomDefaults: () => call<RoomDefaults>('roomDefaults'),
   listRooms: (limit = 100, offset = 0) => call<Page<Room>>('listRooms', { query: { limit, offset } }),
   createRoom: (input: RoomInput) => call<Room>('createRoom', { body: input }),
   getRoom: (name: string) => call<Room>('getRoom', { params: { name } }),

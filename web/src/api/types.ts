@@ -78,6 +78,12 @@ export interface Room extends RoomSettings {
 
 export type RoomInput = Partial<RoomSettings> & { name?: string; webhookSecret?: string | null };
 
+/** GET /v1/room-defaults: a new room's settings unless set, and what each configured platform takes. */
+export interface RoomDefaults {
+  defaults: Required<RoomSettings>;
+  platforms: Array<{ name: RoomSettings['platform']; roomModes: Array<RoomSettings['roomMode']> }>;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
