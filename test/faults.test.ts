@@ -104,4 +104,16 @@ describe('faults of the start command, mid-meeting', () => {
     assert.equal(exit.code, 0, product.output());
     assert.doesNotMatch(product.output(), /Channel has been shut down/);
   });
+
+  it('kill -9 of the whole start command mid-meeting, then the same command again: the meeting ends with its recordings, nobody present', { timeout: 420_000 }, async () => {
+    const product = await start();
+    const { meeting, ann, ben } = await meetingUnderWay('product-killed');
+    product.child.kill('SIGKILL');
+    await product.exited;
+
+    const again = await start();
+    await meetingFinishes(meeting, [ann, ben]);
+    again.child.kill('SIGTERM');
+    assert.equal((await again.exited).code, 0, again.output());
+  });
 });
