@@ -5,6 +5,7 @@ import { Meeting, ParticipantSession, Recording, RecordingAccessLog } from '../d
 import type { RecordingKind, ReadyRecording } from '../workflows/meeting.ts';
 import type { RecordingWorkflowInput } from '../workflows/recording.ts';
 import { classifyPlatformError } from './errors.ts';
+import { deleteRefusedMedia } from './consent.ts';
 import type { ActivityDependencies } from './index.ts';
 
 export function createRecordingActivities({ db, storage, platform }: ActivityDependencies) {
@@ -89,6 +90,8 @@ export function createRecordingActivities({ db, storage, platform }: ActivityDep
         await em.nativeUpdate(Meeting, { id: input.meetingId, cloudRecordingKey: null }, { cloudRecordingKey: input.objectKey, cloudRecordingDuration: input.durationSeconds });
       }
       if (input.platformMeetingId) await em.nativeUpdate(Meeting, { id: input.meetingId, platformMeetingId: null }, { platformMeetingId: input.platformMeetingId });
+      // A cloud recording is settled once stored: the consent rule applies now, however late it came (activities/consent.ts).
+      if (input.kind === 'cloud') await deleteRefusedMedia(db, storage, input.meetingId);
       return { audioTracks: audioKeys.length };
     },
 

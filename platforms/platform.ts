@@ -145,8 +145,13 @@ export type ParsedWebhook =
   | { kind: 'event'; event: PlatformEvent }
   | { kind: 'ignored'; type: string };
 
+/** A room's mode in our vocabulary: Whereby's `normal` (small) and `group` (large) rooms. */
+export type PlatformRoomMode = 'normal' | 'group';
+
 export interface Platform {
   readonly name: string;
+  /** The room modes this platform gives a meaning to; a room asking for another one is refused, not stored. */
+  readonly roomModes: readonly PlatformRoomMode[];
   createRoom(input: CreateRoomInput): Promise<CreatedRoom>;
   /** Deleting a room that does not exist is not an error. */
   deleteRoom(platformRoomName: string): Promise<void>;

@@ -211,6 +211,7 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
     }),
     'POST /v1/rooms': (rule) => ({ expect: byRule(201, rule), request: () => ({ path: '/v1/rooms', body: { name: uniqueName('made') } }) }),
     'GET /v1/rooms': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/rooms' }) }),
+    'GET /v1/room-defaults': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/room-defaults' }) }),
     'GET /v1/rooms/:name': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/rooms/${roomName}` }) }),
     'PATCH /v1/rooms/:name': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/rooms/${roomName}`, body: { skipConsent: false } }) }),
     'DELETE /v1/rooms/:name': (rule) => ({ expect: byRule(204, rule), request: async () => ({ path: `/v1/rooms/${await freshRoom()}` }) }),

@@ -30,6 +30,8 @@ import { recordingWorkflow, recordingWorkflowId, type RecordingWorkflowInput } f
 export type RecordingKind = 'cloud' | 'raw-tracks';
 export const RECORDING_KINDS: readonly RecordingKind[] = ['cloud', 'raw-tracks'];
 export type RecordingTrigger = 'none' | 'prompt' | 'automatic' | 'automatic-2nd-participant';
+/** The room's recording type: only `cloud` is recorded by us; `none` and `local` never start one here. */
+export type RoomRecordingType = 'none' | 'local' | 'cloud';
 
 export interface MeetingWorkflowInput {
   meetingId: string;
@@ -39,6 +41,8 @@ export interface MeetingWorkflowInput {
   /** Instance ids for the two recordings: cloud = meeting id, raw-tracks = UUIDv5 of it. */
   instanceIds: Record<RecordingKind, string>;
   recordingTrigger: RecordingTrigger;
+  /** Absent in runs started before it was passed (they behave as `cloud`). */
+  recordingType?: RoomRecordingType;
   /** ISO 8601: when the meeting closes if nobody ends it sooner. */
   endDate: string;
   /** How long to wait for recordings after the meeting ended before asking the platform. */
@@ -377,6 +381,9 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     while (controlBusy()) await condition(() => !controlBusy());
     if (state.phase !== 'open') return { status: state.recording.status, note: 'the meeting has ended' };
     if (state.recording.status === 'recording') return { status: 'recording' };
+    if (input.recordingType !== undefined && input.recordingType !== 'cloud' && patched('recording-type-honoured')) {
+      return { status: state.recording.status, note: `recording type "${input.recordingType}": this meeting is not recorded here` };
+    }
     const trigger = input.recordingTrigger;
     if ((trigger === 'none' || trigger === 'prompt') && !manual) return { status: state.recording.status, note: `trigger "${trigger}": only the host starts recording` };
     if (trigger === 'automatic-2nd-participant' && !manual && state.presentSessions.length < 2) {

@@ -33,6 +33,8 @@ const PARTICIPANTS_PAGE_SIZE = 100;
 
 export class DailyPlatform implements Platform {
   readonly name = 'daily';
+  // Daily has no small/large room split like Whereby's group rooms: every room takes the same participants.
+  readonly roomModes = ['normal'] as const;
   readonly client: DailyClient;
   readonly #webhookSecret: string;
   readonly #toleranceMs: number;
