@@ -26,6 +26,15 @@ export function createRecordingActivities({ db, storage, platform }: ActivityDep
       }
     },
 
+    /** The presence sweep: does the platform still have a call in the room? */
+    async isPlatformMeetingOngoing(input: { platformRoomName: string }): Promise<boolean> {
+      try {
+        return await platform.hasOngoingMeeting(input.platformRoomName);
+      } catch (error) {
+        return classifyPlatformError(error);
+      }
+    },
+
     /** Reconciliation: every finished recording the platform has for this meeting's room. */
     async findPlatformRecordings(input: { platformRoomName: string }): Promise<ReadyRecording[]> {
       const found: ReadyRecording[] = [];

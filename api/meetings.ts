@@ -62,6 +62,7 @@ function meetingWorkflowOptions(services: Services, meeting: Meeting): WorkflowS
       recordingType: meeting.recordingType,
       endDate: meeting.endDate.toISOString(),
       recordingReadyTimeoutSeconds: services.config.meetings.recordingReadyTimeoutSeconds,
+      presenceSweepSeconds: services.config.meetings.presenceSweepSeconds,
     }],
     // Exactly one workflow per meeting: a second start finds the running one, and an ended one is never restarted.
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

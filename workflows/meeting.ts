@@ -47,6 +47,8 @@ export interface MeetingWorkflowInput {
   endDate: string;
   /** How long to wait for recordings after the meeting ended before asking the platform. */
   recordingReadyTimeoutSeconds: number;
+  /** While open, how often to ask the platform whether the call still goes on (a lost meeting.ended); absent: never. */
+  presenceSweepSeconds?: number;
   /** State carried across continue-as-new. */
   carried?: MeetingState;
 }
@@ -77,6 +79,8 @@ export interface MeetingState {
   earlyLeaves?: Array<{ sessionId: string; at: string }>;
   /** Each session's join and leave in the platform's time, as far as known (the second-participant trigger compares them). */
   sessionTimes?: Record<string, { joinedAt: string | null; leftAt: string | null }>;
+  /** The platform was seen hosting the call (a sweep said so): from then on, its "no call" ends the meeting. */
+  platformCallSeen?: boolean;
   /** Set once the meeting has ended and its still-open sessions were closed at its end: later joins count as already left. */
   sessionsClosedAt?: string;
   recordings: KnownRecording[];
@@ -130,6 +134,12 @@ const meetingActivities = proxyActivities<ReturnType<typeof activities.createAct
 const recordingControl = proxyActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 1.5, maximumInterval: '10 seconds', maximumAttempts: 20, nonRetryableErrorTypes: ['PlatformRequestRefused'] },
+});
+
+// The presence sweep: a few quick tries; if the platform does not answer, the next sweep asks again.
+const presenceCheck = proxyActivities<ReturnType<typeof activities.createActivities>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['PlatformRequestRefused'] },
 });
 
 const MAX_EVENT_IDS = 500;
@@ -285,6 +295,19 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     describe();
   }
 
+  /** Asks the platform whether the call goes on; a call it no longer has ends the meeting as its meeting.ended would. */
+  async function sweepPresence(): Promise<void> {
+    let ongoing: boolean;
+    try {
+      ongoing = await presenceCheck.isPlatformMeetingOngoing({ platformRoomName: input.platformRoomName });
+    } catch {
+      return;
+    }
+    if (ongoing) state.platformCallSeen = true;
+    // Before anyone joined there is no call to lose: an empty room that never started stays open.
+    else if (state.platformCallSeen || state.participantsSeen > 0) endRequested ??= 'platform';
+  }
+
   async function apply(event: MeetingEvent): Promise<void> {
     if (state.appliedEventIds.includes(event.eventId)) return;
     state.appliedEventIds.push(event.eventId);
@@ -390,11 +413,18 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
 
   // Phase 1: open until ended (platform, API or end date), applying events as they come.
   const endAt = Date.parse(input.endDate);
+  const sweepMs = patched('platform-presence-sweep') && input.presenceSweepSeconds ? input.presenceSweepSeconds * 1000 : 0;
+  let nextSweepAt = Date.now() + sweepMs;
   while (state.phase === 'open') {
     const remaining = Math.max(0, endAt - Date.now());
-    const woke = await condition(() => inbox.length > 0 || endRequested !== null || secondParticipantArrived() || workflowInfo().continueAsNewSuggested, remaining);
-    if (!woke) endRequested ??= 'end-date';
+    const timeout = sweepMs ? Math.max(0, Math.min(remaining, nextSweepAt - Date.now())) : remaining;
+    const woke = await condition(() => inbox.length > 0 || endRequested !== null || secondParticipantArrived() || workflowInfo().continueAsNewSuggested, timeout);
+    if (!woke && (!sweepMs || Date.now() >= endAt)) endRequested ??= 'end-date';
     while (inbox.length > 0) await apply(inbox.shift()!);
+    if (sweepMs && !endRequested && Date.now() >= nextSweepAt) {
+      await sweepPresence();
+      nextSweepAt = Date.now() + sweepMs;
+    }
     if (secondParticipantArrived()) {
       if (timesKept) {
         // Webhooks arrive in any order: wait a moment for a late leave that shows the two never met.
