@@ -247,6 +247,22 @@ export const MeetingConsent = defineEntity({
 });
 export type MeetingConsent = InferEntity<typeof MeetingConsent>;
 
+/** Someone asking to enter a locked room's meeting, and whether its owner let them in. */
+export const MeetingAdmission = defineEntity({
+  name: 'MeetingAdmission',
+  properties: {
+    id: id(),
+    meeting: () => p.manyToOne(Meeting).deleteRule('cascade').index(),
+    /** The knocker's identity: `user:<id>`, or the participant key of their meeting token. */
+    participantKey: p.string().length(256),
+    userName: p.string().length(256),
+    knockedAt: p.datetime().onCreate(() => new Date()),
+    admittedAt: p.datetime().nullable(),
+  },
+  uniques: [{ properties: ['meeting', 'participantKey'] }],
+});
+export type MeetingAdmission = InferEntity<typeof MeetingAdmission>;
+
 /** Who viewed, downloaded, shared or deleted what, when and from where. */
 export const RecordingAccessLog = defineEntity({
   name: 'RecordingAccessLog',
@@ -278,4 +294,4 @@ export const RecordingShare = defineEntity({
 });
 export type RecordingShare = InferEntity<typeof RecordingShare>;
 
-export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, RecordingAccessLog];
+export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, MeetingAdmission, RecordingAccessLog];
