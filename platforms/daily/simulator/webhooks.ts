@@ -202,7 +202,10 @@ export class WebhookDispatcher {
     if (this.#closed.signal.aborted || this.#subscribers(type).length === 0) return;
     const envelope = { version: '1.0.0', type, id, payload, event_ts: this.#options.clock.now() / 1000 };
     const message: Message = { id, type, body: JSON.stringify(envelope) };
-    const rules = (this.#options.faults().webhooks ?? []).filter((rule) => !rule.types || rule.types.includes(type));
+    // A ready-to-download says its kind, except a cloud one, which says none.
+    const recordingType = type === 'recording.ready-to-download' ? String(payload.type ?? 'cloud') : null;
+    const rules = (this.#options.faults().webhooks ?? []).filter((rule) =>
+      (!rule.types || rule.types.includes(type)) && (!rule.recordingTypes || (recordingType !== null && rule.recordingTypes.includes(recordingType))));
     const fired = (action: WebhookFaultRule['action']) =>
       rules.find((rule) => rule.action === action && ruleFires(rule, this.#options.random));
     if (fired('drop')) {

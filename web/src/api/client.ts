@@ -1,8 +1,8 @@
 // The typed client of our API: every call the browser makes goes through `call()`, named in API_OPERATIONS
 // with its OpenAPI path, so a test can check each one exists in GET /v1/openapi.json.
 import type {
-  AccessLogEntry, ApiKey, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingState, Page, Recording, RecordingFilters,
-  RecordingRequestResult, Room, RoomInput, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
+  AccessLogEntry, ApiKey, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, Page, Recording, RecordingFilters,
+  RecordingRequestResult, Room, RoomDefaults, RoomInput, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
 } from './types.ts';
 
 export const API_OPERATIONS = {
@@ -10,17 +10,20 @@ export const API_OPERATIONS = {
   authMe: ['GET', '/v1/auth/me'],
   login: ['POST', '/v1/auth/login'],
   logout: ['POST', '/v1/auth/logout'],
+  changePassword: ['PUT', '/v1/auth/password'],
   listUsers: ['GET', '/v1/users'],
   createUser: ['POST', '/v1/users'],
   listApiKeys: ['GET', '/v1/api-keys'],
   createApiKey: ['POST', '/v1/api-keys'],
   revokeApiKey: ['DELETE', '/v1/api-keys/{id}'],
+  roomDefaults: ['GET', '/v1/room-defaults'],
   listRooms: ['GET', '/v1/rooms'],
   createRoom: ['POST', '/v1/rooms'],
   getRoom: ['GET', '/v1/rooms/{name}'],
   updateRoom: ['PATCH', '/v1/rooms/{name}'],
   deleteRoom: ['DELETE', '/v1/rooms/{name}'],
   openMeeting: ['POST', '/v1/rooms/{name}/meetings'],
+  listMeetings: ['GET', '/v1/meetings'],
   getMeeting: ['GET', '/v1/meetings/{id}'],
   meetingState: ['GET', '/v1/meetings/{id}/state'],
   joinMeeting: ['POST', '/v1/meetings/{id}/join'],
@@ -157,6 +160,7 @@ export const api = {
   },
   login: async (email: string, password: string) => (await call<{ user: User }>('login', { body: { email, password } })).user,
   logout: () => call<void>('logout'),
+  changePassword: (currentPassword: string, newPassword: string) => call<void>('changePassword', { body: { currentPassword, newPassword } }),
 
   listUsers: (limit = 100, offset = 0) => call<Page<UserAccount>>('listUsers', { query: { limit, offset } }),
   createUser: (input: NewUser) => call<UserAccount>('createUser', { body: input }),
@@ -164,6 +168,7 @@ export const api = {
   createApiKey: (input: { name: string; expiresAt?: string }) => call<{ key: string; apiKey: ApiKey }>('createApiKey', { body: input }),
   revokeApiKey: (keyId: string) => call<ApiKey>('revokeApiKey', { params: id(keyId) }),
 
+  roomDefaults: () => call<RoomDefaults>('roomDefaults'),
   listRooms: (limit = 100, offset = 0) => call<Page<Room>>('listRooms', { query: { limit, offset } }),
   createRoom: (input: RoomInput) => call<Room>('createRoom', { body: input }),
   getRoom: (name: string) => call<Room>('getRoom', { params: { name } }),
@@ -171,6 +176,7 @@ export const api = {
   deleteRoom: (name: string) => call<void>('deleteRoom', { params: { name } }),
 
   openMeeting: (roomName: string) => call<Meeting>('openMeeting', { params: { name: roomName }, body: {} }),
+  listMeetings: (query: MeetingFilters & { limit: number; offset: number }) => call<Page<MeetingSummary>>('listMeetings', { query: { ...query } }),
   getMeeting: (meetingId: string) => call<Meeting>('getMeeting', { params: id(meetingId) }),
   meetingState: (meetingId: string, signal?: AbortSignal) => call<MeetingState>('meetingState', { params: id(meetingId), signal }),
   joinMeeting: (meetingId: string, userName: string) => call<JoinAnswer>('joinMeeting', { params: id(meetingId), body: { userName } }),

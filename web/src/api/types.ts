@@ -11,6 +11,8 @@ export interface User {
   email: string;
   displayName: string;
   role: 'admin' | 'user';
+  /** false: signs in through the identity provider only, so there is no password to change. */
+  hasPassword: boolean;
 }
 
 /** An account as admins see it (GET /v1/users). */
@@ -76,6 +78,12 @@ export interface Room extends RoomSettings {
 
 export type RoomInput = Partial<RoomSettings> & { name?: string; webhookSecret?: string | null };
 
+/** GET /v1/room-defaults: a new room's settings unless set, and what each configured platform takes. */
+export interface RoomDefaults {
+  defaults: Required<RoomSettings>;
+  platforms: Array<{ name: RoomSettings['platform']; roomModes: Array<RoomSettings['roomMode']> }>;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -98,6 +106,18 @@ export interface Meeting {
   recordingType: string;
   recordingTrigger: RoomSettings['recordingTrigger'];
   hasCloudRecording: boolean;
+}
+
+/** A meeting in the meetings list: who took part, and its recordings and transcripts. */
+export interface MeetingSummary extends Meeting {
+  participants: string[];
+  recordings: Array<{ id: string; type: 'cloud' | 'raw-tracks'; status: string }>;
+  transcripts: Array<{ id: string; recordingId: string; status: TranscriptStatus; title: string | null }>;
+}
+
+export interface MeetingFilters {
+  room?: string;
+  status?: '' | 'active' | 'ended';
 }
 
 export interface JoinAnswer {
@@ -193,6 +213,9 @@ export interface Recording {
   id: string;
   type: 'cloud' | 'raw-tracks' | string;
   status: string;
+  /** The meeting's title, from its transcript once made. */
+  title: string | null;
+  participants: string[];
   roomName: string;
   meetingId: string;
   recordedAt: string | null;

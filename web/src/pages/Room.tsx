@@ -37,7 +37,7 @@ export function RoomPage({ roomName }: { roomName: string }) {
   if (loadError) return <ErrorNote error={loadError} title="Could not load the room" />;
   if (!room) return <Loading what="the room" />;
 
-  const asksConsent = room.recordingType !== 'none' && !room.skipConsent;
+  const asksConsent = room.recordingType === 'cloud' && !room.skipConsent;
   const join = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
@@ -104,6 +104,7 @@ function GuestNotAdmitted({ roomName }: { roomName: string }) {
 
 function describeRecording(room: Room): string {
   if (room.recordingType === 'none') return 'Meetings in this room are not recorded.';
+  if (room.recordingType === 'local') return 'Meetings in this room are not recorded here (recording type "local": only a participant\'s own browser could record).';
   switch (room.recordingTrigger) {
     case 'automatic': return 'Meetings in this room are recorded and transcribed from the moment someone joins.';
     case 'automatic-2nd-participant': return 'Meetings in this room are recorded and transcribed once a second person joins.';
@@ -186,7 +187,7 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
 
   /** A participant is in the call: ask our API to record, per the room's trigger (as every participant's page does). */
   const onParticipantJoined = useCallback(async (isYou: boolean) => {
-    if (room.recordingType === 'none') return;
+    if (room.recordingType !== 'cloud') return; // the API refuses the others (409)
     if (room.recordingTrigger === 'automatic' || room.recordingTrigger === 'automatic-2nd-participant') await requestRecording(false);
     else if (isYou && join.isOwner && room.recordingTrigger === 'prompt') setPrompt(true);
   }, [room, join.isOwner, requestRecording]);
@@ -212,7 +213,7 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
   useEffect(() => setPlatformRecording(null), [workflowStatus]);
   const status: RecordingControlStatus = platformRecording === null ? workflowStatus : platformRecording ? 'recording' : 'stopped';
   const recording = status === 'recording';
-  const canControl = join.isOwner && room.recordingType !== 'none' && (room.recordingTrigger === 'none' || room.recordingTrigger === 'prompt');
+  const canControl = join.isOwner && room.recordingType === 'cloud' && (room.recordingTrigger === 'none' || room.recordingTrigger === 'prompt');
   return (
     <div className="call-layout">
       <section className="card call-status" aria-label="Recording">
