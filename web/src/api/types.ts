@@ -106,6 +106,21 @@ export interface Meeting {
   hasCloudRecording: boolean;
 }
 
+/** POST /v1/meetings/{id}/knock: whether you may join a locked room's meeting yet. */
+export interface KnockAnswer {
+  admitted: boolean;
+  participantKey: string;
+  meetingToken: string | null;
+}
+
+/** Someone who knocked on a locked room's meeting, as its owner sees them. */
+export interface Knock {
+  participantKey: string;
+  userName: string;
+  knockedAt: string;
+  admittedAt: string | null;
+}
+
 export interface JoinAnswer {
   token: string;
   roomUrl: string;
