@@ -11,6 +11,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Meeting, Recording, RecordingAccessLog, RecordingShare, Transcript } from '../db/entities.ts';
 import { recordingWorkflowId } from '../workflows/recording.ts';
+import type { ObjectStorage } from '../storage/object-storage.ts';
 import type { ActivityDependencies } from './index.ts';
 
 /** How many expired recordings one retention step claims. */
@@ -23,8 +24,9 @@ export interface DeletionTargets {
   prefixes: string[];
 }
 
-/** Where a recording's objects are; never an empty or bucket-wide prefix. */
-export function deletionTargets(recording: Pick<Recording, 'id' | 'type' | 'objectKey' | 'trackKeys'>, transcript: Pick<Transcript, 'id' | 'audioKey' | 'waveformKey'> | null): DeletionTargets {
+/** Where a recording's media is (its tracks and the platform's other files, its MP4, pipeline scratch, the mixed
+ * MP3): what a consent refusal deletes. The words, exports and waveform are not media. */
+export function mediaTargets(recording: Pick<Recording, 'id' | 'type' | 'objectKey' | 'trackKeys'>, transcript: Pick<Transcript, 'audioKey'> | null): DeletionTargets {
   const keys = new Set<string>(recording.trackKeys ?? []);
   const prefixes = new Set<string>([`work/${recording.id}/`]);
   if (recording.objectKey) {
@@ -32,11 +34,32 @@ export function deletionTargets(recording: Pick<Recording, 'id' | 'type' | 'obje
     // Tracks are `<objectKey>-…`; the dash keeps a cloud MP4 started in the same millisecond out of it.
     else prefixes.add(`${recording.objectKey}-`);
   }
-  if (transcript) {
-    prefixes.add(`transcripts/${transcript.id}/`);
-    for (const key of [transcript.audioKey, transcript.waveformKey]) if (key) keys.add(key);
-  }
+  if (transcript?.audioKey) keys.add(transcript.audioKey);
   return { keys: [...keys], prefixes: [...prefixes].filter((prefix) => prefix.length > 1 && !prefix.startsWith('/')) };
+}
+
+/** Where a recording's objects are (its media, and its transcript's files); never an empty or bucket-wide prefix. */
+export function deletionTargets(recording: Pick<Recording, 'id' | 'type' | 'objectKey' | 'trackKeys'>, transcript: Pick<Transcript, 'id' | 'audioKey' | 'waveformKey'> | null): DeletionTargets {
+  const media = mediaTargets(recording, transcript);
+  if (!transcript) return media;
+  return {
+    keys: [...new Set([...media.keys, ...(transcript.waveformKey ? [transcript.waveformKey] : [])])],
+    prefixes: [...media.prefixes, `transcripts/${transcript.id}/`],
+  };
+}
+
+/** Deletes every key and everything under every prefix; a missing object is no error. Calls `onDeleted` after each. */
+export async function deleteTargets(storage: ObjectStorage, targets: DeletionTargets, onDeleted: (key: string) => void = () => {}): Promise<void> {
+  for (const key of targets.keys) {
+    await storage.delete(key);
+    onDeleted(key);
+  }
+  for (const prefix of targets.prefixes) {
+    for await (const object of storage.list(prefix)) {
+      await storage.delete(object.key);
+      onDeleted(object.key);
+    }
+  }
 }
 
 export function createDeletionActivities({ db, storage }: ActivityDependencies) {
@@ -77,15 +100,7 @@ export function createDeletionActivities({ db, storage }: ActivityDependencies) 
       const targets = deletionTargets(recording, transcript);
       const context = Context.current();
       let deleted = 0;
-      const remove = async (key: string) => {
-        await storage.delete(key);
-        deleted++;
-        context.heartbeat({ deleted, key });
-      };
-      for (const key of targets.keys) await remove(key);
-      for (const prefix of targets.prefixes) {
-        for await (const object of storage.list(prefix)) await remove(object.key);
-      }
+      await deleteTargets(storage, targets, (key) => context.heartbeat({ deleted: ++deleted, key }));
       return { deleted };
     },
 

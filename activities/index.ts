@@ -7,6 +7,7 @@ import { createMeetingActivities } from './meetings.ts';
 import { createRecordingActivities } from './recordings.ts';
 import { createTranscriptionActivities, type TranscriptionDependencies } from './transcription.ts';
 import { createDeletionActivities } from './deletion.ts';
+import { createConsentActivities } from './consent.ts';
 
 export interface ActivityDependencies {
   db: Database;
@@ -22,5 +23,6 @@ export function createActivities(deps: ActivityDependencies) {
     ...createRecordingActivities(deps),
     ...createTranscriptionActivities(deps),
     ...createDeletionActivities(deps),
+    ...createConsentActivities(deps),
   };
 }

@@ -5,6 +5,7 @@ import { Meeting, ParticipantSession, Recording, RecordingAccessLog } from '../d
 import type { RecordingKind, ReadyRecording } from '../workflows/meeting.ts';
 import type { RecordingWorkflowInput } from '../workflows/recording.ts';
 import { classifyPlatformError } from './errors.ts';
+import { deleteRefusedMedia } from './consent.ts';
 import type { ActivityDependencies } from './index.ts';
 
 export function createRecordingActivities({ db, storage, platform }: ActivityDependencies) {
@@ -20,6 +21,15 @@ export function createRecordingActivities({ db, storage, platform }: ActivityDep
     async stopPlatformRecording(input: { platformRoomName: string; kind: RecordingKind; instanceId: string }): Promise<'stopped' | 'not-active'> {
       try {
         return await platform.stopRecording(input.platformRoomName, { type: input.kind, instanceId: input.instanceId });
+      } catch (error) {
+        return classifyPlatformError(error);
+      }
+    },
+
+    /** The presence sweep: does the platform still have a call in the room? */
+    async isPlatformMeetingOngoing(input: { platformRoomName: string }): Promise<boolean> {
+      try {
+        return await platform.hasOngoingMeeting(input.platformRoomName);
       } catch (error) {
         return classifyPlatformError(error);
       }
@@ -80,6 +90,8 @@ export function createRecordingActivities({ db, storage, platform }: ActivityDep
         await em.nativeUpdate(Meeting, { id: input.meetingId, cloudRecordingKey: null }, { cloudRecordingKey: input.objectKey, cloudRecordingDuration: input.durationSeconds });
       }
       if (input.platformMeetingId) await em.nativeUpdate(Meeting, { id: input.meetingId, platformMeetingId: null }, { platformMeetingId: input.platformMeetingId });
+      // A cloud recording is settled once stored: the consent rule applies now, however late it came (activities/consent.ts).
+      if (input.kind === 'cloud') await deleteRefusedMedia(db, storage, input.meetingId);
       return { audioTracks: audioKeys.length };
     },
 
@@ -105,11 +117,23 @@ export function createRecordingActivities({ db, storage, platform }: ActivityDep
       }, { onConflictFields: ['id'], onConflictAction: 'merge', onConflictMergeFields: ['status', 'error'] });
     },
 
-    async recordParticipantJoined(input: { meetingId: string; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string }): Promise<void> {
+    /** `leftAt` for a join that arrives after the meeting ended (it is recorded as already left); a known leave is kept. */
+    async recordParticipantJoined(input: { meetingId: string; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string; leftAt?: string }): Promise<void> {
       const em = db.em.fork();
       await em.upsert(ParticipantSession, {
         meeting: input.meetingId, sessionId: input.sessionId, userId: input.userId, userName: input.userName, isOwner: input.isOwner, joinedAt: new Date(input.at),
+        ...(input.leftAt ? { leftAt: new Date(input.leftAt) } : {}),
       }, { onConflictFields: ['meeting', 'sessionId'], onConflictAction: 'merge', onConflictMergeFields: ['userId', 'userName', 'isOwner', 'joinedAt'] });
+      await updateParticipantCount(em, input.meetingId);
+    },
+
+    /** The meeting ended: every session still open is closed at its end (never before its own join). */
+    async closeParticipantSessions(input: { meetingId: string; at: string }): Promise<void> {
+      const em = db.em.fork();
+      await em.getConnection().execute(
+        'update participant_session set left_at = greatest(joined_at, ?::timestamptz) where meeting_id = ? and left_at is null',
+        [input.at, input.meetingId],
+      );
       await updateParticipantCount(em, input.meetingId);
     },
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import { Meeting, MeetingConsent, ParticipantSession, Recording, Room, Transcript, type TranscriptParticipant } from '../db/entities.ts';
+import { Meeting, ParticipantSession, Recording, Room, Transcript, type TranscriptParticipant } from '../db/entities.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
 import type { Speaker, TimedWord, Segment } from '../transcripts/words.ts';
 import { parseTrackKey, probeMedia, trackOffsetSeconds, MediaError } from '../audio/tracks.ts';
@@ -23,6 +23,7 @@ import type { SpeechRecognizer } from '../speech/index.ts';
 import type { Summarizer } from '../summaries/index.ts';
 import { classifyServiceError } from './errors.ts';
 import { assertPublicDestination, DestinationRefusedError, signOutgoingWebhook } from './outgoing-webhooks.ts';
+import { deleteRefusedMedia } from './consent.ts';
 import type { ActivityDependencies } from './index.ts';
 
 export interface TrackPlan {
@@ -245,29 +246,28 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
       return { engine: transcription.summarizer.name, topics: summary.topics.length };
     },
 
-    /** Ended; if any participant refused consent, the meeting's audio is deleted now (the transcript stays). */
+    /** Ended; then the consent rule (activities/consent.ts): if anyone refused, the meeting's media goes now (the transcript stays). */
     async finishTranscript(input: { transcriptId: string; meetingId: string; recordingId: string; warnings: string[] }): Promise<{ audioDeleted: boolean }> {
       const em = db.em.fork();
-      const refused = await em.count(MeetingConsent, { meeting: input.meetingId, consentGiven: false });
-      let audioDeleted = false;
-      if (refused > 0) {
-        await deleteMeetingAudio(em, storage, input.meetingId);
-        audioDeleted = true;
-      }
       await deletePrefix(storage, `work/${input.recordingId}/`);
+      // The end state first, then the refusals: a refusal recorded meanwhile is seen here or by its own run.
       await em.nativeUpdate(Transcript, { id: input.transcriptId }, {
-        status: 'ended', audioDeleted, error: input.warnings.length ? `warnings: ${input.warnings.join('; ')}` : null,
+        status: 'ended', error: input.warnings.length ? `warnings: ${input.warnings.join('; ')}` : null,
         progress: { step: 'done', tracksDone: 0, tracksTotal: 0, percent: 100 },
       });
       await em.nativeUpdate(Recording, { id: input.recordingId }, { status: 'completed' });
-      return { audioDeleted };
+      const consent = await deleteRefusedMedia(db, storage, input.meetingId);
+      return { audioDeleted: consent.refused };
     },
 
+    /** Failed; the consent rule applies to a failed recording too (its tracks and the scratch are audio). */
     async failTranscript(input: { transcriptId: string; reason: string }): Promise<void> {
       const em = db.em.fork();
       const transcript = await em.findOneOrFail(Transcript, input.transcriptId, { populate: ['recording'] });
       await em.nativeUpdate(Transcript, { id: input.transcriptId }, { status: 'error', error: input.reason });
       await em.nativeUpdate(Recording, { id: transcript.recording.id }, { status: 'failed', error: input.reason });
+      const meetingId = transcript.recording.meeting?.id;
+      if (meetingId) await deleteRefusedMedia(db, storage, meetingId);
     },
 
     async recordTranscriptProgress(input: { transcriptId: string; step: string; tracksDone: number; tracksTotal: number }): Promise<void> {
@@ -336,24 +336,6 @@ async function recordChunkProgress(db: ActivityDependencies['db'], transcriptId:
     `update transcript set progress = jsonb_set(coalesce(progress, '{}'::jsonb), ?::text[], ?::jsonb, true), updated_at = now() where id = ?`,
     [`{chunks,${track}}`, JSON.stringify({ done, total }), transcriptId],
   );
-}
-
-async function deleteMeetingAudio(em: ActivityDependencies['db']['em'], storage: ObjectStorage, meetingId: string): Promise<void> {
-  const recordings = await em.find(Recording, { meeting: meetingId });
-  for (const recording of recordings) {
-    for (const key of recording.trackKeys ?? []) await storage.delete(key);
-    if (recording.type === 'cloud' && recording.objectKey) await storage.delete(recording.objectKey);
-    const transcript = await em.findOne(Transcript, { recording: recording.id });
-    if (transcript?.audioKey) await storage.delete(transcript.audioKey);
-    if (transcript) await em.nativeUpdate(Transcript, { id: transcript.id }, { audioDeleted: true });
-  }
-  // Everything else the platform wrote for these recordings (e.g. video tracks) goes too.
-  for (const recording of recordings.filter((r) => r.type === 'raw-tracks' && r.objectKey)) await deletePrefix(storage, recording.objectKey);
-  const meeting = await em.findOne(Meeting, meetingId);
-  if (meeting?.cloudRecordingKey) {
-    await storage.delete(meeting.cloudRecordingKey);
-    await em.nativeUpdate(Meeting, { id: meetingId }, { cloudRecordingKey: null });
-  }
 }
 
 async function deletePrefix(storage: ObjectStorage, prefix: string): Promise<void> {

@@ -17,7 +17,7 @@ import { rules, callerUser } from './access.ts';
 import { pageOf, pageQuerySchema } from './rooms.ts';
 import type { ApiContext } from './app.ts';
 
-const userSchema = z.object({ id: z.uuid(), email: z.string(), displayName: z.string(), role: z.enum(USER_ROLES), createdAt: z.iso.datetime(), lastLoginAt: z.iso.datetime().nullable() });
+const userSchema = z.object({ id: z.uuid(), email: z.string(), displayName: z.string(), role: z.enum(USER_ROLES), hasPassword: z.boolean().describe('false: signs in only through the identity provider (no password to change)'), createdAt: z.iso.datetime(), lastLoginAt: z.iso.datetime().nullable() });
 const apiKeySchema = z.object({
   id: z.uuid(), name: z.string(), prefix: z.string(), createdAt: z.iso.datetime(), lastUsedAt: z.iso.datetime().nullable(), revokedAt: z.iso.datetime().nullable(), expiresAt: z.iso.datetime().nullable(),
 });
@@ -40,7 +40,7 @@ const createApiKeySchema = z.strictObject({
 });
 
 export function userView(user: User) {
-  return { id: user.id, email: user.email, displayName: user.displayName, role: user.role, createdAt: user.createdAt.toISOString(), lastLoginAt: user.lastLoginAt?.toISOString() ?? null };
+  return { id: user.id, email: user.email, displayName: user.displayName, role: user.role, hasPassword: Boolean(user.passwordHash), createdAt: user.createdAt.toISOString(), lastLoginAt: user.lastLoginAt?.toISOString() ?? null };
 }
 
 function apiKeyView(key: ApiKeySummary) {

@@ -5,6 +5,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowStartOptions } from '@temporalio/client';
 import { Meeting, MeetingConsent, ParticipantSession, PLATFORMS, RECORDING_KINDS, RECORDING_STATUSES, RECORDING_TRIGGERS, RECORDING_TYPES, Recording, Transcript, TRANSCRIPT_STATUSES, type Room } from '../db/entities.ts';
 import { endMeetingSignal, meetingStateQuery, meetingWorkflow, meetingWorkflowId, requestRecordingUpdate, stopRecordingUpdate } from '../workflows/meeting.ts';
+import { consentRefusalWorkflow, consentRefusalWorkflowId } from '../workflows/consent.ts';
 import { cloudInstanceId, rawTracksInstanceId } from '../platforms/platform.ts';
 import type { Services } from '../runtime/services.ts';
 import { DailyApiError } from '../platforms/daily/client.ts';
@@ -61,6 +62,7 @@ function meetingWorkflowOptions(services: Services, meeting: Meeting): WorkflowS
       recordingType: meeting.recordingType,
       endDate: meeting.endDate.toISOString(),
       recordingReadyTimeoutSeconds: services.config.meetings.recordingReadyTimeoutSeconds,
+      presenceSweepSeconds: services.config.meetings.presenceSweepSeconds,
     }],
     // Exactly one workflow per meeting: a second start finds the running one, and an ended one is never restarted.
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
@@ -374,7 +376,7 @@ export const meetingEndpoints = [
     method: 'post',
     path: '/v1/meetings/:id/consent',
     summary: "Your answer to the recording-consent question (tied to your account or your meeting token)",
-    description: 'When anyone refuses, the tracks, mixed audio and cloud recording are deleted after transcription; the transcript is kept.',
+    description: "When anyone refuses, the meeting's media (raw tracks, mixed audio, cloud MP4) is deleted: now for recordings already processed, at the end of their processing for the others, and on arrival for a cloud recording that comes later; transcripts are kept.",
     tag: 'meetings',
     access: rules.meetingParticipant,
     params: meetingParams,
@@ -387,10 +389,25 @@ export const meetingEndpoints = [
       const participantKey = caller.kind === 'participant' ? caller.participantKey : `user:${caller.user.id}`;
       const answeredAt = new Date();
       await ctx.state.em.upsert(MeetingConsent, { meeting: meeting.id, participantKey, consentGiven: body.consentGiven, answeredAt }, { onConflictFields: ['meeting', 'participantKey'], onConflictAction: 'merge', onConflictMergeFields: ['consentGiven', 'answeredAt'] });
+      // A refusal reaches what is already recorded and processed too; later recordings check it when they end.
+      if (!body.consentGiven) await startConsentRefusal(ctx.state.services, meeting);
       ctx.body = { meetingId: meeting.id, participantKey, consentGiven: body.consentGiven, answeredAt: answeredAt.toISOString() };
     },
   }),
 ];
+
+/** Deletes the media the meeting's settled recordings hold (workflows/consent.ts); one run per meeting at a time. */
+async function startConsentRefusal(services: Services, meeting: Meeting): Promise<void> {
+  await services.temporal.workflow.start(consentRefusalWorkflow, {
+    workflowId: consentRefusalWorkflowId(meeting.id),
+    taskQueue: services.config.temporal.taskQueue,
+    args: [{ meetingId: meeting.id }],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: [{ key: MeetingIdAttribute, value: meeting.id }, { key: RoomNameAttribute, value: meeting.room.name }],
+    staticSummary: `Consent refused in a meeting of room "${meeting.room.name}": delete its media`,
+  });
+}
 
 /** `none` records nothing; `local` is recorded in a browser, if at all, never by us. */
 function recordingNotAllowed(meeting: Pick<Meeting, 'recordingType'> & { room: { name: string } }): ApiError {

@@ -108,6 +108,7 @@ const progressSchema = z.object({ step: z.string(), percent: z.number(), tracksD
 const recordingSchema = recordingItemSchema.extend({
   error: z.string().nullable(),
   trackCount: z.number().nullable(),
+  mediaDeleted: z.boolean().describe('Its media (tracks, MP4, mixed audio) was deleted because someone in the meeting refused consent'),
   meeting: z.object({ id: z.string(), roomName: z.string(), startDate: z.iso.datetime() }).nullable(),
   transcript: z.object({ id: z.string(), status: z.enum(TRANSCRIPT_STATUSES), url: z.string() }).nullable(),
   download: z.object({
@@ -129,11 +130,11 @@ interface DownloadTarget {
 /** What "download this recording" means: cloud → its MP4; raw tracks → the transcript's mixed MP3, else its tracks one by one. */
 function downloadPlan(recording: Recording, transcript: Transcript | null): { kind: 'mp4' | 'mp3' | 'tracks'; main: DownloadTarget | null; tracks: string[] } | null {
   if (recording.status !== 'completed' || !recording.objectKey) return null;
+  // Consent refused: the tracks, the MP3 and the MP4 were deleted (activities/consent.ts).
+  if (recording.mediaDeleted || transcript?.audioDeleted) return null;
   if (recording.type === 'cloud') {
     return { kind: 'mp4', main: { key: recording.objectKey, contentType: 'video/mp4', fileName: `recording-${recording.id}.mp4`, detail: 'MP4' }, tracks: [] };
   }
-  // Consent refused: the tracks and the MP3 were deleted by the pipeline.
-  if (transcript?.audioDeleted) return null;
   const tracks = recording.trackKeys ?? [];
   if (transcript?.audioKey) {
     return { kind: 'mp3', main: { key: transcript.audioKey, contentType: 'audio/mpeg', fileName: `recording-${recording.id}.mp3`, detail: 'mixed audio (MP3)' }, tracks };
@@ -314,6 +315,7 @@ export const recordingEndpoints = [
         ...recordingItem(ctx, recording, transcript, (await recordingContexts(ctx, [recording])).get(recording.id)!),
         error: recording.error ?? null,
         trackCount: recording.trackKeys?.length ?? null,
+        mediaDeleted: recording.mediaDeleted,
         meeting: recording.meeting && room ? { id: recording.meeting.id, roomName: room.name, startDate: recording.meeting.startDate.toISOString() } : null,
         // A transcript its owner made private is not shown to the recording's other viewers.
         transcript: transcript && (owner || transcript.shareMode !== 'private')
@@ -345,7 +347,7 @@ export const recordingEndpoints = [
       const recording = await loadRecording(ctx, params.id, 'view');
       const transcript = await findTranscriptOf(ctx, recording.id);
       const plan = downloadPlan(recording, transcript);
-      if (!plan) throw new ApiError(409, 'recording_not_ready', `The recording is ${recording.status}${transcript?.audioDeleted ? ' and its audio was deleted' : ''}; nothing to download`);
+      if (!plan) throw new ApiError(409, 'recording_not_ready', `The recording is ${recording.status}${recording.mediaDeleted || transcript?.audioDeleted ? ' and its media was deleted (a participant refused consent)' : ''}; nothing to download`);
       const target = query.track !== undefined ? trackTarget(recording, query.track) : plan.main;
       if (!target) throw new ApiError(409, 'track_required', `This recording has no mixed audio: download its ${plan.tracks.length} track(s) with ?track=0…${plan.tracks.length - 1}`);
       const { storage, config } = ctx.state.services;

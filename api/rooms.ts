@@ -12,7 +12,11 @@ export const roomNameSchema = z
   .string()
   .min(3, 'must be at least 3 characters')
   .max(50, 'must be at most 50 characters')
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case letters, digits and single hyphens, e.g. "weekly-sync"');
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case letters, digits and single hyphens, e.g. "weekly-sync"')
+  .refine((name) => !RESERVED_ROOM_NAMES.includes(name), { message: 'is the address of one of the app\'s pages; choose another name' });
+
+/** A room's page is `/<name>`: these names are the app's own pages (web/src/App.tsx APP_PATHS) and the API's. */
+export const RESERVED_ROOM_NAMES: readonly string[] = ['signin', 'rooms', 'meetings', 'recordings', 'transcripts', 'account', 'admin', 'healthz', 'assets'];
 
 const roomSettings = {
   platform: z.enum(PLATFORMS),

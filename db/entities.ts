@@ -135,6 +135,8 @@ export const Recording = defineEntity({
     publicLinkExpiresAt: p.datetime().nullable(),
     /** Set when its owner (or retention) asked for deletion: from then on it is gone for every reader. */
     deletionRequestedAt: p.datetime().nullable(),
+    /** Its media (tracks, MP4, mixed audio) was deleted because someone in its meeting refused consent; the row and words stay. */
+    mediaDeleted: p.boolean().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     version: p.integer().version(),

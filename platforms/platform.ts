@@ -163,6 +163,8 @@ export interface Platform {
   listRecordings(input?: ListRecordingsInput): Promise<RecordingPage>;
   getRecording(recordingId: string): Promise<PlatformRecording | null>;
   getMeetingParticipants(meetingSessionId: string): Promise<MeetingParticipant[]>;
+  /** Whether the platform has a call going on in the room now (someone is in it). */
+  hasOngoingMeeting(platformRoomName: string): Promise<boolean>;
   verifyWebhook(request: WebhookRequest): WebhookVerification;
   /** Throws WebhookPayloadError for malformed JSON or a known event that breaks its schema. */
   parseWebhook(rawBody: Buffer): ParsedWebhook;

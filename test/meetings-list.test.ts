@@ -109,3 +109,20 @@ describe('meetings list', () => {
     assert.equal(one.body.title, 'Quarterly budget review');
   });
 });
+
+describe('room names', () => {
+  let product: TestProduct;
+  before(async () => {
+    product = await startTestProduct({ name: 'room-names', worker: false });
+  });
+  after(() => product?.stop());
+
+  it('a room may not take the name of one of the app’s pages (its page would be that page)', async () => {
+    for (const name of ['meetings', 'recordings', 'account', 'signin']) {
+      const answer = await product.request('POST', '/v1/rooms', { name });
+      assert.equal(answer.status, 400, name);
+      assert.equal(answer.body.error.details[0].field, 'name', name);
+    }
+    assert.equal((await product.request('POST', '/v1/rooms', { name: 'meetings-weekly' })).status, 201);
+  });
+});

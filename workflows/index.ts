@@ -3,3 +3,4 @@ export { meetingWorkflow } from './meeting.ts';
 export { recordingWorkflow } from './recording.ts';
 export { recordingDeletionWorkflow } from './recording-deletion.ts';
 export { retentionWorkflow } from './retention.ts';
+export { consentRefusalWorkflow } from './consent.ts';

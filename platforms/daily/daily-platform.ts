@@ -133,6 +133,11 @@ export class DailyPlatform implements Platform {
     }
   }
 
+  async hasOngoingMeeting(roomName: string): Promise<boolean> {
+    const page = await this.client.listMeetings({ room: roomName, ongoing: true, limit: 1 });
+    return page.data.some((meeting) => meeting.room === roomName && meeting.ongoing);
+  }
+
   async getMeetingParticipants(meetingSessionId: string): Promise<MeetingParticipant[]> {
     const participants: MeetingParticipant[] = [];
     for (let cursor: string | undefined; ; ) {

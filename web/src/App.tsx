@@ -12,7 +12,8 @@ import { RoomPage } from './pages/Room.tsx';
 import { TranscriptPage } from './pages/Transcript.tsx';
 import { RecordingsPage } from './pages/Recordings.tsx';
 import { NotFoundPage } from './pages/NotFound.tsx';
-import { ApiKeysPage, UsersPage } from './pages/Accounts.tsx';
+import { AccountPage, ApiKeysPage, UsersPage } from './pages/Accounts.tsx';
+import { MeetingsPage } from './pages/Meetings.tsx';
 
 type Boot = { state: 'loading' } | { state: 'failed'; error: unknown } | { state: 'ready'; user: User | null; local: boolean; config: AppConfig };
 
@@ -72,6 +73,8 @@ function Page({ path, admin }: { path: string; admin: boolean }) {
   if (path === '/rooms/new') return <RoomFormPage />;
   if ((params = match('/rooms/:name/settings', path))) return <RoomFormPage name={params.name} />;
   if (path === '/recordings') return <RecordingsPage />;
+  if (path === '/meetings') return <MeetingsPage />;
+  if (path === '/account') return <AccountPage />;
   if (path === '/admin/users') return admin ? <UsersPage /> : <NotFoundPage />;
   if (path === '/account/api-keys') return <ApiKeysPage />;
   if ((params = match('/transcripts/:id', path))) return <TranscriptPage key={params.id} id={params.id!} share={shareParam()} />;
@@ -80,7 +83,7 @@ function Page({ path, admin }: { path: string; admin: boolean }) {
 }
 
 /** Paths that are pages of the app, not room names. */
-const APP_PATHS = new Set(['signin', 'rooms', 'recordings', 'transcripts', 'account', 'admin']);
+const APP_PATHS = new Set(['signin', 'rooms', 'meetings', 'recordings', 'transcripts', 'account', 'admin']);
 const isRoomPath = (path: string) => {
   const params = match('/:roomName', path);
   return Boolean(params && !APP_PATHS.has(params.roomName!));
@@ -100,6 +103,7 @@ function Header() {
         {(session.user || session.local) && (
           <nav aria-label="Main">
             <Link href="/" aria-current={current('/')}>Rooms</Link>
+            <Link href="/meetings" aria-current={current('/meetings')}>Meetings</Link>
             <Link href="/recordings" aria-current={current('/recordings')}>Recordings</Link>
             {session.user && <Link href="/account/api-keys" aria-current={current('/account/api-keys')}>API keys</Link>}
             {session.user?.role === 'admin' && <Link href="/admin/users" aria-current={current('/admin/users')}>Users</Link>}
@@ -108,7 +112,7 @@ function Header() {
         <div className="who">
           {session.user ? (
             <>
-              <span className="muted" title={session.user.email}>{session.user.displayName || session.user.email}</span>
+              <Link href="/account" className="muted" title={session.user.email} aria-label={`${session.user.displayName || session.user.email}, your account`} aria-current={path === '/account' ? 'page' : undefined}>{session.user.displayName || session.user.email}</Link>
               <button type="button" className="button-link" onClick={() => void session.signOut()}>Sign out</button>
             </>
           ) : session.local ? <span className="muted">Local mode (no accounts)</span> : shareParam() || isRoomPath(path) ? <Link href={`/signin?next=${encodeURIComponent(path)}`}>Sign in</Link> : null}

@@ -14,6 +14,8 @@ export interface WebhookFaultRule extends FaultRuleBase {
   action: 'drop' | 'duplicate' | 'delay' | 'reorder';
   /** Daily event types, e.g. `participant.joined`; all when absent. */
   types?: string[];
+  /** `recording.ready-to-download` only: the recording's kind (`cloud`, `raw-tracks`); all when absent. */
+  recordingTypes?: string[];
   delayMs?: number;
 }
 

@@ -1,7 +1,7 @@
 // The typed client of our API: every call the browser makes goes through `call()`, named in API_OPERATIONS
 // with its OpenAPI path, so a test can check each one exists in GET /v1/openapi.json.
 import type {
-  AccessLogEntry, ApiKey, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingState, Page, Recording, RecordingFilters,
+  AccessLogEntry, ApiKey, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, Page, Recording, RecordingFilters,
   RecordingRequestResult, Room, RoomDefaults, RoomInput, Knock, KnockAnswer, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
 } from './types.ts';
 
@@ -10,6 +10,7 @@ export const API_OPERATIONS = {
   authMe: ['GET', '/v1/auth/me'],
   login: ['POST', '/v1/auth/login'],
   logout: ['POST', '/v1/auth/logout'],
+  changePassword: ['PUT', '/v1/auth/password'],
   listUsers: ['GET', '/v1/users'],
   createUser: ['POST', '/v1/users'],
   listApiKeys: ['GET', '/v1/api-keys'],
@@ -22,6 +23,7 @@ export const API_OPERATIONS = {
   updateRoom: ['PATCH', '/v1/rooms/{name}'],
   deleteRoom: ['DELETE', '/v1/rooms/{name}'],
   openMeeting: ['POST', '/v1/rooms/{name}/meetings'],
+  listMeetings: ['GET', '/v1/meetings'],
   getMeeting: ['GET', '/v1/meetings/{id}'],
   meetingState: ['GET', '/v1/meetings/{id}/state'],
   joinMeeting: ['POST', '/v1/meetings/{id}/join'],
@@ -161,6 +163,7 @@ export const api = {
   },
   login: async (email: string, password: string) => (await call<{ user: User }>('login', { body: { email, password } })).user,
   logout: () => call<void>('logout'),
+  changePassword: (currentPassword: string, newPassword: string) => call<void>('changePassword', { body: { currentPassword, newPassword } }),
 
   listUsers: (limit = 100, offset = 0) => call<Page<UserAccount>>('listUsers', { query: { limit, offset } }),
   createUser: (input: NewUser) => call<UserAccount>('createUser', { body: input }),
@@ -176,6 +179,7 @@ export const api = {
   deleteRoom: (name: string) => call<void>('deleteRoom', { params: { name } }),
 
   openMeeting: (roomName: string) => call<Meeting>('openMeeting', { params: { name: roomName }, body: {} }),
+  listMeetings: (query: MeetingFilters & { limit: number; offset: number }) => call<Page<MeetingSummary>>('listMeetings', { query: { ...query } }),
   getMeeting: (meetingId: string) => call<Meeting>('getMeeting', { params: id(meetingId) }),
   meetingState: (meetingId: string, signal?: AbortSignal) => call<MeetingState>('meetingState', { params: id(meetingId), signal }),
   knock: (meetingId: string, userName: string) => call<KnockAnswer>('knock', { params: id(meetingId), body: { userName } }),

@@ -11,6 +11,8 @@ export interface User {
   email: string;
   displayName: string;
   role: 'admin' | 'user';
+  /** false: signs in through the identity provider only, so there is no password to change. */
+  hasPassword: boolean;
 }
 
 /** An account as admins see it (GET /v1/users). */
@@ -121,6 +123,18 @@ export interface Knock {
   admittedAt: string | null;
 }
 
+/** A meeting in the meetings list: who took part, and its recordings and transcripts. */
+export interface MeetingSummary extends Meeting {
+  participants: string[];
+  recordings: Array<{ id: string; type: 'cloud' | 'raw-tracks'; status: string }>;
+  transcripts: Array<{ id: string; recordingId: string; status: TranscriptStatus; title: string | null }>;
+}
+
+export interface MeetingFilters {
+  room?: string;
+  status?: '' | 'active' | 'ended';
+}
+
 export interface JoinAnswer {
   token: string;
   roomUrl: string;
@@ -214,6 +228,9 @@ export interface Recording {
   id: string;
   type: 'cloud' | 'raw-tracks' | string;
   status: string;
+  /** The meeting's title, from its transcript once made. */
+  title: string | null;
+  participants: string[];
   roomName: string;
   meetingId: string;
   recordedAt: string | null;

@@ -1,6 +1,6 @@
 // Small shared pieces: page heading (title + focus on navigation), error and empty states, form fields
-// that show the API's message for that field, and a labelled progress bar.
-import { useEffect, useId, useRef, useState, type ReactNode, type InputHTMLAttributes, type SelectHTMLAttributes } from 'react';
+// that show the API's message for that field, a labelled progress bar, and the pieces of a paged, filtered list.
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode, type InputHTMLAttributes, type SelectHTMLAttributes } from 'react';
 import { ApiError } from '../api/client.ts';
 
 export function PageHeading({ title, children }: { title: string; children?: ReactNode }) {
@@ -129,4 +129,43 @@ export function CopyOnce({ intro, value, href, what }: { intro: string; value: s
       <button type="button" onClick={copy}>{copied ? 'Copied' : `Copy the ${what}`}</button>
     </div>
   );
+}
+
+/** Keeps a list page's address in step with its filters and page, so it can be bookmarked and reloaded. */
+export function replaceListQuery(path: string, values: object, offset: number) {
+  const q = new URLSearchParams(Object.entries({ ...values, offset: offset ? String(offset) : '' }).filter(([, v]) => v) as Array<[string, string]>).toString();
+  history.replaceState(null, '', q ? `${path}?${q}` : path);
+}
+
+/** Previous / "11–20 of 42" / Next under a paged list. */
+export function Pager({ label, page, pageSize, onOffset }: { label: string; page: { offset: number; total: number; hasMore: boolean; items: unknown[] }; pageSize: number; onOffset: (offset: number) => void }) {
+  const from = page.total ? page.offset + 1 : 0;
+  const to = page.offset + page.items.length;
+  return (
+    <nav className="pager" aria-label={label}>
+      <button type="button" disabled={page.offset === 0} onClick={() => onOffset(Math.max(0, page.offset - pageSize))}>Previous</button>
+      <span role="status">{from}–{to} of {page.total}</span>
+      <button type="button" disabled={!page.hasMore} onClick={() => onOffset(page.offset + pageSize)}>Next</button>
+    </nav>
+  );
+}
+
+/** A list page's filters: those being edited, those applied (a submit applies them and goes to the first page), and the page's offset. */
+export function useListFilters<F extends object>(initial: { filters: F; offset: number }) {
+  const [filters, setFilters] = useState<F>(initial.filters);
+  const [applied, setApplied] = useState<F>(initial.filters);
+  const [offset, setOffset] = useState(initial.offset);
+  const apply = (next: F) => {
+    setOffset(0);
+    setApplied({ ...next });
+  };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    apply(filters);
+  };
+  const clear = (none: F) => {
+    setFilters(none);
+    apply(none);
+  };
+  return { filters, setFilters, applied, offset, setOffset, submit, clear };
 }

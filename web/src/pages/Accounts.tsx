@@ -1,8 +1,11 @@
 // Accounts: the admins' list of users with a form to create one (the API's field messages shown next to
-// the fields), and everyone's API keys (create — the key shown once —, list with last use, revoke).
+// the fields), everyone's own account (who they are, changing their password), and everyone's API keys
+// (create — the key shown once —, list with last use, revoke).
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.ts';
 import type { ApiKey, NewUser, UserAccount } from '../api/types.ts';
+import { useSession } from '../session.tsx';
+import { Link } from '../router.tsx';
 import { CopyOnce, Empty, ErrorNote, Loading, PageHeading, SelectField, TextField, formatDate } from '../components/ui.tsx';
 
 /** A form's submit: busy while it runs, the API's error kept for the fields and the form. */
@@ -91,6 +94,61 @@ export function UsersPage() {
           </table>
         </div>
       )}
+    </>
+  );
+}
+
+/** Your account: who you are here, and a new password (the API signs out your other sessions). */
+export function AccountPage() {
+  const { user } = useSession();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [changed, setChanged] = useState(false);
+  const [mismatch, setMismatch] = useState(false);
+  const { busy, submit, field, formError, error } = useSubmit();
+  if (!user) return <Empty>This server has no accounts: nothing to change here.</Empty>;
+
+  const change = submit(async () => {
+    setChanged(false);
+    setMismatch(next !== repeat);
+    if (next !== repeat) return;
+    await api.changePassword(current, next);
+    setChanged(true);
+    setCurrent('');
+    setNext('');
+    setRepeat('');
+  });
+  const wrong = error instanceof ApiError && error.code === 'wrong_password' ? error.message : undefined;
+  return (
+    <>
+      <PageHeading title="Your account" />
+      <section className="card" aria-labelledby="you-title">
+        <h2 id="you-title">You</h2>
+        <dl className="facts">
+          <dt>Email</dt><dd>{user.email}</dd>
+          <dt>Name</dt><dd>{user.displayName || '—'}</dd>
+          <dt>Role</dt><dd>{user.role === 'admin' ? 'Administrator' : 'User'}</dd>
+        </dl>
+        <p><Link href="/account/api-keys">Your API keys</Link></p>
+      </section>
+      <section className="card" aria-labelledby="password-title">
+        <h2 id="password-title">Change your password</h2>
+        {user.hasPassword ? (
+          <form onSubmit={change} noValidate>
+            <div className="form-grid">
+              <TextField label="Current password" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} error={field('currentPassword') ?? wrong} />
+              <TextField label="New password" type="password" autoComplete="new-password" value={next} onChange={(e) => setNext(e.target.value)} error={field('newPassword')} />
+              <TextField label="New password again" type="password" autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.target.value)} error={mismatch ? 'does not match the new password' : undefined} />
+            </div>
+            <ErrorNote error={wrong ? null : formError} title="Could not change the password" />
+            <button type="submit" className="button-primary" disabled={busy}>{busy ? 'Changing…' : 'Change password'}</button>
+            {changed && <p role="status" className="hint">Your password is changed. Your other sessions are signed out; this one stays.</p>}
+          </form>
+        ) : (
+          <p className="muted">You sign in through your organisation's identity provider; your password is kept there.</p>
+        )}
+      </section>
     </>
   );
 }

@@ -1,10 +1,11 @@
-// Recordings: paginated, filtered by status, room and dates; each links to its transcript, can be deleted
+// Recordings: paginated, filtered by status, room and dates; each shows its meeting's title and who took
+// part, links to its transcript, can be deleted
 // (after confirming) and shows who opened it (the owner's access log).
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api/client.ts';
 import type { AccessLogEntry, Page, Recording, RecordingFilters } from '../api/types.ts';
 import { Link } from '../router.tsx';
-import { Empty, ErrorNote, Loading, PageHeading, SelectField, TextField, formatBytes, formatDate, formatDuration } from '../components/ui.tsx';
+import { Empty, ErrorNote, Loading, PageHeading, Pager, SelectField, TextField, replaceListQuery, useListFilters, formatBytes, formatDate, formatDuration } from '../components/ui.tsx';
 
 const PAGE_SIZE = 10;
 const STATUSES: Array<[string, string]> = [['', 'Any status'], ['recording', 'Recording'], ['processing', 'Processing'], ['ready', 'Ready'], ['completed', 'Completed'], ['error', 'Failed'], ['deleted', 'Deleted']];
@@ -19,9 +20,7 @@ function readQuery(): { filters: RecordingFilters; offset: number } {
 
 export function RecordingsPage() {
   const initial = useRef(readQuery()).current;
-  const [filters, setFilters] = useState<RecordingFilters>(initial.filters);
-  const [applied, setApplied] = useState<RecordingFilters>(initial.filters);
-  const [offset, setOffset] = useState(initial.offset);
+  const { filters, setFilters, applied, offset, setOffset, submit: filter, clear } = useListFilters<RecordingFilters>(initial);
   const [page, setPage] = useState<Page<Recording> | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [confirming, setConfirming] = useState<Recording | null>(null);
@@ -38,16 +37,10 @@ export function RecordingsPage() {
     } catch (e) {
       setError(e);
     }
-    const q = new URLSearchParams(Object.entries({ ...applied, offset: offset ? String(offset) : '' }).filter(([, v]) => v) as Array<[string, string]>).toString();
-    history.replaceState(null, '', q ? `/recordings?${q}` : '/recordings');
+    replaceListQuery('/recordings', applied, offset);
   }, [applied, offset]);
   useEffect(() => void load(), [load]);
 
-  const filter = (event: FormEvent) => {
-    event.preventDefault();
-    setOffset(0);
-    setApplied({ ...filters });
-  };
 
   const remove = async (recording: Recording) => {
     setConfirming(null);
@@ -74,7 +67,7 @@ export function RecordingsPage() {
         <TextField label="To" type="date" value={filters.to} onChange={(e) => setFilters({ ...filters, to: e.target.value })} error={error instanceof ApiError ? error.field('to') : undefined} />
         <div className="actions">
           <button type="submit" className="button-primary">Filter</button>
-          <button type="button" onClick={() => { const none = { status: '', room: '', from: '', to: '' }; setFilters(none); setApplied(none); setOffset(0); }}>Clear</button>
+          <button type="button" onClick={() => clear({ status: '', room: '', from: '', to: '' })}>Clear</button>
         </div>
       </form>
       {message && <p className="note" role="status">{message}</p>}
@@ -93,7 +86,7 @@ export function RecordingsPage() {
             <table className="recordings">
               <caption className="visually-hidden">Recordings {from} to {to} of {page.total}</caption>
               <thead>
-                <tr><th scope="col">Date</th><th scope="col">Room</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Duration</th><th scope="col">Size</th><th scope="col">Expires</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+                <tr><th scope="col">Date</th><th scope="col">Meeting</th><th scope="col">Room</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Duration</th><th scope="col">Size</th><th scope="col">Expires</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
               </thead>
               <tbody>
                 {page.items.map((r) => (
@@ -102,11 +95,7 @@ export function RecordingsPage() {
               </tbody>
             </table>
           </div>
-          <nav className="pager" aria-label="Pages of recordings">
-            <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>Previous</button>
-            <span role="status">{from}–{to} of {page.total}</span>
-            <button type="button" disabled={!page.hasMore} onClick={() => setOffset(offset + PAGE_SIZE)}>Next</button>
-          </nav>
+          <Pager label="Pages of recordings" page={page} pageSize={PAGE_SIZE} onOffset={setOffset} />
         </>
       )}
       {confirming && <ConfirmDelete recording={confirming} onCancel={() => setConfirming(null)} onConfirm={() => void remove(confirming)} />}
@@ -119,6 +108,10 @@ function RecordingRow({ recording: r, logOpen, onToggleLog, onDelete }: { record
     <>
       <tr>
         <td>{formatDate(r.recordedAt)}</td>
+        <td className="meeting-cell">
+          <span className="meeting-title">{r.title ?? <span className="muted">{r.transcriptId ? 'untitled' : 'no transcript yet'}</span>}</span>
+          {r.participants.length > 0 && <span className="hint wrap-anywhere" aria-label="Participants">{r.participants.join(', ')}</span>}
+        </td>
         <td><Link href={`/${r.roomName}`}>{r.roomName}</Link></td>
         <td>{r.type === 'raw-tracks' ? 'Audio tracks' : r.type === 'cloud' ? 'Video' : r.type}</td>
         <td><span className={`badge badge-${r.status}`}>{r.status}</span></td>
@@ -134,7 +127,7 @@ function RecordingRow({ recording: r, logOpen, onToggleLog, onDelete }: { record
         </td>
       </tr>
       {logOpen && (
-        <tr className="log-row"><td colSpan={8}><AccessLog recordingId={r.id} /></td></tr>
+        <tr className="log-row"><td colSpan={9}><AccessLog recordingId={r.id} /></td></tr>
       )}
     </>
   );

@@ -8,7 +8,12 @@ import { Link, navigate } from '../router.tsx';
 import { CheckField, ErrorNote, Loading, PageHeading, SelectField, TextField } from '../components/ui.tsx';
 import { NotFoundPage } from './NotFound.tsx';
 
-export const TYPE_LABELS: Record<Room['recordingType'], string> = { none: 'none', local: 'local (in the browser)', cloud: 'cloud' };
+export const TYPE_LABELS: Record<Room['recordingType'], string> = {
+  none: 'none',
+  local: 'local (in the browser)',
+  // A cloud room records both kinds at once: the composed video for playback, and each speaker's audio for the transcript.
+  cloud: 'cloud: video and each speaker’s audio',
+};
 export const TRIGGER_LABELS: Record<Room['recordingTrigger'], string> = {
   none: 'Only when the host starts it',
   prompt: 'The host is asked on joining',

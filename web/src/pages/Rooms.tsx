@@ -40,6 +40,7 @@ export function RoomsPage() {
               </div>
               <div className="actions">
                 <Link href={`/${room.name}`} className="button button-primary" aria-label={`Open room ${room.name}`}>Open</Link>
+                <Link href={`/meetings?room=${encodeURIComponent(room.name)}`} className="button" aria-label={`Meetings in room ${room.name}`}>Meetings</Link>
                 <Link href={`/rooms/${room.name}/settings`} className="button" aria-label={`Settings of room ${room.name}`}>Settings</Link>
               </div>
             </li>

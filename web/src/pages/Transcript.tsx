@@ -10,6 +10,7 @@ import { NotFoundPage } from './NotFound.tsx';
 import { Player, type PlayerHandle } from '../transcript/Player.tsx';
 import { Sharing, TranscriptSharing } from '../transcript/Sharing.tsx';
 import { Link } from '../router.tsx';
+import { useSession } from '../session.tsx';
 
 // The pipeline's steps (activities/transcription.ts), in words.
 const STEPS: Record<string, string> = {
@@ -45,6 +46,7 @@ export function TranscriptPage({ id, share }: { id: string; share?: string }) {
   const [error, setError] = useState<unknown>(null);
   const [time, setTime] = useState(0);
   const player = useRef<PlayerHandle>(null);
+  const { config } = useSession();
 
   const load = useCallback(() => api.getTranscript(id, share).then(setTranscript, setError), [id, share]);
   useEffect(() => void load(), [load]);
@@ -162,6 +164,9 @@ export function TranscriptPage({ id, share }: { id: string; share?: string }) {
           {t.hasCloudRecording && t.meetingId && (
             <section className="card" aria-labelledby="video-title">
               <h2 id="video-title">Cloud recording</h2>
+              {config.call === 'simulator' && (
+                <p className="hint" id="video-simulated">Recorded by the Daily simulator: a simulated call has no cameras, so the picture is a plain dark frame; the sound is the meeting's audio, every voice mixed, as Daily composes it.</p>
+              )}
               <video controls preload="metadata" src={api.cloudRecordingUrl(t.meetingId, share)} className="cloud-video">
                 <a href={api.cloudRecordingUrl(t.meetingId, share)}>Download the cloud recording</a>
               </video>
