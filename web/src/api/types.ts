@@ -108,6 +108,21 @@ export interface Meeting {
   hasCloudRecording: boolean;
 }
 
+/** POST /v1/meetings/{id}/knock: whether you may join a locked room's meeting yet. */
+export interface KnockAnswer {
+  admitted: boolean;
+  participantKey: string;
+  meetingToken: string | null;
+}
+
+/** Someone who knocked on a locked room's meeting, as its owner sees them. */
+export interface Knock {
+  participantKey: string;
+  userName: string;
+  knockedAt: string;
+  admittedAt: string | null;
+}
+
 /** A meeting in the meetings list: who took part, and its recordings and transcripts. */
 export interface MeetingSummary extends Meeting {
   participants: string[];
