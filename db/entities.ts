@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { authEntities, User } from '../auth/entities.ts';
+import { RECORDING_STATUSES } from '../shared/recording-statuses.ts';
 
 export const PLATFORMS = ['daily', 'whereby', '100ms', 'livekit'] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
@@ -12,8 +13,7 @@ export const ROOM_MODES = ['normal', 'group'] as const;
 export type RoomMode = (typeof ROOM_MODES)[number];
 export const RECORDING_KINDS = ['cloud', 'raw-tracks'] as const;
 export type RecordingKind = (typeof RECORDING_KINDS)[number];
-export const RECORDING_STATUSES = ['pending', 'recording', 'processing', 'completed', 'failed', 'missing'] as const;
-export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
+export { RECORDING_STATUSES, type RecordingStatus } from '../shared/recording-statuses.ts';
 export const TRANSCRIPT_STATUSES = ['idle', 'processing', 'ended', 'error'] as const;
 export type TranscriptStatus = (typeof TRANSCRIPT_STATUSES)[number];
 /** Who may see a recording besides its room's owner and admins: nobody, named users, or anyone with the link. */

@@ -58,10 +58,12 @@ export type MeetingEndReason = 'api' | 'end-date' | 'platform';
 /** The recording control both kinds share: started and stopped together. */
 export type RecordingControlStatus = 'idle' | 'waiting-for-participant' | 'starting' | 'recording' | 'stopping' | 'stopped' | 'failed';
 
+/** A recording's life: `pending` once requested (id `requestedRecordingId`), `recording` once the platform
+ * confirms it (its own id from then on), then `ready`, `error` or `missing`. */
 export interface KnownRecording {
   id: string;
   kind: RecordingKind | null;
-  status: 'recording' | 'ready' | 'error' | 'missing';
+  status: 'pending' | 'recording' | 'ready' | 'error' | 'missing';
   startedAt: string | null;
   error?: string;
 }
@@ -86,6 +88,8 @@ export interface MeetingState {
   recordings: KnownRecording[];
   /** Starts we issued per kind, with when: a start without a recording id yet is still awaited. */
   starts: Array<{ kind: RecordingKind; at: string }>;
+  /** Platform errors that came while their start was being issued: they fail it once it is (see failedStart). */
+  startErrors?: Array<{ kind: RecordingKind; message: string }>;
   /** Platform event ids already applied (duplicates are acknowledged and not applied twice). */
   appliedEventIds: string[];
 }
@@ -117,6 +121,18 @@ export interface RecordingRequestResult {
 }
 
 export const meetingWorkflowId = (meetingId: string) => `meeting/${meetingId}`;
+/** A requested recording's id until the platform reports its own (and for good when it never does). */
+export const requestedRecordingId = (meetingId: string, start: { kind: RecordingKind; at: string }) => `unreported:${meetingId}:${start.kind}:${start.at}`;
+/** Recordings are `pending` when requested and `recording` when the platform confirms (patch id). */
+const RECORDING_LIFE_VISIBLE = 'recording-life-visible';
+
+/** A start the platform accepted, queued so that it is applied in order with the platform's events. */
+interface RecordingRequested {
+  type: 'recording.requested';
+  eventId: string;
+  kind: RecordingKind;
+  at: string;
+}
 
 export const meetingEventSignal = defineSignal<[MeetingEvent]>('meetingEvent');
 /** Ends the meeting now (API call). Later requests are harmless. */
@@ -195,14 +211,20 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   async function startRecordings(): Promise<void> {
     state.recording.status = 'starting';
     describe();
+    const issued: RecordingKind[] = [];
     try {
       for (const kind of RECORDING_KINDS) {
         await recordingControl.startPlatformRecording({ platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind] });
-        state.starts.push({ kind, at: new Date().toISOString() });
+        const start = { kind, at: new Date().toISOString() };
+        state.starts.push(start);
+        issued.push(kind);
+        if (patched(RECORDING_LIFE_VISIBLE)) inbox.push({ type: 'recording.requested', eventId: `requested-${kind}-${start.at}`, ...start });
       }
       state.recording = { status: 'recording', startsIssued: state.recording.startsIssued + 1, lastError: null };
     } catch (error) {
       state.recording = { ...state.recording, status: 'failed', lastError: errorMessage(error) };
+      // An error kept for a start that was then refused belongs to no recording.
+      if (state.startErrors) state.startErrors = state.startErrors.filter((e) => issued.includes(e.kind));
     }
     describe();
   }
@@ -231,10 +253,12 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   }
 
   async function handOff(ready: ReadyRecording): Promise<void> {
+    const isNew = !state.recordings.some((r) => r.id === ready.recordingId);
     const known = recordingOf(ready.recordingId);
     known.kind = ready.kind;
     known.startedAt = ready.startedAt;
     known.status = 'ready';
+    if (isNew && patched(RECORDING_LIFE_VISIBLE)) await applyConfirmed(known, ready.startedAt);
     if (handedOff.has(ready.recordingId)) return;
     handedOff.add(ready.recordingId);
     const { recordingId, kind, startedAt, durationSeconds, objectKey, tracks, platformMeetingId } = ready;
@@ -251,6 +275,51 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       // Already started by another path (a late webhook after this meeting's run): processed once either way.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
+  }
+
+  /** Confirmed recordings of a kind (everything but `pending`): the n-th answers the n-th start of that kind. */
+  const confirmed = (kind: RecordingKind) => state.recordings.filter((r) => r.kind === kind && r.status !== 'pending');
+
+  /** Requested: `pending` until the platform confirms, unless its confirmation (or failure) came first. */
+  async function applyRequested(start: RecordingRequested): Promise<void> {
+    const nth = state.starts.filter((s) => s.kind === start.kind).findIndex((s) => s.at === start.at);
+    if (confirmed(start.kind).length > nth) return;
+    const id = requestedRecordingId(input.meetingId, start);
+    const early = state.startErrors?.find((e) => e.kind === start.kind);
+    if (early) {
+      state.startErrors = state.startErrors!.filter((e) => e !== early);
+      state.recordings.push({ id, kind: start.kind, status: 'error', startedAt: null, error: early.message });
+      await meetingActivities.recordRecordingError({ meetingId: input.meetingId, recordingId: id, kind: start.kind, message: early.message });
+      return;
+    }
+    state.recordings.push({ id, kind: start.kind, status: 'pending', startedAt: null });
+    await meetingActivities.recordRecordingRequested({ meetingId: input.meetingId, recordingId: id, kind: start.kind, requestedAt: start.at });
+  }
+
+  /**
+   * A platform error with no recording of its kind under way fails the start in flight, if any: one issued
+   * whose `recording.requested` is not applied yet (its entry is made here, failed), or one still being
+   * issued (the error is kept for its `recording.requested`). Any other such error fails no recording.
+   */
+  function failedStart(kind: RecordingKind, message: string): KnownRecording | undefined {
+    const start = state.starts.filter((s) => s.kind === kind)[confirmed(kind).length];
+    if (start) {
+      const known: KnownRecording = { id: requestedRecordingId(input.meetingId, start), kind, status: 'error', startedAt: null, error: message };
+      state.recordings.push(known);
+      return known;
+    }
+    if (state.recording.status === 'starting') (state.startErrors ??= []).push({ kind, message });
+    return undefined;
+  }
+
+  /** The platform reported a recording (started, or ready first): it replaces the pending one of its start. */
+  async function applyConfirmed(known: KnownRecording, startedAt: string): Promise<void> {
+    if (!known.kind) return;
+    const nth = confirmed(known.kind).indexOf(known);
+    const start = state.starts.filter((s) => s.kind === known.kind)[nth];
+    const pendingId = start ? requestedRecordingId(input.meetingId, start) : null;
+    state.recordings = state.recordings.filter((r) => !(r.id === pendingId && r.status === 'pending'));
+    await meetingActivities.recordRecordingStarted({ meetingId: input.meetingId, recordingId: known.id, kind: known.kind, startedAt, replaces: pendingId });
   }
 
   function searchAttributesFor(recordingId: string) {
@@ -308,7 +377,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     else if (state.platformCallSeen || state.participantsSeen > 0) endRequested ??= 'platform';
   }
 
-  async function apply(event: MeetingEvent): Promise<void> {
+  async function apply(event: MeetingEvent | RecordingRequested): Promise<void> {
     if (state.appliedEventIds.includes(event.eventId)) return;
     state.appliedEventIds.push(event.eventId);
     if (state.appliedEventIds.length > MAX_EVENT_IDS) state.appliedEventIds.shift();
@@ -343,10 +412,15 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
         endRequested ??= 'platform';
         platformEndedAt ??= event.at;
         break;
+      case 'recording.requested':
+        await applyRequested(event);
+        break;
       case 'recording.started': {
+        const isNew = !state.recordings.some((r) => r.id === event.recordingId);
         const known = recordingOf(event.recordingId);
         known.kind ??= kindOfInstance(event.instanceId);
         known.startedAt ??= event.at;
+        if (isNew && patched(RECORDING_LIFE_VISIBLE)) await applyConfirmed(known, event.at);
         break;
       }
       case 'recording.ready':
@@ -354,7 +428,11 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
         break;
       case 'recording.error': {
         const kind = kindOfInstance(event.instanceId);
-        const current = [...state.recordings].reverse().find((r) => r.kind === kind && r.status === 'recording');
+        // A start the platform failed before confirming it ends its pending recording (see failedStart).
+        const lifeVisible = patched(RECORDING_LIFE_VISIBLE);
+        const failing = lifeVisible ? ['recording', 'pending'] : ['recording'];
+        let current = [...state.recordings].reverse().find((r) => r.kind === kind && failing.includes(r.status));
+        if (!current && lifeVisible && kind) current = failedStart(kind, event.message);
         if (current) {
           current.status = 'error';
           current.error = event.message;
@@ -368,7 +446,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   }
 
   // Events are applied one at a time, in arrival order, by the main loop.
-  const inbox: MeetingEvent[] = [];
+  const inbox: Array<MeetingEvent | RecordingRequested> = [];
   setHandler(meetingEventSignal, (event) => void inbox.push(event));
   setHandler(endMeetingSignal, ({ reason }) => void (endRequested ??= reason));
   setHandler(meetingStateQuery, () => state);
@@ -485,8 +563,10 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     }
     for (const start of startsWithoutRecording(state)) {
       const reason = `a ${start.kind} recording was started at ${start.at} but the platform never reported it`;
-      const id = `unreported:${input.meetingId}:${start.kind}:${start.at}`;
-      state.recordings.push({ id, kind: start.kind, status: 'missing', startedAt: start.at, error: reason });
+      const id = requestedRecordingId(input.meetingId, start);
+      const pending = state.recordings.find((r) => r.id === id && r.status === 'pending');
+      if (pending) Object.assign(pending, { status: 'missing', startedAt: start.at, error: reason });
+      else state.recordings.push({ id, kind: start.kind, status: 'missing', startedAt: start.at, error: reason });
       await meetingActivities.markRecordingMissing({ meetingId: input.meetingId, recordingId: id, kind: start.kind, reason });
     }
   }
@@ -501,7 +581,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
 function startsWithoutRecording(state: MeetingState): Array<{ kind: RecordingKind; at: string }> {
   return RECORDING_KINDS.flatMap((kind) => {
     const starts = state.starts.filter((s) => s.kind === kind);
-    const seen = state.recordings.filter((r) => r.kind === kind).length;
+    const seen = state.recordings.filter((r) => r.kind === kind && r.status !== 'pending').length;
     return starts.slice(seen);
   });
 }

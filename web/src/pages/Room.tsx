@@ -4,7 +4,7 @@
 // and stops by hand for manual triggers. The indicator follows daily-js's events and the meeting workflow.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, rememberMeetingToken } from '../api/client.ts';
-import type { JoinAnswer, Knock, MeetingState, RecordingControlStatus, Room } from '../api/types.ts';
+import type { JoinAnswer, Knock, KnownRecordingStatus, MeetingState, RecordingControlStatus, Room } from '../api/types.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { ErrorNote, Loading, PageHeading, TextField } from '../components/ui.tsx';
@@ -233,6 +233,12 @@ const RECORDING_LABELS: Record<RecordingControlStatus, string> = {
   recording: 'Recording', stopping: 'Stopping recording…', stopped: 'Recording stopped', failed: 'Recording failed',
 };
 
+/** Each recording's life as the meeting workflow sees it (polled with the rest of its state). */
+const RECORDING_LIFE_LABELS: Record<KnownRecordingStatus, string> = {
+  pending: 'requested, waiting for the platform to confirm', recording: 'recording', ready: 'ready, being processed', error: 'failed', missing: 'never came from the platform',
+};
+const RECORDING_KIND_LABELS: Record<string, string> = { cloud: 'Video (cloud)', 'raw-tracks': 'Audio tracks', unknown: 'Recording' };
+
 function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer; userName: string; onLeft: () => void }) {
   const { config } = useSession();
   const meetingId = join.meeting.id;
@@ -311,6 +317,13 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
           {recording ? 'Recording' : RECORDING_LABELS[status]}
           {state?.recording.lastError && !recording && <span className="muted"> ({state.recording.lastError})</span>}
         </p>
+        {state && state.recordings.length > 0 && (
+          <ul className="plain-list recording-life" aria-label="Recordings">
+            {state.recordings.map((r) => (
+              <li key={r.id} data-kind={r.kind ?? 'unknown'} data-status={r.status}>{RECORDING_KIND_LABELS[r.kind ?? 'unknown']}: {RECORDING_LIFE_LABELS[r.status]}</li>
+            ))}
+          </ul>
+        )}
         {notice && <p className="hint">{notice}</p>}
         <ErrorNote error={error} title="Recording request failed" />
         {prompt && status !== 'recording' && (
