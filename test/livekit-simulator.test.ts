@@ -27,6 +27,8 @@ import {
   WebhookReceiver,
 } from 'livekit-server-sdk';
 import type { EgressInfo, WebhookEvent } from 'livekit-server-sdk';
+// The one enum the SDK does not re-export; the same protocol package its messages come from.
+import { DisconnectReason } from '@livekit/protocol';
 import { connectLiveKitSimulator, startLiveKitSimulator } from '../platforms/livekit/simulator/index.ts';
 import type { JoinedParticipant, LiveKitSimulator, LiveKitSimulatorControl } from '../platforms/livekit/simulator/index.ts';
 import { S3Storage } from '../storage/s3.ts';
@@ -160,6 +162,7 @@ before(async () => {
     webhookRetry: { retryWaitMinMs: 20, retryWaitMaxMs: 100 },
     clock: { mode: 'virtual', startAt: new Date('2026-05-04T09:00:00.000Z') },
     departureTimeoutSeconds: 20,
+    defaultStorage: bucket,
     log: () => {},
   });
   sim = Object.assign(connectLiveKitSimulator(server.controlUrl), { url: server.url });
@@ -319,8 +322,8 @@ describe('LiveKit simulator: a recorded meeting', () => {
     const endedHooks = await waitFor('egress_ended webhooks', () => eventsOf('egress_ended', ROOM).length >= 3 && eventsOf('egress_ended', ROOM));
     assert.ok(endedHooks.every((e) => e.egressInfo!.status === EgressStatus.EGRESS_COMPLETE && e.egressInfo!.fileResults.length === 1));
     assert.deepEqual(
-      eventsOf('participant_left', ROOM).map((e) => [e.participant!.identity, e.participant!.sid]),
-      [['bob', bob.participantSid]],
+      eventsOf('participant_left', ROOM).map((e) => [e.participant!.identity, e.participant!.sid, e.participant!.disconnectReason]),
+      [['bob', bob.participantSid, DisconnectReason.DUPLICATE_IDENTITY]],
     );
     assert.equal(eventsOf('track_unpublished', ROOM).length, 2);
   });
@@ -435,5 +438,69 @@ describe('LiveKit simulator: egress faults', () => {
     assert.equal(recovered!.status, EgressStatus.EGRESS_COMPLETE);
     assert.match(recovered!.fileResults[0]!.filename, new RegExp(`^faults/dropped/${speaker.trackSid}-\\d{4}-\\d\\d-\\d\\dT\\d{6}\\.ogg$`));
     assert.equal((await refusal(egress.listEgress({ egressId: 'EG_unknown' }))).code, 'not_found');
+  });
+});
+
+describe('LiveKit simulator: rooms and participants', () => {
+  it('lets a participant join with a join token (its identity and name), and refuses a token for another room', async () => {
+    const token = new AccessToken(API_KEY, API_SECRET, { identity: 'erin', name: 'Erin Eve', ttl: '5m' });
+    token.addGrant({ roomJoin: true, room: 'tokens' });
+    const erin = await sim.join('tokens', { token: await token.toJwt() });
+    assert.equal(erin.identity, 'erin');
+    assert.equal((await rooms.getParticipant('tokens', 'erin')).name, 'Erin Eve');
+    const elsewhere = new AccessToken(API_KEY, API_SECRET, { identity: 'mallory', ttl: '5m' });
+    elsewhere.addGrant({ roomJoin: true, room: 'other-room' });
+    await assert.rejects(sim.join('tokens', { token: await elsewhere.toJwt() }), { code: 'permission_denied' });
+
+    const metadata = await rooms.updateRoomMetadata('tokens', '{"topic":"budget"}');
+    assert.equal(metadata.metadata, '{"topic":"budget"}');
+    const muted = await rooms.mutePublishedTrack('tokens', 'erin', erin.trackSid!, true);
+    assert.equal(muted.muted, true);
+    await assert.rejects(sim.say(erin.participantSid, { text: 'Can anyone hear me?' }), { code: 'failed_precondition' });
+    assert.equal((await refusal(rooms.mutePublishedTrack('tokens', 'erin', erin.trackSid!, false))).message, 'remote unmute not enabled');
+    await rooms.deleteRoom('tokens');
+    const left = await waitFor('participant_left', () => eventsOf('participant_left', 'tokens')[0]);
+    assert.equal(left.participant!.disconnectReason, DisconnectReason.ROOM_DELETED);
+    assert.equal((await refusal(rooms.deleteRoom('tokens'))).code, 'not_found');
+  });
+
+  it('closes a room nobody joined after its empty timeout', async () => {
+    await rooms.createRoom({ name: 'nobody-came', emptyTimeout: 5 });
+    await sim.advance(4_999);
+    assert.deepEqual((await rooms.listRooms(['nobody-came'])).length, 1);
+    await sim.advance(1);
+    assert.deepEqual(await rooms.listRooms(['nobody-came']), []);
+    await waitFor('room_finished', () => eventsOf('room_finished', 'nobody-came').length === 1);
+  });
+
+  it('answers a simulated service fault with Twirp unavailable, and duplicates a webhook with its id', async () => {
+    await sim.setFaults({ api: [{ routes: ['RoomService/ListRooms'], count: 1 }], webhooks: [{ action: 'duplicate', types: ['participant_joined'], count: 1 }] });
+    const error = await refusal(rooms.listRooms());
+    assert.deepEqual([error.status, error.code], [503, 'unavailable']);
+    assert.ok(Array.isArray(await rooms.listRooms()), 'the fault fired once');
+    await sim.join('duplicates', { identity: 'frank', publishAudio: false });
+    const joined = await waitFor('two copies', () => eventsOf('participant_joined', 'duplicates').length === 2 && eventsOf('participant_joined', 'duplicates'));
+    assert.equal(joined[0]!.id, joined[1]!.id);
+    assert.deepEqual((await sim.stats()).apiCalls['RoomService/ListRooms']! >= 2, true);
+    await sim.setFaults({});
+  });
+
+  it("writes an audio-only room composite as OGG into the egress's own storage when the output names no upload", async () => {
+    const room = 'audio-only';
+    const speaker = await sim.join(room, { identity: 'gina' });
+    await sim.say(speaker.participantSid, { text: 'Only my voice is recorded here.' });
+    const started = await egress.startRoomCompositeEgress(room, new EncodedFileOutput({ filepath: 'audio/' }), { audioOnly: true });
+    await sim.advance(3_000);
+    await sim.leave(speaker.participantSid);
+    await sim.advance(20_000);
+    await sim.whenIdle();
+    const [done] = await egress.listEgress({ egressId: started.egressId });
+    assert.equal(done!.status, EgressStatus.EGRESS_COMPLETE);
+    assert.equal(done!.details, 'End reason: Source closed');
+    const file = done!.fileResults[0]!;
+    assert.match(file.filename, /^audio\/audio-only-\d{4}-\d\d-\d\dT\d{6}\.ogg$/);
+    assert.equal(file.location, `s3://${bucket.bucket}/${file.filename}`);
+    const ogg = await probe(await download(file.filename));
+    assert.deepEqual(ogg.streams.map((s) => s.codec_name), ['opus']);
   });
 });

@@ -54,7 +54,8 @@ export interface LiveKitSimulatorControl {
   unpublish(trackSid: string): Promise<void>;
   /** Places speech on the participant's microphone at the timeline's current instant; time does not move. */
   say(participantSid: string, speech: SpeechInput): Promise<{ atMs: number; durationMs: number }>;
-  /** A full reconnection: the participant drops and joins again (same identity, new sid), republishing. */
+  /** A full reconnection: the participant joins again with the same identity (a new sid, the old one
+   * replaced with DUPLICATE_IDENTITY), republishing their microphone. */
   reconnect(participantSid: string): Promise<JoinedParticipant>;
   leave(participantSid: string): Promise<void>;
   clock(): Promise<{ mode: 'real' | 'virtual'; nowMs: number }>;

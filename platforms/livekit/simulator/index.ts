@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DisconnectReason, EgressStatus } from '@livekit/protocol';
+import { EgressStatus } from '@livekit/protocol';
 import { createSimClock } from '../../daily/simulator/clock.ts';
 import type { SimClock, SimClockConfig } from '../../daily/simulator/clock.ts';
 import { seededRandom } from '../../daily/simulator/faults.ts';
@@ -132,7 +132,8 @@ export class LiveKitSimulator implements LiveKitSimulatorControl {
     const { rooms } = this.#parts;
     const old = rooms.presentParticipant(participantSid);
     const hadAudio = old.tracks.some((t) => t.unpublishedAtMs === null);
-    rooms.leave(old.sid, DisconnectReason.SIGNAL_CLOSE);
+    // The client's full reconnect arrives while the server still holds the old connection: joining with the
+    // same identity replaces it (DUPLICATE_IDENTITY).
     const participant = rooms.join(old.roomName, { identity: old.identity, name: old.name, metadata: old.metadata, voice: old.voice });
     const track = hadAudio ? rooms.publishAudio(participant.sid) : null;
     return this.#joined(participant, track?.sid ?? null);
