@@ -52,6 +52,8 @@ export interface LiveKitSimulatorOptions {
   /** Egress files encoded at once. Default 2. */
   mediaConcurrency?: number;
   faults?: LiveKitSimFaults;
+  /** Webhook bodies with a space after each comma, as some LiveKit builds send them. Default: by the seed. */
+  webhookSpaceAfterComma?: boolean;
   /** Seeds the fault knobs' randomness so a run can be replayed. */
   seed?: number;
   log?: (message: string) => void;
@@ -246,6 +248,7 @@ export async function startLiveKitSimulator(options: LiveKitSimulatorOptions): P
     faults: () => faults.current.webhooks ?? [],
     random,
     work,
+    spaceAfterComma: options.webhookSpaceAfterComma ?? random() < 0.5,
   });
   const rooms = new RoomModel({
     clock,

@@ -99,7 +99,20 @@ export function encodeResponse(message: Message, format: WireFormat): SimRespons
   return { json: message.toJson({ useProtoFieldName: true, emitDefaultValues: true }) };
 }
 
-/** Go protojson.Marshal's defaults, as the webhook notifier encodes events: lowerCamelCase, zero values left out. */
-export function webhookJson(message: Message): string {
-  return message.toJsonString();
+/**
+ * Go protojson.Marshal's defaults, as the webhook notifier encodes events: lowerCamelCase, zero values left
+ * out, single-line. Go's encoder also puts a space after every comma in some builds and not in others
+ * (internal/detrand, "to make output unstable"), so a receiver must hash the bytes it got, never a
+ * re-encoding: `spaceAfterComma` picks the build.
+ */
+export function webhookJson(message: Message, spaceAfterComma: boolean): string {
+  return goJson(message.toJson(), spaceAfterComma ? ', ' : ',');
+}
+
+function goJson(value: unknown, comma: string): string {
+  if (Array.isArray(value)) return `[${value.map((item) => goJson(item, comma)).join(comma)}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}:${goJson(item, comma)}`).join(comma)}}`;
+  }
+  return JSON.stringify(value);
 }

@@ -67,6 +67,8 @@ export interface WebhookNotifierOptions {
   faults: () => LiveKitWebhookFaultRule[];
   random: () => number;
   work: PendingWork;
+  /** Whether bodies have a space after each comma, as some builds of Go's protojson write them. */
+  spaceAfterComma: boolean;
 }
 
 export class WebhookNotifier {
@@ -107,7 +109,7 @@ export class WebhookNotifier {
       id: `EV_${randomBase62(12)}`,
       createdAt: BigInt(Math.floor(Date.now() / 1000)),
     });
-    const outgoing: Outgoing = { id: message.id, event: message.event, body: webhookJson(message) };
+    const outgoing: Outgoing = { id: message.id, event: message.event, body: webhookJson(message, this.#options.spaceAfterComma) };
     const rules = this.#options.faults().filter((rule) => !rule.types || rule.types.includes(outgoing.event));
     const fired = (action: LiveKitWebhookFaultRule['action']) => rules.find((rule) => rule.action === action && ruleFires(rule, this.#options.random));
     if (fired('drop')) {
