@@ -24,6 +24,7 @@ import {
   TrackSource,
   TrackType,
   TwirpError,
+  WebhookConfig,
   WebhookReceiver,
 } from 'livekit-server-sdk';
 import type { EgressInfo, WebhookEvent } from 'livekit-server-sdk';
@@ -44,6 +45,7 @@ const API_KEY = 'APIsimKey';
 const API_SECRET = randomBytes(24).toString('base64url');
 
 interface Received {
+  path: string;
   body: string;
   authorization: string | undefined;
   contentType: string | undefined;
@@ -150,7 +152,7 @@ before(async () => {
       res.writeHead(answer!.status).end();
       return;
     }
-    received.push({ body, authorization: req.headers.authorization, contentType: req.headers['content-type'], event });
+    received.push({ path: req.url ?? '', body, authorization: req.headers.authorization, contentType: req.headers['content-type'], event });
     res.writeHead(200).end();
   });
   await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
@@ -426,6 +428,20 @@ describe('LiveKit simulator: egress faults', () => {
     assert.equal(limited!.error, 'Session limit reached');
     assert.equal(limited!.fileResults[0]!.filename, 'faults/limited.mp4');
     assert.ok(await bucket.head('faults/limited.mp4'));
+  });
+
+  it("also sends an egress's events to the webhooks its request names", async () => {
+    const started = await egress.startTrackEgress(
+      ROOM,
+      new DirectFileOutput({ filepath: 'faults/extra', output: { case: 's3', value: s3Upload() } }),
+      speaker.trackSid!,
+      [new WebhookConfig({ url: `${hookUrl}-egress` })],
+    );
+    await egress.stopEgress(started.egressId);
+    await sim.whenIdle();
+    const extra = received.filter((r) => r.path === '/livekit-egress').map((r) => [r.event.event, r.event.egressInfo?.egressId]);
+    assert.deepEqual(extra, ['egress_started', 'egress_updated', 'egress_updated', 'egress_ended'].map((event) => [event, started.egressId]));
+    assert.equal(received.filter((r) => r.path === '/livekit' && r.event.egressInfo?.egressId === started.egressId).length, 4);
   });
 
   it('drops an egress_ended webhook; ListEgress still tells the outcome', async () => {

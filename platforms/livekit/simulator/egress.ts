@@ -68,6 +68,7 @@ export interface SimEgress {
 }
 
 export interface EgressServiceOptions {
+  apiKey: string;
   clock: SimClock;
   rooms: RoomModel;
   webhooks: WebhookNotifier;
@@ -369,8 +370,10 @@ export class EgressService {
     return tracks.flatMap((track) => track.speech);
   }
 
+  /** To the configured URLs and the request's own `webhooks` (signed with the API key: one key pair here). */
   #notify(event: 'egress_started' | 'egress_updated' | 'egress_ended', egress: SimEgress): void {
-    this.#options.webhooks.notify({ event, room: { sid: egress.roomSid, name: egress.roomName }, egressInfo: this.info(egress) });
+    const extra = egress.request.webhooks.filter((hook) => hook.signingKey === '' || hook.signingKey === this.#options.apiKey).map((hook) => hook.url);
+    this.#options.webhooks.notify({ event, room: { sid: egress.roomSid, name: egress.roomName }, egressInfo: this.info(egress) }, extra);
   }
 
   async #mediaSlot(): Promise<void> {

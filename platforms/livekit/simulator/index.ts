@@ -257,6 +257,7 @@ export async function startLiveKitSimulator(options: LiveKitSimulatorOptions): P
     defaultDepartureTimeoutSeconds: options.departureTimeoutSeconds ?? 20,
   });
   const egress = new EgressService({
+    apiKey: options.apiKey,
     clock,
     rooms,
     webhooks,

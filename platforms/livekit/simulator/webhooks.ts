@@ -101,9 +101,13 @@ export class WebhookNotifier {
     this.#closed.abort();
   }
 
-  /** Stamps `id` and `createdAt` and queues the event for every URL. */
-  notify(event: PartialMessage<WebhookEvent>): void {
-    if (this.#closed.signal.aborted || this.#urls.length === 0) return;
+  /**
+   * Stamps `id` and `createdAt` and queues the event for every URL, and for `extraUrls` (an egress request's
+   * own `webhooks`, which livekit-server adds for that egress's events).
+   */
+  notify(event: PartialMessage<WebhookEvent>, extraUrls: readonly string[] = []): void {
+    const urls = [...this.#urls, ...extraUrls];
+    if (this.#closed.signal.aborted || urls.length === 0) return;
     const message = new WebhookEvent({
       ...event,
       id: `EV_${randomBase62(12)}`,
@@ -113,13 +117,13 @@ export class WebhookNotifier {
     const rules = this.#options.faults().filter((rule) => !rule.types || rule.types.includes(outgoing.event));
     const fired = (action: LiveKitWebhookFaultRule['action']) => rules.find((rule) => rule.action === action && ruleFires(rule, this.#options.random));
     if (fired('drop')) {
-      for (const url of this.#urls) this.#log(url, outgoing, 0, { outcome: 'dropped' });
+      for (const url of urls) this.#log(url, outgoing, 0, { outcome: 'dropped' });
       return;
     }
     const copies = fired('duplicate') ? 2 : 1;
     const delayed = fired('delay');
     for (let copy = 0; copy < copies; copy++) {
-      for (const url of this.#urls) {
+      for (const url of urls) {
         if (delayed) void this.#options.work.track(afterUnlessAborted(delayed.delayMs ?? 1000, this.#closed.signal, () => this.#enqueue(url, outgoing)));
         else this.#enqueue(url, outgoing);
       }
