@@ -62,7 +62,7 @@ let hook: Server;
 let hookUrl: string;
 const received: Received[] = [];
 /** Answers for the next webhook attempts whose event matches, e.g. 503 twice. */
-const scriptedAnswers: Array<{ event: string; status: number }> = [];
+const scriptedAnswers: Array<{ event: string; status: number; retryAfter?: string }> = [];
 const receiver = new WebhookReceiver(API_KEY, API_SECRET);
 let rooms: RoomServiceClient;
 let egress: EgressClient;
@@ -149,7 +149,7 @@ before(async () => {
     const scripted = scriptedAnswers.findIndex((answer) => answer.event === event.event);
     if (scripted >= 0) {
       const [answer] = scriptedAnswers.splice(scripted, 1);
-      res.writeHead(answer!.status).end();
+      res.writeHead(answer!.status, answer!.retryAfter ? { 'retry-after': answer!.retryAfter } : {}).end();
       return;
     }
     received.push({ path: req.url ?? '', body, authorization: req.headers.authorization, contentType: req.headers['content-type'], event });
@@ -381,6 +381,13 @@ describe('LiveKit simulator: webhooks as LiveKit sends them', () => {
     await sim.whenIdle();
     const refused = (await sim.webhookDeliveries()).filter((d) => d.body.includes('"retried"') && d.event === 'room_finished');
     assert.deepEqual(refused.map((d) => [d.attempt, d.outcome, d.status]), [[1, 'rejected', 400]]);
+
+    scriptedAnswers.push({ event: 'room_started', status: 429, retryAfter: '1' });
+    await rooms.createRoom({ name: 'told-to-wait' });
+    await sim.whenIdle();
+    const waited = (await sim.webhookDeliveries()).filter((d) => d.body.includes('"told-to-wait"'));
+    assert.deepEqual(waited.map((d) => d.outcome), ['failed', 'delivered']);
+    assert.ok(Date.parse(waited[1]!.at) - Date.parse(waited[0]!.at) >= 990, 'Retry-After: 1 is honoured');
 
     await sim.setWebhookUrls(['http://127.0.0.1:9/unreachable']);
     await rooms.createRoom({ name: 'unreachable' });
