@@ -30,7 +30,8 @@ import {
 import type { EgressInfo, WebhookEvent } from 'livekit-server-sdk';
 // The one enum the SDK does not re-export; the same protocol package its messages come from.
 import { DisconnectReason } from '@livekit/protocol';
-import { connectLiveKitSimulator, startLiveKitSimulator } from '../platforms/livekit/simulator/index.ts';
+import { loadScenario } from '../platforms/daily/simulator/scenario.ts';
+import { connectLiveKitSimulator, runLiveKitScenario, startLiveKitSimulator } from '../platforms/livekit/simulator/index.ts';
 import type { JoinedParticipant, LiveKitSimulator, LiveKitSimulatorControl } from '../platforms/livekit/simulator/index.ts';
 import { S3Storage } from '../storage/s3.ts';
 import { s3ServerFromEnv } from './support/s3-server.ts';
@@ -62,7 +63,7 @@ let hook: Server;
 let hookUrl: string;
 const received: Received[] = [];
 /** Answers for the next webhook attempts whose event matches, e.g. 503 twice. */
-const scriptedAnswers: Array<{ event: string; status: number }> = [];
+const scriptedAnswers: Array<{ event: string; status: number; retryAfter?: string }> = [];
 const receiver = new WebhookReceiver(API_KEY, API_SECRET);
 let rooms: RoomServiceClient;
 let egress: EgressClient;
@@ -149,7 +150,7 @@ before(async () => {
     const scripted = scriptedAnswers.findIndex((answer) => answer.event === event.event);
     if (scripted >= 0) {
       const [answer] = scriptedAnswers.splice(scripted, 1);
-      res.writeHead(answer!.status).end();
+      res.writeHead(answer!.status, answer!.retryAfter ? { 'retry-after': answer!.retryAfter } : {}).end();
       return;
     }
     received.push({ path: req.url ?? '', body, authorization: req.headers.authorization, contentType: req.headers['content-type'], event });
@@ -382,6 +383,13 @@ describe('LiveKit simulator: webhooks as LiveKit sends them', () => {
     const refused = (await sim.webhookDeliveries()).filter((d) => d.body.includes('"retried"') && d.event === 'room_finished');
     assert.deepEqual(refused.map((d) => [d.attempt, d.outcome, d.status]), [[1, 'rejected', 400]]);
 
+    scriptedAnswers.push({ event: 'room_started', status: 429, retryAfter: '1' });
+    await rooms.createRoom({ name: 'told-to-wait' });
+    await sim.whenIdle();
+    const waited = (await sim.webhookDeliveries()).filter((d) => d.body.includes('"told-to-wait"'));
+    assert.deepEqual(waited.map((d) => d.outcome), ['failed', 'delivered']);
+    assert.ok(Date.parse(waited[1]!.at) - Date.parse(waited[0]!.at) >= 990, 'Retry-After: 1 is honoured');
+
     await sim.setWebhookUrls(['http://127.0.0.1:9/unreachable']);
     await rooms.createRoom({ name: 'unreachable' });
     await sim.whenIdle();
@@ -520,5 +528,26 @@ describe('LiveKit simulator: rooms and participants', () => {
     assert.equal(file.location, `s3://${bucket.bucket}/${file.filename}`);
     const ogg = await probe(await download(file.filename));
     assert.deepEqual(ogg.streams.map((s) => s.codec_name), ['opus']);
+  });
+});
+
+describe('LiveKit simulator: a meeting script', () => {
+  it("plays the Daily simulator's three-person script in a LiveKit room, recorded by a composite egress", async () => {
+    const { scenario, baseDir } = await loadScenario(join(import.meta.dirname, '../platforms/daily/simulator/scenarios/three-person-standup.json'));
+    const room = 'scripted-standup';
+    await rooms.createRoom({ name: room });
+    const started = await egress.startRoomCompositeEgress(room, new EncodedFileOutput({ filepath: 'scripted/standup.mp4', output: { case: 's3', value: s3Upload() } }));
+    const skipped: string[] = [];
+    const result = await runLiveKitScenario(sim, scenario, { roomName: room, baseDir, recordingStep: async (step) => void skipped.push(step.action) });
+    const names = Object.keys(scenario.participants);
+    assert.deepEqual(Object.keys(result.participants).sort(), [...names].sort());
+    const joined = eventsOf('participant_joined', room).map((e) => e.participant!.identity);
+    for (const who of names) assert.ok(joined.includes(scenario.participants[who]!.userId ?? who), `${who} joined`);
+    const [done] = await egress.listEgress({ egressId: started.egressId });
+    assert.equal(done!.status, EgressStatus.EGRESS_COMPLETE, 'the composite ends with the room');
+    const lastStep = Math.max(...scenario.steps.map((s) => s.at));
+    assert.ok(Number(done!.fileResults[0]!.duration) / 1e9 >= lastStep, 'the file spans the script');
+    assert.deepEqual(await rooms.listRooms([room]), [], 'the room finished after everyone left');
+    assert.equal(skipped.length, scenario.steps.filter((s) => s.action === 'startRecording' || s.action === 'stopRecording').length);
   });
 });

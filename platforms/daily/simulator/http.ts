@@ -118,12 +118,21 @@ export async function shutDown(parts: { clock: { dispose(): void }; webhooks: { 
   await parts.work.whenIdle();
 }
 
-/** One webhook POST: its status, or the transport error (a timeout included); the answer's body is drained. */
-export async function postWebhook(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status?: number; error?: string }> {
+/**
+ * One webhook POST: its status (and Retry-After, when given), or the transport error (a timeout included);
+ * the answer's body is drained.
+ */
+export async function postWebhook(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal,
+): Promise<{ status?: number; retryAfter?: string; error?: string }> {
   try {
     const response = await fetch(url, { method: 'POST', headers, body, signal });
     await response.arrayBuffer();
-    return { status: response.status };
+    const retryAfter = response.headers.get('retry-after');
+    return { status: response.status, ...(retryAfter !== null && { retryAfter }) };
   } catch (error) {
     return { error: (error as Error).message };
   }

@@ -338,7 +338,8 @@ export class WebhookDispatcher {
       'x-webhook-timestamp': timestamp,
       ...(basicAuth !== null && { authorization: `Basic ${basicAuth}` }),
     };
-    return postWebhook(url, headers, body, AbortSignal.any([AbortSignal.timeout(this.#retry.timeoutMs), this.#closed.signal]));
+    const { status, error } = await postWebhook(url, headers, body, AbortSignal.any([AbortSignal.timeout(this.#retry.timeoutMs), this.#closed.signal]));
+    return status !== undefined ? { status } : { error: error! };
   }
 
   #log(webhook: SimWebhook, message: Message, attempt: number, result: Pick<WebhookDelivery, 'outcome' | 'status' | 'error'>): void {

@@ -13,7 +13,8 @@ import type { LiveKitWebhookFaultRule, WebhookDelivery } from './webhooks.ts';
 export interface LiveKitSimFaults {
   webhooks?: LiveKitWebhookFaultRule[];
   egress?: EgressFaultRule[];
-  /** Routes as `Service/Method`, e.g. `Egress/StartTrackEgress`. */
+  /** Routes as `Service/Method`, e.g. `Egress/StartTrackEgress`; status 500 answers Twirp `internal`, any other
+   * (default 503) `unavailable`. */
   api?: ApiFaultRule[];
 }
 

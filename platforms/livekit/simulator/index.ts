@@ -334,3 +334,5 @@ export type { EgressFaultRule, EgressKind } from './egress.ts';
 export type { LiveKitWebhookFaultRule, WebhookDelivery, WebhookRetryOptions } from './webhooks.ts';
 export type { SimClockConfig } from '../../daily/simulator/clock.ts';
 export { connectLiveKitSimulator } from './control-client.ts';
+export { runLiveKitScenario } from './scenario.ts';
+export type { LiveKitScenarioOptions, LiveKitScenarioResult } from './scenario.ts';

@@ -34,6 +34,16 @@ import type { WireFormat } from './twirp.ts';
 // livekit-server checks (roomCreate for CreateRoom/DeleteRoom, roomList for ListRooms, roomAdmin on the
 // named room for participant methods, roomRecord for every Egress method).
 
+/** Every method of livekit_room.proto's RoomService and livekit_egress.proto's Egress. */
+const LIVEKIT_METHODS = new Set([
+  ...['CreateRoom', 'ListRooms', 'DeleteRoom', 'ListParticipants', 'GetParticipant', 'RemoveParticipant', 'MutePublishedTrack']
+    .concat(['UpdateParticipant', 'UpdateSubscriptions', 'SendData', 'UpdateRoomMetadata', 'ForwardParticipant', 'MoveParticipant', 'PerformRpc'])
+    .map((name) => `RoomService/${name}`),
+  ...['StartEgress', 'UpdateLayout', 'UpdateStream', 'ListEgress', 'StopEgress', 'StartRoomCompositeEgress', 'StartWebEgress']
+    .concat(['StartParticipantEgress', 'StartTrackCompositeEgress', 'StartTrackEgress'])
+    .map((name) => `Egress/${name}`),
+]);
+
 export interface TwirpAnswer {
   message: Message;
   format: WireFormat;
@@ -130,8 +140,7 @@ export function createServerApi(options: ServerApiOptions): (request: SimRequest
     const key = match ? `${match[1]}/${match[2]}` : null;
     const handler = key ? methods[key] : undefined;
     if (request.method !== 'POST' || !handler) {
-      const known = key && (match![1] === 'RoomService' || match![1] === 'Egress');
-      if (known && request.method === 'POST') throw new TwirpError('unimplemented', `the simulator does not offer ${key}`);
+      if (request.method === 'POST' && key && LIVEKIT_METHODS.has(key)) throw new TwirpError('unimplemented', `the simulator does not offer ${key}`);
       throw new TwirpError('bad_route', `no handler for path "/twirp${request.path}"`, { twirp_invalid_route: `${request.method} /twirp${request.path}` });
     }
     options.calls[key!] = (options.calls[key!] ?? 0) + 1;

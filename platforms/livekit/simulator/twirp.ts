@@ -89,7 +89,7 @@ export function decodeRequest<T extends Message<T>>(type: MessageType<T>, reques
     throw new TwirpError('malformed', `the json request could not be decoded: ${(error as Error).message}`);
   }
   throw new TwirpError('bad_route', `unexpected Content-Type: "${request.headers['content-type'] ?? ''}"`, {
-    twirp_invalid_route: `POST ${request.path}`,
+    twirp_invalid_route: `POST /twirp${request.path}`,
   });
 }
 

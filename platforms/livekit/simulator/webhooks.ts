@@ -16,7 +16,8 @@ import { webhookJson } from './twirp.ts';
 // - headers: `Authorization: <raw JWT>` (no "Bearer") signed HS256 with the API secret, `iss` = API key,
 //   `sha256` = base64(sha256(body)); `content-type: application/webhook+json`; `User-Agent: LiveKit`;
 // - delivery through hashicorp go-retryablehttp: a transport error, a 429 or a 5xx other than 501 is
-//   retried (RetryMax 4 → up to 5 attempts) after min·2^n capped at max (1 s … 30 s); any other answer,
+//   retried (RetryMax 4 → up to 5 attempts) after min·2^n capped at max (1 s … 30 s), or after the answer's
+//   Retry-After seconds on a 429 or 503; any other answer,
 //   a 4xx included, ends the delivery. Events to one URL go out in order, one at a time.
 
 export interface WebhookRetryOptions {
@@ -164,9 +165,11 @@ export class WebhookNotifier {
         this.#log(url, outgoing, attempt, { outcome: 'rejected', status: result.status! });
         return;
       }
-      this.#log(url, outgoing, attempt, { outcome: 'failed', ...result });
+      this.#log(url, outgoing, attempt, { outcome: 'failed', ...(result.status !== undefined ? { status: result.status } : { error: result.error! }) });
       if (attempt < attempts) {
-        const wait = Math.min(this.#retry.retryWaitMaxMs, this.#retry.retryWaitMinMs * 2 ** (attempt - 1));
+        // go-retryablehttp's DefaultBackoff: a 429 or 503 with Retry-After (seconds) waits that long.
+        const retryAfterSeconds = (result.status === 429 || result.status === 503) && /^\d+$/.test(result.retryAfter ?? '') ? Number(result.retryAfter) : null;
+        const wait = retryAfterSeconds !== null ? retryAfterSeconds * 1000 : Math.min(this.#retry.retryWaitMaxMs, this.#retry.retryWaitMinMs * 2 ** (attempt - 1));
         try {
           await sleep(wait, undefined, { signal: this.#closed.signal });
         } catch {
@@ -176,7 +179,7 @@ export class WebhookNotifier {
     }
   }
 
-  async #post(url: string, body: string): Promise<{ status?: number; error?: string }> {
+  async #post(url: string, body: string): Promise<{ status?: number; retryAfter?: string; error?: string }> {
     const headers = {
       authorization: await webhookAuthorization(body, this.#options.apiKey, this.#options.apiSecret),
       'content-type': 'application/webhook+json',
