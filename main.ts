@@ -27,11 +27,11 @@ async function main() {
   let embeddedTemporal: EmbeddedTemporal | undefined;
   if (config.temporal.mode === 'embedded') {
     log.info('starting the Temporal dev server', { address: config.temporal.address, db: config.temporal.dbFile });
-    embeddedTemporal = await startEmbeddedTemporal(config.temporal, (line) => log.info(line));
+    embeddedTemporal = await startEmbeddedTemporal(config.temporal, (level, message, fields) => log[level](message, fields));
   }
   const services = await openServices(config);
   let simulator: DailySimulator | undefined;
-  if (config.daily.mode === 'simulator') simulator = await startEmbeddedDaily(config.daily, services.storage, (line) => log.debug(line));
+  if (config.daily.mode === 'simulator') simulator = await startEmbeddedDaily(config.daily, services.storage, config.dataDir, (line) => log.debug(line));
   const api = await startApiServer(services, log);
   const webhookUrl = `${config.api.publicUrl}/v1/webhooks/daily`;
   if (simulator) await registerDailyWebhook(config.daily, webhookUrl);
@@ -52,7 +52,7 @@ async function main() {
     `  Speech:       ${speech.engine === 'whisper' ? `Whisper ${path.basename(speech.modelDir)} on this machine (${speech.device}, ${speech.computeType}; ${config.worker.speechConcurrency} at once × ${speech.threads} thread${speech.threads > 1 ? 's' : ''})` : `${speech.apiUrl} (${speech.model})`}`,
     `  Daily:        ${simulator ? `simulator at ${simulator.baseUrl} (control: ${simulator.controlUrl}); try \`npm run demo\`` : `${config.daily.apiUrl}, webhooks to ${webhookUrl}`}`,
     ...firstAdminNotice(api.firstAdmin),
-    '  Stop with Ctrl+C; data is kept for the next start.',
+    '  Stop with Ctrl+C (a second Ctrl+C stops at once); data is kept for the next start.',
     '',
   ].join('\n'));
 
@@ -65,7 +65,9 @@ async function main() {
     await connection.close();
     await services.close();
     await embeddedTemporal?.stop();
-  });
+  }, { onForce: (reason) => log.warn(reason) });
+  // Stopped: nothing of ours is left to finish (a library's idle handle must not keep the process, and its ports, up).
+  process.exit(0);
 }
 
 main().catch((error: unknown) => {

@@ -26,6 +26,15 @@ export function createRecordingActivities({ db, storage, platform }: ActivityDep
       }
     },
 
+    /** The presence sweep: does the platform still have a call in the room? */
+    async isPlatformMeetingOngoing(input: { platformRoomName: string }): Promise<boolean> {
+      try {
+        return await platform.hasOngoingMeeting(input.platformRoomName);
+      } catch (error) {
+        return classifyPlatformError(error);
+      }
+    },
+
     /** Reconciliation: every finished recording the platform has for this meeting's room. */
     async findPlatformRecordings(input: { platformRoomName: string }): Promise<ReadyRecording[]> {
       const found: ReadyRecording[] = [];
@@ -128,11 +137,23 @@ export function createRecordingActivities({ db, storage, platform }: ActivityDep
       }, { onConflictFields: ['id'], onConflictAction: 'merge', onConflictMergeFields: ['status', 'error'] });
     },
 
-    async recordParticipantJoined(input: { meetingId: string; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string }): Promise<void> {
+    /** `leftAt` for a join that arrives after the meeting ended (it is recorded as already left); a known leave is kept. */
+    async recordParticipantJoined(input: { meetingId: string; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string; leftAt?: string }): Promise<void> {
       const em = db.em.fork();
       await em.upsert(ParticipantSession, {
         meeting: input.meetingId, sessionId: input.sessionId, userId: input.userId, userName: input.userName, isOwner: input.isOwner, joinedAt: new Date(input.at),
+        ...(input.leftAt ? { leftAt: new Date(input.leftAt) } : {}),
       }, { onConflictFields: ['meeting', 'sessionId'], onConflictAction: 'merge', onConflictMergeFields: ['userId', 'userName', 'isOwner', 'joinedAt'] });
+      await updateParticipantCount(em, input.meetingId);
+    },
+
+    /** The meeting ended: every session still open is closed at its end (never before its own join). */
+    async closeParticipantSessions(input: { meetingId: string; at: string }): Promise<void> {
+      const em = db.em.fork();
+      await em.getConnection().execute(
+        'update participant_session set left_at = greatest(joined_at, ?::timestamptz) where meeting_id = ? and left_at is null',
+        [input.at, input.meetingId],
+      );
       await updateParticipantCount(em, input.meetingId);
     },
 

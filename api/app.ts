@@ -6,6 +6,7 @@ import type { EntityManager } from '@mikro-orm/sql';
 import type { ParsedUrlQuery } from 'node:querystring';
 import { errorMiddleware, ApiError } from './errors.ts';
 import { roomEndpoints } from './rooms.ts';
+import { admissionEndpoints } from './admissions.ts';
 import { meetingEndpoints } from './meetings.ts';
 import { healthEndpoints } from './health.ts';
 import { webhookEndpoints, type WebhookDispatcher } from './webhooks.ts';
@@ -40,6 +41,7 @@ export const endpoints: readonly Endpoint[] = [
   ...accountEndpoints,
   ...roomEndpoints,
   ...meetingEndpoints,
+  ...admissionEndpoints,
   ...recordingEndpoints,
   ...transcriptEndpoints,
   ...transcriptEventEndpoints,
@@ -56,10 +58,17 @@ export interface AppExtensions {
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE']);
 
 export function createApp(services: Services, log: Logger, extensions: AppExtensions): Koa<ApiState> {
   const app = new Koa<ApiState>();
   app.proxy = false;
+  // What Koa reports outside the error middleware (a response body's stream failing). A client that goes away
+  // mid-stream (a closed tab, an aborted download, a left transcript page's event stream) is no error of ours.
+  app.on('error', (error: Error & { code?: string; status?: number; expose?: boolean }) => {
+    if (error.status === 404 || error.expose || CLIENT_GONE.has(error.code ?? '')) return;
+    log.error('response failed', { error: error.stack ?? String(error) });
+  });
   const rateLimiter = new RateLimiter({ login: services.config.auth.loginRateLimitPerMinute, public: services.config.auth.publicRateLimitPerMinute });
   const ownOrigin = new URL(services.config.api.publicUrl).origin;
   const allowedOrigins = new Set([ownOrigin, ...services.config.auth.webOrigins]);

@@ -15,7 +15,7 @@ import type { ApiContext } from './app.ts';
 import { endpoint } from './endpoint.ts';
 import { callerUser, callerUserId, isAdmin, loadCloudRecording, loadMeeting, loadRoom, logAccess, ownsRoom, rules, unauthenticated, visibleRecordingsWhere, visibleTranscriptsWhere } from './access.ts';
 import { pageOf, pageQuerySchema } from './rooms.ts';
-import { issueMeetingToken } from '../auth/meeting-tokens.ts';
+import { assertAdmitted, participantIdentity, userNameSchema } from './admissions.ts';
 
 const createMeetingSchema = z.strictObject({
   endDate: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-11-21T18:00:00Z' }).optional(),
@@ -59,8 +59,10 @@ function meetingWorkflowOptions(services: Services, meeting: Meeting): WorkflowS
       platformRoomName: meeting.platformRoomName,
       instanceIds: { cloud: cloudInstanceId(meeting.id), 'raw-tracks': rawTracksInstanceId(meeting.id) },
       recordingTrigger: meeting.recordingTrigger,
+      recordingType: meeting.recordingType,
       endDate: meeting.endDate.toISOString(),
       recordingReadyTimeoutSeconds: services.config.meetings.recordingReadyTimeoutSeconds,
+      presenceSweepSeconds: services.config.meetings.presenceSweepSeconds,
     }],
     // Exactly one workflow per meeting: a second start finds the running one, and an ended one is never restarted.
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
@@ -126,7 +128,7 @@ export async function participantNamesByMeeting(ctx: ApiContext, meetingIds: rea
 
 const meetingParams = z.object({ id: z.string() });
 const roomNameParams = z.object({ name: z.string() });
-const joinSchema = z.strictObject({ userName: z.string().trim().min(1).max(100).default('Guest') });
+const joinSchema = z.strictObject({ userName: userNameSchema });
 const startRecordingSchema = z.strictObject({ manual: z.boolean().default(false) });
 const consentSchema = z.strictObject({ consentGiven: z.boolean() });
 const recordingRequestAnswer = z.object({}).loose().describe("The meeting workflow's answer: what it started or found running, per recording type");
@@ -182,13 +184,21 @@ export const meetingEndpoints = [
     params: roomNameParams,
     body: createMeetingSchema,
     rateLimit: 'public',
-    responses: { 201: { description: 'Created', schema: meetingSchema }, 200: { description: 'The active meeting', schema: meetingSchema } },
+    responses: {
+      201: { description: 'Created', schema: meetingSchema }, 200: { description: 'The active meeting', schema: meetingSchema },
+      409: { description: "The room's platform is not configured on this server" },
+    },
     async handler(ctx, { params, body: input }) {
       const { services } = ctx.state;
       const room = await loadRoom(ctx, params.name, 'join');
       let meeting = await ctx.state.em.findOne(Meeting, { room, active: true }, { populate: ['room'] });
       let created = false;
       if (!meeting) {
+        // A room stored before platforms were checked may name one that is not configured: refused, not run on another.
+        const configured = services.platforms.map((p) => p.name);
+        if (!configured.includes(room.platform)) {
+          throw new ApiError(409, 'platform_not_configured', `Room "${room.name}" is set to ${room.platform}, which is not configured on this server (configured: ${configured.join(', ')}); change the room's platform`);
+        }
         try {
           meeting = await createMeetingRow(ctx, room, input);
           created = true;
@@ -256,6 +266,7 @@ export const meetingEndpoints = [
         description: 'Tokens and the room URL',
         schema: z.object({ token: z.string(), roomUrl: z.string(), isOwner: z.boolean(), participantKey: z.string(), meetingToken: z.string().nullable(), meeting: meetingSchema }),
       },
+      403: { description: 'The room is locked and its owner has not let you in (knock first)' },
       409: { description: 'The meeting has ended, or its platform room is not ready' },
     },
     async handler(ctx, { params, body: input }) {
@@ -264,19 +275,8 @@ export const meetingEndpoints = [
       if (!meeting.roomUrl) throw new ApiError(409, 'meeting_not_ready', 'The platform room is not ready yet');
       const { caller, services } = ctx.state;
       const isOwner = ownsRoom(caller, meeting.room);
-      let participantKey: string;
-      let meetingToken: string | null = null;
-      if (caller.kind === 'user') {
-        participantKey = `user:${caller.user.id}`;
-      } else {
-        const ttlSeconds = Math.max(60, Math.min(24 * 3600, Math.ceil((meeting.endDate.getTime() - Date.now()) / 1000) + 3600));
-        const issued = issueMeetingToken({
-          appSecret: services.config.appSecret, meetingId: meeting.id, name: input.userName, ttlSeconds,
-          ...(caller.kind === 'participant' ? { participantKey: caller.participantKey } : {}),
-        });
-        participantKey = issued.claims.participantKey;
-        meetingToken = issued.token;
-      }
+      const { participantKey, meetingToken } = participantIdentity(ctx, meeting, input.userName);
+      await assertAdmitted(ctx, meeting, participantKey);
       const token = await services.platform.createJoinToken({
         roomName: meeting.platformRoomName, userName: input.userName, userId: callerUserId(caller) ?? participantKey, isOwner, expiresAt: meeting.endDate,
       });
@@ -293,10 +293,11 @@ export const meetingEndpoints = [
     access: rules.meetingParticipant,
     params: meetingParams,
     body: startRecordingSchema,
-    responses: { 200: { description: "The workflow's answer", schema: recordingRequestAnswer }, 409: { description: 'The meeting has ended' } },
+    responses: { 200: { description: "The workflow's answer", schema: recordingRequestAnswer }, 409: { description: "The meeting has ended, or its room's recording type records nothing here" } },
     async handler(ctx, { params, body: input }) {
       const meeting = await loadMeeting(ctx, params.id, input.manual ? 'host' : 'participate');
       if (!meeting.active) throw new ApiError(409, 'meeting_ended', 'This meeting has ended');
+      if (meeting.recordingType !== 'cloud') throw recordingNotAllowed(meeting);
       const { services } = ctx.state;
       try {
         ctx.body = await services.temporal.workflow.executeUpdateWithStart(requestRecordingUpdate, {
@@ -406,6 +407,12 @@ async function startConsentRefusal(services: Services, meeting: Meeting): Promis
     typedSearchAttributes: [{ key: MeetingIdAttribute, value: meeting.id }, { key: RoomNameAttribute, value: meeting.room.name }],
     staticSummary: `Consent refused in a meeting of room "${meeting.room.name}": delete its media`,
   });
+}
+
+/** `none` records nothing; `local` is recorded in a browser, if at all, never by us. */
+function recordingNotAllowed(meeting: Pick<Meeting, 'recordingType'> & { room: { name: string } }): ApiError {
+  const why = meeting.recordingType === 'local' ? 'is recorded locally in the browser, not by this server' : 'is not recorded';
+  return new ApiError(409, 'recording_not_allowed', `Room "${meeting.room.name}" has recording type "${meeting.recordingType}": its meeting ${why}`);
 }
 
 function meetingGoneOr(error: unknown): unknown {

@@ -1,6 +1,6 @@
 // Rooms: persistent, named templates from which meetings are held.
 import { z } from 'zod';
-import { Room, Meeting, PLATFORMS, RECORDING_TRIGGERS, RECORDING_TYPES, ROOM_MODES } from '../db/entities.ts';
+import { Room, Meeting, PLATFORMS, RECORDING_TRIGGERS, RECORDING_TYPES, ROOM_DEFAULTS, ROOM_MODES, type PlatformName, type RoomMode } from '../db/entities.ts';
 import { ApiError } from './errors.ts';
 import type { ApiContext } from './app.ts';
 import { endpoint } from './endpoint.ts';
@@ -48,6 +48,7 @@ export function roomGuestView(room: Room) {
     recordingTrigger: room.recordingTrigger,
     skipConsent: room.skipConsent,
     allowAnonymous: room.allowAnonymous,
+    locked: room.locked,
   };
 }
 
@@ -83,6 +84,31 @@ async function assertWebhookAllowed(ctx: ApiContext, url: string | null | undefi
   }
 }
 
+/**
+ * What this server can honour: a platform that is not configured, or a room mode the platform gives no
+ * meaning to, is refused with a 400 naming what is possible, instead of being stored and silently ignored.
+ * Only the fields the request sets are checked (a room stored before keeps working as it did).
+ */
+function assertHonourable(ctx: ApiContext, input: { platform?: PlatformName | undefined; roomMode?: RoomMode | undefined }, room?: Room): void {
+  const configured = ctx.state.services.platforms;
+  const platform = configured.find((p) => p.name === (input.platform ?? room?.platform ?? ROOM_DEFAULTS.platform));
+  const refuse = (field: string, message: string) => {
+    throw new ApiError(400, 'invalid_input', `Invalid body: ${field}: ${message}`, [{ field, message }]);
+  };
+  if (input.platform !== undefined && !platform) {
+    refuse('platform', `"${input.platform}" is not configured on this server; configured: ${configured.map((p) => p.name).join(', ')}`);
+  }
+  if (input.roomMode !== undefined && platform && !platform.roomModes.includes(input.roomMode)) {
+    refuse('roomMode', `"${input.roomMode}" has no meaning on ${platform.name}; it takes: ${platform.roomModes.join(', ')}`);
+  }
+}
+
+/** What the settings of a new room are unless set, and what each configured platform takes. */
+const roomDefaultsSchema = z.object({
+  defaults: z.object({ ...roomSettings, webhookUrl: z.null(), retentionDays: z.null() }).omit({ webhookSecret: true }),
+  platforms: z.array(z.object({ name: z.enum(PLATFORMS), roomModes: z.array(z.enum(ROOM_MODES)) })),
+});
+
 // What a room looks like in answers: its settings, but never its webhook secret (only whether it has one).
 const { webhookSecret: _secret, ...shownSettings } = roomSettings;
 const roomSchema = z.object({
@@ -95,11 +121,25 @@ const roomSchema = z.object({
   updatedAt: z.iso.datetime(),
   isOwner: z.boolean(),
 });
-const roomGuestSchema = roomSchema.pick({ name: true, platform: true, recordingType: true, recordingTrigger: true, skipConsent: true, allowAnonymous: true }).extend({ guest: z.literal(true) });
+const roomGuestSchema = roomSchema.pick({ name: true, platform: true, recordingType: true, recordingTrigger: true, skipConsent: true, allowAnonymous: true, locked: true }).extend({ guest: z.literal(true) });
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int(), hasMore: z.boolean() });
 const roomNameParams = z.object({ name: z.string() });
 
 export const roomEndpoints = [
+  endpoint({
+    method: 'get',
+    path: '/v1/room-defaults',
+    summary: "A new room's settings unless set (the web's form starts from them), and the platforms configured here",
+    tag: 'rooms',
+    access: rules.signedIn,
+    responses: { 200: { description: 'The defaults and the configured platforms', schema: roomDefaultsSchema } },
+    async handler(ctx) {
+      ctx.body = {
+        defaults: ROOM_DEFAULTS,
+        platforms: ctx.state.services.platforms.map((p) => ({ name: p.name, roomModes: p.roomModes })),
+      };
+    },
+  }),
   endpoint({
     method: 'post',
     path: '/v1/rooms',
@@ -109,10 +149,11 @@ export const roomEndpoints = [
     body: createRoomSchema,
     responses: { 201: { description: 'Created', schema: roomSchema }, 409: { description: 'The name is taken' } },
     async handler(ctx, { body: input }) {
+      assertHonourable(ctx, input);
       await assertWebhookAllowed(ctx, input.webhookUrl);
       const em = ctx.state.em;
       if (await em.count(Room, { name: input.name })) throw new ApiError(409, 'room_exists', `A room named "${input.name}" already exists`);
-      const room = em.create(Room, { ...input, ownerId: callerUserId(ctx.state.caller)! });
+      const room = em.create(Room, { ...ROOM_DEFAULTS, ...input, ownerId: callerUserId(ctx.state.caller)! });
       await em.flush();
       ctx.status = 201;
       ctx.set('Location', `/v1/rooms/${room.name}`);
@@ -160,6 +201,7 @@ export const roomEndpoints = [
     async handler(ctx, { params, body: input }) {
       await assertWebhookAllowed(ctx, input.webhookUrl);
       const room = await loadRoom(ctx, params.name, 'own');
+      assertHonourable(ctx, input, room);
       ctx.state.em.assign(room, input);
       await ctx.state.em.flush();
       ctx.body = { ...roomView(room), isOwner: true };

@@ -24,7 +24,7 @@ import { rules } from './access.ts';
 import type { Services } from '../runtime/services.ts';
 
 const WEBHOOK_BODY_LIMIT = 256 * 1024;
-const DELIVERED = new Set(['signaled', 'recording-workflow', 'unmatched', 'ignored', 'late']);
+const DELIVERED = new Set(['signaled', 'recording-workflow', 'unmatched', 'ignored', 'late', 'recording-not-allowed']);
 
 const webhookAnswer = z.object({ ok: z.literal(true), outcome: z.string().optional(), duplicate: z.boolean().optional() });
 
@@ -199,6 +199,8 @@ async function recordAndMatch(ctx: ApiContext, event: PlatformEvent, payload: un
 
 async function deliver(services: Pick<Services, 'temporal' | 'config'>, meeting: Meeting, event: PlatformEvent): Promise<string> {
   const { temporal, config } = services;
+  // A recording the room's type forbids (started at the platform, not by us) is kept out of the pipeline.
+  if (event.type.startsWith('recording.') && meeting.recordingType !== 'cloud') return 'recording-not-allowed';
   const signal = toMeetingEvent(event);
   try {
     await temporal.workflow.getHandle(meetingWorkflowId(meeting.id)).signal(meetingEventSignal, signal);

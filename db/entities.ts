@@ -10,6 +10,7 @@ export type PlatformName = (typeof PLATFORMS)[number];
 export const RECORDING_TYPES = ['none', 'local', 'cloud'] as const;
 export const RECORDING_TRIGGERS = ['none', 'prompt', 'automatic', 'automatic-2nd-participant'] as const;
 export const ROOM_MODES = ['normal', 'group'] as const;
+export type RoomMode = (typeof ROOM_MODES)[number];
 export const RECORDING_KINDS = ['cloud', 'raw-tracks'] as const;
 export type RecordingKind = (typeof RECORDING_KINDS)[number];
 export { RECORDING_STATUSES, type RecordingStatus } from '../shared/recording-statuses.ts';
@@ -28,6 +29,27 @@ const id = () => p.uuid().primary().onCreate(() => randomUUID());
 const createdAt = () => p.datetime().onCreate(() => new Date());
 const updatedAt = () => p.datetime().onCreate(() => new Date()).onUpdate(() => new Date());
 
+/**
+ * What a room's settings are unless its owner sets them: the one source for the database's column defaults,
+ * the API's create (a field left out) and the web's new-room form (GET /v1/room-defaults). Guests stay out
+ * (`allowAnonymous: false`) until the owner lets them in.
+ */
+export const ROOM_DEFAULTS = {
+  platform: 'daily',
+  recordingType: 'cloud',
+  recordingTrigger: 'automatic-2nd-participant',
+  locked: false,
+  roomMode: 'normal',
+  shared: false,
+  skipConsent: false,
+  allowAnonymous: false,
+  webhookUrl: null,
+  retentionDays: null,
+} as const satisfies {
+  platform: PlatformName; recordingType: (typeof RECORDING_TYPES)[number]; recordingTrigger: (typeof RECORDING_TRIGGERS)[number];
+  locked: boolean; roomMode: RoomMode; shared: boolean; skipConsent: boolean; allowAnonymous: boolean; webhookUrl: null; retentionDays: null;
+};
+
 /** A persistent, named template from which meetings are held. */
 export const Room = defineEntity({
   name: 'Room',
@@ -35,15 +57,15 @@ export const Room = defineEntity({
     id: id(),
     name: p.string().length(64).unique(),
     ownerId: p.string().length(128).index(),
-    platform: p.enum(PLATFORMS).default('daily'),
-    recordingType: p.enum(RECORDING_TYPES).default('cloud'),
-    recordingTrigger: p.enum(RECORDING_TRIGGERS).default('automatic-2nd-participant'),
-    locked: p.boolean().default(false),
-    roomMode: p.enum(ROOM_MODES).default('normal'),
-    shared: p.boolean().default(false),
-    skipConsent: p.boolean().default(false),
+    platform: p.enum(PLATFORMS).default(ROOM_DEFAULTS.platform),
+    recordingType: p.enum(RECORDING_TYPES).default(ROOM_DEFAULTS.recordingType),
+    recordingTrigger: p.enum(RECORDING_TRIGGERS).default(ROOM_DEFAULTS.recordingTrigger),
+    locked: p.boolean().default(ROOM_DEFAULTS.locked),
+    roomMode: p.enum(ROOM_MODES).default(ROOM_DEFAULTS.roomMode),
+    shared: p.boolean().default(ROOM_DEFAULTS.shared),
+    skipConsent: p.boolean().default(ROOM_DEFAULTS.skipConsent),
     /** Whether people without an account may join its meetings (they get a token for that meeting only). */
-    allowAnonymous: p.boolean().default(true),
+    allowAnonymous: p.boolean().default(ROOM_DEFAULTS.allowAnonymous),
     webhookUrl: p.string().length(2048).nullable(),
     webhookSecret: p.string().length(256).nullable().hidden(),
     retentionDays: p.integer().nullable(),
@@ -225,6 +247,22 @@ export const MeetingConsent = defineEntity({
 });
 export type MeetingConsent = InferEntity<typeof MeetingConsent>;
 
+/** Someone asking to enter a locked room's meeting, and whether its owner let them in. */
+export const MeetingAdmission = defineEntity({
+  name: 'MeetingAdmission',
+  properties: {
+    id: id(),
+    meeting: () => p.manyToOne(Meeting).deleteRule('cascade').index(),
+    /** The knocker's identity: `user:<id>`, or the participant key of their meeting token. */
+    participantKey: p.string().length(256),
+    userName: p.string().length(256),
+    knockedAt: p.datetime().onCreate(() => new Date()),
+    admittedAt: p.datetime().nullable(),
+  },
+  uniques: [{ properties: ['meeting', 'participantKey'] }],
+});
+export type MeetingAdmission = InferEntity<typeof MeetingAdmission>;
+
 /** Who viewed, downloaded, shared or deleted what, when and from where. */
 export const RecordingAccessLog = defineEntity({
   name: 'RecordingAccessLog',
@@ -256,4 +294,4 @@ export const RecordingShare = defineEntity({
 });
 export type RecordingShare = InferEntity<typeof RecordingShare>;
 
-export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, RecordingAccessLog];
+export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, MeetingAdmission, RecordingAccessLog];

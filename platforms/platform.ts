@@ -145,8 +145,13 @@ export type ParsedWebhook =
   | { kind: 'event'; event: PlatformEvent }
   | { kind: 'ignored'; type: string };
 
+/** A room's mode in our vocabulary: Whereby's `normal` (small) and `group` (large) rooms. */
+export type PlatformRoomMode = 'normal' | 'group';
+
 export interface Platform {
   readonly name: string;
+  /** The room modes this platform gives a meaning to; a room asking for another one is refused, not stored. */
+  readonly roomModes: readonly PlatformRoomMode[];
   createRoom(input: CreateRoomInput): Promise<CreatedRoom>;
   /** Deleting a room that does not exist is not an error. */
   deleteRoom(platformRoomName: string): Promise<void>;
@@ -158,6 +163,8 @@ export interface Platform {
   listRecordings(input?: ListRecordingsInput): Promise<RecordingPage>;
   getRecording(recordingId: string): Promise<PlatformRecording | null>;
   getMeetingParticipants(meetingSessionId: string): Promise<MeetingParticipant[]>;
+  /** Whether the platform has a call going on in the room now (someone is in it). */
+  hasOngoingMeeting(platformRoomName: string): Promise<boolean>;
   verifyWebhook(request: WebhookRequest): WebhookVerification;
   /** Throws WebhookPayloadError for malformed JSON or a known event that breaks its schema. */
   parseWebhook(rawBody: Buffer): ParsedWebhook;

@@ -1,12 +1,40 @@
-// Process lifecycle: run until SIGINT/SIGTERM, then shut down in order, once.
-export async function runUntilSignal(running: Promise<unknown>, shutdown: () => Promise<void>): Promise<void> {
+// Process lifecycle: run until SIGINT/SIGTERM, then shut down in order, once. A stop that takes longer than
+// `forceAfterMs` (8 s: the whole stop stays within 10 s), or a second signal more than a second after the
+// first (a terminal's Ctrl-C and npm's forwarding of it arrive together, and are one request), ends the
+// process at once, child process groups killed first.
+import { killChildGroupsNow } from './child-process.ts';
+
+export interface StopOptions {
+  forceAfterMs?: number;
+  /** Told why a stop was forced, just before the exit. */
+  onForce?: (reason: string) => void;
+}
+
+const SAME_REQUEST_MS = 1_000;
+
+export async function runUntilSignal(running: Promise<unknown>, shutdown: () => Promise<void>, options: StopOptions = {}): Promise<void> {
+  const { forceAfterMs = 8_000, onForce = (reason: string) => process.stderr.write(`${reason}\n`) } = options;
   let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= shutdown());
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  let firstSignalAt = 0;
+  const force = (reason: string) => {
+    onForce(reason);
+    killChildGroupsNow();
+    process.exit(1);
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping === undefined) {
+      firstSignalAt = Date.now();
+      stopping = shutdown();
+      setTimeout(() => force(`the stop took over ${forceAfterMs / 1000} s: stopping now`), forceAfterMs).unref();
+    } else if (Date.now() - firstSignalAt > SAME_REQUEST_MS) {
+      force(`${signal} again: stopping now`);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     await running;
   } finally {
-    await stop();
+    await (stopping ??= shutdown());
   }
 }

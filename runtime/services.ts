@@ -17,6 +17,8 @@ export interface Services {
   storage: ObjectStorage;
   /** The video platform: Daily, or in the embedded mode the Daily simulator, through the same client. */
   platform: Platform;
+  /** Every platform configured here (today the one above): a room may name only these. */
+  platforms: readonly Platform[];
   temporal: Client;
   /** Verifies OIDC bearer tokens (keys fetched once and cached); null when no provider is configured. */
   oidc: OidcVerifier | null;
@@ -41,6 +43,7 @@ export async function openServices(config: Config): Promise<Services> {
     db,
     storage,
     platform,
+    platforms: [platform],
     temporal,
     oidc: oidc ? createOidcVerifier({ issuer: oidc.issuer, audience: oidc.audience, jwksUri: oidc.jwksUri, clockSkewSeconds: oidc.clockSkewSeconds }) : null,
     oidcSignIn: oidc?.clientId

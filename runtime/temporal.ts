@@ -1,17 +1,19 @@
 // Temporal: connect to a configured server, or start the Temporal CLI dev server as a child process
 // (the embedded default: persisted under the data folder, UI on 8233, bound to 127.0.0.1).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection, Client } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { customSearchAttributes } from '../workflows/search-attributes.ts';
 import type { Config } from './config.ts';
+import { spawnInOwnGroup, type ChildInGroup } from './child-process.ts';
 
 const GRPC_NOT_FOUND = 5;
 const GRPC_ALREADY_EXISTS = 6;
+/** The dev server stops in 1–3 s on SIGTERM; after this it is killed, so a whole stop stays within 10 s. */
+const STOP_GRACE_MS = 4_000;
 
 export const TEMPORAL_CLI_HELP = [
   'The Temporal CLI (which runs the embedded Temporal dev server) was not found.',
@@ -40,12 +42,24 @@ export function findTemporalCli(explicit?: string, envPath = process.env.PATH ??
 export interface EmbeddedTemporal {
   address: string;
   uiUrl: string;
+  /** Times the supervisor restarted the server after it exited on its own. */
+  readonly restarts: number;
   stop(): Promise<void>;
 }
 
 type EmbeddedConfig = Extract<Config['temporal'], { mode: 'embedded' }>;
 
-export async function startEmbeddedTemporal(config: EmbeddedConfig, log: (line: string) => void = console.log): Promise<EmbeddedTemporal> {
+/** What the embedded server tells the product: start-up lines, and its exits and restarts (warn/error). */
+export type TemporalLog = (level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>) => void;
+
+const RESTART_DELAYS_MS = [500, 1_000, 2_000, 5_000, 10_000, 30_000];
+
+/**
+ * Starts the Temporal CLI dev server and supervises it: if it exits while we run (crash, kill -9, OOM), the
+ * exit is logged and it is started again on the same port and database file, so workflows, schedules and
+ * the namespace are all still there; the worker's and clients' connections reconnect by themselves.
+ */
+export async function startEmbeddedTemporal(config: EmbeddedConfig, log: TemporalLog = (_level, message) => console.log(message)): Promise<EmbeddedTemporal> {
   await mkdir(path.dirname(config.dbFile), { recursive: true });
   const [ip, port] = splitAddress(config.address);
   const searchAttributeArgs = customSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);
@@ -59,24 +73,79 @@ export async function startEmbeddedTemporal(config: EmbeddedConfig, log: (line: 
     '--log-level', 'warn',
   ];
   const cli = findTemporalCli(config.cliPath);
-  if (!cli) return startFromSdkDownload(config, ip, port, log);
+  if (!cli) return startFromSdkDownload(config, ip, port, (line) => log('info', line));
 
-  if (await isListening(config.address)) {
+  // Right after a crash of the last run, its server may still be on its way out (its watchdog stops it).
+  if (await portStaysInUse(config.address, 10_000)) {
     throw new Error(`Port ${config.address} is already in use. Stop the other Temporal server, set TEMPORAL_PORT, or set TEMPORAL_ADDRESS to use it.`);
   }
-  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
+  let stopping = false;
+  let restarts = 0;
+  let current = await launchDevServer(cli, args, config.address);
+  let restarting: Promise<void> | undefined;
+
+  const supervise = (server: DevServer) => {
+    void server.exited.then((exit) => {
+      if (stopping) return;
+      log('error', 'the Temporal dev server exited; restarting it', { code: exit.code, signal: exit.signal, output: server.output().slice(-2_000) });
+      restarting = restart();
+    });
+  };
+  const restart = async () => {
+    for (let attempt = 0; !stopping; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, RESTART_DELAYS_MS[Math.min(attempt, RESTART_DELAYS_MS.length - 1)]));
+      if (stopping) return;
+      try {
+        if (await isListening(config.address)) throw new Error(`port ${config.address} is still in use`);
+        current = await launchDevServer(cli, args, config.address, (server) => (current = server));
+        if (stopping) return;
+        restarts += 1;
+        log('warn', 'the Temporal dev server is back', { address: config.address, restarts });
+        supervise(current);
+        return;
+      } catch (error) {
+        if (stopping) return;
+        log('error', 'the Temporal dev server did not restart; trying again', { attempt: attempt + 1, error: (error as Error).message });
+      }
+    }
+  };
+  supervise(current);
+  return {
+    address: config.address,
+    uiUrl: config.uiUrl,
+    get restarts() {
+      return restarts;
+    },
+    async stop() {
+      stopping = true;
+      await current.stop(STOP_GRACE_MS);
+      await restarting;
+      // A restart under way when the stop came has its server in `current` by now.
+      await current.stop(STOP_GRACE_MS);
+    },
+  };
+}
+
+interface DevServer extends Pick<ChildInGroup, 'exited' | 'stop'> {
+  output(): string;
+}
+
+/** One run of the dev server, ready to serve; `spawned` learns of it before it is ready (to stop it meanwhile). */
+async function launchDevServer(cli: string, args: string[], address: string, spawned?: (server: DevServer) => void): Promise<DevServer> {
+  const { child, exited, stop } = spawnInOwnGroup(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
   const keep = (chunk: Buffer) => {
-    output.push(chunk.toString());
-    if (output.length > 50) output.shift();
+    lines.push(chunk.toString());
+    if (lines.length > 50) lines.shift();
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
-  const ready = await Promise.race([waitForTemporal(config.address, 60_000).then(() => true), exited.then(() => false)]);
-  if (!ready) throw new Error(`The Temporal dev server exited during start-up:\n${output.join('')}`);
-  return { address: config.address, uiUrl: config.uiUrl, stop: () => stopChild(child, exited) };
+  const server: DevServer = { exited, stop, output: () => lines.join('') };
+  spawned?.(server);
+  const ready = await Promise.race([waitForTemporal(address, 60_000).then(() => true, (error: Error) => error), exited.then(() => false)]);
+  if (ready === true) return server;
+  await stop(STOP_GRACE_MS);
+  throw new Error(ready === false ? `The Temporal dev server exited during start-up:\n${server.output()}` : ready.message);
 }
 
 /** On a machine with internet, the SDK can download and cache the CLI itself. */
@@ -91,17 +160,10 @@ async function startFromSdkDownload(config: EmbeddedConfig, ip: string, port: nu
         executable: { type: 'cached-download' },
       },
     });
-    return { address: config.address, uiUrl: config.uiUrl, stop: () => env.teardown() };
+    return { address: config.address, uiUrl: config.uiUrl, restarts: 0, stop: () => env.teardown() };
   } catch (error) {
     throw new Error(`${TEMPORAL_CLI_HELP}\n(The SDK's download also failed: ${(error as Error).message.split('\n')[0]})`, { cause: error });
   }
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000).unref());
-  if ((await Promise.race([exited, timeout])) === 'timeout') child.kill('SIGKILL');
 }
 
 function splitAddress(address: string): [string, number] {
@@ -117,6 +179,15 @@ async function isListening(address: string): Promise<boolean> {
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });
+}
+
+async function portStaysInUse(address: string, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  while (await isListening(address)) {
+    if (Date.now() > deadline) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
 }
 
 export async function waitForTemporal(address: string, timeoutMs: number): Promise<void> {
@@ -146,11 +217,22 @@ export async function connectClient(options: TemporalConnectionOptions & { names
 
 let runtimeInstalled = false;
 
+/**
+ * The SDK's logger, less one warning that is no news: a worker of an activities-only queue (audio, speech) says
+ * "No workflows registered, not polling for workflow tasks" on every start, and that is how it is meant to be.
+ */
+export class SdkLogger extends DefaultLogger {
+  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (message.startsWith('No workflows registered')) return;
+    super.log(level, message, meta);
+  }
+}
+
 /** The SDK's own logs: warnings and errors only, unless LOG_LEVEL=debug. */
 export function installWorkerRuntime(level: Config['logLevel']): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level === 'debug' ? 'DEBUG' : 'WARN') });
+  Runtime.install({ logger: new SdkLogger(level === 'debug' ? 'DEBUG' : 'WARN') });
 }
 
 export async function connectWorker(options: TemporalConnectionOptions): Promise<NativeConnection> {

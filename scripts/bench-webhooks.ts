@@ -433,7 +433,8 @@ async function benchProduct(database: 'postgresql' | 'pglite', options: Options,
   const label = database === 'postgresql' ? 'PostgreSQL' : 'PGlite';
   const separate = options.separateWorker && database === 'postgresql';
   console.log(`\n${label}: starting the product (${separate ? 'API here, worker in its own process' : 'API + worker'}) …`);
-  const product = await startTestProduct({ name: `bench-${database}`, database, worker: !separate });
+  // Its participants exist only in the webhooks sent: the presence sweep, which asks the simulator, must not end their meetings.
+  const product = await startTestProduct({ name: `bench-${database}`, database, worker: !separate, env: { MEETING_PRESENCE_SWEEP_SECONDS: '3600' } });
   const worker = separate ? startWorkerProcess(product) : undefined;
   let loader: Loader | undefined;
   const rows: PhaseRow[] = [];

@@ -155,7 +155,7 @@ describe('accounts, sessions, API keys and OIDC through the API', { timeout: 300
   it('anonymous participants: a token for their meeting only, consent tied to it, never recordings; rooms can refuse them', async () => {
     const owner = await product.createUser();
     const name = uniqueName('open');
-    assert.equal((await product.request('POST', '/v1/rooms', { name, recordingTrigger: 'none' }, owner.headers)).status, 201);
+    assert.equal((await product.request('POST', '/v1/rooms', { name, recordingTrigger: 'none', allowAnonymous: true }, owner.headers)).status, 201);
     const meeting = (await product.request('POST', `/v1/rooms/${name}/meetings`, {}, owner.headers)).body;
     const anonymous = product.as({});
     const room = await anonymous('GET', `/v1/rooms/${name}`);
@@ -199,7 +199,7 @@ describe('accounts, sessions, API keys and OIDC through the API', { timeout: 300
     const bob = await product.createUser();
     const aliceRoom = uniqueName('alice');
     const sharedRoom = uniqueName('team');
-    await product.request('POST', '/v1/rooms', { name: aliceRoom }, alice.headers);
+    await product.request('POST', '/v1/rooms', { name: aliceRoom, allowAnonymous: true }, alice.headers);
     await product.request('POST', '/v1/rooms', { name: sharedRoom, shared: true }, alice.headers);
     const bobRooms = (await product.request('GET', '/v1/rooms?limit=100', undefined, bob.headers)).body.items.map((r: { name: string }) => r.name);
     assert.ok(!bobRooms.includes(aliceRoom), "bob does not see alice's private room");

@@ -2,8 +2,9 @@
 // name; the API ends it; data survives a restart; /healthz reports every dependency.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestProduct, type TestProduct } from './support/product.ts';
-import { meetingStateQuery } from '../workflows/meeting.ts';
+import { startTestProduct, sendDailyWebhook, type TestProduct } from './support/product.ts';
+import { meetingStateQuery, requestRecordingUpdate } from '../workflows/meeting.ts';
+import { Recording, WebhookEvent } from '../db/entities.ts';
 import { openServices } from '../runtime/services.ts';
 import { startApiServer } from '../api/server.ts';
 import { createLogger } from '../runtime/log.ts';
@@ -73,6 +74,43 @@ describe('meetings', () => {
     assert.notEqual(next.body.id, meeting.id);
     // Ending twice is harmless.
     assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/end`)).status, 202);
+  });
+
+  it('starts no recording for a room whose recording type forbids it: 409 from the API, refused by the workflow, ignored from webhooks', async () => {
+    for (const recordingType of ['none', 'local'] as const) {
+      const name = `records-${recordingType}`;
+      assert.equal((await product.request('POST', '/v1/rooms', { name, recordingType, recordingTrigger: 'automatic' })).status, 201);
+      const meeting = (await product.request('POST', `/v1/rooms/${name}/meetings`)).body;
+      for (const manual of [false, true]) {
+        const refused = await product.request('POST', `/v1/meetings/${meeting.id}/recordings/start`, { manual });
+        assert.equal(refused.status, 409, JSON.stringify(refused.body));
+        assert.equal(refused.body.error.code, 'recording_not_allowed');
+        assert.match(refused.body.error.message, new RegExp(`recording type "${recordingType}"`));
+      }
+      // The workflow refuses it too, should anything ask it directly.
+      const handle = product.services.temporal.workflow.getHandle(meeting.workflowId);
+      const answer = await handle.executeUpdate(requestRecordingUpdate, { args: [{ manual: true }] });
+      assert.equal(answer.status, 'idle');
+      assert.match(answer.note ?? '', new RegExp(`recording type "${recordingType}"`));
+      // A recording started at the platform anyway (not by us) is kept out of the pipeline.
+      const recordingId = `platform-made-${recordingType}`;
+      const startTs = Math.floor(Date.now() / 1000);
+      const ready = JSON.stringify({
+        version: '1.0.0', type: 'recording.ready-to-download', id: `ready-${recordingId}`, event_ts: startTs + 60,
+        payload: { type: 'cloud', recording_id: recordingId, room_name: meeting.platformRoomName, start_ts: startTs, status: 'finished', duration: 60, s3_key: `x/${recordingId}.mp4` },
+      });
+      assert.equal((await sendDailyWebhook(product, ready)).status, 200);
+      let outcome: string | undefined;
+      for (let i = 0; i < 100 && (!outcome || outcome === 'received'); i++) {
+        outcome = (await product.services.db.em.fork().findOne(WebhookEvent, { eventId: `ready-${recordingId}` }))?.outcome;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(outcome, 'recording-not-allowed');
+      assert.equal(await product.services.db.em.fork().count(Recording, { id: recordingId }), 0, 'no recording stored');
+      const state = await handle.query(meetingStateQuery);
+      assert.deepEqual([state.recording.status, state.recordings.length, state.starts.length], ['idle', 0, 0]);
+      assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/end`)).status, 202);
+    }
   });
 
   it('validates meeting input and answers 404 for unknown rooms and meetings', async () => {

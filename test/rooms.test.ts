@@ -24,6 +24,48 @@ for (const database of ['pglite', 'postgresql'] as const) {
       assert.deepEqual(read.body, created.body);
     });
 
+    it('stores for every setting left out the default that GET /v1/room-defaults shows: guests off', async () => {
+      const { defaults, platforms } = (await product.request('GET', '/v1/room-defaults')).body;
+      assert.equal(defaults.allowAnonymous, false, 'guests are off unless the owner turns them on');
+      assert.deepEqual(platforms, [{ name: 'daily', roomModes: ['normal'] }]);
+      const created = await product.request('POST', '/v1/rooms', { name: 'all-defaults' });
+      assert.equal(created.status, 201);
+      const { id: _id, name: _name, ownerId: _owner, hasWebhookSecret, isOwner: _isOwner, createdAt: _c, updatedAt: _u, ...settings } = created.body;
+      assert.deepEqual(settings, defaults);
+      assert.equal(hasWebhookSecret, false);
+      // The database's own column defaults agree (a row inserted without the API).
+      const rows: Array<{ allow_anonymous: boolean; locked: boolean; room_mode: string; platform: string }> = await product.services.db.em.getConnection().execute(
+        `insert into room (id, name, owner_id, created_at, updated_at) values (gen_random_uuid(), 'raw-row', 'nobody', now(), now()) returning allow_anonymous, locked, room_mode, platform`,
+      );
+      assert.deepEqual(rows[0], { allow_anonymous: false, locked: false, room_mode: 'normal', platform: 'daily' });
+    });
+
+    it('refuses a platform that is not configured and a room mode the platform has no meaning for, naming what is possible', async () => {
+      for (const platform of ['whereby', '100ms', 'livekit']) {
+        const refused = await product.request('POST', '/v1/rooms', { name: `on-${platform.replace(/\d+/, 'hms')}`, platform });
+        assert.equal(refused.status, 400, platform);
+        assert.deepEqual(refused.body.error.details.map((d: { field: string }) => d.field), ['platform']);
+        assert.match(refused.body.error.message, /not configured.*configured: daily/);
+      }
+      const group = await product.request('POST', '/v1/rooms', { name: 'big-group', roomMode: 'group' });
+      assert.equal(group.status, 400);
+      assert.deepEqual(group.body.error.details, [{ field: 'roomMode', message: '"group" has no meaning on daily; it takes: normal' }]);
+      assert.equal((await product.request('GET', '/v1/rooms/big-group')).status, 404, 'nothing stored');
+      assert.equal((await product.request('POST', '/v1/rooms', { name: 'small-room', platform: 'daily', roomMode: 'normal' })).status, 201);
+      assert.equal((await product.request('PATCH', '/v1/rooms/small-room', { platform: 'whereby' })).body.error.details[0].field, 'platform');
+      assert.equal((await product.request('PATCH', '/v1/rooms/small-room', { roomMode: 'group' })).status, 400);
+      assert.equal((await product.request('GET', '/v1/rooms/small-room')).body.platform, 'daily');
+    });
+
+    it('opens no meeting for a room stored with a platform that is not configured (409, not run on another)', async () => {
+      await product.request('POST', '/v1/rooms', { name: 'old-whereby' });
+      await product.services.db.em.getConnection().execute(`update room set platform = 'whereby' where name = 'old-whereby'`);
+      const refused = await product.request('POST', '/v1/rooms/old-whereby/meetings', {});
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.error.code, 'platform_not_configured');
+      assert.match(refused.body.error.message, /whereby.*configured: daily/);
+    });
+
     it('refuses a duplicate name with 409', async () => {
       await product.request('POST', '/v1/rooms', { name: 'dup-room' });
       const again = await product.request('POST', '/v1/rooms', { name: 'dup-room' });

@@ -22,7 +22,7 @@ after(async () => {
 
 test('a guest joins a room by its address, answers the consent question and is in the call', { timeout: 120_000 }, async () => {
   const roomName = uniqueName('open').replace(/^open/, 'open-');
-  assert.equal((await product.request('POST', '/v1/rooms', { name: roomName, recordingTrigger: 'none' })).status, 201);
+  assert.equal((await product.request('POST', '/v1/rooms', { name: roomName, recordingTrigger: 'none', allowAnonymous: true })).status, 201);
 
   const guest = await openPage(browser, product.url);
   await guest.page.goto(`/${roomName}`);

@@ -30,6 +30,8 @@ import { recordingWorkflow, recordingWorkflowId, type RecordingWorkflowInput } f
 export type RecordingKind = 'cloud' | 'raw-tracks';
 export const RECORDING_KINDS: readonly RecordingKind[] = ['cloud', 'raw-tracks'];
 export type RecordingTrigger = 'none' | 'prompt' | 'automatic' | 'automatic-2nd-participant';
+/** The room's recording type: only `cloud` is recorded by us; `none` and `local` never start one here. */
+export type RoomRecordingType = 'none' | 'local' | 'cloud';
 
 export interface MeetingWorkflowInput {
   meetingId: string;
@@ -39,10 +41,14 @@ export interface MeetingWorkflowInput {
   /** Instance ids for the two recordings: cloud = meeting id, raw-tracks = UUIDv5 of it. */
   instanceIds: Record<RecordingKind, string>;
   recordingTrigger: RecordingTrigger;
+  /** Absent in runs started before it was passed (they behave as `cloud`). */
+  recordingType?: RoomRecordingType;
   /** ISO 8601: when the meeting closes if nobody ends it sooner. */
   endDate: string;
   /** How long to wait for recordings after the meeting ended before asking the platform. */
   recordingReadyTimeoutSeconds: number;
+  /** While open, how often to ask the platform whether the call still goes on (a lost meeting.ended); absent: never. */
+  presenceSweepSeconds?: number;
   /** State carried across continue-as-new. */
   carried?: MeetingState;
 }
@@ -73,6 +79,12 @@ export interface MeetingState {
   participantsSeen: number;
   /** Leaves that came before their session's join (webhooks arrive in any order): applied when the join comes. */
   earlyLeaves?: Array<{ sessionId: string; at: string }>;
+  /** Each session's join and leave in the platform's time, as far as known (the second-participant trigger compares them). */
+  sessionTimes?: Record<string, { joinedAt: string | null; leftAt: string | null }>;
+  /** The platform was seen hosting the call (a sweep said so): from then on, its "no call" ends the meeting. */
+  platformCallSeen?: boolean;
+  /** Set once the meeting has ended and its still-open sessions were closed at its end: later joins count as already left. */
+  sessionsClosedAt?: string;
   recordings: KnownRecording[];
   /** Starts we issued per kind, with when: a start without a recording id yet is still awaited. */
   starts: Array<{ kind: RecordingKind; at: string }>;
@@ -140,7 +152,17 @@ const recordingControl = proxyActivities<ReturnType<typeof activities.createActi
   retry: { initialInterval: '1 second', backoffCoefficient: 1.5, maximumInterval: '10 seconds', maximumAttempts: 20, nonRetryableErrorTypes: ['PlatformRequestRefused'] },
 });
 
+// The presence sweep: a few quick tries; if the platform does not answer, the next sweep asks again.
+const presenceCheck = proxyActivities<ReturnType<typeof activities.createActivities>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['PlatformRequestRefused'] },
+});
+
 const MAX_EVENT_IDS = 500;
+/** A late leave may show that two "present" sessions never met: the second-participant trigger waits this long for it. */
+const SECOND_PARTICIPANT_SETTLE_MS = 2_000;
+/** After the meeting ends, the platform's last leaves may still be on their way: sessions still open then are closed. */
+const PRESENCE_GRACE_MS = 10_000;
 
 export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<MeetingState> {
   const state: MeetingState = input.carried ?? {
@@ -157,6 +179,11 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   };
   let endRequested: MeetingEndReason | null = state.endReason;
   let recordingWanted = state.recording.status === 'waiting-for-participant';
+  /** The platform's own end time, when it ended the meeting: still-open sessions are closed then. */
+  let platformEndedAt: string | null = null;
+  const timesKept = patched('participants-in-platform-time');
+  /** Sessions that may be the trigger's two: present when recording was asked for, or heard of since. */
+  const triggerCandidates = new Set(recordingWanted ? state.presentSessions : []);
   const handedOff = new Set(state.recordings.filter((r) => r.status === 'ready').map((r) => r.id));
 
   const kindOfInstance = (instanceId: string): RecordingKind | null =>
@@ -305,6 +332,51 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     ];
   }
 
+  function noteSessionTime(sessionId: string, times: { joinedAt?: string; leftAt?: string }): void {
+    if (!timesKept) return;
+    if (recordingWanted) triggerCandidates.add(sessionId);
+    const known = ((state.sessionTimes ??= {})[sessionId] ??= { joinedAt: null, leftAt: null });
+    Object.assign(known, times);
+  }
+
+  /** Whether two of these sessions were in the call at the same time, by the platform's join and leave times. */
+  function twoMet(sessionIds: string[]): boolean {
+    const times = [...new Set(sessionIds)].map((id) => state.sessionTimes?.[id]).filter((t) => t?.joinedAt);
+    return times.some((a, i) => times.slice(i + 1).some((b) => {
+      const start = Math.max(Date.parse(a!.joinedAt!), Date.parse(b!.joinedAt!));
+      const end = Math.min(a!.leftAt ? Date.parse(a!.leftAt) : Infinity, b!.leftAt ? Date.parse(b!.leftAt) : Infinity);
+      return start < end;
+    }));
+  }
+
+  /** Ends every session still open at the meeting's end (their leaves were lost or never sent). */
+  async function closeOpenSessions(endedAt: string): Promise<void> {
+    // Leaves sent just before the end may still be on their way.
+    const graceEnd = Date.now() + PRESENCE_GRACE_MS;
+    while (state.presentSessions.length > 0 && Date.now() < graceEnd) {
+      await condition(() => inbox.length > 0, Math.max(0, graceEnd - Date.now()));
+      while (inbox.length > 0) await apply(inbox.shift()!);
+    }
+    state.sessionsClosedAt = endedAt;
+    if (state.presentSessions.length === 0) return;
+    state.presentSessions = [];
+    await meetingActivities.closeParticipantSessions({ meetingId: input.meetingId, at: endedAt });
+    describe();
+  }
+
+  /** Asks the platform whether the call goes on; a call it no longer has ends the meeting as its meeting.ended would. */
+  async function sweepPresence(): Promise<void> {
+    let ongoing: boolean;
+    try {
+      ongoing = await presenceCheck.isPlatformMeetingOngoing({ platformRoomName: input.platformRoomName });
+    } catch {
+      return;
+    }
+    if (ongoing) state.platformCallSeen = true;
+    // Before anyone joined there is no call to lose: an empty room that never started stays open.
+    else if (state.platformCallSeen || state.participantsSeen > 0) endRequested ??= 'platform';
+  }
+
   async function apply(event: MeetingEvent | RecordingRequested): Promise<void> {
     if (state.appliedEventIds.includes(event.eventId)) return;
     state.appliedEventIds.push(event.eventId);
@@ -316,13 +388,18 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
         if (leave) state.earlyLeaves = state.earlyLeaves!.filter((l) => l !== leave);
         // A leave already known at or after this join means the session is gone already.
         const gone = leave !== undefined && Date.parse(leave.at) >= Date.parse(event.at);
-        if (!gone && !state.presentSessions.includes(event.sessionId)) state.presentSessions.push(event.sessionId);
+        // After the meeting's sessions were closed, a join (late webhook) is recorded as already left at the end.
+        const closedAt = state.sessionsClosedAt;
+        if (!gone && !closedAt && !state.presentSessions.includes(event.sessionId)) state.presentSessions.push(event.sessionId);
+        noteSessionTime(event.sessionId, { joinedAt: event.at });
+        // Counted once its row is written, so a query that sees the count also sees the row (queries only: no command changes).
+        await meetingActivities.recordParticipantJoined({ meetingId: input.meetingId, ...event, ...(closedAt ? { leftAt: laterOf(event.at, closedAt) } : {}) });
         state.participantsSeen++;
-        await meetingActivities.recordParticipantJoined({ meetingId: input.meetingId, ...event });
         break;
       }
       case 'participant.left':
-        if (patched('participant-events-in-their-order') && !state.presentSessions.includes(event.sessionId)) {
+        noteSessionTime(event.sessionId, { leftAt: event.at });
+        if (patched('participant-events-in-their-order') && !state.presentSessions.includes(event.sessionId) && !state.sessionsClosedAt) {
           (state.earlyLeaves ??= []).push({ sessionId: event.sessionId, at: event.at });
         }
         state.presentSessions = state.presentSessions.filter((s) => s !== event.sessionId);
@@ -333,6 +410,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
         break;
       case 'meeting.ended':
         endRequested ??= 'platform';
+        platformEndedAt ??= event.at;
         break;
       case 'recording.requested':
         await applyRequested(event);
@@ -381,10 +459,14 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     while (controlBusy()) await condition(() => !controlBusy());
     if (state.phase !== 'open') return { status: state.recording.status, note: 'the meeting has ended' };
     if (state.recording.status === 'recording') return { status: 'recording' };
+    if (input.recordingType !== undefined && input.recordingType !== 'cloud' && patched('recording-type-honoured')) {
+      return { status: state.recording.status, note: `recording type "${input.recordingType}": this meeting is not recorded here` };
+    }
     const trigger = input.recordingTrigger;
     if ((trigger === 'none' || trigger === 'prompt') && !manual) return { status: state.recording.status, note: `trigger "${trigger}": only the host starts recording` };
     if (trigger === 'automatic-2nd-participant' && !manual && state.presentSessions.length < 2) {
       recordingWanted = true;
+      for (const sessionId of state.presentSessions) triggerCandidates.add(sessionId);
       state.recording.status = 'waiting-for-participant';
       describe();
       return { status: state.recording.status, note: 'starts when a second participant joins' };
@@ -409,14 +491,28 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
 
   // Phase 1: open until ended (platform, API or end date), applying events as they come.
   const endAt = Date.parse(input.endDate);
+  const sweepMs = patched('platform-presence-sweep') && input.presenceSweepSeconds ? input.presenceSweepSeconds * 1000 : 0;
+  let nextSweepAt = Date.now() + sweepMs;
   while (state.phase === 'open') {
     const remaining = Math.max(0, endAt - Date.now());
-    const woke = await condition(() => inbox.length > 0 || endRequested !== null || secondParticipantArrived() || workflowInfo().continueAsNewSuggested, remaining);
-    if (!woke) endRequested ??= 'end-date';
+    const timeout = sweepMs ? Math.max(0, Math.min(remaining, nextSweepAt - Date.now())) : remaining;
+    const woke = await condition(() => inbox.length > 0 || endRequested !== null || secondParticipantArrived() || workflowInfo().continueAsNewSuggested, timeout);
+    if (!woke && (!sweepMs || Date.now() >= endAt)) endRequested ??= 'end-date';
     while (inbox.length > 0) await apply(inbox.shift()!);
+    if (sweepMs && !endRequested && Date.now() >= nextSweepAt) {
+      await sweepPresence();
+      nextSweepAt = Date.now() + sweepMs;
+    }
     if (secondParticipantArrived()) {
-      recordingWanted = false;
-      await startRecordings();
+      if (timesKept) {
+        // Webhooks arrive in any order: wait a moment for a late leave that shows the two never met.
+        await condition(() => endRequested !== null, SECOND_PARTICIPANT_SETTLE_MS);
+        while (inbox.length > 0) await apply(inbox.shift()!);
+      }
+      if (secondParticipantArrived()) {
+        recordingWanted = false;
+        await startRecordings();
+      }
     }
     if (endRequested) {
       state.endReason = endRequested;
@@ -425,8 +521,10 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
         if (endRequested === 'platform') state.recording.status = 'stopped';
         else await stopRecordings();
       }
-      await meetingActivities.markMeetingEnded({ meetingId: input.meetingId, endedAt: new Date().toISOString(), reason: endRequested });
+      const endedAt = new Date().toISOString();
+      await meetingActivities.markMeetingEnded({ meetingId: input.meetingId, endedAt, reason: endRequested });
       setPhase('awaiting-recordings');
+      if (patched('participants-closed-at-meeting-end')) await closeOpenSessions(platformEndedAt ?? endedAt);
     } else if (workflowInfo().continueAsNewSuggested) {
       // Long meetings: start a fresh history carrying the state. Events that arrived meanwhile are applied
       // first; nothing awaits between the last check of the inbox and continue-as-new, so none is lost.
@@ -436,8 +534,11 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     }
   }
 
+  /** Two sessions were in the call together since recording was asked for (by the platform's times, once kept). */
   function secondParticipantArrived(): boolean {
-    return recordingWanted && state.recording.status === 'waiting-for-participant' && state.presentSessions.length >= 2;
+    if (!recordingWanted || state.recording.status !== 'waiting-for-participant') return false;
+    if (timesKept) return twoMet([...triggerCandidates, ...state.presentSessions]);
+    return state.presentSessions.length >= 2;
   }
 
   // Phase 2: wait for every recording that started to become ready, with a timeout.
@@ -489,4 +590,8 @@ function errorMessage(error: unknown): string {
   if (error instanceof ApplicationFailure) return error.message;
   const cause = (error as { cause?: { message?: string } }).cause;
   return cause?.message ?? (error as Error).message ?? String(error);
+}
+
+function laterOf(a: string, b: string): string {
+  return Date.parse(a) >= Date.parse(b) ? a : b;
 }

@@ -33,6 +33,8 @@ const PARTICIPANTS_PAGE_SIZE = 100;
 
 export class DailyPlatform implements Platform {
   readonly name = 'daily';
+  // Daily has no small/large room split like Whereby's group rooms: every room takes the same participants.
+  readonly roomModes = ['normal'] as const;
   readonly client: DailyClient;
   readonly #webhookSecret: string;
   readonly #toleranceMs: number;
@@ -129,6 +131,11 @@ export class DailyPlatform implements Platform {
       if (error instanceof DailyApiError && error.status === 404) return null;
       throw error;
     }
+  }
+
+  async hasOngoingMeeting(roomName: string): Promise<boolean> {
+    const page = await this.client.listMeetings({ room: roomName, ongoing: true, limit: 1 });
+    return page.data.some((meeting) => meeting.room === roomName && meeting.ongoing);
   }
 
   async getMeetingParticipants(meetingSessionId: string): Promise<MeetingParticipant[]> {

@@ -180,6 +180,8 @@ export class WhisperRecognizer implements SpeechRecognizer {
       '--threads', String(threads), '--workers', String(workers), '--beam-size', String(beamSize),
       '--host', '127.0.0.1', '--port', '0', '--exit-with-stdin',
     ], {
+      // Its own process group: a terminal's Ctrl-C is the worker's to handle (it stops this server when done).
+      detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, SPEECH_SERVER_TOKEN: token, OMP_NUM_THREADS: String(threads), PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
     });

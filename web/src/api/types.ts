@@ -79,6 +79,12 @@ export interface Room extends RoomSettings {
 
 export type RoomInput = Partial<RoomSettings> & { name?: string; webhookSecret?: string | null };
 
+/** GET /v1/room-defaults: a new room's settings unless set, and what each configured platform takes. */
+export interface RoomDefaults {
+  defaults: Required<RoomSettings>;
+  platforms: Array<{ name: RoomSettings['platform']; roomModes: Array<RoomSettings['roomMode']> }>;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -101,6 +107,21 @@ export interface Meeting {
   recordingType: string;
   recordingTrigger: RoomSettings['recordingTrigger'];
   hasCloudRecording: boolean;
+}
+
+/** POST /v1/meetings/{id}/knock: whether you may join a locked room's meeting yet. */
+export interface KnockAnswer {
+  admitted: boolean;
+  participantKey: string;
+  meetingToken: string | null;
+}
+
+/** Someone who knocked on a locked room's meeting, as its owner sees them. */
+export interface Knock {
+  participantKey: string;
+  userName: string;
+  knockedAt: string;
+  admittedAt: string | null;
 }
 
 /** A meeting in the meetings list: who took part, and its recordings and transcripts. */

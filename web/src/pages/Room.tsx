@@ -4,7 +4,7 @@
 // and stops by hand for manual triggers. The indicator follows daily-js's events and the meeting workflow.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, rememberMeetingToken } from '../api/client.ts';
-import type { JoinAnswer, KnownRecordingStatus, MeetingState, RecordingControlStatus, Room } from '../api/types.ts';
+import type { JoinAnswer, Knock, KnownRecordingStatus, MeetingState, RecordingControlStatus, Room } from '../api/types.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { ErrorNote, Loading, PageHeading, TextField } from '../components/ui.tsx';
@@ -13,7 +13,7 @@ import { SimulatedCall } from '../call/SimulatedCall.tsx';
 import { DailyCall } from '../call/DailyCall.tsx';
 import { AfterMeeting } from '../call/AfterMeeting.tsx';
 
-type Stage = { name: 'lobby' } | { name: 'consent'; join: JoinAnswer } | { name: 'call'; join: JoinAnswer } | { name: 'left'; join: JoinAnswer };
+type Stage = { name: 'lobby' } | { name: 'knocking'; meetingId: string; userName: string } | { name: 'consent'; join: JoinAnswer } | { name: 'call'; join: JoinAnswer } | { name: 'left'; join: JoinAnswer };
 
 const consentKey = (meetingId: string) => `consent:${meetingId}`;
 
@@ -37,7 +37,12 @@ export function RoomPage({ roomName }: { roomName: string }) {
   if (loadError) return <ErrorNote error={loadError} title="Could not load the room" />;
   if (!room) return <Loading what="the room" />;
 
-  const asksConsent = room.recordingType !== 'none' && !room.skipConsent;
+  const asksConsent = room.recordingType === 'cloud' && !room.skipConsent;
+  const enter = async (meetingId: string, name: string) => {
+    const answer = await api.joinMeeting(meetingId, name);
+    if (answer.meetingToken) rememberMeetingToken(meetingId, answer.meetingToken);
+    setStage(asksConsent && !localStorage.getItem(consentKey(meetingId)) ? { name: 'consent', join: answer } : { name: 'call', join: answer });
+  };
   const join = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
@@ -46,9 +51,16 @@ export function RoomPage({ roomName }: { roomName: string }) {
       const name = userName.trim() || 'Guest';
       localStorage.setItem('displayName', name);
       const meeting = await api.openMeeting(room.name);
-      const answer = await api.joinMeeting(meeting.id, name);
-      if (answer.meetingToken) rememberMeetingToken(meeting.id, answer.meetingToken);
-      setStage(asksConsent && !localStorage.getItem(consentKey(meeting.id)) ? { name: 'consent', join: answer } : { name: 'call', join: answer });
+      // A locked room: knock first; its owner lets people in (the owner is in at once).
+      if (room.locked && !room.isOwner) {
+        const knock = await api.knock(meeting.id, name);
+        if (knock.meetingToken) rememberMeetingToken(meeting.id, knock.meetingToken);
+        if (!knock.admitted) {
+          setStage({ name: 'knocking', meetingId: meeting.id, userName: name });
+          return;
+        }
+      }
+      await enter(meeting.id, name);
     } catch (e) {
       setError(e);
     } finally {
@@ -73,6 +85,9 @@ export function RoomPage({ roomName }: { roomName: string }) {
           <button type="submit" className="button-primary" disabled={busy}>{busy ? 'Joining…' : 'Join meeting'}</button>
         </form>
       )}
+      {stage.name === 'knocking' && (
+        <Knocking meetingId={stage.meetingId} userName={stage.userName} onAdmitted={() => enter(stage.meetingId, stage.userName)} />
+      )}
       {stage.name === 'consent' && (
         <Consent meetingId={stage.join.meeting.id} onDone={() => setStage({ name: 'call', join: stage.join })} />
       )}
@@ -86,6 +101,80 @@ export function RoomPage({ roomName }: { roomName: string }) {
         </>
       )}
     </>
+  );
+}
+
+/** Waiting at a locked room's door: knocks again every 2 s until the owner lets you in, then joins. */
+function Knocking({ meetingId, userName, onAdmitted }: { meetingId: string; userName: string; onAdmitted: () => Promise<void> }) {
+  const [error, setError] = useState<unknown>(null);
+  const admitted = useRef(onAdmitted);
+  admitted.current = onAdmitted;
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout>;
+    let done = false;
+    const poll = async () => {
+      try {
+        if ((await api.knock(meetingId, userName)).admitted) {
+          done = true;
+          await admitted.current();
+          return;
+        }
+      } catch (e) {
+        setError(e);
+      }
+      if (!done) timer = setTimeout(poll, 2000);
+    };
+    timer = setTimeout(poll, 2000);
+    return () => {
+      done = true;
+      clearTimeout(timer);
+    };
+  }, [meetingId, userName]);
+  return (
+    <section className="card narrow" aria-label="Waiting to be let in">
+      <p role="status">This room is locked. You knocked; its owner lets you in…</p>
+      <ErrorNote error={error} title="Could not knock" />
+    </section>
+  );
+}
+
+/** For the owner of a locked room, in the call: who knocks, with a button to let each in (checked every 2 s). */
+function KnockList({ meetingId }: { meetingId: string }) {
+  const [knocks, setKnocks] = useState<Knock[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout>;
+    const poll = async () => {
+      try {
+        setKnocks(await api.listKnocks(meetingId));
+      } catch (e) {
+        setError(e);
+      }
+      timer = setTimeout(poll, 2000);
+    };
+    void poll();
+    return () => clearTimeout(timer);
+  }, [meetingId]);
+  const admit = async (knock: Knock) => {
+    try {
+      const admitted = await api.admitKnock(meetingId, knock.participantKey);
+      setKnocks((all) => all.map((k) => (k.participantKey === admitted.participantKey ? admitted : k)));
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const waiting = knocks.filter((k) => !k.admittedAt);
+  return (
+    <div role="group" aria-label="Knocking">
+      <ErrorNote error={error} title="Could not load who knocks" />
+      {waiting.length === 0 ? <p className="hint">Locked: nobody is knocking.</p> : (
+        <><p className="hint">Locked; waiting at the door:</p><ul className="knocks">
+          {waiting.map((k) => (
+            <li key={k.participantKey}>{k.userName} <button type="button" onClick={() => void admit(k)}>Let {k.userName} in</button></li>
+          ))}
+        </ul></>
+      )}
+    </div>
   );
 }
 
@@ -104,6 +193,7 @@ function GuestNotAdmitted({ roomName }: { roomName: string }) {
 
 function describeRecording(room: Room): string {
   if (room.recordingType === 'none') return 'Meetings in this room are not recorded.';
+  if (room.recordingType === 'local') return 'Meetings in this room are not recorded here (recording type "local": only a participant\'s own browser could record).';
   switch (room.recordingTrigger) {
     case 'automatic': return 'Meetings in this room are recorded and transcribed from the moment someone joins.';
     case 'automatic-2nd-participant': return 'Meetings in this room are recorded and transcribed once a second person joins.';
@@ -192,7 +282,7 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
 
   /** A participant is in the call: ask our API to record, per the room's trigger (as every participant's page does). */
   const onParticipantJoined = useCallback(async (isYou: boolean) => {
-    if (room.recordingType === 'none') return;
+    if (room.recordingType !== 'cloud') return; // the API refuses the others (409)
     if (room.recordingTrigger === 'automatic' || room.recordingTrigger === 'automatic-2nd-participant') await requestRecording(false);
     else if (isYou && join.isOwner && room.recordingTrigger === 'prompt') setPrompt(true);
   }, [room, join.isOwner, requestRecording]);
@@ -218,7 +308,7 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
   useEffect(() => setPlatformRecording(null), [workflowStatus]);
   const status: RecordingControlStatus = platformRecording === null ? workflowStatus : platformRecording ? 'recording' : 'stopped';
   const recording = status === 'recording';
-  const canControl = join.isOwner && room.recordingType !== 'none' && (room.recordingTrigger === 'none' || room.recordingTrigger === 'prompt');
+  const canControl = join.isOwner && room.recordingType === 'cloud' && (room.recordingTrigger === 'none' || room.recordingTrigger === 'prompt');
   return (
     <div className="call-layout">
       <section className="card call-status" aria-label="Recording">
@@ -251,6 +341,7 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
           </div>
         )}
         {join.isOwner && <p className="hint">You host this room.</p>}
+        {join.isOwner && room.locked && <KnockList meetingId={meetingId} />}
       </section>
       {config.call === 'simulator' && config.simulatorControlPath ? (
         <SimulatedCall base={config.simulatorControlPath} join={join} userName={userName} onParticipantJoined={onParticipantJoined} onLeft={left} />

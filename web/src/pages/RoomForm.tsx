@@ -1,7 +1,9 @@
-// Create or edit a room. The API validates; its messages are shown next to the fields they name.
+// Create or edit a room. A new room starts from the API's defaults (GET /v1/room-defaults, the ones the API and
+// the database apply), and offers only the platforms and room modes this server can honour. The API validates;
+// its messages are shown next to the fields they name.
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.ts';
-import { PLATFORMS, RECORDING_TRIGGERS, RECORDING_TYPES, ROOM_MODES, type Room, type RoomInput } from '../api/types.ts';
+import { RECORDING_TRIGGERS, RECORDING_TYPES, type Room, type RoomDefaults, type RoomInput } from '../api/types.ts';
 import { Link, navigate } from '../router.tsx';
 import { CheckField, ErrorNote, Loading, PageHeading, SelectField, TextField } from '../components/ui.tsx';
 import { NotFoundPage } from './NotFound.tsx';
@@ -34,14 +36,27 @@ interface FormState {
   retentionDays: string;
 }
 
-const blank: FormState = {
-  name: '', platform: 'daily', recordingType: 'cloud', recordingTrigger: 'automatic-2nd-participant', roomMode: 'normal',
-  locked: false, shared: false, skipConsent: false, allowAnonymous: false, webhookUrl: '', webhookSecret: '', retentionDays: '',
+/** The labels of the fields, also used to name them in the error note. */
+const FIELD_LABELS: Record<keyof FormState, string> = {
+  name: 'Name', platform: 'Platform', recordingType: 'Recording', recordingTrigger: 'Recording starts', roomMode: 'Room mode',
+  locked: 'Locked (people knock; you let them in)', shared: 'Shared (listed for everyone here)', skipConsent: 'Skip the consent question',
+  allowAnonymous: 'Allow guests without an account', webhookUrl: 'Webhook URL', webhookSecret: 'Webhook secret', retentionDays: 'Keep recordings for (days)',
 };
+const MODE_LABELS: Record<Room['roomMode'], string> = { normal: 'Normal (up to a few people)', group: 'Group (larger meetings)' };
+
+/** The labels of the fields named in an error, in the form's order (unknown ones last, as named). */
+function fieldsToCorrect(fields: string[]): string[] {
+  const known = (Object.keys(FIELD_LABELS) as Array<keyof FormState>).filter((f) => fields.includes(f)).map((f) => FIELD_LABELS[f]);
+  return [...known, ...new Set(fields.filter((f) => !(f in FIELD_LABELS)))];
+}
+
+function fromDefaults({ defaults }: RoomDefaults): FormState {
+  return { ...defaults, name: '', webhookUrl: '', webhookSecret: '', retentionDays: '' };
+}
 
 function fromRoom(room: Room): FormState {
   return {
-    ...blank, name: room.name, platform: room.platform, recordingType: room.recordingType, recordingTrigger: room.recordingTrigger,
+    name: room.name, platform: room.platform, webhookSecret: '', recordingType: room.recordingType, recordingTrigger: room.recordingTrigger,
     roomMode: room.roomMode, locked: room.locked, shared: room.shared, skipConsent: room.skipConsent, allowAnonymous: room.allowAnonymous ?? false,
     webhookUrl: room.webhookUrl ?? '', retentionDays: room.retentionDays === null ? '' : String(room.retentionDays),
   };
@@ -50,24 +65,30 @@ function fromRoom(room: Room): FormState {
 export function RoomFormPage({ name }: { name?: string }) {
   const editing = name !== undefined;
   const [room, setRoom] = useState<Room | null>(null);
-  const [form, setForm] = useState<FormState>(blank);
+  const [defaults, setDefaults] = useState<RoomDefaults | null>(null);
+  const [form, setForm] = useState<FormState | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    if (!name) return;
-    api.getRoom(name).then((r) => {
+    Promise.all([api.roomDefaults(), name ? api.getRoom(name) : null]).then(([d, r]) => {
+      setDefaults(d);
       setRoom(r);
-      setForm(fromRoom(r));
+      setForm(r ? fromRoom(r) : fromDefaults(d));
     }, setLoadError);
   }, [name]);
 
   if (editing && loadError instanceof ApiError && loadError.status === 404) return <NotFoundPage what={`Room "${name}"`} />;
-  if (editing && loadError) return <ErrorNote error={loadError} title="Could not load the room" />;
-  if (editing && !room) return <Loading what="the room" />;
+  if (loadError) return <ErrorNote error={loadError} title={editing ? 'Could not load the room' : 'Could not load the room defaults'} />;
+  if (!form || !defaults) return <Loading what={editing ? 'the room' : 'the room defaults'} />;
 
-  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((f) => f && { ...f, [key]: value });
+  // Only what this server can honour (plus what an existing room already has, so the form shows it truthfully).
+  const platforms = defaults.platforms.map((p) => p.name);
+  if (!platforms.includes(form.platform)) platforms.push(form.platform);
+  const roomModes = defaults.platforms.find((p) => p.name === form.platform)?.roomModes.slice() ?? [];
+  if (!roomModes.includes(form.roomMode)) roomModes.push(form.roomMode);
   const fieldError = (field: string) => (error instanceof ApiError ? error.field(field) : undefined);
 
   const submit = async (event: FormEvent) => {
@@ -111,35 +132,35 @@ export function RoomFormPage({ name }: { name?: string }) {
       <form className="card form" onSubmit={submit} noValidate>
         <ErrorNote error={generalError} title="Could not save the room" />
         {error instanceof ApiError && error.details.length > 0 && (
-          <div className="note note-error" role="alert">Please correct {error.details.length === 1 ? 'the field' : 'the fields'} marked below: {[...new Set(error.details.map((d) => d.field))].join(', ')}.</div>
+          <div className="note note-error" role="alert">Please correct {error.details.length === 1 ? 'the field' : 'the fields'} marked below: {fieldsToCorrect(error.details.map((d) => d.field)).join(', ')}.</div>
         )}
         {!editing && (
-          <TextField label="Name" required value={form.name} onChange={(e) => set('name', e.target.value)} error={fieldError('name')}
+          <TextField label={FIELD_LABELS.name} required value={form.name} onChange={(e) => set('name', e.target.value)} error={fieldError('name')}
             hint="Lower-case letters, digits and hyphens; it becomes the room's address, e.g. weekly-sync." autoComplete="off" />
         )}
-        <SelectField label="Platform" value={form.platform} onChange={(e) => set('platform', e.target.value as FormState['platform'])} error={fieldError('platform')}
-          options={PLATFORMS.map((p) => [p, p === 'daily' ? 'Daily' : p])} />
-        <SelectField label="Recording" value={form.recordingType} onChange={(e) => set('recordingType', e.target.value as FormState['recordingType'])} error={fieldError('recordingType')}
+        <SelectField label={FIELD_LABELS.platform} value={form.platform} onChange={(e) => set('platform', e.target.value as FormState['platform'])} error={fieldError('platform')}
+          options={platforms.map((p) => [p, p === 'daily' ? 'Daily' : p])} hint={platforms.length === 1 ? 'The one platform configured on this server.' : undefined} />
+        <SelectField label={FIELD_LABELS.recordingType} value={form.recordingType} onChange={(e) => set('recordingType', e.target.value as FormState['recordingType'])} error={fieldError('recordingType')}
           options={RECORDING_TYPES.map((t) => [t, TYPE_LABELS[t]])} />
-        <SelectField label="Recording starts" value={form.recordingTrigger} onChange={(e) => set('recordingTrigger', e.target.value as FormState['recordingTrigger'])} error={fieldError('recordingTrigger')}
+        <SelectField label={FIELD_LABELS.recordingTrigger} value={form.recordingTrigger} onChange={(e) => set('recordingTrigger', e.target.value as FormState['recordingTrigger'])} error={fieldError('recordingTrigger')}
           options={RECORDING_TRIGGERS.map((t) => [t, TRIGGER_LABELS[t]])} disabled={form.recordingType === 'none'} />
-        <SelectField label="Room mode" value={form.roomMode} onChange={(e) => set('roomMode', e.target.value as FormState['roomMode'])} error={fieldError('roomMode')}
-          options={ROOM_MODES.map((m) => [m, m === 'normal' ? 'Normal (up to a few people)' : 'Group (larger meetings)'])} />
+        <SelectField label={FIELD_LABELS.roomMode} value={form.roomMode} onChange={(e) => set('roomMode', e.target.value as FormState['roomMode'])} error={fieldError('roomMode')}
+          options={roomModes.map((m) => [m, MODE_LABELS[m]])} hint={roomModes.length === 1 ? `${form.platform === 'daily' ? 'Daily' : form.platform} has one room mode.` : undefined} />
         <fieldset>
           <legend>Access and consent</legend>
-          <CheckField label="Locked (people knock to enter)" checked={form.locked} onChange={(e) => set('locked', e.target.checked)} error={fieldError('locked')} />
-          <CheckField label="Shared (listed for everyone here)" checked={form.shared} onChange={(e) => set('shared', e.target.checked)} error={fieldError('shared')} />
-          <CheckField label="Allow guests without an account" checked={form.allowAnonymous} onChange={(e) => set('allowAnonymous', e.target.checked)} error={fieldError('allowAnonymous')} />
-          <CheckField label="Skip the consent question" hint="Participants are not asked whether their audio may be kept after transcription."
+          <CheckField label={FIELD_LABELS.locked} checked={form.locked} onChange={(e) => set('locked', e.target.checked)} error={fieldError('locked')} />
+          <CheckField label={FIELD_LABELS.shared} checked={form.shared} onChange={(e) => set('shared', e.target.checked)} error={fieldError('shared')} />
+          <CheckField label={FIELD_LABELS.allowAnonymous} checked={form.allowAnonymous} onChange={(e) => set('allowAnonymous', e.target.checked)} error={fieldError('allowAnonymous')} />
+          <CheckField label={FIELD_LABELS.skipConsent} hint="Participants are not asked whether their audio may be kept after transcription."
             checked={form.skipConsent} onChange={(e) => set('skipConsent', e.target.checked)} error={fieldError('skipConsent')} />
         </fieldset>
         <fieldset>
           <legend>After each transcript</legend>
-          <TextField label="Webhook URL" type="url" inputMode="url" placeholder="https://example.com/hooks/transcripts" value={form.webhookUrl}
+          <TextField label={FIELD_LABELS.webhookUrl} type="url" inputMode="url" placeholder="https://example.com/hooks/transcripts" value={form.webhookUrl}
             onChange={(e) => set('webhookUrl', e.target.value)} error={fieldError('webhookUrl')} hint="We POST transcript.completed here, signed with the secret." />
-          <TextField label="Webhook secret" type="password" autoComplete="new-password" value={form.webhookSecret} onChange={(e) => set('webhookSecret', e.target.value)}
+          <TextField label={FIELD_LABELS.webhookSecret} type="password" autoComplete="new-password" value={form.webhookSecret} onChange={(e) => set('webhookSecret', e.target.value)}
             error={fieldError('webhookSecret')} hint={room?.hasWebhookSecret ? 'A secret is set; type a new one to replace it.' : 'At least 16 characters.'} />
-          <TextField label="Keep recordings for (days)" type="number" inputMode="numeric" min={1} max={3650} value={form.retentionDays}
+          <TextField label={FIELD_LABELS.retentionDays} type="number" inputMode="numeric" min={1} max={3650} value={form.retentionDays}
             onChange={(e) => set('retentionDays', e.target.value)} error={fieldError('retentionDays')} hint="Empty: keep them until deleted." />
         </fieldset>
         <div className="actions">
