@@ -1,9 +1,9 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ObjectStorage } from '../../../storage/object-storage.ts';
 import type { RateWindow, DailyRateLimitClass } from '../rate-limits.ts';
 import { DailyCallModel, presentSessions } from './call-model.ts';
@@ -258,6 +258,7 @@ export async function startDailySimulator(options: DailySimulatorOptions): Promi
   if (saved) {
     webhooks.restore(saved.webhooks);
     model.restore(saved.model);
+    await removeUnusedAudio(model, workDir);
   }
   if (stateFile) save = () => writeSimulatorState(stateFile, { version: 1, domainId, model: model.snapshot(), webhooks: webhooks.snapshot() });
   save();
@@ -350,6 +351,22 @@ function writeSimulatorState(file: string, state: SimulatorState): void {
   const next = `${file}.next`;
   writeFileSync(next, JSON.stringify(state));
   renameSync(next, file);
+}
+
+/**
+ * The participants' audio is needed until their meeting's recordings are written; what only finished meetings
+ * used goes (at start, when no synthesized clip is shared yet), so the state folder does not grow with every call.
+ */
+async function removeUnusedAudio(model: DailyCallModel, workDir: string): Promise<void> {
+  const writing = new Set(model.recordings.filter((r) => r.status === 'in-progress').map((r) => r.meetingId));
+  const needed = new Set(
+    [...model.meetings.values()]
+      .filter((meeting) => meeting.endedAtMs === null || writing.has(meeting.id))
+      .flatMap((meeting) => meeting.sessions.flatMap((session) => session.speech.map((clip) => basename(clip.pcmPath)))),
+  );
+  for (const file of await readdir(workDir)) {
+    if (!needed.has(file)) await rm(join(workDir, file), { force: true });
+  }
 }
 
 /** The clock, with `then` run after every timer it fires (a meeting's end, a recording's maximum duration). */
