@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { AccessToken, EgressStatus, TokenVerifier } from 'livekit-server-sdk';
+import { AccessToken, EgressInfo, EgressStatus, TokenVerifier } from 'livekit-server-sdk';
 import { LiveKitApiError, LiveKitClient } from '../platforms/livekit/client.ts';
 import { mapLiveKitWebhook, recordingOutcome } from '../platforms/livekit/events.ts';
 import type { LiveKitWebhookFact, SpeakerTrackPublished } from '../platforms/livekit/events.ts';
@@ -244,6 +244,18 @@ describe('LiveKit adapter: egress outcomes', () => {
     assert.equal(recovered.type === 'recording.ready' && recovered.durationSeconds, 2);
   });
 
+  it('reads an aborted egress as an error, and one still running as no outcome yet', () => {
+    const aborted = new EgressInfo({ egressId: 'EG_aborted', roomName: ROOM, status: EgressStatus.EGRESS_ABORTED, error: 'Start signal not received', endedAt: 1_777_885_200_000_000_000n });
+    assert.deepEqual(recordingOutcome(aborted, 'list-egress:EG_aborted', 'unused'), {
+      type: 'recording.error',
+      eventId: 'list-egress:EG_aborted',
+      instanceId: 'EG_aborted',
+      message: 'EGRESS_ABORTED: Start signal not received',
+      at: '2026-05-04T09:00:00.000Z',
+    });
+    assert.equal(recordingOutcome(new EgressInfo({ egressId: 'EG_running', status: EgressStatus.EGRESS_ACTIVE }), 'x', 'unused'), null);
+  });
+
   it('classifies API failures once: not_found and bad credentials are final, unavailable and internal retryable', async () => {
     const classified = async (call: Promise<unknown>) => {
       const error = await call.then(() => assert.fail('should fail'), (e: unknown) => e);
@@ -284,6 +296,23 @@ describe('LiveKit adapter: webhook refusals', () => {
     assert.equal(await refusalOf({ rawBody, authorization: `Bearer ${sample.authorization}`, contentType }), 'malformed-token');
     assert.equal(await refusalOf({ rawBody, authorization: sample.authorization, contentType: 'application/json' }), 'unexpected-content-type');
     assert.equal(await refusalOf({ rawBody: '{not json', authorization: await signed('{not json'), contentType }), 'malformed-body');
+  });
+
+  it('judges a webhook LiveKit sent twice (same id) a duplicate the second time', async () => {
+    await server.setFaults({ webhooks: [{ action: 'duplicate', types: ['participant_joined'], count: 1 }] });
+    await server.join('adapter-duplicates', { identity: 'frank', publishAudio: false });
+    const copies = await waitForValue('two copies', () => {
+      const found = deliveries.filter((d) => d.fact.kind === 'meeting-event' && d.fact.roomName === 'adapter-duplicates' && d.fact.event.type === 'participant.joined');
+      return found.length === 2 && found;
+    });
+    await server.setFaults({});
+    const seenEventIds = new Set<string>();
+    const verdicts = copies.map((copy) => {
+      const verdict = judgeWebhookFreshness({ id: copy.fact.eventId, createdAt: copy.createdAt }, { now: new Date(), seenEventIds });
+      if (verdict === 'fresh') seenEventIds.add(copy.fact.eventId);
+      return verdict;
+    });
+    assert.deepEqual(verdicts, ['fresh', 'duplicate']);
   });
 
   it('judges replays by event id and createdAt window', () => {
