@@ -33,8 +33,9 @@ import { DisconnectReason } from '@livekit/protocol';
 import { loadScenario } from '../platforms/daily/simulator/scenario.ts';
 import { connectLiveKitSimulator, runLiveKitScenario, startLiveKitSimulator } from '../platforms/livekit/simulator/index.ts';
 import type { JoinedParticipant, LiveKitSimulator, LiveKitSimulatorControl } from '../platforms/livekit/simulator/index.ts';
-import { S3Storage } from '../storage/s3.ts';
-import { s3ServerFromEnv } from './support/s3-server.ts';
+import type { S3Storage } from '../storage/s3.ts';
+import { waitForValue } from './support/poll.ts';
+import { freshBucket, s3ServerFromEnv } from './support/s3-server.ts';
 import type { S3TestServer } from './support/s3-server.ts';
 
 // The LiveKit simulator's fidelity, judged by LiveKit's own server SDK: its RoomServiceClient and
@@ -98,16 +99,6 @@ function eventsOf(type: string, roomName?: string): WebhookEvent[] {
   return received.map((r) => r.event).filter((e) => e.event === type && (roomName === undefined || e.room?.name === roomName));
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | false): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 async function download(key: string): Promise<string> {
   const path = join(dir, key.replaceAll('/', '_'));
   await pipeline((await bucket.get(key)).body, createWriteStream(path));
@@ -128,14 +119,7 @@ async function speechStarts(path: string): Promise<number[]> {
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'livekit-sim-test-'));
   s3 = await s3ServerFromEnv();
-  bucket = new S3Storage({
-    bucket: `livekit-${randomBytes(4).toString('hex')}`,
-    region: s3.region,
-    endpoint: s3.endpoint,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-  });
-  await bucket.ensureBucket();
+  bucket = await freshBucket(s3, 'livekit');
   hook = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
@@ -267,7 +251,7 @@ describe('LiveKit simulator: a recorded meeting', () => {
     const active = await egress.listEgress({ roomName: ROOM, active: true });
     assert.equal(active.length, 3);
     assert.ok(active.every((e) => e.status === EgressStatus.EGRESS_ACTIVE && e.startedAt === BigInt(Date.parse('2026-05-04T09:00:00.000Z')) * 1_000_000n));
-    await waitFor('egress webhooks', () => eventsOf('egress_updated', ROOM).length >= 3);
+    await waitForValue('egress webhooks', () => eventsOf('egress_updated', ROOM).length >= 3);
     assert.deepEqual(eventsOf('egress_started', ROOM).map((e) => e.egressInfo!.status), [0, 0, 0].map(() => EgressStatus.EGRESS_STARTING));
     assert.equal((await rooms.listRooms([ROOM]))[0]!.activeRecording, true);
     assert.equal((await refusal(egress.startTrackEgress('no-such-room', new DirectFileOutput({ filepath: 'x', output: { case: 's3', value: s3Upload() } }), 'TR_x'))).code, 'not_found');
@@ -323,7 +307,7 @@ describe('LiveKit simulator: a recorded meeting', () => {
     const bobFirst = byId.get(trackEgress.get(bob.trackSid!)!.egressId)!.fileResults[0]!;
     assert.equal(bobFirst.duration, 7_000n * 1_000_000n, "Bob's first track ends as he drops");
 
-    const endedHooks = await waitFor('egress_ended webhooks', () => eventsOf('egress_ended', ROOM).length >= 3 && eventsOf('egress_ended', ROOM));
+    const endedHooks = await waitForValue('egress_ended webhooks', () => eventsOf('egress_ended', ROOM).length >= 3 && eventsOf('egress_ended', ROOM));
     assert.ok(endedHooks.every((e) => e.egressInfo!.status === EgressStatus.EGRESS_COMPLETE && e.egressInfo!.fileResults.length === 1));
     assert.deepEqual(
       eventsOf('participant_left', ROOM).map((e) => [e.participant!.identity, e.participant!.sid, e.participant!.disconnectReason]),
@@ -342,7 +326,7 @@ describe('LiveKit simulator: a recorded meeting', () => {
     await sim.whenIdle();
     const last = (await egress.listEgress({ egressId: trackEgress.get(bobAgain.trackSid!)!.egressId }))[0]!;
     assert.equal(last.status, EgressStatus.EGRESS_COMPLETE);
-    await waitFor('room_finished', () => eventsOf('room_finished', ROOM).length === 1);
+    await waitForValue('room_finished', () => eventsOf('room_finished', ROOM).length === 1);
     const order = received.filter((r) => r.event.room?.name === ROOM && !r.event.event.startsWith('egress_')).map((r) => r.event.event);
     assert.equal(order[0], 'room_started');
     assert.equal(order.at(-1), 'room_finished');
@@ -414,7 +398,7 @@ describe('LiveKit simulator: egress faults', () => {
   it('fails an egress: egress_ended with EGRESS_FAILED and its error, no file', async () => {
     await sim.setFaults({ egress: [{ action: 'fail', kinds: ['track'], error: 'simulated pipeline crash', count: 1 }] });
     const started = await egress.startTrackEgress(ROOM, new DirectFileOutput({ filepath: 'faults/{track_id}', output: { case: 's3', value: s3Upload() } }), speaker.trackSid!);
-    const failed = await waitFor('egress_ended', () => eventsOf('egress_ended', ROOM).find((e) => e.egressInfo!.egressId === started.egressId));
+    const failed = await waitForValue('egress_ended', () => eventsOf('egress_ended', ROOM).find((e) => e.egressInfo!.egressId === started.egressId));
     assert.equal(failed.egressInfo!.status, EgressStatus.EGRESS_FAILED);
     assert.equal(failed.egressInfo!.error, 'simulated pipeline crash');
     assert.equal(failed.egressInfo!.fileResults.length, 0);
@@ -485,7 +469,7 @@ describe('LiveKit simulator: rooms and participants', () => {
     await assert.rejects(sim.say(erin.participantSid, { text: 'Can anyone hear me?' }), { code: 'failed_precondition' });
     assert.equal((await refusal(rooms.mutePublishedTrack('tokens', 'erin', erin.trackSid!, false))).message, 'remote unmute not enabled');
     await rooms.deleteRoom('tokens');
-    const left = await waitFor('participant_left', () => eventsOf('participant_left', 'tokens')[0]);
+    const left = await waitForValue('participant_left', () => eventsOf('participant_left', 'tokens')[0]);
     assert.equal(left.participant!.disconnectReason, DisconnectReason.ROOM_DELETED);
     assert.equal((await refusal(rooms.deleteRoom('tokens'))).code, 'not_found');
   });
@@ -496,7 +480,7 @@ describe('LiveKit simulator: rooms and participants', () => {
     assert.deepEqual((await rooms.listRooms(['nobody-came'])).length, 1);
     await sim.advance(1);
     assert.deepEqual(await rooms.listRooms(['nobody-came']), []);
-    await waitFor('room_finished', () => eventsOf('room_finished', 'nobody-came').length === 1);
+    await waitForValue('room_finished', () => eventsOf('room_finished', 'nobody-came').length === 1);
   });
 
   it('answers a simulated service fault with Twirp unavailable, and duplicates a webhook with its id', async () => {
@@ -505,7 +489,7 @@ describe('LiveKit simulator: rooms and participants', () => {
     assert.deepEqual([error.status, error.code], [503, 'unavailable']);
     assert.ok(Array.isArray(await rooms.listRooms()), 'the fault fired once');
     await sim.join('duplicates', { identity: 'frank', publishAudio: false });
-    const joined = await waitFor('two copies', () => eventsOf('participant_joined', 'duplicates').length === 2 && eventsOf('participant_joined', 'duplicates'));
+    const joined = await waitForValue('two copies', () => eventsOf('participant_joined', 'duplicates').length === 2 && eventsOf('participant_joined', 'duplicates'));
     assert.equal(joined[0]!.id, joined[1]!.id);
     assert.deepEqual((await sim.stats()).apiCalls['RoomService/ListRooms']! >= 2, true);
     await sim.setFaults({});

@@ -17,8 +17,7 @@ import {
   STORAGE_ROUTE_PREFIX,
 } from '../storage/local-folder.ts';
 import { ObjectNotFoundError, RangeNotSatisfiableError, type ObjectStorage } from '../storage/object-storage.ts';
-import { S3Storage } from '../storage/s3.ts';
-import { s3ServerFromEnv } from './support/s3-server.ts';
+import { freshBucket, s3ServerFromEnv } from './support/s3-server.ts';
 
 interface Harness {
   storage: ObjectStorage;
@@ -62,14 +61,7 @@ async function startLocal(): Promise<LocalHarness> {
 async function startS3(): Promise<Harness> {
   const server = await s3ServerFromEnv();
   // Named after this file, suffixed so test files can share one server in parallel.
-  const storage = new S3Storage({
-    bucket: `storage-test-${randomBytes(4).toString('hex')}`,
-    region: server.region,
-    endpoint: server.endpoint,
-    accessKeyId: server.accessKeyId,
-    secretAccessKey: server.secretAccessKey,
-  });
-  await storage.ensureBucket();
+  const storage = await freshBucket(server, 'storage-test');
   return {
     storage,
     signatureParam: 'X-Amz-Signature',

@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
+import { S3Storage } from '../../storage/s3.ts';
 
 export interface S3TestServer {
   endpoint: string;
@@ -84,6 +85,19 @@ export async function s3ServerFromEnv(): Promise<S3TestServer> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A new bucket, `<prefix>-<random>`, on the server: test files sharing one server do not meet. */
+export async function freshBucket(server: S3TestServer, prefix: string): Promise<S3Storage> {
+  const storage = new S3Storage({
+    bucket: `${prefix}-${randomBytes(4).toString('hex')}`,
+    region: server.region,
+    endpoint: server.endpoint,
+    accessKeyId: server.accessKeyId,
+    secretAccessKey: server.secretAccessKey,
+  });
+  await storage.ensureBucket();
+  return storage;
 }
 
 /** VERSITYGW_PATH, else `versitygw` on PATH, else where `go install` puts it. */

@@ -24,6 +24,8 @@ export interface ClaimGrants {
   video?: VideoGrant;
   sub?: string;
   name?: string;
+  /** The participant's metadata, set from the join token as LiveKit does. */
+  metadata?: string;
   sha256?: string;
 }
 

@@ -218,7 +218,7 @@ export class LiveKitSimulator implements LiveKitSimulatorControl {
     return { participantSid: participant.sid, identity: participant.identity, roomSid: room.sid, trackSid };
   }
 
-  async #tokenIdentity(token: string, roomName: string): Promise<{ identity: string; name?: string }> {
+  async #tokenIdentity(token: string, roomName: string): Promise<{ identity: string; name?: string; metadata?: string }> {
     let grants;
     try {
       grants = await requestGrants(`Bearer ${token}`, this.#parts.keys);
@@ -227,7 +227,7 @@ export class LiveKitSimulator implements LiveKitSimulatorControl {
     }
     if (!grants?.video?.roomJoin || grants.video.room !== roomName) throw new TwirpError('permission_denied', `the token does not let its holder join ${roomName}`);
     if (!grants.sub) throw new TwirpError('unauthenticated', 'the token has no identity');
-    return { identity: grants.sub, ...(grants.name !== undefined && { name: grants.name }) };
+    return { identity: grants.sub, ...(grants.name !== undefined && { name: grants.name }), ...(grants.metadata !== undefined && { metadata: grants.metadata }) };
   }
 }
 
