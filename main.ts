@@ -31,7 +31,7 @@ async function main() {
   }
   const services = await openServices(config);
   let simulator: DailySimulator | undefined;
-  if (config.daily.mode === 'simulator') simulator = await startEmbeddedDaily(config.daily, services.storage, (line) => log.debug(line));
+  if (config.daily.mode === 'simulator') simulator = await startEmbeddedDaily(config.daily, services.storage, config.dataDir, (line) => log.debug(line));
   const api = await startApiServer(services, log);
   const webhookUrl = `${config.api.publicUrl}/v1/webhooks/daily`;
   if (simulator) await registerDailyWebhook(config.daily, webhookUrl);

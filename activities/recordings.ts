@@ -97,6 +97,26 @@ export function createRecordingActivities({ db, storage, platform }: ActivityDep
       return { audioTracks: audioKeys.length };
     },
 
+    /** A start the platform accepted: a `pending` row under the workflow's id for it, until the platform confirms. */
+    async recordRecordingRequested(input: { meetingId: string; recordingId: string; kind: RecordingKind; requestedAt: string }): Promise<void> {
+      await db.em.fork().upsert(Recording, {
+        id: input.recordingId, meeting: input.meetingId, type: input.kind, bucket: storage.bucket, objectKey: '', recordedAt: new Date(input.requestedAt), status: 'pending',
+      }, { onConflictFields: ['id'], onConflictAction: 'ignore' });
+    },
+
+    /**
+     * The platform confirmed a recording (recording.started, or its ready came first): its row, under the
+     * platform's id, is `recording` unless it has moved on already; the pending row of its start goes.
+     */
+    async recordRecordingStarted(input: { meetingId: string; recordingId: string; kind: RecordingKind; startedAt: string; replaces: string | null }): Promise<void> {
+      await db.em.fork().transactional(async (em) => {
+        if (input.replaces) await em.nativeDelete(Recording, { id: input.replaces, status: 'pending' });
+        await em.upsert(Recording, {
+          id: input.recordingId, meeting: input.meetingId, type: input.kind, bucket: storage.bucket, objectKey: '', recordedAt: new Date(input.startedAt), status: 'recording',
+        }, { onConflictFields: ['id'], onConflictAction: 'ignore' });
+      });
+    },
+
     /** `recordingId` is the platform's id, or the workflow's stable `unreported:…` id for a start never reported. */
     async markRecordingMissing(input: { meetingId: string; recordingId: string; kind: RecordingKind | null; reason: string }): Promise<void> {
       const em = db.em.fork();

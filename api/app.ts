@@ -6,6 +6,7 @@ import type { EntityManager } from '@mikro-orm/sql';
 import type { ParsedUrlQuery } from 'node:querystring';
 import { errorMiddleware, ApiError } from './errors.ts';
 import { roomEndpoints } from './rooms.ts';
+import { admissionEndpoints } from './admissions.ts';
 import { meetingEndpoints } from './meetings.ts';
 import { healthEndpoints } from './health.ts';
 import { webhookEndpoints, type WebhookDispatcher } from './webhooks.ts';
@@ -40,6 +41,7 @@ export const endpoints: readonly Endpoint[] = [
   ...accountEndpoints,
   ...roomEndpoints,
   ...meetingEndpoints,
+  ...admissionEndpoints,
   ...recordingEndpoints,
   ...transcriptEndpoints,
   ...transcriptEventEndpoints,

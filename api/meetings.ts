@@ -15,7 +15,7 @@ import type { ApiContext } from './app.ts';
 import { endpoint } from './endpoint.ts';
 import { callerUser, callerUserId, isAdmin, loadCloudRecording, loadMeeting, loadRoom, logAccess, ownsRoom, rules, unauthenticated, visibleRecordingsWhere, visibleTranscriptsWhere } from './access.ts';
 import { pageOf, pageQuerySchema } from './rooms.ts';
-import { issueMeetingToken } from '../auth/meeting-tokens.ts';
+import { assertAdmitted, participantIdentity, userNameSchema } from './admissions.ts';
 
 const createMeetingSchema = z.strictObject({
   endDate: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-11-21T18:00:00Z' }).optional(),
@@ -129,7 +129,7 @@ export async function participantNamesByMeeting(ctx: ApiContext, meetingIds: rea
 
 const meetingParams = z.object({ id: z.string() });
 const roomNameParams = z.object({ name: z.string() });
-const joinSchema = z.strictObject({ userName: z.string().trim().min(1).max(100).default('Guest') });
+const joinSchema = z.strictObject({ userName: userNameSchema });
 const startRecordingSchema = z.strictObject({ manual: z.boolean().default(false) });
 const consentSchema = z.strictObject({ consentGiven: z.boolean() });
 const recordingRequestAnswer = z.object({}).loose().describe("The meeting workflow's answer: what it started or found running, per recording type");
@@ -267,6 +267,7 @@ export const meetingEndpoints = [
         description: 'Tokens and the room URL',
         schema: z.object({ token: z.string(), roomUrl: z.string(), isOwner: z.boolean(), participantKey: z.string(), meetingToken: z.string().nullable(), meeting: meetingSchema }),
       },
+      403: { description: 'The room is locked and its owner has not let you in (knock first)' },
       409: { description: 'The meeting has ended, or its platform room is not ready' },
     },
     async handler(ctx, { params, body: input }) {
@@ -275,19 +276,8 @@ export const meetingEndpoints = [
       if (!meeting.roomUrl) throw new ApiError(409, 'meeting_not_ready', 'The platform room is not ready yet');
       const { caller, services } = ctx.state;
       const isOwner = ownsRoom(caller, meeting.room);
-      let participantKey: string;
-      let meetingToken: string | null = null;
-      if (caller.kind === 'user') {
-        participantKey = `user:${caller.user.id}`;
-      } else {
-        const ttlSeconds = Math.max(60, Math.min(24 * 3600, Math.ceil((meeting.endDate.getTime() - Date.now()) / 1000) + 3600));
-        const issued = issueMeetingToken({
-          appSecret: services.config.appSecret, meetingId: meeting.id, name: input.userName, ttlSeconds,
-          ...(caller.kind === 'participant' ? { participantKey: caller.participantKey } : {}),
-        });
-        participantKey = issued.claims.participantKey;
-        meetingToken = issued.token;
-      }
+      const { participantKey, meetingToken } = participantIdentity(ctx, meeting, input.userName);
+      await assertAdmitted(ctx, meeting, participantKey);
       const token = await services.platform.createJoinToken({
         roomName: meeting.platformRoomName, userName: input.userName, userId: callerUserId(caller) ?? participantKey, isOwner, expiresAt: meeting.endDate,
       });

@@ -48,6 +48,7 @@ export function roomGuestView(room: Room) {
     recordingTrigger: room.recordingTrigger,
     skipConsent: room.skipConsent,
     allowAnonymous: room.allowAnonymous,
+    locked: room.locked,
   };
 }
 
@@ -120,7 +121,7 @@ const roomSchema = z.object({
   updatedAt: z.iso.datetime(),
   isOwner: z.boolean(),
 });
-const roomGuestSchema = roomSchema.pick({ name: true, platform: true, recordingType: true, recordingTrigger: true, skipConsent: true, allowAnonymous: true }).extend({ guest: z.literal(true) });
+const roomGuestSchema = roomSchema.pick({ name: true, platform: true, recordingType: true, recordingTrigger: true, skipConsent: true, allowAnonymous: true, locked: true }).extend({ guest: z.literal(true) });
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int(), hasMore: z.boolean() });
 const roomNameParams = z.object({ name: z.string() });
 

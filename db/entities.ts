@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { authEntities, User } from '../auth/entities.ts';
+import { RECORDING_STATUSES } from '../shared/recording-statuses.ts';
 
 export const PLATFORMS = ['daily', 'whereby', '100ms', 'livekit'] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
@@ -12,8 +13,7 @@ export const ROOM_MODES = ['normal', 'group'] as const;
 export type RoomMode = (typeof ROOM_MODES)[number];
 export const RECORDING_KINDS = ['cloud', 'raw-tracks'] as const;
 export type RecordingKind = (typeof RECORDING_KINDS)[number];
-export const RECORDING_STATUSES = ['pending', 'recording', 'processing', 'completed', 'failed', 'missing'] as const;
-export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
+export { RECORDING_STATUSES, type RecordingStatus } from '../shared/recording-statuses.ts';
 export const TRANSCRIPT_STATUSES = ['idle', 'processing', 'ended', 'error'] as const;
 export type TranscriptStatus = (typeof TRANSCRIPT_STATUSES)[number];
 /** Who may see a recording besides its room's owner and admins: nobody, named users, or anyone with the link. */
@@ -247,6 +247,22 @@ export const MeetingConsent = defineEntity({
 });
 export type MeetingConsent = InferEntity<typeof MeetingConsent>;
 
+/** Someone asking to enter a locked room's meeting, and whether its owner let them in. */
+export const MeetingAdmission = defineEntity({
+  name: 'MeetingAdmission',
+  properties: {
+    id: id(),
+    meeting: () => p.manyToOne(Meeting).deleteRule('cascade').index(),
+    /** The knocker's identity: `user:<id>`, or the participant key of their meeting token. */
+    participantKey: p.string().length(256),
+    userName: p.string().length(256),
+    knockedAt: p.datetime().onCreate(() => new Date()),
+    admittedAt: p.datetime().nullable(),
+  },
+  uniques: [{ properties: ['meeting', 'participantKey'] }],
+});
+export type MeetingAdmission = InferEntity<typeof MeetingAdmission>;
+
 /** Who viewed, downloaded, shared or deleted what, when and from where. */
 export const RecordingAccessLog = defineEntity({
   name: 'RecordingAccessLog',
@@ -278,4 +294,4 @@ export const RecordingShare = defineEntity({
 });
 export type RecordingShare = InferEntity<typeof RecordingShare>;
 
-export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, RecordingAccessLog];
+export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, MeetingAdmission, RecordingAccessLog];

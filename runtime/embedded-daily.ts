@@ -1,6 +1,7 @@
 // The embedded default for Daily: the Daily simulator as a real HTTP server on DAILY_SIMULATOR_PORT,
 // writing recordings into our own storage, with our webhook endpoint registered on it exactly as an
 // operator registers it on Daily (handshake included).
+import path from 'node:path';
 import { startDailySimulator, type DailySimulator } from '../platforms/daily/simulator/index.ts';
 import { DailyClient } from '../platforms/daily/client.ts';
 import { DAILY_EVENT_TYPES } from '../platforms/daily/events.ts';
@@ -9,24 +10,35 @@ import type { Config } from './config.ts';
 
 type SimulatorConfig = Extract<Config['daily'], { mode: 'simulator' }>;
 
-export async function startEmbeddedDaily(daily: SimulatorConfig, storage: ObjectStorage, log: (message: string) => void): Promise<DailySimulator> {
+/**
+ * Its state is kept in `<data dir>/daily-simulator/` (see DailySimulatorOptions.stateFile): a meeting under way
+ * when the product stops or is killed goes on after the next start with its rooms, participants and recordings,
+ * and its undelivered webhooks are sent again — as with Daily, which does not stop with us.
+ */
+export async function startEmbeddedDaily(daily: SimulatorConfig, storage: ObjectStorage, dataDir: string, log: (message: string) => void): Promise<DailySimulator> {
   return startDailySimulator({
+    stateFile: path.join(dataDir, 'daily-simulator', 'state.json'),
     host: '127.0.0.1',
     port: daily.port,
     apiKey: daily.apiKey,
     domain: daily.domain,
     storage,
     clock: { mode: 'real' },
-    webhookRetry: { backoffBaseMs: 1000, maxBackoffMs: 60_000, timeoutMs: 10_000, maxTries: 5, failureThreshold: 3 },
+    // Retries over about two minutes: a restart of the product loses nothing.
+    webhookRetry: { backoffBaseMs: 1000, maxBackoffMs: 60_000, timeoutMs: 10_000, maxTries: 8, failureThreshold: 3 },
     log,
   });
 }
 
-/** Registers (or re-registers) our webhook endpoint; Daily — and the simulator — first send the `{"test":"test"}` handshake. */
+/**
+ * Registers our webhook endpoint, or updates the one already registered for its URL (which also re-activates
+ * it, and keeps the messages it still has to deliver to us); Daily — and the simulator — first send the
+ * `{"test":"test"}` handshake.
+ */
 export async function registerDailyWebhook(daily: Config['daily'], webhookUrl: string): Promise<void> {
   const client = new DailyClient({ apiKey: daily.apiKey, baseUrl: daily.apiUrl });
-  for (const existing of await client.listWebhooks()) {
-    if (existing.url === webhookUrl) await client.deleteWebhook(existing.uuid);
-  }
-  await client.createWebhook({ url: webhookUrl, hmac: daily.webhookSecret, retryType: 'exponential', eventTypes: [...DAILY_EVENT_TYPES] });
+  const settings = { url: webhookUrl, hmac: daily.webhookSecret, retryType: 'exponential' as const, eventTypes: [...DAILY_EVENT_TYPES] };
+  const existing = (await client.listWebhooks()).find((webhook) => webhook.url === webhookUrl);
+  if (existing) await client.updateWebhook(existing.uuid, settings);
+  else await client.createWebhook(settings);
 }

@@ -75,7 +75,8 @@ export async function startEmbeddedTemporal(config: EmbeddedConfig, log: Tempora
   const cli = findTemporalCli(config.cliPath);
   if (!cli) return startFromSdkDownload(config, ip, port, (line) => log('info', line));
 
-  if (await isListening(config.address)) {
+  // Right after a crash of the last run, its server may still be on its way out (its watchdog stops it).
+  if (await portStaysInUse(config.address, 10_000)) {
     throw new Error(`Port ${config.address} is already in use. Stop the other Temporal server, set TEMPORAL_PORT, or set TEMPORAL_ADDRESS to use it.`);
   }
   let stopping = false;
@@ -178,6 +179,15 @@ async function isListening(address: string): Promise<boolean> {
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
   });
+}
+
+async function portStaysInUse(address: string, waitMs: number): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  while (await isListening(address)) {
+    if (Date.now() > deadline) return true;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
 }
 
 export async function waitForTemporal(address: string, timeoutMs: number): Promise<void> {

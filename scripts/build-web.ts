@@ -21,9 +21,12 @@ async function newestSource(dir: string): Promise<number> {
   return newest;
 }
 
+/** What the browser bundle is built from: web/, and shared/ (modules the API and the browser both import). */
+const sharedDir = path.resolve(import.meta.dirname, '..', 'shared');
+
 async function isStale(): Promise<boolean> {
   const built = await stat(stampFile).catch(() => null);
-  return !built || (await newestSource(webDir)) > built.mtimeMs;
+  return !built || Math.max(await newestSource(webDir), await newestSource(sharedDir)) > built.mtimeMs;
 }
 
 async function build(): Promise<void> {

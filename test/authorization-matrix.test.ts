@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startTestProduct, uniqueName, type TestProduct, type TestUser, TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD } from './support/product.ts';
 import { endpoints } from '../api/app.ts';
-import { Meeting, Recording, RecordingShare, Transcript } from '../db/entities.ts';
+import { Meeting, MeetingAdmission, Recording, RecordingShare, Transcript } from '../db/entities.ts';
 import { hashShareLink } from '../api/access.ts';
 import { createApiKey } from '../auth/api-keys.ts';
 import { User } from '../auth/entities.ts';
@@ -157,6 +157,7 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
     const em = product.services.db.em.fork();
     publicToken = `shr_${randomUUID()}`;
     await em.nativeUpdate(Recording, { id: ids.public }, { shareMode: 'public', publicLinkHash: hashShareLink(publicToken), publicLinkExpiresAt: new Date(Date.now() + 3600_000) });
+    em.create(MeetingAdmission, { meeting: meetingId, participantKey: 'user:knocker', userName: 'Knocker' });
     for (const id of [ids.shared, ids.cloud]) {
       await em.nativeUpdate(Recording, { id }, { shareMode: 'shared' });
       em.create(RecordingShare, { recording: id, user: viewer.id });
@@ -220,6 +221,9 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
     'GET /v1/meetings/:id': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}` }) }),
     'GET /v1/meetings/:id/state': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/state` }) }),
     'POST /v1/meetings/:id/join': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/join`, body: { userName: 'Someone' } }) }),
+    'POST /v1/meetings/:id/knock': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/knock`, body: { userName: 'Someone' } }) }),
+    'GET /v1/meetings/:id/knocks': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/knocks` }) }),
+    'POST /v1/meetings/:id/knocks/admit': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/knocks/admit`, body: { participantKey: 'user:knocker' } }) }),
     'POST /v1/meetings/:id/recordings/start': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/recordings/start`, body: {} }) }),
     'POST /v1/meetings/:id/recordings/stop': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/recordings/stop` }) }),
     'GET /v1/meetings/:id/cloud-recording': (rule) => ({

@@ -1,6 +1,6 @@
 // Faults of the single-machine product, caused for real on the start command (`node main.ts`) in the middle of a
 // recorded meeting: the embedded Temporal server killed with SIGKILL is restarted and the meeting goes on to its
-// recordings; the whole start command killed with SIGKILL and started again finds the meeting where the platform
+// recordings and transcript; the whole start command killed with SIGKILL and started again finds the meeting where the platform
 // (the Daily simulator, which keeps its state in the data folder as Daily keeps its own) left it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,6 +86,11 @@ describe('faults of the start command, mid-meeting', () => {
     assert.deepEqual(listed.recordings.map((r: { status: string }) => r.status), ['completed', 'completed'], JSON.stringify(listed));
     const view = (await request('GET', `/v1/meetings/${meeting.id}`)).body;
     assert.equal(view.participantCount, 0, 'nobody is left present');
+    // Ann spoke before the fault, Ben after it: the transcript has them both.
+    assert.equal(listed.transcripts.length, 1, JSON.stringify(listed));
+    const transcript = (await request('GET', `/v1/transcripts/${listed.transcripts[0].id}`)).body;
+    assert.equal(transcript.status, 'ended');
+    assert.deepEqual(transcript.participants.map((p: { name: string }) => p.name).sort(), ['Ann', 'Ben'], JSON.stringify(transcript));
   }
 
   it('kill -9 of the Temporal server: restarted on its port and data, the meeting goes on to its recordings', { timeout: 420_000 }, async () => {
@@ -103,5 +108,17 @@ describe('faults of the start command, mid-meeting', () => {
     assert.ok(exit, `stopped within 10 s:\n${product.output()}`);
     assert.equal(exit.code, 0, product.output());
     assert.doesNotMatch(product.output(), /Channel has been shut down/);
+  });
+
+  it('kill -9 of the whole start command mid-meeting, then the same command again: the meeting ends with its recordings, nobody present', { timeout: 420_000 }, async () => {
+    const product = await start();
+    const { meeting, ann, ben } = await meetingUnderWay('product-killed');
+    product.child.kill('SIGKILL');
+    await product.exited;
+
+    const again = await start();
+    await meetingFinishes(meeting, [ann, ben]);
+    again.child.kill('SIGTERM');
+    assert.equal((await again.exited).code, 0, again.output());
   });
 });

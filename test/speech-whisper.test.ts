@@ -119,7 +119,10 @@ describe('whisper engine', () => {
     const cancelledAt = performance.now();
     controller.abort(new Error('cancelled by the test'));
     for (const p of pending) await assert.rejects(p, /cancelled by the test/);
-    assert.ok(performance.now() - cancelledAt < 200, 'the calls end at once');
+    // The calls end without waiting for the recognition (the long chunk takes many seconds); the bound is wide so a
+    // loaded machine does not fail it, and still far below what waiting for the answer would take.
+    const endedAfterMs = performance.now() - cancelledAt;
+    assert.ok(endedAfterMs < 2_000, `the calls ended ${endedAfterMs.toFixed(0)} ms after the cancel, as if they waited for the recognition`);
     // Each recognition stops at its next step (encoding, decoding or aligning its window): seconds, not the window.
     let busy = (await health()).busy;
     const deadline = Date.now() + 10_000;

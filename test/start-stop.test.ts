@@ -1,7 +1,9 @@
 // The start command (`node main.ts`, which `npm start` runs after building the web app) as a user runs it, with
 // a data folder and ports of its own: a normal start prints no warning or stack, SIGTERM stops it and every
-// process it started within 10 s and frees its ports, and a kill -9 of it leaves nothing holding a port.
+// process it started within 10 s and frees its ports, and a kill -9 of it leaves nothing holding a port. A stop
+// that does not finish is cut short: by a second signal, or after its time.
 import { describe, it, before, after } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -80,5 +82,42 @@ describe('the start command', () => {
     started.push(again);
     again.child.kill('SIGTERM');
     assert.equal((await again.exited).code, 0, again.output());
+  });
+});
+
+describe('a stop that does not finish (the product\'s lifecycle, on a process whose shutdown never ends)', () => {
+  const fixture = path.join(import.meta.dirname, 'fixtures', 'stuck-stop.ts');
+  async function stuckProcess(forceAfterMs: number) {
+    const child = spawn(process.execPath, [fixture, String(forceAfterMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await waitFor(() => /ready \d+/.test(output), 10_000, 'the fixture up');
+    const groupLeader = Number(/ready (\d+)/.exec(output)![1]);
+    return { child, exited, groupLeader, output: () => output };
+  }
+
+  it('a second SIGTERM more than a second after the first ends it at once, its child group killed', { timeout: 30_000 }, async () => {
+    const stuck = await stuckProcess(60_000);
+    stuck.child.kill('SIGTERM');
+    await sleep(200);
+    stuck.child.kill('SIGTERM'); // as npm forwards a Ctrl-C the terminal also sent: the same request
+    await sleep(1_200);
+    assert.equal(stuck.child.exitCode, null, 'still stopping after the first request');
+    stuck.child.kill('SIGTERM');
+    const code = await Promise.race([stuck.exited, sleep(3_000).then(() => 'still running')]);
+    assert.equal(code, 1, stuck.output());
+    assert.match(stuck.output(), /SIGTERM again: stopping now/);
+    await waitFor(() => stillRunning([stuck.groupLeader]).length === 0, 2_000, 'its child gone');
+  });
+
+  it('a stop still running after its time ends it, its child group killed', { timeout: 30_000 }, async () => {
+    const stuck = await stuckProcess(1_500);
+    stuck.child.kill('SIGTERM');
+    const code = await Promise.race([stuck.exited, sleep(5_000).then(() => 'still running')]);
+    assert.equal(code, 1, stuck.output());
+    assert.match(stuck.output(), /the stop took over 1.5 s: stopping now/);
+    await waitFor(() => stillRunning([stuck.groupLeader]).length === 0, 2_000, 'its child gone');
   });
 });

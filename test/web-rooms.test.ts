@@ -117,3 +117,35 @@ test('a room with every field changed in the form stores every change, and the s
   assert.equal((await storedSettings(name)).allowAnonymous, false);
   assert.deepEqual(errors, [], 'no uncaught errors in the page');
 });
+
+test('a locked room: a guest knocks and waits, the owner lets them in from the call, then the guest is in', { timeout: 120_000 }, async () => {
+  const roomName = uniqueName('door').replace(/^door/, 'door-');
+  const created = await product.request('POST', '/v1/rooms', { name: roomName, locked: true, allowAnonymous: true, skipConsent: true, recordingTrigger: 'none' });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const join = async (page: Page, name: string) => {
+    await page.goto(`/${roomName}`);
+    await page.getByLabel('Your name').fill(name);
+    await page.getByRole('button', { name: 'Join meeting' }).click();
+  };
+
+  const owner = await openPage(browser, product.url);
+  await owner.page.goto('/signin');
+  await signIn(owner.page, TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD);
+  await join(owner.page, 'Ada');
+  await owner.page.getByRole('listitem', { name: 'Ada (you)' }).waitFor();
+  await owner.page.getByText('Locked: nobody is knocking.').waitFor();
+
+  const guest = await openPage(browser, product.url);
+  await join(guest.page, 'Linus');
+  await guest.page.getByText('This room is locked. You knocked; its owner lets you in…').waitFor();
+  await screenshot(guest.page, '61-locked-room-knocking');
+  assert.equal(await guest.page.getByRole('listitem', { name: 'Linus (you)' }).count(), 0, 'not in the call yet');
+
+  const letIn = owner.page.getByRole('group', { name: 'Knocking' }).getByRole('button', { name: 'Let Linus in' });
+  await letIn.waitFor();
+  await screenshot(owner.page, '62-locked-room-owner-sees-knock');
+  await letIn.click();
+  await guest.page.getByRole('listitem', { name: 'Linus (you)' }).waitFor();
+  await owner.page.getByText('Locked: nobody is knocking.').waitFor();
+  assert.deepEqual([...owner.errors, ...guest.errors], [], 'no uncaught errors in the pages');
+});

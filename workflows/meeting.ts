@@ -61,10 +61,12 @@ export type MeetingEndReason = 'api' | 'end-date' | 'platform';
 /** The recording control both kinds share: started and stopped together. */
 export type RecordingControlStatus = 'idle' | 'waiting-for-participant' | 'starting' | 'recording' | 'stopping' | 'stopped' | 'failed';
 
+/** A recording's life: `pending` once requested (id `requestedRecordingId`), `recording` once the platform
+ * confirms it (its own id from then on), then `ready`, `error` or `missing`. */
 export interface KnownRecording {
   id: string;
   kind: RecordingKind | null;
-  status: 'recording' | 'ready' | 'error' | 'missing';
+  status: 'pending' | 'recording' | 'ready' | 'error' | 'missing';
   startedAt: string | null;
   error?: string;
 }
@@ -93,6 +95,8 @@ export interface MeetingState {
   recordings: KnownRecording[];
   /** Starts we issued per kind, with when: a start without a recording id yet is still awaited. */
   starts: Array<{ kind: RecordingKind; at: string }>;
+  /** Platform errors that came while their start was being issued: they fail it once it is (see failedStart). */
+  startErrors?: Array<{ kind: RecordingKind; message: string }>;
   /** Platform event ids already applied (duplicates are acknowledged and not applied twice). */
   appliedEventIds: string[];
 }
@@ -124,6 +128,18 @@ export interface RecordingRequestResult {
 }
 
 export const meetingWorkflowId = (meetingId: string) => `meeting/${meetingId}`;
+/** A requested recording's id until the platform reports its own (and for good when it never does). */
+export const requestedRecordingId = (meetingId: string, start: { kind: RecordingKind; at: string }) => `unreported:${meetingId}:${start.kind}:${start.at}`;
+/** Recordings are `pending` when requested and `recording` when the platform confirms (patch id). */
+const RECORDING_LIFE_VISIBLE = 'recording-life-visible';
+
+/** A start the platform accepted, queued so that it is applied in order with the platform's events. */
+interface RecordingRequested {
+  type: 'recording.requested';
+  eventId: string;
+  kind: RecordingKind;
+  at: string;
+}
 
 export const meetingEventSignal = defineSignal<[MeetingEvent]>('meetingEvent');
 /** Ends the meeting now (API call). Later requests are harmless. */
@@ -212,18 +228,29 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   async function startRecordings(): Promise<void> {
     state.recording.status = 'starting';
     describe();
+    const issued: RecordingKind[] = [];
     try {
       for (const kind of RECORDING_KINDS) {
         const maxDurationSeconds = maxRecordingDuration();
         await recordingControl.startPlatformRecording({ platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind], ...(maxDurationSeconds !== undefined && { maxDurationSeconds }) });
-        state.starts.push({ kind, at: new Date().toISOString() });
-        if (maxDurationSeconds !== undefined) (state.recordingLimits ??= {})[kind] = new Date(Date.now() + maxDurationSeconds * 1000).toISOString();
+        startIssued(kind, maxDurationSeconds);
+        issued.push(kind);
       }
       state.recording = { status: 'recording', startsIssued: state.recording.startsIssued + 1, lastError: null };
     } catch (error) {
       state.recording = { ...state.recording, status: 'failed', lastError: errorMessage(error) };
+      // An error kept for a start that was then refused belongs to no recording.
+      if (state.startErrors) state.startErrors = state.startErrors.filter((e) => issued.includes(e.kind));
     }
     describe();
+  }
+
+  /** The platform accepted a start: it is awaited, `pending` in order with the platform's events, and stops at its limit. */
+  function startIssued(kind: RecordingKind, maxDurationSeconds: number | undefined): void {
+    const start = { kind, at: new Date().toISOString() };
+    state.starts.push(start);
+    if (patched(RECORDING_LIFE_VISIBLE)) inbox.push({ type: 'recording.requested', eventId: `requested-${kind}-${start.at}`, ...start });
+    if (maxDurationSeconds !== undefined) (state.recordingLimits ??= {})[kind] = new Date(Date.now() + maxDurationSeconds * 1000).toISOString();
   }
 
   /** The rest of the meeting (and a minute), up to the configured maximum; undefined where recordings do not continue. */
@@ -235,7 +262,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
 
   /** Whether a later recording of this kind runs or is awaited (started, not yet reported). */
   function recordingContinues(kind: RecordingKind): boolean {
-    return state.recordings.some((r) => r.kind === kind && r.status === 'recording') || startsWithoutRecording(state).some((s) => s.kind === kind);
+    return state.recordings.some((r) => r.kind === kind && (r.status === 'recording' || r.status === 'pending')) || startsWithoutRecording(state).some((s) => s.kind === kind);
   }
 
   /** The platform ended (or is about to end) this kind's recording while the meeting goes on: start the next one. */
@@ -247,8 +274,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       const result = await recordingContinuation.startPlatformRecording({ platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind], maxDurationSeconds });
       // Still running at the platform: its ready (or error) webhook starts the next one.
       if (result === 'already-active') return;
-      state.starts.push({ kind, at: new Date().toISOString() });
-      (state.recordingLimits ??= {})[kind] = new Date(Date.now() + maxDurationSeconds * 1000).toISOString();
+      startIssued(kind, maxDurationSeconds);
     } catch (error) {
       state.recording.lastError = errorMessage(error);
     }
@@ -285,10 +311,12 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   }
 
   async function handOff(ready: ReadyRecording): Promise<void> {
+    const isNew = !state.recordings.some((r) => r.id === ready.recordingId);
     const known = recordingOf(ready.recordingId);
     known.kind = ready.kind;
     known.startedAt = ready.startedAt;
     known.status = 'ready';
+    if (isNew && patched(RECORDING_LIFE_VISIBLE)) await applyConfirmed(known, ready.startedAt);
     if (handedOff.has(ready.recordingId)) return;
     handedOff.add(ready.recordingId);
     const { recordingId, kind, startedAt, durationSeconds, objectKey, tracks, platformMeetingId } = ready;
@@ -305,6 +333,51 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       // Already started by another path (a late webhook after this meeting's run): processed once either way.
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
+  }
+
+  /** Confirmed recordings of a kind (everything but `pending`): the n-th answers the n-th start of that kind. */
+  const confirmed = (kind: RecordingKind) => state.recordings.filter((r) => r.kind === kind && r.status !== 'pending');
+
+  /** Requested: `pending` until the platform confirms, unless its confirmation (or failure) came first. */
+  async function applyRequested(start: RecordingRequested): Promise<void> {
+    const nth = state.starts.filter((s) => s.kind === start.kind).findIndex((s) => s.at === start.at);
+    if (confirmed(start.kind).length > nth) return;
+    const id = requestedRecordingId(input.meetingId, start);
+    const early = state.startErrors?.find((e) => e.kind === start.kind);
+    if (early) {
+      state.startErrors = state.startErrors!.filter((e) => e !== early);
+      state.recordings.push({ id, kind: start.kind, status: 'error', startedAt: null, error: early.message });
+      await meetingActivities.recordRecordingError({ meetingId: input.meetingId, recordingId: id, kind: start.kind, message: early.message });
+      return;
+    }
+    state.recordings.push({ id, kind: start.kind, status: 'pending', startedAt: null });
+    await meetingActivities.recordRecordingRequested({ meetingId: input.meetingId, recordingId: id, kind: start.kind, requestedAt: start.at });
+  }
+
+  /**
+   * A platform error with no recording of its kind under way fails the start in flight, if any: one issued
+   * whose `recording.requested` is not applied yet (its entry is made here, failed), or one still being
+   * issued (the error is kept for its `recording.requested`). Any other such error fails no recording.
+   */
+  function failedStart(kind: RecordingKind, message: string): KnownRecording | undefined {
+    const start = state.starts.filter((s) => s.kind === kind)[confirmed(kind).length];
+    if (start) {
+      const known: KnownRecording = { id: requestedRecordingId(input.meetingId, start), kind, status: 'error', startedAt: null, error: message };
+      state.recordings.push(known);
+      return known;
+    }
+    if (state.recording.status === 'starting') (state.startErrors ??= []).push({ kind, message });
+    return undefined;
+  }
+
+  /** The platform reported a recording (started, or ready first): it replaces the pending one of its start. */
+  async function applyConfirmed(known: KnownRecording, startedAt: string): Promise<void> {
+    if (!known.kind) return;
+    const nth = confirmed(known.kind).indexOf(known);
+    const start = state.starts.filter((s) => s.kind === known.kind)[nth];
+    const pendingId = start ? requestedRecordingId(input.meetingId, start) : null;
+    state.recordings = state.recordings.filter((r) => !(r.id === pendingId && r.status === 'pending'));
+    await meetingActivities.recordRecordingStarted({ meetingId: input.meetingId, recordingId: known.id, kind: known.kind, startedAt, replaces: pendingId });
   }
 
   function searchAttributesFor(recordingId: string) {
@@ -362,7 +435,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     else if (state.platformCallSeen || state.participantsSeen > 0) endRequested ??= 'platform';
   }
 
-  async function apply(event: MeetingEvent): Promise<void> {
+  async function apply(event: MeetingEvent | RecordingRequested): Promise<void> {
     if (state.appliedEventIds.includes(event.eventId)) return;
     state.appliedEventIds.push(event.eventId);
     if (state.appliedEventIds.length > MAX_EVENT_IDS) state.appliedEventIds.shift();
@@ -397,10 +470,15 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
         endRequested ??= 'platform';
         platformEndedAt ??= event.at;
         break;
+      case 'recording.requested':
+        await applyRequested(event);
+        break;
       case 'recording.started': {
+        const isNew = !state.recordings.some((r) => r.id === event.recordingId);
         const known = recordingOf(event.recordingId);
         known.kind ??= kindOfInstance(event.instanceId);
         known.startedAt ??= event.at;
+        if (isNew && patched(RECORDING_LIFE_VISIBLE)) await applyConfirmed(known, event.at);
         break;
       }
       case 'recording.ready':
@@ -409,14 +487,20 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
         break;
       case 'recording.error': {
         const kind = kindOfInstance(event.instanceId);
-        const current = [...state.recordings].reverse().find((r) => r.kind === kind && r.status === 'recording');
+        // A start the platform failed before confirming it ends its pending recording (see failedStart).
+        const lifeVisible = patched(RECORDING_LIFE_VISIBLE);
+        const failing = lifeVisible ? ['recording', 'pending'] : ['recording'];
+        let current = [...state.recordings].reverse().find((r) => r.kind === kind && failing.includes(r.status));
+        if (!current && lifeVisible && kind) current = failedStart(kind, event.message);
+        // A recording that ran and failed is followed by the next; a start the platform refused is not retried.
+        const ranAndFailed = current?.status === 'recording';
         if (current) {
           current.status = 'error';
           current.error = event.message;
         }
         state.recording.lastError = event.message;
         await meetingActivities.recordRecordingError({ meetingId: input.meetingId, recordingId: current?.id ?? null, kind, message: event.message });
-        if (recordingsContinue && kind && current && !recordingContinues(kind) && (state.restartsAfterError ?? 0) < MAX_RESTARTS_AFTER_ERROR) {
+        if (recordingsContinue && kind && ranAndFailed && !recordingContinues(kind) && (state.restartsAfterError ?? 0) < MAX_RESTARTS_AFTER_ERROR) {
           state.restartsAfterError = (state.restartsAfterError ?? 0) + 1;
           await continueRecording(kind);
         }
@@ -427,7 +511,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   }
 
   // Events are applied one at a time, in arrival order, by the main loop.
-  const inbox: MeetingEvent[] = [];
+  const inbox: Array<MeetingEvent | RecordingRequested> = [];
   setHandler(meetingEventSignal, (event) => void inbox.push(event));
   setHandler(endMeetingSignal, ({ reason }) => void (endRequested ??= reason));
   setHandler(meetingStateQuery, () => state);
@@ -549,8 +633,10 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     }
     for (const start of startsWithoutRecording(state)) {
       const reason = `a ${start.kind} recording was started at ${start.at} but the platform never reported it`;
-      const id = `unreported:${input.meetingId}:${start.kind}:${start.at}`;
-      state.recordings.push({ id, kind: start.kind, status: 'missing', startedAt: start.at, error: reason });
+      const id = requestedRecordingId(input.meetingId, start);
+      const pending = state.recordings.find((r) => r.id === id && r.status === 'pending');
+      if (pending) Object.assign(pending, { status: 'missing', startedAt: start.at, error: reason });
+      else state.recordings.push({ id, kind: start.kind, status: 'missing', startedAt: start.at, error: reason });
       await meetingActivities.markRecordingMissing({ meetingId: input.meetingId, recordingId: id, kind: start.kind, reason });
     }
   }
@@ -565,7 +651,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
 function startsWithoutRecording(state: MeetingState): Array<{ kind: RecordingKind; at: string }> {
   return RECORDING_KINDS.flatMap((kind) => {
     const starts = state.starts.filter((s) => s.kind === kind);
-    const seen = state.recordings.filter((r) => r.kind === kind).length;
+    const seen = state.recordings.filter((r) => r.kind === kind && r.status !== 'pending').length;
     return starts.slice(seen);
   });
 }

@@ -93,6 +93,8 @@ export interface SimRecording {
   shareToken: string;
   tracks: SimTrack[];
   hideMeetingSession: boolean;
+  /** When Daily stops it by itself (its maxDuration). */
+  autoStopAtMs: number;
   cancelAutoStop: (() => void) | null;
 }
 
@@ -122,6 +124,15 @@ export interface SimStats {
   recordingStartRequests: Record<string, number>;
   /** Recordings actually started by type. */
   recordingsStarted: Record<string, number>;
+}
+
+/** The model as plain data, for the simulator's state file. */
+export interface CallModelSnapshot {
+  rooms: Array<Omit<SimRoom, 'meeting' | 'cancelMeetingEnd'> & { meetingId: string | null }>;
+  meetings: SimMeeting[];
+  recordings: Array<Omit<SimRecording, 'cancelAutoStop'>>;
+  stats: SimStats;
+  armedErrors: Array<[string, string]>;
 }
 
 export interface CallModelOptions {
@@ -255,13 +266,63 @@ export class DailyCallModel {
     const now = this.#options.clock.now();
     session.leftAtMs = now;
     this.#options.webhooks.publish('participant.left', participantEventId(session), participantPayload(session, room));
-    const meeting = room.meeting!;
-    if (presentSessions(meeting).length === 0) {
-      room.cancelMeetingEnd = this.#options.clock.at(now + this.#options.meetingEndedDelayMs, () => {
-        room.cancelMeetingEnd = null;
-        this.#finishMeeting(room, now);
-      });
+    if (presentSessions(room.meeting!).length === 0) this.#armMeetingEnd(room, now);
+  }
+
+  /** Daily ends a meeting a grace period after its last participant left (unless someone joins meanwhile). */
+  #armMeetingEnd(room: SimRoom, lastLeftAtMs: number): void {
+    room.cancelMeetingEnd = this.#options.clock.at(lastLeftAtMs + this.#options.meetingEndedDelayMs, () => {
+      room.cancelMeetingEnd = null;
+      this.#finishMeeting(room, lastLeftAtMs);
+    });
+  }
+
+  #armAutoStop(recording: SimRecording): void {
+    recording.cancelAutoStop = this.#options.clock.at(recording.autoStopAtMs, () => this.#stop(recording, recording.autoStopAtMs));
+  }
+
+  /** Everything the model knows, as plain data (see restore). */
+  snapshot(): CallModelSnapshot {
+    return {
+      rooms: [...this.rooms.values()].map(({ meeting, cancelMeetingEnd: _cancel, ...room }) => ({ ...room, meetingId: meeting?.id ?? null })),
+      meetings: [...this.meetings.values()],
+      recordings: this.recordings.map(({ cancelAutoStop: _cancel, ...recording }) => recording),
+      stats: this.stats,
+      armedErrors: [...this.#armedErrors],
+    };
+  }
+
+  /**
+   * Takes up a snapshot where it was left (a simulator started again on its state file): the rooms, meetings
+   * and people in them, recordings running or being written. Timers are set again for what was pending — a
+   * meeting's end after its last participant left, a recording's maximum duration — and media whose writing was
+   * cut short is written now. The time in between passed for the meeting as it does for a real platform.
+   */
+  restore(snapshot: CallModelSnapshot): void {
+    for (const meeting of snapshot.meetings) {
+      this.meetings.set(meeting.id, meeting);
+      for (const session of meeting.sessions) this.sessions.set(session.sessionId, session);
     }
+    for (const { meetingId, ...saved } of snapshot.rooms) {
+      const room: SimRoom = { ...saved, meeting: meetingId ? (this.meetings.get(meetingId) ?? null) : null, cancelMeetingEnd: null };
+      this.rooms.set(room.name, room);
+      if (room.meeting && presentSessions(room.meeting).length === 0) {
+        this.#armMeetingEnd(room, Math.max(room.meeting.startedAtMs, ...room.meeting.sessions.map((s) => s.leftAtMs ?? 0)));
+      }
+    }
+    for (const saved of snapshot.recordings) {
+      const recording: SimRecording = { ...saved, autoStopAtMs: saved.autoStopAtMs ?? saved.startedAtMs + DEFAULT_MAX_DURATION_SECONDS * 1000, cancelAutoStop: null };
+      this.recordings.push(recording);
+      if (recording.status !== 'in-progress') continue;
+      if (recording.stoppedAtMs === null) {
+        this.#activeIn(recording.roomName).set(recording.instanceId, recording);
+        this.#armAutoStop(recording);
+      } else {
+        void this.#options.work.track(this.#finalize(recording, this.meetings.get(recording.meetingId)!));
+      }
+    }
+    Object.assign(this.stats, snapshot.stats);
+    for (const [instanceId, message] of snapshot.armedErrors) this.#armedErrors.set(instanceId, message);
   }
 
   /** Everyone leaves now and the meeting ends without the reconnection grace. */
@@ -324,10 +385,10 @@ export class DailyCallModel {
       shareToken: randomBytes(9).toString('base64url'),
       tracks: [],
       hideMeetingSession: this.#options.random() < (this.#options.faults().recordingsWithoutMeetingSession ?? 0),
+      autoStopAtMs: now + (request.maxDuration ?? DEFAULT_MAX_DURATION_SECONDS) * 1000,
       cancelAutoStop: null,
     };
-    const autoStopAt = now + (request.maxDuration ?? DEFAULT_MAX_DURATION_SECONDS) * 1000;
-    recording.cancelAutoStop = this.#options.clock.at(autoStopAt, () => this.#stop(recording, autoStopAt));
+    this.#armAutoStop(recording);
     active.set(instanceId, recording);
     this.recordings.push(recording);
     countUp(this.stats.recordingsStarted, type);

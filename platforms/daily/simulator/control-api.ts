@@ -31,7 +31,8 @@ const CORS = {
   'access-control-allow-headers': 'content-type',
 };
 
-export function createControlApi(sim: DailySimulator): (request: SimRequest, response: ServerResponse) => Promise<void> {
+/** `beforeAnswer` runs once a request's effect is done and before it is answered (the simulator saves its state then). */
+export function createControlApi(sim: DailySimulator, beforeAnswer: () => void = () => undefined): (request: SimRequest, response: ServerResponse) => Promise<void> {
   const ok = { json: { ok: true } };
   const routes: Route[] = [
     { method: 'GET', pattern: '/state', handle: async () => ({ json: await sim.state() }) },
@@ -143,9 +144,12 @@ export function createControlApi(sim: DailySimulator): (request: SimRequest, res
     const matched = matchRoute(routes, request.method, request.path);
     try {
       if (!matched) throw new DailySimError(404, 'not-found', `${request.method} /_sim${request.path} is not a control route`);
-      send(response, await matched.route.handle({ ...request, params: matched.params }), CORS);
+      const answer = await matched.route.handle({ ...request, params: matched.params });
+      beforeAnswer();
+      send(response, answer, CORS);
     } catch (error) {
       if (!(error instanceof DailySimError)) throw error;
+      beforeAnswer();
       send(response, errorResponse(error), CORS);
     }
   };

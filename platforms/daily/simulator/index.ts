@@ -1,13 +1,14 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { renameSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ObjectStorage } from '../../../storage/object-storage.ts';
 import type { RateWindow, DailyRateLimitClass } from '../rate-limits.ts';
 import { DailyCallModel, presentSessions } from './call-model.ts';
-import type { JoinOptions, SimStats } from './call-model.ts';
+import type { CallModelSnapshot, JoinOptions, SimStats } from './call-model.ts';
 import { createSimClock } from './clock.ts';
 import type { SimClock, SimClockConfig } from './clock.ts';
 import { createControlApi } from './control-api.ts';
@@ -20,7 +21,7 @@ import { PendingWork } from './pending-work.ts';
 import { createRestApi } from './rest-api.ts';
 import { SpeechLibrary } from './speech.ts';
 import { WebhookDispatcher } from './webhooks.ts';
-import type { WebhookDelivery, WebhookRetryOptions } from './webhooks.ts';
+import type { WebhookDelivery, WebhookRetryOptions, WebhooksSnapshot } from './webhooks.ts';
 
 export interface DailySimulatorOptions {
   /** 0 (default) picks a free port. */
@@ -45,6 +46,13 @@ export interface DailySimulatorOptions {
   /** Seeds the fault knobs' randomness so a run can be replayed. */
   seed?: number;
   log?: (message: string) => void;
+  /**
+   * A file to keep the simulator's state in — rooms, meetings and who is in them, recordings, webhooks and what
+   * they have not delivered yet — with the participants' audio in `media/` beside it, saved before each answer and
+   * after each timer or background job. A simulator started again on it takes up where the last one stopped or
+   * was killed, as Daily goes on whatever happens to its customer. Default: none (memory, a temporary folder).
+   */
+  stateFile?: string;
 }
 
 const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -211,11 +219,16 @@ export class DailySimulator implements DailySimulatorControl {
 }
 
 export async function startDailySimulator(options: DailySimulatorOptions): Promise<DailySimulator> {
-  const workDir = await mkdtemp(join(tmpdir(), 'daily-sim-'));
-  const clock = createSimClock(options.clock);
-  const work = new PendingWork();
+  const { stateFile } = options;
+  const workDir = stateFile ? join(dirname(stateFile), 'media') : await mkdtemp(join(tmpdir(), 'daily-sim-'));
+  const saved = stateFile ? await readSimulatorState(stateFile) : null;
+  if (stateFile) await mkdir(workDir, { recursive: true });
+  // Set once the parts exist; everything that changes state is followed by it (see stateFile).
+  let save: () => void = () => undefined;
+  const clock = afterEachTimer(createSimClock(options.clock), () => save());
+  const work = new PendingWork(() => save());
   const random = seededRandom(options.seed ?? randomInt(2 ** 31));
-  const domainId = randomUUID();
+  const domainId = saved?.domainId ?? randomUUID();
   const log = options.log ?? ((message: string) => console.warn(`[daily-sim] ${message}`));
   const faultKnobs = { current: structuredClone(options.faults ?? {}) };
   const faults = () => faultKnobs.current;
@@ -243,6 +256,12 @@ export async function startDailySimulator(options: DailySimulatorOptions): Promi
     mediaConcurrency: options.mediaConcurrency ?? 2,
     log,
   });
+  if (saved) {
+    webhooks.restore(saved.webhooks);
+    model.restore(saved.model);
+  }
+  if (stateFile) save = () => writeSimulatorState(stateFile, { version: 1, domainId, model: model.snapshot(), webhooks: webhooks.snapshot() });
+  save();
   const rest = createRestApi({
     apiKey: options.apiKey,
     domainId,
@@ -267,9 +286,15 @@ export async function startDailySimulator(options: DailySimulatorOptions): Promi
         headers: req.headers,
         body: await readBody(req, MAX_UPLOAD_BYTES),
       };
-      if (surface === 'rest') send(res, await rest(request));
-      else await control(request, res);
+      if (surface === 'rest') {
+        const answer = await rest(request);
+        save();
+        send(res, answer);
+      } else {
+        await control(request, res);
+      }
     } catch (error) {
+      save();
       if (error instanceof DailySimError) send(res, errorResponse(error));
       else {
         log(`internal error on ${req.method} ${url.pathname}: ${(error as Error).stack ?? String(error)}`);
@@ -290,7 +315,8 @@ export async function startDailySimulator(options: DailySimulatorOptions): Promi
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await work.whenIdle();
-    await rm(workDir, { recursive: true, force: true });
+    if (stateFile) save();
+    else await rm(workDir, { recursive: true, force: true });
   };
   const simulator = new DailySimulator({
     baseUrl: `${origin}/v1`,
@@ -305,8 +331,51 @@ export async function startDailySimulator(options: DailySimulatorOptions): Promi
     close,
   });
   // The request handler above runs only after these are set: the server has had no request yet.
-  const control = createControlApi(simulator);
+  const control = createControlApi(simulator, () => save());
   return simulator;
+}
+
+interface SimulatorState {
+  version: 1;
+  domainId: string;
+  model: CallModelSnapshot;
+  webhooks: WebhooksSnapshot;
+}
+
+async function readSimulatorState(file: string): Promise<SimulatorState | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const state = JSON.parse(text) as SimulatorState;
+  if (state.version !== 1) throw new Error(`${file}: a Daily simulator state of version ${String(state.version)}, not 1`);
+  return state;
+}
+
+/** Synchronous and atomic (a new file renamed over the old): an answer is sent only once its state is on disk. */
+function writeSimulatorState(file: string, state: SimulatorState): void {
+  const next = `${file}.next`;
+  writeFileSync(next, JSON.stringify(state));
+  renameSync(next, file);
+}
+
+/** The clock, with `then` run after every timer it fires (a meeting's end, a recording's maximum duration). */
+function afterEachTimer(clock: SimClock, then: () => void): SimClock {
+  return {
+    get mode() {
+      return clock.mode;
+    },
+    now: () => clock.now(),
+    at: (atMs, fn) => clock.at(atMs, () => {
+      fn();
+      then();
+    }),
+    advance: (ms) => clock.advance(ms),
+    dispose: () => clock.dispose(),
+  };
 }
 
 export type { DailySimulatorControl, ParticipantRecordingRequest, SimStateView, SpeechInput } from './control.ts';

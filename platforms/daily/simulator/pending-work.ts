@@ -4,11 +4,18 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 export class PendingWork {
   #count = 0;
   #waiters: Array<() => void> = [];
+  readonly #onSettled: () => void;
+
+  /** `onSettled` runs after each piece of work (the simulator saves its state then). */
+  constructor(onSettled: () => void = () => undefined) {
+    this.#onSettled = onSettled;
+  }
 
   /** Work must be tracked before the work that spawned it settles, or quiet is seen too early. */
   track<T>(work: Promise<T>): Promise<T> {
     this.#count += 1;
     return work.finally(() => {
+      this.#onSettled();
       this.#count -= 1;
       if (this.#count === 0) for (const wake of this.#waiters.splice(0)) wake();
     });

@@ -74,6 +74,12 @@ interface Message {
   body: string;
 }
 
+/** The dispatcher as plain data, for the simulator's state file: the webhooks, and what each has still to deliver. */
+export interface WebhooksSnapshot {
+  webhooks: SimWebhook[];
+  undelivered: Array<{ webhookUuid: string; message: Message }>;
+}
+
 interface Sender {
   queue: Message[];
   pumping: boolean;
@@ -91,6 +97,8 @@ export interface WebhookDispatcherOptions {
 export class WebhookDispatcher {
   readonly #webhooks = new Map<string, SimWebhook>();
   readonly #senders = new Map<string, Sender>();
+  /** Per webhook, the messages neither delivered nor given up yet (queued, or waiting for a retry). */
+  readonly #undelivered = new Map<string, Set<Message>>();
   readonly #deliveries: WebhookDelivery[] = [];
   readonly #heldForReorder: Array<{ message: Message; release: () => void }> = [];
   readonly #options: WebhookDispatcherOptions;
@@ -139,9 +147,30 @@ export class WebhookDispatcher {
       createdAt: now,
       updatedAt: now,
     };
+    this.#add(webhook);
+    return webhook;
+  }
+
+  #add(webhook: SimWebhook): void {
     this.#webhooks.set(webhook.uuid, webhook);
     this.#senders.set(webhook.uuid, { queue: [], pumping: false });
-    return webhook;
+    this.#undelivered.set(webhook.uuid, new Set());
+  }
+
+  snapshot(): WebhooksSnapshot {
+    return {
+      webhooks: this.list(),
+      undelivered: [...this.#undelivered].flatMap(([webhookUuid, messages]) => [...messages].map((message) => ({ webhookUuid, message }))),
+    };
+  }
+
+  /** Takes up a snapshot: its webhooks, and sends again what they had not delivered (a receiver dedupes by event id). */
+  restore(snapshot: WebhooksSnapshot): void {
+    for (const webhook of snapshot.webhooks) this.#add(webhook);
+    for (const { webhookUuid, message } of snapshot.undelivered) {
+      const webhook = this.#webhooks.get(webhookUuid);
+      if (webhook) this.#enqueueFor(webhook, message);
+    }
   }
 
   /** Daily's update is also its re-activation: a new handshake, then ACTIVE with failedCount 0. */
@@ -158,6 +187,7 @@ export class WebhookDispatcher {
 
   delete(uuid: string): boolean {
     this.#senders.delete(uuid);
+    this.#undelivered.delete(uuid);
     return this.#webhooks.delete(uuid);
   }
 
@@ -220,18 +250,26 @@ export class WebhookDispatcher {
 
   #enqueue(message: Message): void {
     if (this.#closed.signal.aborted) return;
-    for (const webhook of this.#subscribers(message.type)) {
-      const sender = this.#senders.get(webhook.uuid)!;
-      if (webhook.state === 'FAILED') {
-        this.#log(webhook, message, 0, { outcome: 'discarded' });
-        continue;
-      }
-      sender.queue.push(message);
-      if (!sender.pumping) {
-        sender.pumping = true;
-        void this.#options.work.track(this.#pump(webhook, sender));
-      }
+    for (const webhook of this.#subscribers(message.type)) this.#enqueueFor(webhook, message);
+  }
+
+  #enqueueFor(webhook: SimWebhook, message: Message): void {
+    const sender = this.#senders.get(webhook.uuid)!;
+    if (webhook.state === 'FAILED') {
+      this.#log(webhook, message, 0, { outcome: 'discarded' });
+      return;
     }
+    this.#undelivered.get(webhook.uuid)?.add(message);
+    sender.queue.push(message);
+    if (!sender.pumping) {
+      sender.pumping = true;
+      void this.#options.work.track(this.#pump(webhook, sender));
+    }
+  }
+
+  /** Delivered, or given up: nothing more to send of it. */
+  #settled(webhook: SimWebhook, message: Message): void {
+    this.#undelivered.get(webhook.uuid)?.delete(message);
   }
 
   /** First attempts go out one at a time, in order; exponential retries run on their own timers. */
@@ -240,6 +278,7 @@ export class WebhookDispatcher {
       for (let message = sender.queue.shift(); message; message = sender.queue.shift()) {
         if (webhook.state === 'FAILED' || !this.#webhooks.has(webhook.uuid)) {
           this.#log(webhook, message, 0, { outcome: 'discarded' });
+          this.#settled(webhook, message);
           continue;
         }
         await this.#attempt(webhook, message, 1);
@@ -255,15 +294,19 @@ export class WebhookDispatcher {
       webhook.failedCount = 0;
       webhook.lastMomentPushed = new Date(this.#options.clock.now()).toISOString();
       this.#log(webhook, message, attempt, { outcome: 'delivered', status: 200 });
+      this.#settled(webhook, message);
       return;
     }
     webhook.failedCount += 1;
     this.#log(webhook, message, attempt, { outcome: 'failed', ...result });
     if (webhook.retryType === 'circuit-breaker') {
       if (webhook.failedCount >= this.#retry.failureThreshold) webhook.state = 'FAILED';
+      this.#settled(webhook, message);
       return;
     }
-    if (attempt < this.#retry.maxTries) {
+    if (attempt >= this.#retry.maxTries) {
+      this.#settled(webhook, message);
+    } else {
       const delay = Math.min(this.#retry.maxBackoffMs, this.#retry.backoffBaseMs * 2 ** (attempt - 1));
       void this.#options.work.track(
         this.#after(delay, () => (this.#webhooks.has(webhook.uuid) ? this.#attempt(webhook, message, attempt + 1) : undefined)),

@@ -2,7 +2,7 @@
 // with its OpenAPI path, so a test can check each one exists in GET /v1/openapi.json.
 import type {
   AccessLogEntry, ApiKey, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, Page, Recording, RecordingFilters,
-  RecordingRequestResult, Room, RoomDefaults, RoomInput, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
+  RecordingRequestResult, Room, RoomDefaults, RoomInput, Knock, KnockAnswer, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
 } from './types.ts';
 
 export const API_OPERATIONS = {
@@ -27,6 +27,9 @@ export const API_OPERATIONS = {
   getMeeting: ['GET', '/v1/meetings/{id}'],
   meetingState: ['GET', '/v1/meetings/{id}/state'],
   joinMeeting: ['POST', '/v1/meetings/{id}/join'],
+  knock: ['POST', '/v1/meetings/{id}/knock'],
+  listKnocks: ['GET', '/v1/meetings/{id}/knocks'],
+  admitKnock: ['POST', '/v1/meetings/{id}/knocks/admit'],
   giveConsent: ['POST', '/v1/meetings/{id}/consent'],
   startRecording: ['POST', '/v1/meetings/{id}/recordings/start'],
   stopRecording: ['POST', '/v1/meetings/{id}/recordings/stop'],
@@ -179,6 +182,9 @@ export const api = {
   listMeetings: (query: MeetingFilters & { limit: number; offset: number }) => call<Page<MeetingSummary>>('listMeetings', { query: { ...query } }),
   getMeeting: (meetingId: string) => call<Meeting>('getMeeting', { params: id(meetingId) }),
   meetingState: (meetingId: string, signal?: AbortSignal) => call<MeetingState>('meetingState', { params: id(meetingId), signal }),
+  knock: (meetingId: string, userName: string) => call<KnockAnswer>('knock', { params: id(meetingId), body: { userName } }),
+  listKnocks: async (meetingId: string) => (await call<{ items: Knock[] }>('listKnocks', { params: id(meetingId) })).items,
+  admitKnock: (meetingId: string, participantKey: string) => call<Knock>('admitKnock', { params: id(meetingId), body: { participantKey } }),
   joinMeeting: (meetingId: string, userName: string) => call<JoinAnswer>('joinMeeting', { params: id(meetingId), body: { userName } }),
   giveConsent: (meetingId: string, consentGiven: boolean) => call<unknown>('giveConsent', { params: id(meetingId), body: { consentGiven } }),
   startRecording: (meetingId: string, manual = false) => call<RecordingRequestResult>('startRecording', { params: id(meetingId), body: { manual } }),

@@ -1,5 +1,6 @@
 // What the API answers, as the browser reads it. Every operation the client calls is listed in client.ts
 // (API_OPERATIONS) and checked against the API's OpenAPI document by test/web-client.test.ts.
+import type { RecordingStatus } from '../../../shared/recording-statuses.ts';
 
 export interface ApiErrorDetail {
   field: string;
@@ -108,6 +109,21 @@ export interface Meeting {
   hasCloudRecording: boolean;
 }
 
+/** POST /v1/meetings/{id}/knock: whether you may join a locked room's meeting yet. */
+export interface KnockAnswer {
+  admitted: boolean;
+  participantKey: string;
+  meetingToken: string | null;
+}
+
+/** Someone who knocked on a locked room's meeting, as its owner sees them. */
+export interface Knock {
+  participantKey: string;
+  userName: string;
+  knockedAt: string;
+  admittedAt: string | null;
+}
+
 /** A meeting in the meetings list: who took part, and its recordings and transcripts. */
 export interface MeetingSummary extends Meeting {
   participants: string[];
@@ -137,6 +153,8 @@ export interface RecordingRequestResult {
   note?: string;
 }
 
+export type KnownRecordingStatus = 'pending' | 'recording' | 'ready' | 'error' | 'missing';
+
 export interface MeetingState {
   meetingId: string;
   phase: 'open' | 'awaiting-recordings' | 'reconciling' | 'ended';
@@ -144,7 +162,8 @@ export interface MeetingState {
   recording: { status: RecordingControlStatus; startsIssued: number; lastError: string | null };
   presentSessions: string[];
   participantsSeen: number;
-  recordings: Array<{ id: string; kind: 'cloud' | 'raw-tracks' | null; status: 'recording' | 'ready' | 'error' | 'missing'; error?: string }>;
+  /** Each recording's life: pending (requested) → recording (the platform confirmed) → ready | error | missing. */
+  recordings: Array<{ id: string; kind: 'cloud' | 'raw-tracks' | null; status: KnownRecordingStatus; error?: string }>;
 }
 
 export type TranscriptStatus = 'idle' | 'processing' | 'ended' | 'error';
@@ -212,7 +231,7 @@ export interface Waveform {
 export interface Recording {
   id: string;
   type: 'cloud' | 'raw-tracks' | string;
-  status: string;
+  status: RecordingStatus;
   /** The meeting's title, from its transcript once made. */
   title: string | null;
   participants: string[];

@@ -52,7 +52,9 @@ export function AfterMeeting({ meetingId }: { meetingId: string }) {
             const t = transcripts[r.id];
             return (
               <li key={r.id}>
+                {r.status === 'pending' && 'A recording was requested; the platform has not confirmed it…'}
                 {r.status === 'recording' && 'A recording is being finished…'}
+                {r.status === 'missing' && `A recording never came from the platform${r.error ? `: ${r.error}` : ''}.`}
                 {r.status === 'error' && `A recording failed${r.error ? `: ${r.error}` : ''}.`}
                 {r.status === 'ready' && !t && 'Recording ready; the transcript is starting…'}
                 {t && (

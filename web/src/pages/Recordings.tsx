@@ -5,10 +5,12 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api/client.ts';
 import type { AccessLogEntry, Page, Recording, RecordingFilters } from '../api/types.ts';
 import { Link } from '../router.tsx';
+import { RECORDING_STATUS_LABELS, RECORDING_STATUSES } from '../../../shared/recording-statuses.ts';
 import { Empty, ErrorNote, Loading, PageHeading, Pager, SelectField, TextField, replaceListQuery, useListFilters, formatBytes, formatDate, formatDuration } from '../components/ui.tsx';
 
 const PAGE_SIZE = 10;
-const STATUSES: Array<[string, string]> = [['', 'Any status'], ['recording', 'Recording'], ['processing', 'Processing'], ['ready', 'Ready'], ['completed', 'Completed'], ['error', 'Failed'], ['deleted', 'Deleted']];
+// Exactly the statuses the API's filter accepts (one list for both).
+const STATUSES: Array<[string, string]> = [['', 'Any status'], ...RECORDING_STATUSES.map((status) => [status, RECORDING_STATUS_LABELS[status]] as [string, string])];
 
 function readQuery(): { filters: RecordingFilters; offset: number } {
   const q = new URLSearchParams(location.search);
@@ -114,7 +116,7 @@ function RecordingRow({ recording: r, logOpen, onToggleLog, onDelete }: { record
         </td>
         <td><Link href={`/${r.roomName}`}>{r.roomName}</Link></td>
         <td>{r.type === 'raw-tracks' ? 'Audio tracks' : r.type === 'cloud' ? 'Video' : r.type}</td>
-        <td><span className={`badge badge-${r.status}`}>{r.status}</span></td>
+        <td><span className={`badge badge-${r.status}`}>{RECORDING_STATUS_LABELS[r.status] ?? r.status}</span></td>
         <td>{formatDuration(r.durationSeconds)}</td>
         <td>{formatBytes(r.sizeBytes)}</td>
         <td title={r.expiresAt ? 'Deleted then by the room\'s retention policy' : 'No retention policy: kept until deleted'}>{r.expiresAt ? formatDate(r.expiresAt) : 'Kept'}</td>

@@ -4,7 +4,7 @@
 // and stops by hand for manual triggers. The indicator follows daily-js's events and the meeting workflow.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, rememberMeetingToken } from '../api/client.ts';
-import type { JoinAnswer, MeetingState, RecordingControlStatus, Room } from '../api/types.ts';
+import type { JoinAnswer, Knock, KnownRecordingStatus, MeetingState, RecordingControlStatus, Room } from '../api/types.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { ErrorNote, Loading, PageHeading, TextField } from '../components/ui.tsx';
@@ -13,7 +13,7 @@ import { SimulatedCall } from '../call/SimulatedCall.tsx';
 import { DailyCall } from '../call/DailyCall.tsx';
 import { AfterMeeting } from '../call/AfterMeeting.tsx';
 
-type Stage = { name: 'lobby' } | { name: 'consent'; join: JoinAnswer } | { name: 'call'; join: JoinAnswer } | { name: 'left'; join: JoinAnswer };
+type Stage = { name: 'lobby' } | { name: 'knocking'; meetingId: string; userName: string } | { name: 'consent'; join: JoinAnswer } | { name: 'call'; join: JoinAnswer } | { name: 'left'; join: JoinAnswer };
 
 const consentKey = (meetingId: string) => `consent:${meetingId}`;
 
@@ -38,6 +38,11 @@ export function RoomPage({ roomName }: { roomName: string }) {
   if (!room) return <Loading what="the room" />;
 
   const asksConsent = room.recordingType === 'cloud' && !room.skipConsent;
+  const enter = async (meetingId: string, name: string) => {
+    const answer = await api.joinMeeting(meetingId, name);
+    if (answer.meetingToken) rememberMeetingToken(meetingId, answer.meetingToken);
+    setStage(asksConsent && !localStorage.getItem(consentKey(meetingId)) ? { name: 'consent', join: answer } : { name: 'call', join: answer });
+  };
   const join = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
@@ -46,9 +51,16 @@ export function RoomPage({ roomName }: { roomName: string }) {
       const name = userName.trim() || 'Guest';
       localStorage.setItem('displayName', name);
       const meeting = await api.openMeeting(room.name);
-      const answer = await api.joinMeeting(meeting.id, name);
-      if (answer.meetingToken) rememberMeetingToken(meeting.id, answer.meetingToken);
-      setStage(asksConsent && !localStorage.getItem(consentKey(meeting.id)) ? { name: 'consent', join: answer } : { name: 'call', join: answer });
+      // A locked room: knock first; its owner lets people in (the owner is in at once).
+      if (room.locked && !room.isOwner) {
+        const knock = await api.knock(meeting.id, name);
+        if (knock.meetingToken) rememberMeetingToken(meeting.id, knock.meetingToken);
+        if (!knock.admitted) {
+          setStage({ name: 'knocking', meetingId: meeting.id, userName: name });
+          return;
+        }
+      }
+      await enter(meeting.id, name);
     } catch (e) {
       setError(e);
     } finally {
@@ -73,6 +85,9 @@ export function RoomPage({ roomName }: { roomName: string }) {
           <button type="submit" className="button-primary" disabled={busy}>{busy ? 'Joining…' : 'Join meeting'}</button>
         </form>
       )}
+      {stage.name === 'knocking' && (
+        <Knocking meetingId={stage.meetingId} userName={stage.userName} onAdmitted={() => enter(stage.meetingId, stage.userName)} />
+      )}
       {stage.name === 'consent' && (
         <Consent meetingId={stage.join.meeting.id} onDone={() => setStage({ name: 'call', join: stage.join })} />
       )}
@@ -86,6 +101,80 @@ export function RoomPage({ roomName }: { roomName: string }) {
         </>
       )}
     </>
+  );
+}
+
+/** Waiting at a locked room's door: knocks again every 2 s until the owner lets you in, then joins. */
+function Knocking({ meetingId, userName, onAdmitted }: { meetingId: string; userName: string; onAdmitted: () => Promise<void> }) {
+  const [error, setError] = useState<unknown>(null);
+  const admitted = useRef(onAdmitted);
+  admitted.current = onAdmitted;
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout>;
+    let done = false;
+    const poll = async () => {
+      try {
+        if ((await api.knock(meetingId, userName)).admitted) {
+          done = true;
+          await admitted.current();
+          return;
+        }
+      } catch (e) {
+        setError(e);
+      }
+      if (!done) timer = setTimeout(poll, 2000);
+    };
+    timer = setTimeout(poll, 2000);
+    return () => {
+      done = true;
+      clearTimeout(timer);
+    };
+  }, [meetingId, userName]);
+  return (
+    <section className="card narrow" aria-label="Waiting to be let in">
+      <p role="status">This room is locked. You knocked; its owner lets you in…</p>
+      <ErrorNote error={error} title="Could not knock" />
+    </section>
+  );
+}
+
+/** For the owner of a locked room, in the call: who knocks, with a button to let each in (checked every 2 s). */
+function KnockList({ meetingId }: { meetingId: string }) {
+  const [knocks, setKnocks] = useState<Knock[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout>;
+    const poll = async () => {
+      try {
+        setKnocks(await api.listKnocks(meetingId));
+      } catch (e) {
+        setError(e);
+      }
+      timer = setTimeout(poll, 2000);
+    };
+    void poll();
+    return () => clearTimeout(timer);
+  }, [meetingId]);
+  const admit = async (knock: Knock) => {
+    try {
+      const admitted = await api.admitKnock(meetingId, knock.participantKey);
+      setKnocks((all) => all.map((k) => (k.participantKey === admitted.participantKey ? admitted : k)));
+    } catch (e) {
+      setError(e);
+    }
+  };
+  const waiting = knocks.filter((k) => !k.admittedAt);
+  return (
+    <div role="group" aria-label="Knocking">
+      <ErrorNote error={error} title="Could not load who knocks" />
+      {waiting.length === 0 ? <p className="hint">Locked: nobody is knocking.</p> : (
+        <><p className="hint">Locked; waiting at the door:</p><ul className="knocks">
+          {waiting.map((k) => (
+            <li key={k.participantKey}>{k.userName} <button type="button" onClick={() => void admit(k)}>Let {k.userName} in</button></li>
+          ))}
+        </ul></>
+      )}
+    </div>
   );
 }
 
@@ -143,6 +232,12 @@ const RECORDING_LABELS: Record<RecordingControlStatus, string> = {
   idle: 'Not recording', 'waiting-for-participant': 'Recording starts when a second person joins', starting: 'Starting recording…',
   recording: 'Recording', stopping: 'Stopping recording…', stopped: 'Recording stopped', failed: 'Recording failed',
 };
+
+/** Each recording's life as the meeting workflow sees it (polled with the rest of its state). */
+const RECORDING_LIFE_LABELS: Record<KnownRecordingStatus, string> = {
+  pending: 'requested, waiting for the platform to confirm', recording: 'recording', ready: 'ready, being processed', error: 'failed', missing: 'never came from the platform',
+};
+const RECORDING_KIND_LABELS: Record<string, string> = { cloud: 'Video (cloud)', 'raw-tracks': 'Audio tracks', unknown: 'Recording' };
 
 function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer; userName: string; onLeft: () => void }) {
   const { config } = useSession();
@@ -222,6 +317,13 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
           {recording ? 'Recording' : RECORDING_LABELS[status]}
           {state?.recording.lastError && !recording && <span className="muted"> ({state.recording.lastError})</span>}
         </p>
+        {state && state.recordings.length > 0 && (
+          <ul className="plain-list recording-life" aria-label="Recordings">
+            {state.recordings.map((r) => (
+              <li key={r.id} data-kind={r.kind ?? 'unknown'} data-status={r.status}>{RECORDING_KIND_LABELS[r.kind ?? 'unknown']}: {RECORDING_LIFE_LABELS[r.status]}</li>
+            ))}
+          </ul>
+        )}
         {notice && <p className="hint">{notice}</p>}
         <ErrorNote error={error} title="Recording request failed" />
         {prompt && status !== 'recording' && (
@@ -239,6 +341,7 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
           </div>
         )}
         {join.isOwner && <p className="hint">You host this room.</p>}
+        {join.isOwner && room.locked && <KnockList meetingId={meetingId} />}
       </section>
       {config.call === 'simulator' && config.simulatorControlPath ? (
         <SimulatedCall base={config.simulatorControlPath} join={join} userName={userName} onParticipantJoined={onParticipantJoined} onLeft={left} />

@@ -39,7 +39,7 @@ interface FormState {
 /** The labels of the fields, also used to name them in the error note. */
 const FIELD_LABELS: Record<keyof FormState, string> = {
   name: 'Name', platform: 'Platform', recordingType: 'Recording', recordingTrigger: 'Recording starts', roomMode: 'Room mode',
-  locked: 'Locked (people knock to enter)', shared: 'Shared (listed for everyone here)', skipConsent: 'Skip the consent question',
+  locked: 'Locked (people knock; you let them in)', shared: 'Shared (listed for everyone here)', skipConsent: 'Skip the consent question',
   allowAnonymous: 'Allow guests without an account', webhookUrl: 'Webhook URL', webhookSecret: 'Webhook secret', retentionDays: 'Keep recordings for (days)',
 };
 const MODE_LABELS: Record<Room['roomMode'], string> = { normal: 'Normal (up to a few people)', group: 'Group (larger meetings)' };
