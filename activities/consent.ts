@@ -30,7 +30,8 @@ export interface RefusedMediaDeletion {
 export async function deleteRefusedMedia(db: ActivityDependencies['db'], storage: ObjectStorage, meetingId: string): Promise<RefusedMediaDeletion> {
   const em = db.em.fork();
   if ((await em.count(MeetingConsent, { meeting: meetingId, consentGiven: false })) === 0) return { refused: false, recordingIds: [] };
-  const recordings = await em.find(Recording, { meeting: meetingId, status: { $in: SETTLED_STATUSES } }, { orderBy: { recordedAt: 'asc', id: 'asc' } });
+  // A recording with no key has no media of ours (a start never reported, an error before it was ready).
+  const recordings = await em.find(Recording, { meeting: meetingId, status: { $in: SETTLED_STATUSES }, objectKey: { $ne: '' } }, { orderBy: { recordedAt: 'asc', id: 'asc' } });
   for (const recording of recordings) {
     const transcript = await em.findOne(Transcript, { recording: recording.id });
     await deleteTargets(storage, mediaTargets(recording, transcript));

@@ -80,6 +80,7 @@ function recordingItem(ctx: ApiContext, recording: Recording, transcript: Transc
     transcriptId: transcript?.id ?? null,
     transcriptStatus: transcript?.status ?? null,
     shareMode: recording.shareMode,
+    mediaDeleted: recording.mediaDeleted,
     expiresAt: recordingExpiresAt(recording, room, ctx.state.services.config.defaultRetentionDays)?.toISOString() ?? null,
     isOwner: ownsThis(ctx, recording),
   };
@@ -99,6 +100,7 @@ const recordingItemSchema = z.object({
   transcriptId: z.string().nullable(),
   transcriptStatus: z.enum(TRANSCRIPT_STATUSES).nullable(),
   shareMode: z.enum(SHARE_MODES),
+  mediaDeleted: z.boolean().describe('Its media (tracks, MP4, mixed audio) was deleted because someone in the meeting refused consent'),
   expiresAt: z.iso.datetime().nullable().describe('When retention deletes it (room retentionDays, else RECORDING_RETENTION_DAYS); null: kept until deleted'),
   isOwner: z.boolean(),
 });
@@ -108,7 +110,6 @@ const progressSchema = z.object({ step: z.string(), percent: z.number(), tracksD
 const recordingSchema = recordingItemSchema.extend({
   error: z.string().nullable(),
   trackCount: z.number().nullable(),
-  mediaDeleted: z.boolean().describe('Its media (tracks, MP4, mixed audio) was deleted because someone in the meeting refused consent'),
   meeting: z.object({ id: z.string(), roomName: z.string(), startDate: z.iso.datetime() }).nullable(),
   transcript: z.object({ id: z.string(), status: z.enum(TRANSCRIPT_STATUSES), url: z.string() }).nullable(),
   download: z.object({
@@ -315,7 +316,6 @@ export const recordingEndpoints = [
         ...recordingItem(ctx, recording, transcript, (await recordingContexts(ctx, [recording])).get(recording.id)!),
         error: recording.error ?? null,
         trackCount: recording.trackKeys?.length ?? null,
-        mediaDeleted: recording.mediaDeleted,
         meeting: recording.meeting && room ? { id: recording.meeting.id, roomName: room.name, startDate: recording.meeting.startDate.toISOString() } : null,
         // A transcript its owner made private is not shown to the recording's other viewers.
         transcript: transcript && (owner || transcript.shareMode !== 'private')

@@ -97,6 +97,9 @@ describe('consent on every path', () => {
       const view = (await product.request('GET', `/v1/recordings/${r.id}`)).body;
       assert.equal(view.mediaDeleted, true);
       assert.equal(view.download, null, `${r.type}: nothing to download`);
+      const listed = (await product.request('GET', `/v1/recordings?room=${view.roomName}&type=${r.type}`)).body.items as Array<{ id: string; mediaDeleted: boolean }>;
+      assert.deepEqual(listed.map((item) => [item.id, item.mediaDeleted]), [[r.id, true]], 'the list says so too');
+      assert.equal((await product.request('GET', `/v1/recordings/${r.id}/download`)).status, 409);
     }
     for (const t of transcripts) assert.equal(t.audioDeleted, true);
     const meeting = await product.services.db.em.fork().findOneOrFail(Meeting, meetingId);

@@ -76,6 +76,11 @@ test('sign in, create a room, hold a recorded meeting, follow and play its trans
   const indicator = page.locator('.recording-indicator');
   await page.locator('.recording-indicator[data-status="recording"]').waitFor({ timeout: 60_000 });
   assert.equal(await indicator.innerText(), 'Recording');
+  // Each recording's life, live: both kinds confirmed by the platform.
+  const life = page.getByRole('list', { name: 'Recordings' });
+  await life.locator('li[data-kind="cloud"][data-status="recording"]').waitFor({ timeout: 30_000 });
+  await life.locator('li[data-kind="raw-tracks"][data-status="recording"]').waitFor({ timeout: 30_000 });
+  assert.deepEqual((await life.getByRole('listitem').allInnerTexts()).sort(), ['Audio tracks: recording', 'Video (cloud): recording']);
 
   // A second participant joins and speaks a sentence; Ada speaks through the (fake) microphone.
   await page.getByLabel('Add a participant').fill('Grace');

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { uniqueName, type TestProduct, type TestUser } from './support/product.ts';
 import { seedRecording, seedRoom } from './support/recordings.ts';
+import { RECORDING_STATUSES } from '../shared/recording-statuses.ts';
 import { assertAccessibleControls, assertNoSidewaysScroll, launchChromium, openPage, PHONE, screenshot, signIn, startWebProduct } from './support/browser.ts';
 
 let product: TestProduct;
@@ -85,6 +86,29 @@ test('the recordings list paginates, filters, shows the access log and deletes a
   await page.setViewportSize(PHONE);
   await assertNoSidewaysScroll(page, 'recordings');
   await screenshot(page, '33-recordings-phone');
+  assert.deepEqual(errors, []);
+});
+
+test('the status filter offers exactly the statuses the API accepts, and each one filters', { timeout: 60_000 }, async () => {
+  const { page, errors } = await openPage(browser, product.url);
+  await page.goto('/recordings');
+  await signIn(page, owner.email, owner.password);
+  const pager = (total: number | string) => page.getByRole('status').filter({ hasText: new RegExp(`–\\d+ of ${total}$`) });
+  await pager('1[12]').waitFor();
+  const status = page.getByLabel('Status');
+  const offered = await status.locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+  assert.deepEqual(offered, ['', ...RECORDING_STATUSES]);
+  const seeded = (await product.request('GET', '/v1/recordings?limit=100', undefined, owner.headers)).body.items as Array<{ status: string }>;
+  for (const value of RECORDING_STATUSES) {
+    await status.selectOption(value);
+    const answer = page.waitForResponse((r) => r.url().includes('/v1/recordings?') && new URL(r.url()).searchParams.get('status') === value);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    assert.equal((await answer).status(), 200, `the API accepts status=${value}`);
+    const count = seeded.filter((r) => r.status === value).length;
+    if (count) await pager(count).waitFor();
+    else await page.getByText('No recording matches these filters.').waitFor();
+    assert.equal(await page.getByRole('alert').count(), 0, `${value}: no error`);
+  }
   assert.deepEqual(errors, []);
 });
 

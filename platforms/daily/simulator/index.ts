@@ -2,7 +2,6 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ObjectStorage } from '../../../storage/object-storage.ts';
@@ -15,7 +14,7 @@ import { createControlApi } from './control-api.ts';
 import type { DailySimulatorControl, ParticipantRecordingRequest, SimStateView, SpeechInput } from './control.ts';
 import { seededRandom } from './faults.ts';
 import type { SimFaults } from './faults.ts';
-import { DailySimError, errorResponse, readBody, send } from './http.ts';
+import { DailySimError, errorResponse, listenOn, readBody, send, shutDown } from './http.ts';
 import type { SimRequest } from './http.ts';
 import { PendingWork } from './pending-work.ts';
 import { createRestApi } from './rest-api.ts';
@@ -302,19 +301,10 @@ export async function startDailySimulator(options: DailySimulatorOptions): Promi
       }
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
-  });
-  const { port, address } = server.address() as AddressInfo;
-  const origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const origin = await listenOn(server, options.port, options.host);
 
   const close = async () => {
-    clock.dispose();
-    webhooks.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await work.whenIdle();
+    await shutDown({ clock, webhooks, server, work });
     if (stateFile) save();
     else await rm(workDir, { recursive: true, force: true });
   };

@@ -242,6 +242,8 @@ export interface Recording {
   sizeBytes: number | null;
   transcriptId: string | null;
   expiresAt: string | null;
+  /** Its media was deleted because someone in the meeting refused consent (the transcript stays). */
+  mediaDeleted: boolean;
   downloadUrl?: string;
 }
 

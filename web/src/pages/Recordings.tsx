@@ -116,7 +116,10 @@ function RecordingRow({ recording: r, logOpen, onToggleLog, onDelete }: { record
         </td>
         <td><Link href={`/${r.roomName}`}>{r.roomName}</Link></td>
         <td>{r.type === 'raw-tracks' ? 'Audio tracks' : r.type === 'cloud' ? 'Video' : r.type}</td>
-        <td><span className={`badge badge-${r.status}`}>{RECORDING_STATUS_LABELS[r.status] ?? r.status}</span></td>
+        <td>
+          <span className={`badge badge-${r.status}`}>{RECORDING_STATUS_LABELS[r.status] ?? r.status}</span>
+          {r.mediaDeleted && <span className="hint">Media deleted: a participant refused consent</span>}
+        </td>
         <td>{formatDuration(r.durationSeconds)}</td>
         <td>{formatBytes(r.sizeBytes)}</td>
         <td title={r.expiresAt ? 'Deleted then by the room\'s retention policy' : 'No retention policy: kept until deleted'}>{r.expiresAt ? formatDate(r.expiresAt) : 'Kept'}</td>

@@ -218,7 +218,7 @@ function Consent({ meetingId, onDone }: { meetingId: string; onDone: () => void 
   return (
     <section className="card narrow" aria-labelledby="consent-title">
       <h2 id="consent-title">This meeting is recorded</h2>
-      <p>It will be transcribed. May we keep your audio afterwards? If anyone says no, the meeting's audio is deleted once the transcript is made; the transcript stays.</p>
+      <p>It will be transcribed. May we keep your audio afterwards? If anyone says no, the meeting's recordings (audio, and the video with everyone's voices) are deleted once the transcript is made, or at once if it is made already; the transcript stays.</p>
       <ErrorNote error={error} title="Could not save your answer" />
       <div className="actions">
         <button type="button" className="button-primary" onClick={() => void answer(true)}>Keep the audio</button>
