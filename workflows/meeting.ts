@@ -233,11 +233,8 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       for (const kind of RECORDING_KINDS) {
         const maxDurationSeconds = maxRecordingDuration();
         await recordingControl.startPlatformRecording({ platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind], ...(maxDurationSeconds !== undefined && { maxDurationSeconds }) });
-        const start = { kind, at: new Date().toISOString() };
-        state.starts.push(start);
+        startIssued(kind, maxDurationSeconds);
         issued.push(kind);
-        if (maxDurationSeconds !== undefined) (state.recordingLimits ??= {})[kind] = new Date(Date.now() + maxDurationSeconds * 1000).toISOString();
-        if (patched(RECORDING_LIFE_VISIBLE)) inbox.push({ type: 'recording.requested', eventId: `requested-${kind}-${start.at}`, ...start });
       }
       state.recording = { status: 'recording', startsIssued: state.recording.startsIssued + 1, lastError: null };
     } catch (error) {
@@ -246,6 +243,14 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       if (state.startErrors) state.startErrors = state.startErrors.filter((e) => issued.includes(e.kind));
     }
     describe();
+  }
+
+  /** The platform accepted a start: it is awaited, `pending` in order with the platform's events, and stops at its limit. */
+  function startIssued(kind: RecordingKind, maxDurationSeconds: number | undefined): void {
+    const start = { kind, at: new Date().toISOString() };
+    state.starts.push(start);
+    if (patched(RECORDING_LIFE_VISIBLE)) inbox.push({ type: 'recording.requested', eventId: `requested-${kind}-${start.at}`, ...start });
+    if (maxDurationSeconds !== undefined) (state.recordingLimits ??= {})[kind] = new Date(Date.now() + maxDurationSeconds * 1000).toISOString();
   }
 
   /** The rest of the meeting (and a minute), up to the configured maximum; undefined where recordings do not continue. */
@@ -257,7 +262,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
 
   /** Whether a later recording of this kind runs or is awaited (started, not yet reported). */
   function recordingContinues(kind: RecordingKind): boolean {
-    return state.recordings.some((r) => r.kind === kind && r.status === 'recording') || startsWithoutRecording(state).some((s) => s.kind === kind);
+    return state.recordings.some((r) => r.kind === kind && (r.status === 'recording' || r.status === 'pending')) || startsWithoutRecording(state).some((s) => s.kind === kind);
   }
 
   /** The platform ended (or is about to end) this kind's recording while the meeting goes on: start the next one. */
@@ -269,11 +274,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       const result = await recordingContinuation.startPlatformRecording({ platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind], maxDurationSeconds });
       // Still running at the platform: its ready (or error) webhook starts the next one.
       if (result === 'already-active') return;
-      const start = { kind, at: new Date().toISOString() };
-      state.starts.push(start);
-      (state.recordingLimits ??= {})[kind] = new Date(Date.now() + maxDurationSeconds * 1000).toISOString();
-      // The next recording is pending too until the platform confirms it, as the first one was.
-      if (patched(RECORDING_LIFE_VISIBLE)) inbox.push({ type: 'recording.requested', eventId: `requested-${kind}-${start.at}`, ...start });
+      startIssued(kind, maxDurationSeconds);
     } catch (error) {
       state.recording.lastError = errorMessage(error);
     }
@@ -491,13 +492,15 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
         const failing = lifeVisible ? ['recording', 'pending'] : ['recording'];
         let current = [...state.recordings].reverse().find((r) => r.kind === kind && failing.includes(r.status));
         if (!current && lifeVisible && kind) current = failedStart(kind, event.message);
+        // A recording that ran and failed is followed by the next; a start the platform refused is not retried.
+        const ranAndFailed = current?.status === 'recording';
         if (current) {
           current.status = 'error';
           current.error = event.message;
         }
         state.recording.lastError = event.message;
         await meetingActivities.recordRecordingError({ meetingId: input.meetingId, recordingId: current?.id ?? null, kind, message: event.message });
-        if (recordingsContinue && kind && current && !recordingContinues(kind) && (state.restartsAfterError ?? 0) < MAX_RESTARTS_AFTER_ERROR) {
+        if (recordingsContinue && kind && ranAndFailed && !recordingContinues(kind) && (state.restartsAfterError ?? 0) < MAX_RESTARTS_AFTER_ERROR) {
           state.restartsAfterError = (state.restartsAfterError ?? 0) + 1;
           await continueRecording(kind);
         }
