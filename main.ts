@@ -2,6 +2,7 @@
 // a Temporal dev server (child process), PGlite, a local object store and (issue #3) the Daily simulator,
 // with the API and the worker in this one process. Data lives in DATA_DIR (.data/) across restarts.
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, ConfigError } from './runtime/config.ts';
 import { openServices } from './runtime/services.ts';
 import { firstAdminNotice } from './auth/bootstrap.ts';
@@ -58,13 +59,25 @@ async function main() {
 
   await runUntilSignal(running, async () => {
     log.info('shutting down');
-    workers.shutdown();
-    await running.catch(() => undefined);
-    await api.close();
-    await simulator?.stop();
-    await connection.close();
-    await services.close();
-    await embeddedTemporal?.stop();
+    // Each part in turn; one that fails to stop is logged and the others still stop.
+    const step = async (what: string, stop: () => Promise<unknown> | undefined) => {
+      const at = performance.now();
+      try {
+        await stop();
+        log.debug(`stopped ${what}`, { ms: Math.round(performance.now() - at) });
+      } catch (error) {
+        log.warn(`could not stop ${what}`, { error: (error as Error).message });
+      }
+    };
+    // A worker whose server is unreachable cannot finish its polls: after 3 s it is left to end with the process.
+    await step('the worker', () => (workers.shutdown(), Promise.race([running.catch(() => undefined), sleep(3_000).then(() => {
+      log.warn('the worker did not stop within 3 s (is Temporal reachable?); stopping the rest');
+    })])));
+    await step('the API', () => api.close());
+    await step('the Daily simulator', () => simulator?.stop());
+    await step("the worker's connection", () => connection.close());
+    await step('the database and clients', () => services.close());
+    await step('the Temporal dev server', () => embeddedTemporal?.stop());
   }, { onForce: (reason) => log.warn(reason) });
   // Stopped: nothing of ours is left to finish (a library's idle handle must not keep the process, and its ports, up).
   process.exit(0);

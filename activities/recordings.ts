@@ -10,9 +10,11 @@ import type { ActivityDependencies } from './index.ts';
 
 export function createRecordingActivities({ db, storage, platform }: ActivityDependencies) {
   return {
-    async startPlatformRecording(input: { platformRoomName: string; kind: RecordingKind; instanceId: string }): Promise<'started' | 'already-active'> {
+    async startPlatformRecording(input: { platformRoomName: string; kind: RecordingKind; instanceId: string; maxDurationSeconds?: number }): Promise<'started' | 'already-active'> {
       try {
-        return await platform.startRecording(input.platformRoomName, { type: input.kind, instanceId: input.instanceId });
+        return await platform.startRecording(input.platformRoomName, {
+          type: input.kind, instanceId: input.instanceId, ...(input.maxDurationSeconds !== undefined && { maxDurationSeconds: input.maxDurationSeconds }),
+        });
       } catch (error) {
         return classifyPlatformError(error);
       }

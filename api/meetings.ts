@@ -64,6 +64,7 @@ function meetingWorkflowOptions(services: Services, meeting: Meeting): WorkflowS
       endDate: meeting.endDate.toISOString(),
       recordingReadyTimeoutSeconds: services.config.meetings.recordingReadyTimeoutSeconds,
       presenceSweepSeconds: services.config.meetings.presenceSweepSeconds,
+      recordingMaxDurationSeconds: services.config.meetings.recordingMaxDurationSeconds,
     }],
     // Exactly one workflow per meeting: a second start finds the running one, and an ended one is never restarted.
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

@@ -35,6 +35,8 @@ export interface RecordingControl {
   type: RecordingType;
   /** Identifies one recording stream in a room; cloud and raw-tracks must use different ids. */
   instanceId: string;
+  /** Starts only: the platform stops the recording after this long (Daily's own default is 3 hours). */
+  maxDurationSeconds?: number;
 }
 
 export type StartRecordingResult = 'started' | 'already-active';

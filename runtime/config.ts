@@ -96,6 +96,7 @@ const envSchema = z.object({
   MEETING_DEFAULT_MINUTES: positiveInt.default(240),
   RECORDING_READY_TIMEOUT_SECONDS: positiveInt.default(900),
   MEETING_PRESENCE_SWEEP_SECONDS: positiveInt.default(60),
+  RECORDING_MAX_DURATION_SECONDS: positiveInt.default(4 * 3600),
   SIGNED_URL_TTL_SECONDS: positiveInt.default(900),
 });
 
@@ -118,7 +119,7 @@ export interface Config {
   daily:
     | { mode: 'daily'; apiKey: string; apiUrl: string; webhookSecret: string; storageRoleArn?: string }
     | { mode: 'simulator'; apiKey: string; apiUrl: string; webhookSecret: string; port: number; domain: string };
-  meetings: { defaultMinutes: number; recordingReadyTimeoutSeconds: number; presenceSweepSeconds: number };
+  meetings: { defaultMinutes: number; recordingReadyTimeoutSeconds: number; presenceSweepSeconds: number; recordingMaxDurationSeconds: number };
   transcription: {
     language: string;
     speech:
@@ -204,7 +205,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
       ? { kind: 's3', bucket: e.S3_BUCKET, region: e.S3_REGION, endpoint: e.S3_ENDPOINT, forcePathStyle: e.S3_FORCE_PATH_STYLE, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
       : { kind: 'local', rootDir: path.join(dataDir, 'objects'), publicBaseUrl: publicUrl, signingSecret: appSecret },
     daily: dailyConfig(e, appSecret),
-    meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES, recordingReadyTimeoutSeconds: e.RECORDING_READY_TIMEOUT_SECONDS, presenceSweepSeconds: e.MEETING_PRESENCE_SWEEP_SECONDS },
+    meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES, recordingReadyTimeoutSeconds: e.RECORDING_READY_TIMEOUT_SECONDS, presenceSweepSeconds: e.MEETING_PRESENCE_SWEEP_SECONDS, recordingMaxDurationSeconds: e.RECORDING_MAX_DURATION_SECONDS },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     web: {
       distDir: path.resolve(e.WEB_DIST_DIR ?? path.join(import.meta.dirname, '..', 'web', 'dist')),

@@ -15,6 +15,10 @@ const SAME_REQUEST_MS = 1_000;
 export async function runUntilSignal(running: Promise<unknown>, shutdown: () => Promise<void>, options: StopOptions = {}): Promise<void> {
   const { forceAfterMs = 8_000, onForce = (reason: string) => process.stderr.write(`${reason}\n`) } = options;
   let stopping: Promise<void> | undefined;
+  let stoppedOnSignal!: (stop: Promise<void>) => void;
+  // A stop asked for by a signal ends the run once it is done, even if `running` never settles (a worker that
+  // cannot finish its polls while its server is gone); its failure is the run's.
+  const signalled = new Promise<void>((resolve, reject) => (stoppedOnSignal = (stop) => void stop.then(resolve, reject)));
   let firstSignalAt = 0;
   const force = (reason: string) => {
     onForce(reason);
@@ -25,6 +29,7 @@ export async function runUntilSignal(running: Promise<unknown>, shutdown: () => 
     if (stopping === undefined) {
       firstSignalAt = Date.now();
       stopping = shutdown();
+      stoppedOnSignal(stopping);
       setTimeout(() => force(`the stop took over ${forceAfterMs / 1000} s: stopping now`), forceAfterMs).unref();
     } else if (Date.now() - firstSignalAt > SAME_REQUEST_MS) {
       force(`${signal} again: stopping now`);
@@ -33,7 +38,7 @@ export async function runUntilSignal(running: Promise<unknown>, shutdown: () => 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await running;
+    await Promise.race([running, signalled]);
   } finally {
     await (stopping ??= shutdown());
   }

@@ -3,6 +3,7 @@
 import { accessSync, constants } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, Client } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { msToTs } from '@temporalio/common/lib/time.js';
@@ -80,6 +81,7 @@ export async function startEmbeddedTemporal(config: EmbeddedConfig, log: Tempora
     throw new Error(`Port ${config.address} is already in use. Stop the other Temporal server, set TEMPORAL_PORT, or set TEMPORAL_ADDRESS to use it.`);
   }
   let stopping = false;
+  const stopped = new AbortController();
   let restarts = 0;
   let current = await launchDevServer(cli, args, config.address);
   let restarting: Promise<void> | undefined;
@@ -93,7 +95,7 @@ export async function startEmbeddedTemporal(config: EmbeddedConfig, log: Tempora
   };
   const restart = async () => {
     for (let attempt = 0; !stopping; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, RESTART_DELAYS_MS[Math.min(attempt, RESTART_DELAYS_MS.length - 1)]));
+      await sleep(RESTART_DELAYS_MS[Math.min(attempt, RESTART_DELAYS_MS.length - 1)], undefined, { signal: stopped.signal }).catch(() => undefined);
       if (stopping) return;
       try {
         if (await isListening(config.address)) throw new Error(`port ${config.address} is still in use`);
@@ -118,6 +120,7 @@ export async function startEmbeddedTemporal(config: EmbeddedConfig, log: Tempora
     },
     async stop() {
       stopping = true;
+      stopped.abort();
       await current.stop(STOP_GRACE_MS);
       await restarting;
       // A restart under way when the stop came has its server in `current` by now.

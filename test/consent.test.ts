@@ -7,11 +7,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import { startTestProduct, sendDailyWebhook, type TestProduct } from './support/product.ts';
+import { startTestProduct, sendDailyWebhook, recordingWorkflowResult, type TestProduct } from './support/product.ts';
 import { Meeting, Recording, Transcript } from '../db/entities.ts';
 import { meetingWorkflowId, type MeetingState } from '../workflows/meeting.ts';
-import { recordingWorkflowId, type RecordingWorkflowResult } from '../workflows/recording.ts';
+import type { RecordingWorkflowResult } from '../workflows/recording.ts';
 import { consentRefusalWorkflowId } from '../workflows/consent.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
 
@@ -68,16 +67,7 @@ describe('consent on every path', () => {
   }
 
   /** The recording's pipeline result, once the meeting has handed it over. */
-  async function recordingResult(id: string): Promise<RecordingWorkflowResult> {
-    const handle = product.services.temporal.workflow.getHandle(recordingWorkflowId(id));
-    for (let deadline = Date.now() + 60_000; ; await sleep(200)) {
-      try {
-        return await handle.result();
-      } catch (error) {
-        if (!(error instanceof WorkflowNotFoundError) || Date.now() > deadline) throw error;
-      }
-    }
-  }
+  const recordingResult = (id: string): Promise<RecordingWorkflowResult> => recordingWorkflowResult(product, id);
   const meetingResult = (id: string): Promise<MeetingState> => product.services.temporal.workflow.getHandle(meetingWorkflowId(id)).result();
 
   /** The media the meeting's recordings and transcripts left in storage, each as "<what> <key>", and the transcripts whose words are kept. */

@@ -1,9 +1,9 @@
 // The Daily simulator on a state file (the embedded mode's): a simulator started again on the file of one that
 // stopped mid-meeting goes on with that meeting — who is present, the recording running, the audio said so far —
-// and delivers the webhooks the first one had not delivered yet.
+// and delivers the webhooks the first one had not delivered yet; the audio of finished meetings does not pile up.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -98,5 +98,14 @@ describe('the Daily simulator on a state file', () => {
     assert.equal(recording.status, 'finished');
     const keys = (await Array.fromAsync(storage().list(`sim/${room}/`))).map((o) => o.key);
     assert.ok(keys.some((k) => k.includes(ann.sessionId)) && keys.some((k) => k.includes(ben.sessionId)), `a track for each of them: ${keys}`);
+
+    // Started once more: the finished meeting is still known, and its participants' audio, no longer needed, is gone.
+    const media = join(dir, 'daily-simulator', 'media');
+    assert.ok((await readdir(media)).length > 0);
+    simulators.splice(simulators.indexOf(second), 1);
+    await second.stop();
+    const third = await start();
+    assert.equal((await connectDailySimulator(third.controlUrl).state()).recordings.find((r) => r.roomName === room)?.status, 'finished');
+    assert.deepEqual(await readdir(media), []);
   });
 });

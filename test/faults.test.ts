@@ -1,16 +1,18 @@
 // Faults of the single-machine product, caused for real on the start command (`node main.ts`) in the middle of a
 // recorded meeting: the embedded Temporal server killed with SIGKILL is restarted and the meeting goes on to its
 // recordings and transcript; the whole start command killed with SIGKILL and started again finds the meeting where the platform
-// (the Daily simulator, which keeps its state in the data folder as Daily keeps its own) left it.
+// (the Daily simulator, which keeps its state in the data folder as Daily keeps its own) left it; and a SIGTERM
+// while the Temporal server cannot come back still stops the product cleanly.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './support/servers.ts';
 import { speechTestEnv } from './support/speech.ts';
-import { startCommand, commandLine, descendants, waitFor, type StartedCommand } from './support/start-command.ts';
+import { startCommand, commandLine, descendants, stillRunning, waitFor, type StartedCommand } from './support/start-command.ts';
 import { connectDailySimulator, type DailySimulatorControl } from '../platforms/daily/simulator/index.ts';
 
 const ADMIN = { email: 'admin@example.com', password: 'faults-admin-password' };
@@ -120,5 +122,24 @@ describe('faults of the start command, mid-meeting', () => {
     await meetingFinishes(meeting, [ann, ben]);
     again.child.kill('SIGTERM');
     assert.equal((await again.exited).code, 0, again.output());
+  });
+
+  it('SIGTERM while the Temporal server is gone and cannot come back (its port taken): a clean stop within 10 s', { timeout: 180_000 }, async () => {
+    const product = await start();
+    const temporal = descendants(product.child.pid!).filter((pid) => commandLine(pid).includes('start-dev'));
+    process.kill(temporal[0]!, 'SIGKILL');
+    const squatter = createServer(() => undefined);
+    await waitFor(() => stillRunning(temporal).length === 0, 10_000, 'the Temporal server gone');
+    await new Promise<void>((resolve, reject) => squatter.once('error', reject).listen(Number(env.TEMPORAL_PORT), '127.0.0.1', resolve));
+    try {
+      await waitFor(() => product.output().includes('the Temporal dev server did not restart'), 30_000, 'a failed restart');
+      product.child.kill('SIGTERM');
+      const exit = await Promise.race([product.exited, sleep(10_000).then(() => null)]);
+      assert.ok(exit, `stopped within 10 s:\n${product.output()}`);
+      assert.equal(exit.code, 0, product.output());
+      assert.doesNotMatch(product.output(), /Channel has been shut down|stopping now/);
+    } finally {
+      squatter.close();
+    }
   });
 });

@@ -49,6 +49,9 @@ export interface MeetingWorkflowInput {
   recordingReadyTimeoutSeconds: number;
   /** While open, how often to ask the platform whether the call still goes on (a lost meeting.ended); absent: never. */
   presenceSweepSeconds?: number;
+  /** The longest a recording may run: each start asks for the rest of the meeting up to this, and a recording the
+   * platform ends while the meeting is open (limit reached, error) is followed by the next. Absent: neither. */
+  recordingMaxDurationSeconds?: number;
   /** State carried across continue-as-new. */
   carried?: MeetingState;
 }
@@ -81,6 +84,10 @@ export interface MeetingState {
   earlyLeaves?: Array<{ sessionId: string; at: string }>;
   /** Each session's join and leave in the platform's time, as far as known (the second-participant trigger compares them). */
   sessionTimes?: Record<string, { joinedAt: string | null; leftAt: string | null }>;
+  /** When the platform will stop each kind's current recording (its stated maximum duration): the next starts then. */
+  recordingLimits?: Partial<Record<RecordingKind, string>>;
+  /** Recordings started again after a platform error (bounded, so a platform failing every start is not hammered). */
+  restartsAfterError?: number;
   /** The platform was seen hosting the call (a sweep said so): from then on, its "no call" ends the meeting. */
   platformCallSeen?: boolean;
   /** Set once the meeting has ended and its still-open sessions were closed at its end: later joins count as already left. */
@@ -158,11 +165,20 @@ const presenceCheck = proxyActivities<ReturnType<typeof activities.createActivit
   retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: ['PlatformRequestRefused'] },
 });
 
+// The next recording after a limit or an error: a few tries only (a call that has just ended is not waited for).
+const recordingContinuation = proxyActivities<ReturnType<typeof activities.createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 1.5, maximumInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['PlatformRequestRefused'] },
+});
+
 const MAX_EVENT_IDS = 500;
 /** A late leave may show that two "present" sessions never met: the second-participant trigger waits this long for it. */
 const SECOND_PARTICIPANT_SETTLE_MS = 2_000;
 /** After the meeting ends, the platform's last leaves may still be on their way: sessions still open then are closed. */
 const PRESENCE_GRACE_MS = 10_000;
+/** A recording's limit is reached at the platform: the next one is started this long after it (clocks differ a little). */
+const RECORDING_LIMIT_MARGIN_MS = 1_000;
+const MAX_RESTARTS_AFTER_ERROR = 5;
 
 export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<MeetingState> {
   const state: MeetingState = input.carried ?? {
@@ -182,6 +198,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   /** The platform's own end time, when it ended the meeting: still-open sessions are closed then. */
   let platformEndedAt: string | null = null;
   const timesKept = patched('participants-in-platform-time');
+  const recordingsContinue = input.recordingMaxDurationSeconds !== undefined && patched('recordings-continue-while-open');
   /** Sessions that may be the trigger's two: present when recording was asked for, or heard of since. */
   const triggerCandidates = new Set(recordingWanted ? state.presentSessions : []);
   const handedOff = new Set(state.recordings.filter((r) => r.status === 'ready').map((r) => r.id));
@@ -214,10 +231,12 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     const issued: RecordingKind[] = [];
     try {
       for (const kind of RECORDING_KINDS) {
-        await recordingControl.startPlatformRecording({ platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind] });
+        const maxDurationSeconds = maxRecordingDuration();
+        await recordingControl.startPlatformRecording({ platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind], ...(maxDurationSeconds !== undefined && { maxDurationSeconds }) });
         const start = { kind, at: new Date().toISOString() };
         state.starts.push(start);
         issued.push(kind);
+        if (maxDurationSeconds !== undefined) (state.recordingLimits ??= {})[kind] = new Date(Date.now() + maxDurationSeconds * 1000).toISOString();
         if (patched(RECORDING_LIFE_VISIBLE)) inbox.push({ type: 'recording.requested', eventId: `requested-${kind}-${start.at}`, ...start });
       }
       state.recording = { status: 'recording', startsIssued: state.recording.startsIssued + 1, lastError: null };
@@ -227,6 +246,44 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       if (state.startErrors) state.startErrors = state.startErrors.filter((e) => issued.includes(e.kind));
     }
     describe();
+  }
+
+  /** The rest of the meeting (and a minute), up to the configured maximum; undefined where recordings do not continue. */
+  function maxRecordingDuration(): number | undefined {
+    if (!recordingsContinue) return undefined;
+    const untilEnd = Math.ceil((Date.parse(input.endDate) - Date.now()) / 1000) + 60;
+    return Math.max(1, Math.min(input.recordingMaxDurationSeconds!, untilEnd));
+  }
+
+  /** Whether a later recording of this kind runs or is awaited (started, not yet reported). */
+  function recordingContinues(kind: RecordingKind): boolean {
+    return state.recordings.some((r) => r.kind === kind && r.status === 'recording') || startsWithoutRecording(state).some((s) => s.kind === kind);
+  }
+
+  /** The platform ended (or is about to end) this kind's recording while the meeting goes on: start the next one. */
+  async function continueRecording(kind: RecordingKind): Promise<void> {
+    delete state.recordingLimits?.[kind];
+    if (state.phase !== 'open' || endRequested || state.recording.status !== 'recording') return;
+    const maxDurationSeconds = maxRecordingDuration()!;
+    try {
+      const result = await recordingContinuation.startPlatformRecording({ platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind], maxDurationSeconds });
+      // Still running at the platform: its ready (or error) webhook starts the next one.
+      if (result === 'already-active') return;
+      const start = { kind, at: new Date().toISOString() };
+      state.starts.push(start);
+      (state.recordingLimits ??= {})[kind] = new Date(Date.now() + maxDurationSeconds * 1000).toISOString();
+      // The next recording is pending too until the platform confirms it, as the first one was.
+      if (patched(RECORDING_LIFE_VISIBLE)) inbox.push({ type: 'recording.requested', eventId: `requested-${kind}-${start.at}`, ...start });
+    } catch (error) {
+      state.recording.lastError = errorMessage(error);
+    }
+    describe();
+  }
+
+  /** The earliest moment a recording's limit is reached (plus the margin), or Infinity. */
+  function nextRecordingLimit(): number {
+    if (state.recording.status !== 'recording') return Infinity;
+    return Math.min(...Object.values(state.recordingLimits ?? {}).map((at) => Date.parse(at) + RECORDING_LIMIT_MARGIN_MS));
   }
 
   async function stopRecordings(): Promise<void> {
@@ -425,6 +482,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       }
       case 'recording.ready':
         await handOff(event);
+        if (recordingsContinue && !recordingContinues(event.kind)) await continueRecording(event.kind);
         break;
       case 'recording.error': {
         const kind = kindOfInstance(event.instanceId);
@@ -439,6 +497,10 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
         }
         state.recording.lastError = event.message;
         await meetingActivities.recordRecordingError({ meetingId: input.meetingId, recordingId: current?.id ?? null, kind, message: event.message });
+        if (recordingsContinue && kind && current && !recordingContinues(kind) && (state.restartsAfterError ?? 0) < MAX_RESTARTS_AFTER_ERROR) {
+          state.restartsAfterError = (state.restartsAfterError ?? 0) + 1;
+          await continueRecording(kind);
+        }
         break;
       }
     }
@@ -495,13 +557,18 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   let nextSweepAt = Date.now() + sweepMs;
   while (state.phase === 'open') {
     const remaining = Math.max(0, endAt - Date.now());
-    const timeout = sweepMs ? Math.max(0, Math.min(remaining, nextSweepAt - Date.now())) : remaining;
+    const wakeAt = Math.min(sweepMs ? nextSweepAt : Infinity, nextRecordingLimit());
+    const timeout = wakeAt === Infinity ? remaining : Math.max(0, Math.min(remaining, wakeAt - Date.now()));
     const woke = await condition(() => inbox.length > 0 || endRequested !== null || secondParticipantArrived() || workflowInfo().continueAsNewSuggested, timeout);
-    if (!woke && (!sweepMs || Date.now() >= endAt)) endRequested ??= 'end-date';
+    if (!woke && ((!sweepMs && !recordingsContinue) || Date.now() >= endAt)) endRequested ??= 'end-date';
     while (inbox.length > 0) await apply(inbox.shift()!);
     if (sweepMs && !endRequested && Date.now() >= nextSweepAt) {
       await sweepPresence();
       nextSweepAt = Date.now() + sweepMs;
+    }
+    for (const kind of RECORDING_KINDS) {
+      const limit = state.recordingLimits?.[kind];
+      if (limit && Date.now() >= Date.parse(limit) + RECORDING_LIMIT_MARGIN_MS && !endRequested) await continueRecording(kind);
     }
     if (secondParticipantArrived()) {
       if (timesKept) {

@@ -84,7 +84,9 @@ export class DailyPlatform implements Platform {
 
   async startRecording(roomName: string, control: RecordingControl): Promise<StartRecordingResult> {
     try {
-      await this.client.startRecording(roomName, { type: control.type, instanceId: control.instanceId });
+      await this.client.startRecording(roomName, {
+        type: control.type, instanceId: control.instanceId, ...(control.maxDurationSeconds !== undefined && { maxDuration: control.maxDurationSeconds }),
+      });
       return 'started';
     } catch (error) {
       if (!(error instanceof DailyApiError)) throw error;

@@ -21,6 +21,8 @@ import { User } from '../../auth/entities.ts';
 import { createLocalUser } from '../../auth/users.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
 import { signDailyWebhook } from '../../platforms/daily/signature.ts';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { recordingWorkflowId, type RecordingWorkflowResult } from '../../workflows/recording.ts';
 
 // Keep the SDK's own logs to warnings so test output stays readable.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -100,6 +102,18 @@ export interface TestProduct {
 }
 
 /** Posts `body` to the product's Daily webhook endpoint, signed as Daily signs it now. */
+/** A recording's pipeline result, once its meeting has handed it over (its workflow may not exist yet). */
+export async function recordingWorkflowResult(product: TestProduct, recordingId: string, timeoutMs = 60_000): Promise<RecordingWorkflowResult> {
+  const handle = product.services.temporal.workflow.getHandle(recordingWorkflowId(recordingId));
+  for (let deadline = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, 200))) {
+    try {
+      return await handle.result();
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError) || Date.now() > deadline) throw error;
+    }
+  }
+}
+
 export function sendDailyWebhook(product: TestProduct, body: string): Promise<Response> {
   const ts = String(Math.floor(Date.now() / 1000));
   const signature = signDailyWebhook(product.config.daily.webhookSecret, ts, body);

@@ -1,8 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { DailySimulator } from './index.ts';
 import { DailySimError, errorResponse, invalidRequest, jsonBody, matchRoute, send } from './http.ts';
-import type { Route, SimRequest } from './http.ts';
-import type { ParticipantRecordingRequest } from './control.ts';
+import type { Route, SimRequest, SimResponse } from './http.ts';
+import type { ParticipantRecordingRequest, SpeechInput } from './control.ts';
 import type { SimFaults } from './faults.ts';
 
 // The control API under /_sim: the DailySimulatorControl operations over HTTP, for a browser page or a
@@ -69,11 +69,9 @@ export function createControlApi(sim: DailySimulator, beforeAnswer: () => void =
       method: 'POST',
       pattern: '/sessions/:id/say',
       handle: async (req) => {
-        const contentType = String(req.headers['content-type'] ?? '');
-        if (!contentType.startsWith('application/json')) return { json: await sim.say(req.params.id!, { audio: req.body }) };
-        const body = jsonBody(req);
-        if (typeof body.text === 'string') return { json: await sim.say(req.params.id!, { text: body.text }) };
-        return { json: await sim.say(req.params.id!, { wavPath: requiredString(body, 'wavPath') }) };
+        const speech = speechOf(req, jsonBody);
+        if (!speech) throw invalidRequest('wavPath is required');
+        return { json: await sim.say(req.params.id!, speech) };
       },
     },
     {
@@ -136,6 +134,21 @@ export function createControlApi(sim: DailySimulator, beforeAnswer: () => void =
     },
   ];
 
+  return controlRouter(routes, {
+    notFound: (request) => new DailySimError(404, 'not-found', `${request.method} /_sim${request.path} is not a control route`),
+    answer: (error) => (error instanceof DailySimError ? errorResponse(error) : null),
+  }, beforeAnswer);
+}
+
+/**
+ * Serves control routes with open CORS: `notFound` makes the error for an unknown route, `answer` turns the
+ * simulator's own errors into responses (null: not ours, rethrown as an internal error).
+ */
+export function controlRouter(
+  routes: Route[],
+  errors: { notFound: (request: SimRequest) => Error; answer: (error: unknown) => SimResponse | null },
+  beforeAnswer: () => void = () => undefined,
+): (request: SimRequest, response: ServerResponse) => Promise<void> {
   return async (request, response) => {
     if (request.method === 'OPTIONS') {
       send(response, { status: 204, empty: true }, CORS);
@@ -143,14 +156,15 @@ export function createControlApi(sim: DailySimulator, beforeAnswer: () => void =
     }
     const matched = matchRoute(routes, request.method, request.path);
     try {
-      if (!matched) throw new DailySimError(404, 'not-found', `${request.method} /_sim${request.path} is not a control route`);
+      if (!matched) throw errors.notFound(request);
       const answer = await matched.route.handle({ ...request, params: matched.params });
       beforeAnswer();
       send(response, answer, CORS);
     } catch (error) {
-      if (!(error instanceof DailySimError)) throw error;
+      const answer = errors.answer(error);
+      if (!answer) throw error;
       beforeAnswer();
-      send(response, errorResponse(error), CORS);
+      send(response, answer, CORS);
     }
   };
 }
@@ -159,4 +173,13 @@ function requiredString(body: Record<string, unknown>, name: string): string {
   const value = body[name];
   if (typeof value !== 'string' || value === '') throw invalidRequest(`${name} is required`);
   return value;
+}
+
+/** What a say request carries: audio bytes (any Content-Type but JSON), or JSON `{text}` or `{wavPath}`; null for neither. */
+export function speechOf(request: SimRequest, json: (request: SimRequest) => Record<string, unknown>): SpeechInput | null {
+  const contentType = String(request.headers['content-type'] ?? '');
+  if (!contentType.startsWith('application/json')) return { audio: request.body };
+  const body = json(request);
+  if (typeof body.text === 'string') return { text: body.text };
+  return typeof body.wavPath === 'string' && body.wavPath !== '' ? { wavPath: body.wavPath } : null;
 }

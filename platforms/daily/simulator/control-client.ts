@@ -7,18 +7,7 @@ import type { WebhookDelivery } from './webhooks.ts';
 
 /** Drives a simulator running in another process through its /_sim control API. */
 export function connectDailySimulator(controlUrl: string): DailySimulatorControl {
-  const base = controlUrl.replace(/\/+$/, '');
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const isAudio = Buffer.isBuffer(body);
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': isAudio ? 'audio/wav' : 'application/json' },
-      body: body === undefined ? undefined : isAudio ? new Uint8Array(body) : JSON.stringify(body),
-    });
-    const json = (await response.json()) as T & { error?: string; info?: string };
-    if (!response.ok) throw new DailySimError(response.status, json.error ?? 'unknown-error', json.info ?? '');
-    return json;
-  };
+  const call = controlCaller(controlUrl, (status, json: { error?: string; info?: string }) => new DailySimError(status, json.error ?? 'unknown-error', json.info ?? ''));
   const done = async (promise: Promise<unknown>) => {
     await promise;
   };
@@ -43,5 +32,21 @@ export function connectDailySimulator(controlUrl: string): DailySimulatorControl
     webhookDeliveries: () => call<WebhookDelivery[]>('GET', '/webhook-deliveries'),
     state: () => call<SimStateView>('GET', '/state'),
     whenIdle: () => done(call('POST', '/idle')),
+  };
+}
+
+/** Calls a control API: JSON bodies, a Buffer sent as audio/wav; a non-2xx answer becomes `toError`'s error. */
+export function controlCaller<E>(controlUrl: string, toError: (status: number, json: E) => Error) {
+  const base = controlUrl.replace(/\/+$/, '');
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const isAudio = Buffer.isBuffer(body);
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': isAudio ? 'audio/wav' : 'application/json' },
+      body: body === undefined ? undefined : isAudio ? new Uint8Array(body) : JSON.stringify(body),
+    });
+    const json = (await response.json()) as T & E;
+    if (!response.ok) throw toError(response.status, json);
+    return json;
   };
 }

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 // A minimal router for the simulator's two HTTP surfaces (Daily's /v1 and our /_sim control API).
 
@@ -96,4 +97,43 @@ export function send(response: ServerResponse, result: SimResponse, extraHeaders
 
 export function errorResponse(error: DailySimError): SimResponse {
   return { status: error.status, json: { error: error.errorType, info: error.info } };
+}
+
+/** Listens (port 0 picks a free one) and answers the server's origin, e.g. `http://127.0.0.1:41234`. */
+export async function listenOn(server: Server, port = 0, host = '127.0.0.1'): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const { port: bound, address } = server.address() as AddressInfo;
+  return `http://${address.includes(':') ? `[${address}]` : address}:${bound}`;
+}
+
+/** Stops a simulator: timers, then the server (open connections dropped), then the work still running. */
+export async function shutDown(parts: { clock: { dispose(): void }; webhooks: { close(): void }; server: Server; work: { whenIdle(): Promise<void> } }): Promise<void> {
+  parts.clock.dispose();
+  parts.webhooks.close();
+  parts.server.closeAllConnections();
+  await new Promise<void>((resolve) => parts.server.close(() => resolve()));
+  await parts.work.whenIdle();
+}
+
+/**
+ * One webhook POST: its status (and Retry-After, when given), or the transport error (a timeout included);
+ * the answer's body is drained.
+ */
+export async function postWebhook(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal,
+): Promise<{ status?: number; retryAfter?: string; error?: string }> {
+  try {
+    const response = await fetch(url, { method: 'POST', headers, body, signal });
+    await response.arrayBuffer();
+    const retryAfter = response.headers.get('retry-after');
+    return { status: response.status, ...(retryAfter !== null && { retryAfter }) };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
 }

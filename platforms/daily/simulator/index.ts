@@ -1,10 +1,9 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ObjectStorage } from '../../../storage/object-storage.ts';
 import type { RateWindow, DailyRateLimitClass } from '../rate-limits.ts';
 import { DailyCallModel, presentSessions } from './call-model.ts';
@@ -15,7 +14,7 @@ import { createControlApi } from './control-api.ts';
 import type { DailySimulatorControl, ParticipantRecordingRequest, SimStateView, SpeechInput } from './control.ts';
 import { seededRandom } from './faults.ts';
 import type { SimFaults } from './faults.ts';
-import { DailySimError, errorResponse, readBody, send } from './http.ts';
+import { DailySimError, errorResponse, listenOn, readBody, send, shutDown } from './http.ts';
 import type { SimRequest } from './http.ts';
 import { PendingWork } from './pending-work.ts';
 import { createRestApi } from './rest-api.ts';
@@ -259,6 +258,7 @@ export async function startDailySimulator(options: DailySimulatorOptions): Promi
   if (saved) {
     webhooks.restore(saved.webhooks);
     model.restore(saved.model);
+    await removeUnusedAudio(model, workDir);
   }
   if (stateFile) save = () => writeSimulatorState(stateFile, { version: 1, domainId, model: model.snapshot(), webhooks: webhooks.snapshot() });
   save();
@@ -302,19 +302,10 @@ export async function startDailySimulator(options: DailySimulatorOptions): Promi
       }
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve);
-  });
-  const { port, address } = server.address() as AddressInfo;
-  const origin = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const origin = await listenOn(server, options.port, options.host);
 
   const close = async () => {
-    clock.dispose();
-    webhooks.close();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await work.whenIdle();
+    await shutDown({ clock, webhooks, server, work });
     if (stateFile) save();
     else await rm(workDir, { recursive: true, force: true });
   };
@@ -360,6 +351,22 @@ function writeSimulatorState(file: string, state: SimulatorState): void {
   const next = `${file}.next`;
   writeFileSync(next, JSON.stringify(state));
   renameSync(next, file);
+}
+
+/**
+ * The participants' audio is needed until their meeting's recordings are written; what only finished meetings
+ * used goes (at start, when no synthesized clip is shared yet), so the state folder does not grow with every call.
+ */
+async function removeUnusedAudio(model: DailyCallModel, workDir: string): Promise<void> {
+  const writing = new Set(model.recordings.filter((r) => r.status === 'in-progress').map((r) => r.meetingId));
+  const needed = new Set(
+    [...model.meetings.values()]
+      .filter((meeting) => meeting.endedAtMs === null || writing.has(meeting.id))
+      .flatMap((meeting) => meeting.sessions.flatMap((session) => session.speech.map((clip) => basename(clip.pcmPath)))),
+  );
+  for (const file of await readdir(workDir)) {
+    if (!needed.has(file)) await rm(join(workDir, file), { force: true });
+  }
 }
 
 /** The clock, with `then` run after every timer it fires (a meeting's end, a recording's maximum duration). */

@@ -72,7 +72,7 @@ function mixInto(target: Buffer, byteOffset: number, source: Buffer): void {
   }
 }
 
-const PCM_INPUT = ['-f', 's16le', '-ar', String(SAMPLE_RATE), '-ac', '1', '-i', 'pipe:0'];
+export const PCM_INPUT = ['-f', 's16le', '-ar', String(SAMPLE_RATE), '-ac', '1', '-i', 'pipe:0'];
 
 export interface TrackFile {
   key: string;
@@ -134,7 +134,7 @@ function offsetArgs(track: TrackFile): string[] {
   return ['-output_ts_offset', (track.streamOffsetMs / 1000).toFixed(3)];
 }
 
-async function encodeAndStore(
+export async function encodeAndStore(
   storage: ObjectStorage,
   workDir: string,
   key: string,

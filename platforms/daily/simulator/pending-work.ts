@@ -1,4 +1,4 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 
 /** Counts background work (media jobs, webhook deliveries and their retries) so callers can wait for quiet. */
 export class PendingWork {
@@ -29,4 +29,14 @@ export class PendingWork {
       if (this.#count === 0) return;
     }
   }
+}
+
+/** Runs `then` after a wall-clock delay unless `signal` aborts first. */
+export async function afterUnlessAborted(ms: number, signal: AbortSignal, then: () => unknown): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch {
+    return;
+  }
+  await then();
 }

@@ -123,6 +123,30 @@ export async function loadScenario(path: string): Promise<{ scenario: DailyScena
   return { scenario: parseScenario(JSON.parse(await readFile(path, 'utf8'))), baseDir: dirname(resolve(path)) };
 }
 
+/** Steps in `at` order, ties in file order. */
+export function orderedSteps<T extends { at: number }>(steps: readonly T[]): Array<{ step: T; index: number }> {
+  return steps.map((step, index) => ({ step, index })).sort((a, b) => a.step.at - b.step.at || a.index - b.index);
+}
+
+/**
+ * Waits until a step is due `at` seconds after the start: a virtual clock is advanced to it (paced at
+ * `speed` simulated seconds per real second when given), a real one is waited for.
+ */
+export async function untilStep(
+  sim: { clock(): Promise<{ nowMs: number }>; advance(ms: number): Promise<unknown> },
+  run: { mode: 'real' | 'virtual'; startedAtMs: number; wallStart: number; speed?: number },
+  at: number,
+): Promise<void> {
+  if (run.mode === 'real') {
+    await sleep(Math.max(0, run.wallStart + at * 1000 - Date.now()));
+    return;
+  }
+  const dueMs = run.startedAtMs + at * 1000;
+  const { nowMs } = await sim.clock();
+  if (run.speed) await sleep(Math.max(0, run.wallStart + at * (1000 / run.speed) - Date.now()));
+  if (dueMs > nowMs) await sim.advance(dueMs - nowMs);
+}
+
 export async function runScenario(
   sim: DailySimulatorControl,
   scenario: DailyScenario,
@@ -158,16 +182,8 @@ export async function runScenario(
     present.delete(who);
   };
 
-  const ordered = script.steps.map((step, index) => ({ step, index })).sort((a, b) => a.step.at - b.step.at || a.index - b.index);
-  for (const { step, index } of ordered) {
-    const dueMs = startedAtMs + step.at * 1000;
-    if (clock.mode === 'virtual') {
-      const { nowMs } = await sim.clock();
-      if (options.speed) await sleep(Math.max(0, wallStart + step.at * (1000 / options.speed) - Date.now()));
-      if (dueMs > nowMs) await sim.advance(dueMs - nowMs);
-    } else {
-      await sleep(Math.max(0, wallStart + step.at * 1000 - Date.now()));
-    }
+  for (const { step, index } of orderedSteps(script.steps)) {
+    await untilStep(sim, { mode: clock.mode, startedAtMs, wallStart, ...(options.speed && { speed: options.speed }) }, step.at);
     switch (step.action) {
       case 'join':
         await join(step.who);
@@ -199,7 +215,16 @@ export async function runScenario(
     }
     await options.afterStep?.(step, index);
   }
-  if (clock.mode === 'virtual') await sim.advance((options.tailSeconds ?? 30) * 1000);
-  if (options.waitForIdle ?? true) await sim.whenIdle();
+  await afterLastStep(sim, clock.mode, options);
   return result;
+}
+
+/** A virtual clock moves `tailSeconds` (default 30) past the last step; then media and webhooks settle unless told not to. */
+export async function afterLastStep(
+  sim: { advance(ms: number): Promise<unknown>; whenIdle(): Promise<void> },
+  mode: 'real' | 'virtual',
+  options: { tailSeconds?: number; waitForIdle?: boolean },
+): Promise<void> {
+  if (mode === 'virtual') await sim.advance((options.tailSeconds ?? 30) * 1000);
+  if (options.waitForIdle ?? true) await sim.whenIdle();
 }

@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DailyWebhookRetryType } from '../api-schemas.ts';
 import { signDailyWebhook } from '../signature.ts';
 import type { SimClock } from './clock.ts';
 import { ruleFires } from './faults.ts';
 import type { SimFaults, WebhookFaultRule } from './faults.ts';
-import { invalidRequest } from './http.ts';
+import { invalidRequest, postWebhook } from './http.ts';
+import { afterUnlessAborted } from './pending-work.ts';
 import type { PendingWork } from './pending-work.ts';
 
 // Daily's webhook side: registration with the `{"test":"test"}` handshake, signing, and its two delivery
@@ -315,13 +315,8 @@ export class WebhookDispatcher {
   }
 
   /** Runs `then` after a wall-clock delay unless the dispatcher closes first. */
-  async #after(ms: number, then: () => unknown): Promise<void> {
-    try {
-      await sleep(ms, undefined, { signal: this.#closed.signal });
-    } catch {
-      return;
-    }
-    await then();
+  #after(ms: number, then: () => unknown): Promise<void> {
+    return afterUnlessAborted(ms, this.#closed.signal, then);
   }
 
   async #handshake(url: string, hmac: string, basicAuth: string | null): Promise<void> {
@@ -337,23 +332,14 @@ export class WebhookDispatcher {
   async #post(url: string, hmac: string, basicAuth: string | null, body: string): Promise<{ status?: number; error?: string }> {
     // Transport time is the wall clock: receivers check the timestamp against their own clock.
     const timestamp = String(Math.floor(Date.now() / 1000));
-    try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-webhook-signature': signDailyWebhook(hmac, timestamp, body),
-          'x-webhook-timestamp': timestamp,
-          ...(basicAuth !== null && { authorization: `Basic ${basicAuth}` }),
-        },
-        body,
-        signal: AbortSignal.any([AbortSignal.timeout(this.#retry.timeoutMs), this.#closed.signal]),
-      });
-      await response.arrayBuffer();
-      return { status: response.status };
-    } catch (error) {
-      return { error: (error as Error).message };
-    }
+    const headers = {
+      'content-type': 'application/json',
+      'x-webhook-signature': signDailyWebhook(hmac, timestamp, body),
+      'x-webhook-timestamp': timestamp,
+      ...(basicAuth !== null && { authorization: `Basic ${basicAuth}` }),
+    };
+    const { status, error } = await postWebhook(url, headers, body, AbortSignal.any([AbortSignal.timeout(this.#retry.timeoutMs), this.#closed.signal]));
+    return status !== undefined ? { status } : { error: error! };
   }
 
   #log(webhook: SimWebhook, message: Message, attempt: number, result: Pick<WebhookDelivery, 'outcome' | 'status' | 'error'>): void {
