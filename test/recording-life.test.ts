@@ -2,7 +2,7 @@
 // recording.started), then its end state — in the API (the recordings list and its status filter) and in the
 // meeting workflow's query alike. The confirmation is held back by the Daily simulator (a dropped delivery,
 // posted later, signed as Daily signs it), so the pending stage is seen for certain; a start the platform
-// fails before confirming it ends its pending recording `failed`.
+// fails before confirming it ends its pending recording `failed` (and, the meeting going on, the next is started).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -90,17 +90,18 @@ describe('a recording\'s life: pending, recording, then its end state', () => {
     const { meetingId, sessions } = await openMeeting(room);
     await product.daily.failRecording(cloudInstanceId(meetingId), 'no recording capacity');
     assert.equal((await product.request('POST', `/v1/meetings/${meetingId}/recordings/start`, {})).body.status, 'recording');
-    const state = await until('the cloud start failed, the raw tracks recording', () => query(meetingId), (s) => lifeOf(s).join() === 'cloud:error,raw-tracks:recording');
-    const failed = state.recordings.find((r) => r.kind === 'cloud')!;
+    // The failed start ends its pending recording; the meeting goes on, so the next cloud recording is started.
+    const state = await until('the cloud start failed, the next one and the raw tracks recording', () => query(meetingId), (s) => lifeOf(s).join() === 'cloud:error,cloud:recording,raw-tracks:recording');
+    const failed = state.recordings.find((r) => r.kind === 'cloud' && r.status === 'error')!;
     assert.match(failed.error ?? '', /no recording capacity/);
     const items = await until('failed in the API', () => listed(room, 'failed'), (i) => i.length === 1);
     assert.deepEqual(items, [{ id: failed.id, life: 'cloud:failed' }]);
     assert.deepEqual(await listed(room, 'pending'), []);
-    const said = await product.daily.say(sessions[0]!, { text: 'Only the audio tracks are recorded.' });
+    const said = await product.daily.say(sessions[0]!, { text: 'The second video recording runs.' });
     await sleep(said.durationMs + 800);
     for (const session of sessions) await product.daily.leave(session);
     const ended = await product.services.temporal.workflow.getHandle(meetingWorkflowId(meetingId)).result() as MeetingState;
-    assert.deepEqual(lifeOf(ended), ['cloud:error', 'raw-tracks:ready'], 'the failed start is not awaited, nor marked missing');
+    assert.deepEqual(lifeOf(ended), ['cloud:error', 'cloud:ready', 'raw-tracks:ready'], 'the failed start is not awaited, nor marked missing');
   });
 
   it('filters by every status the recordings API lists, and refuses any other', async () => {
