@@ -6,6 +6,7 @@ import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowIdReusePo
 import { Meeting, MeetingConsent, ParticipantSession, PLATFORMS, RECORDING_KINDS, RECORDING_STATUSES, RECORDING_TRIGGERS, RECORDING_TYPES, Recording, Transcript, TRANSCRIPT_STATUSES, type Room } from '../db/entities.ts';
 import { endMeetingSignal, meetingStateQuery, meetingWorkflow, meetingWorkflowId, requestRecordingUpdate, stopRecordingUpdate } from '../workflows/meeting.ts';
 import { consentRefusalWorkflow, consentRefusalWorkflowId } from '../workflows/consent.ts';
+import { MEETING_LIST_STATUSES } from '../shared/meeting-list-statuses.ts';
 import { cloudInstanceId, rawTracksInstanceId } from '../platforms/platform.ts';
 import type { Services } from '../runtime/services.ts';
 import { DailyApiError } from '../platforms/daily/client.ts';
@@ -102,7 +103,6 @@ const meetingSchema = z.object({
   hasCloudRecording: z.boolean(),
   workflowId: z.string(),
 });
-const MEETING_LIST_STATUSES = ['active', 'ended'] as const;
 const meetingListQuery = pageQuerySchema.extend({
   room: z.string().min(1).max(64).optional().describe("Only this room's meetings (the room's name)"),
   status: z.enum(MEETING_LIST_STATUSES).optional().describe('`active`: still open; `ended`: over'),

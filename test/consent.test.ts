@@ -1,6 +1,7 @@
 // Consent on every path: when someone in a meeting refuses ("delete the audio after transcription"), none of
 // the meeting's media is kept — raw tracks (audio and video), pipeline scratch, the mixed MP3 and the cloud
-// (composite) MP4 — whatever order the recordings, the refusal and the errors come in; the words stay.
+// (composite) MP4 — whatever order the recordings, the refusal and the errors come in; the words stay. Orders:
+// the refusal mid-transcription, the transcript in error, the MP4 after the transcript, the refusal after it.
 // Real product, real Temporal, the Daily simulator; a late webhook is the simulator's own dropped delivery,
 // posted later, signed as Daily signs it.
 import { describe, it, before, after } from 'node:test';
@@ -21,7 +22,8 @@ describe('consent on every path', () => {
 
   before(async () => {
     // The meeting waits for a held-back recording as long as the test needs; nothing is reconciled meanwhile.
-    product = await startTestProduct({ name: 'consent', env: { RECORDING_READY_TIMEOUT_SECONDS: '600' } });
+    // No audio and speech workers at first: the first test holds a transcript mid-pipeline, then starts them.
+    product = await startTestProduct({ name: 'consent', env: { RECORDING_READY_TIMEOUT_SECONDS: '600' }, worker: { queues: ['meetings'] } });
   });
   after(() => product?.stop());
 
@@ -106,6 +108,30 @@ describe('consent on every path', () => {
     assert.equal(meeting.cloudRecordingKey, null);
     assert.equal((await fetch(`${product.url}/v1/meetings/${meetingId}/cloud-recording`, { redirect: 'manual', headers: product.adminHeaders })).status, 404);
   }
+
+  it('deletes what is settled when the refusal comes mid-transcription, and the rest when the transcript ends', { timeout: 300_000 }, async () => {
+    const { meetingId } = await recordMeeting('consentmidway');
+    const state = await meetingResult(meetingId);
+    const cloudId = state.recordings.find((r) => r.kind === 'cloud')!.id;
+    const rawId = state.recordings.find((r) => r.kind === 'raw-tracks')!.id;
+    await recordingResult(cloudId);
+    // The raw tracks wait for an audio worker: their transcript is under way.
+    const em = product.services.db.em.fork();
+    for (let deadline = Date.now() + 60_000; (await em.fork().findOne(Transcript, { recording: rawId })) === null; await sleep(100)) assert.ok(Date.now() < deadline, 'the transcript started');
+    assert.equal((await em.fork().findOneOrFail(Recording, rawId)).status, 'processing');
+
+    await refuse(meetingId);
+    const refusal = await product.services.temporal.workflow.getHandle(consentRefusalWorkflowId(meetingId)).result();
+    assert.deepEqual(refusal.recordingIds, [cloudId], 'the settled MP4 goes now; the tracks are left to their pipeline');
+    const midway = await mediaOf(meetingId);
+    assert.ok(!midway.present.some((item) => item.startsWith('mp4 ')), 'the MP4 is deleted');
+    assert.ok(midway.present.some((item) => item.includes('-cam-audio-')), 'the tracks are still there for the transcript');
+
+    await product.startWorker(['audio', 'speech']);
+    assert.equal((await recordingResult(rawId)).transcriptStatus, 'ended');
+    await assertMediaDeleted(meetingId, ['cloud', 'raw-tracks']);
+    assert.equal((await mediaOf(meetingId)).words.length, 1, 'the words stay');
+  });
 
   it('deletes a failed recording\'s tracks, and the cloud MP4, when the transcript ends in error', { timeout: 300_000 }, async () => {
     const { meetingId, held } = await recordMeeting('consentfailed', { holdBack: 'raw-tracks', refuse: true });

@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { uniqueName, type TestProduct, type TestUser } from './support/product.ts';
 import { seedRecording, seedRoom } from './support/recordings.ts';
 import { RECORDING_STATUSES } from '../shared/recording-statuses.ts';
+import { MEETING_LIST_STATUSES } from '../shared/meeting-list-statuses.ts';
 import { assertAccessibleControls, assertNoSidewaysScroll, launchChromium, openPage, PHONE, screenshot, signIn, startWebProduct } from './support/browser.ts';
 
 let product: TestProduct;
@@ -108,6 +109,23 @@ test('the status filter offers exactly the statuses the API accepts, and each on
     if (count) await pager(count).waitFor();
     else await page.getByText('No recording matches these filters.').waitFor();
     assert.equal(await page.getByRole('alert').count(), 0, `${value}: no error`);
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('the meetings page\'s status filter offers exactly the statuses the API accepts', { timeout: 60_000 }, async () => {
+  const { page, errors } = await openPage(browser, product.url);
+  await page.goto('/meetings');
+  await signIn(page, owner.email, owner.password);
+  const status = page.getByLabel('Status');
+  await status.waitFor();
+  const offered = await status.locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+  assert.deepEqual(offered, ['', ...MEETING_LIST_STATUSES]);
+  for (const value of MEETING_LIST_STATUSES) {
+    await status.selectOption(value);
+    const answer = page.waitForResponse((r) => r.url().includes('/v1/meetings?') && new URL(r.url()).searchParams.get('status') === value);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    assert.equal((await answer).status(), 200, `the API accepts status=${value}`);
   }
   assert.deepEqual(errors, []);
 });

@@ -1,6 +1,7 @@
 // What the API answers, as the browser reads it. Every operation the client calls is listed in client.ts
 // (API_OPERATIONS) and checked against the API's OpenAPI document by test/web-client.test.ts.
 import type { RecordingStatus } from '../../../shared/recording-statuses.ts';
+import type { MeetingListStatus } from '../../../shared/meeting-list-statuses.ts';
 
 export interface ApiErrorDetail {
   field: string;
@@ -133,7 +134,7 @@ export interface MeetingSummary extends Meeting {
 
 export interface MeetingFilters {
   room?: string;
-  status?: '' | 'active' | 'ended';
+  status?: '' | MeetingListStatus;
 }
 
 export interface JoinAnswer {

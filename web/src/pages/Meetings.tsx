@@ -4,17 +4,19 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api/client.ts';
 import type { MeetingFilters, MeetingSummary, Page } from '../api/types.ts';
 import { Link } from '../router.tsx';
+import { MEETING_LIST_STATUS_LABELS, MEETING_LIST_STATUSES } from '../../../shared/meeting-list-statuses.ts';
 import { Empty, ErrorNote, Loading, PageHeading, Pager, SelectField, TextField, replaceListQuery, useListFilters, formatDate } from '../components/ui.tsx';
 
 const PAGE_SIZE = 10;
-const STATUSES: ReadonlyArray<readonly [NonNullable<MeetingFilters['status']>, string]> = [['', 'Any'], ['active', 'Open now'], ['ended', 'Ended']];
+// Exactly the statuses the API's filter accepts (one list for both).
+const STATUSES: ReadonlyArray<readonly [NonNullable<MeetingFilters['status']>, string]> = [['', 'Any'], ...MEETING_LIST_STATUSES.map((status) => [status, MEETING_LIST_STATUS_LABELS[status]] as const)];
 const TRANSCRIPT_LABELS: Record<string, string> = { idle: 'waiting', processing: 'being made', ended: 'ready', error: 'failed' };
 
 function readQuery(): { filters: Required<MeetingFilters>; offset: number } {
   const q = new URLSearchParams(location.search);
   const status = q.get('status');
   return {
-    filters: { room: q.get('room') ?? '', status: status === 'active' || status === 'ended' ? status : '' },
+    filters: { room: q.get('room') ?? '', status: MEETING_LIST_STATUSES.find((s) => s === status) ?? '' },
     offset: Math.max(0, Number(q.get('offset') ?? 0) || 0),
   };
 }
