@@ -147,8 +147,24 @@ async function apiKeyFor(services: Services, email: string): Promise<string> {
 
 type WorkerQueue = Config['worker']['queues'][number];
 
-/** `worker`: false for none, or `{ queues }` to leave some queues unserved until `startWorker()` (default: all). */
-export async function startTestProduct(options: TestConfigOptions & { worker?: boolean | { queues: WorkerQueue[] }; daily?: Partial<DailySimulatorOptions> }): Promise<TestProduct> {
+type TestProductOptions = TestConfigOptions & { worker?: boolean | { queues: WorkerQueue[] }; daily?: Partial<DailySimulatorOptions> };
+
+/**
+ * `worker`: false for none, or `{ queues }` to leave some queues unserved until `startWorker()` (default: all).
+ * The API's and the simulator's ports are chosen before they listen (the product signs links with its address),
+ * so another process may take one meanwhile: then everything started is stopped and it starts again on new ports.
+ */
+export async function startTestProduct(options: TestProductOptions): Promise<TestProduct> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTestProductOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+  }
+}
+
+async function startTestProductOnce(options: TestProductOptions): Promise<TestProduct> {
   const plan = await planTestDaily();
   // A known port up front, so links the product signs (local storage) point at the right place.
   const apiPort = await freePort();
@@ -157,10 +173,21 @@ export async function startTestProduct(options: TestConfigOptions & { worker?: b
     env: { ...plan.env, API_PORT: String(apiPort), FIRST_ADMIN_EMAIL: TEST_ADMIN_EMAIL, FIRST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...options.env },
   });
   const services = await openServices(config);
-  const daily = await startTestDaily(plan, services.storage, options.daily);
-  const log = createLogger('warn');
-  const api = await startApiServer(services, log, { host: '127.0.0.1', port: apiPort });
-  await registerDailyWebhook(config.daily, `${api.url}/v1/webhooks/daily`);
+  // Whatever started is stopped again if a later part cannot start, so a failed start leaves nothing listening.
+  const started: Array<() => Promise<void>> = [() => services.close()];
+  const stopStarted = () => Promise.allSettled(started.reverse().map((stop) => stop()));
+  let daily: DailySimulator;
+  let api: ApiServer;
+  try {
+    daily = await startTestDaily(plan, services.storage, options.daily);
+    started.push(() => daily.stop());
+    api = await startApiServer(services, createLogger('warn'), { host: '127.0.0.1', port: apiPort });
+    started.push(() => api.close());
+    await registerDailyWebhook(config.daily, `${api.url}/v1/webhooks/daily`);
+  } catch (error) {
+    await stopStarted();
+    throw error;
+  }
   const workerStops: Array<() => Promise<void>> = [];
   async function startWorker(queues: WorkerQueue[], workerOptions: Partial<WorkerOptions> = {}): Promise<void> {
     const connection = await connectWorker({ address: config.temporal.address });
