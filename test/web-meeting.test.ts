@@ -172,7 +172,8 @@ test('sign in, create a room, hold a recorded meeting, follow and play its trans
   await screenshot(page, '09-transcript-playing');
   await page.evaluate(() => document.querySelector<HTMLAudioElement>('audio.audio')!.pause());
   await turns.nth(1).getByRole('button').click();
-  assert.equal(await turns.nth(1).getAttribute('aria-current'), 'true');
+  // The highlight follows the audio's time, which the click sets: wait for it rather than read it at once.
+  await page.waitForFunction(() => document.querySelector('ol.turns > li:nth-child(2)')?.getAttribute('aria-current') === 'true', undefined, { timeout: 10_000 });
 
   // The WebVTT download, with speakers as voices.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Subtitles (WebVTT)' }).click()]);
