@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Meeting, Recording, RecordingAccessLog, RecordingShare, Transcript } from '../db/entities.ts';
-import { recordingWorkflowId } from '../workflows/recording.ts';
+import { recordingWorkflowId } from '../recordings/messages.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
 import type { ActivityDependencies } from './index.ts';
 

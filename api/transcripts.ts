@@ -6,7 +6,8 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowExecutionAlrea
 import { Recording, Transcript, Meeting, TRANSCRIPT_STATUSES, TRANSCRIPT_SHARE_MODES } from '../db/entities.ts';
 import { ObjectNotFoundError, RangeNotSatisfiableError } from '../storage/object-storage.ts';
 import type { Segment } from '../transcripts/words.ts';
-import { recordingWorkflow, recordingWorkflowId, transcriptionProgressQuery } from '../workflows/recording.ts';
+import { recordingWorkflow, transcriptionProgressQuery } from '../workflows/recording.ts';
+import { recordingWorkflowId } from '../recordings/messages.ts';
 import { MeetingIdAttribute, RecordingIdAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
 import { ApiError, notFound } from './errors.ts';
 import { pageOf, pageQuerySchema } from './rooms.ts';

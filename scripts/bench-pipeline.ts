@@ -50,7 +50,7 @@ import { parseConfig } from '../runtime/config.ts';
 import { werCount, werOf } from '../speech/wer.ts';
 import { createTranscriptionEngines } from '../runtime/engines.ts';
 import { startSpeechStandIn, type SpeechStandIn } from '../speech/stand-in-server.ts';
-import { recordingWorkflowId, type RecordingWorkflowResult } from '../workflows/recording.ts';
+import { recordingWorkflowId, type RecordingWorkflowResult } from '../recordings/messages.ts';
 import { appendBenchmarkSection, BENCHMARKS_DOC, machineDescription } from './benchmarks-doc.ts';
 import type { RunningServer } from '../test/support/servers.ts';
 import type { TestProduct } from '../test/support/product.ts';
