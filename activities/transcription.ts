@@ -21,6 +21,7 @@ import { mergeIntoSegments } from '../transcripts/merge.ts';
 import { toWebVTT, toSRT, toPlainText, toJSON } from '../transcripts/exports.ts';
 import type { SpeechRecognizer } from '../speech/index.ts';
 import type { Summarizer } from '../summaries/index.ts';
+import { isRetryableStatus } from '../runtime/retryable.ts';
 import { classifyServiceError } from './errors.ts';
 import { assertPublicDestination, DestinationRefusedError, signOutgoingWebhook } from './outgoing-webhooks.ts';
 import { deleteRefusedMedia } from './consent.ts';
@@ -318,7 +319,7 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
         signal: AbortSignal.timeout(10_000),
       });
       await response.body?.cancel();
-      if (response.status >= 500 || response.status === 429 || response.status === 408) throw new Error(`webhook answered ${response.status}; retrying`);
+      if (isRetryableStatus(response.status)) throw new Error(`webhook answered ${response.status}; retrying`);
       if (!response.ok) throw ApplicationFailure.nonRetryable(`webhook answered ${response.status}`, 'WebhookRefused');
       return { sent: true, status: response.status };
     },

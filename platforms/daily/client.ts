@@ -84,6 +84,8 @@ export class DailyResponseError extends Error {
 
 type Query = Record<string, string | number | boolean | undefined>;
 
+/** Repeated by the client itself (Daily's rate limit and unavailability, which say when to come back). Whether an
+ * error that gets out is worth a later attempt is runtime/retryable.ts's rule (activities/errors.ts applies it). */
 const RETRIED_STATUSES = new Set([429, 503]);
 const MAX_RETRY_AFTER_MS = 60_000;
 
