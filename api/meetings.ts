@@ -8,9 +8,8 @@ import { endMeetingSignal, meetingStateQuery, meetingWorkflow, requestRecordingU
 import { meetingWorkflowId } from '../meetings/messages.ts';
 import { consentRefusalWorkflow, consentRefusalWorkflowId } from '../workflows/consent.ts';
 import { MEETING_LIST_STATUSES } from '../shared/meeting-list-statuses.ts';
-import { cloudInstanceId, rawTracksInstanceId } from '../platforms/platform.ts';
+import { cloudInstanceId, PlatformApiError, rawTracksInstanceId } from '../platforms/platform.ts';
 import type { Services } from '../runtime/services.ts';
-import { DailyApiError } from '../platforms/daily/client.ts';
 import { MeetingIdAttribute, MeetingStateAttribute, PlatformAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
 import { ApiError, notFound } from './errors.ts';
 import type { ApiContext } from './app.ts';
@@ -444,7 +443,7 @@ async function createPlatformRoom(ctx: ApiContext, meeting: Meeting): Promise<vo
         meeting.platformRoomName = name;
         break;
       } catch (error) {
-        if (attempt >= 5 || !(error instanceof DailyApiError && /already exists/i.test(error.info))) throw error;
+        if (attempt >= 5 || !(error instanceof PlatformApiError && error.nameTaken)) throw error;
       }
     }
     meeting.roomUrl = created.roomUrl;

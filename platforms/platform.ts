@@ -183,6 +183,36 @@ export class CallNotHostedError extends Error {
   }
 }
 
+/** The platform answered a request with an error status. Adapters throw their own subclass (DailyApiError); what is
+ * above the seam (activities/errors.ts) reads only these fields. */
+export class PlatformApiError extends Error {
+  readonly status: number;
+  /** The platform's stable error type, e.g. Daily's `invalid-request-error`. */
+  readonly errorType: string;
+  /** The platform's own explanation. */
+  readonly info: string;
+  constructor(message: string, details: { status: number; errorType: string; info: string }) {
+    super(message);
+    this.name = 'PlatformApiError';
+    this.status = details.status;
+    this.errorType = details.errorType;
+    this.info = details.info;
+  }
+
+  /** The request named something the platform already has (createRoom: a room of that name): try another name. */
+  get nameTaken(): boolean {
+    return false;
+  }
+}
+
+/** A 2xx answer whose body is not what the platform documents: asking again gets the same. */
+export class PlatformResponseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlatformResponseError';
+  }
+}
+
 /** A webhook body we cannot trust: answer 4xx, never retry. */
 export class WebhookPayloadError extends Error {
   readonly eventType: string | undefined;
