@@ -11,6 +11,7 @@ import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Meeting, Recording, RecordingAccessLog, RecordingShare, Transcript } from '../db/entities.ts';
 import { recordingWorkflowId } from '../recordings/messages.ts';
+import { recordingWorkPrefix, tracksPrefix, transcriptPrefix } from '../recordings/keys.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
 import type { ActivityDependencies } from './index.ts';
 
@@ -28,11 +29,10 @@ export interface DeletionTargets {
  * MP3): what a consent refusal deletes. The words, exports and waveform are not media. */
 export function mediaTargets(recording: Pick<Recording, 'id' | 'type' | 'objectKey' | 'trackKeys'>, transcript: Pick<Transcript, 'audioKey'> | null): DeletionTargets {
   const keys = new Set<string>(recording.trackKeys ?? []);
-  const prefixes = new Set<string>([`work/${recording.id}/`]);
+  const prefixes = new Set<string>([recordingWorkPrefix(recording.id)]);
   if (recording.objectKey) {
     if (recording.type === 'cloud') keys.add(recording.objectKey);
-    // Tracks are `<objectKey>-…`; the dash keeps a cloud MP4 started in the same millisecond out of it.
-    else prefixes.add(`${recording.objectKey}-`);
+    else prefixes.add(tracksPrefix(recording.objectKey));
   }
   if (transcript?.audioKey) keys.add(transcript.audioKey);
   return { keys: [...keys], prefixes: [...prefixes].filter((prefix) => prefix.length > 1 && !prefix.startsWith('/')) };
@@ -44,7 +44,7 @@ export function deletionTargets(recording: Pick<Recording, 'id' | 'type' | 'obje
   if (!transcript) return media;
   return {
     keys: [...new Set([...media.keys, ...(transcript.waveformKey ? [transcript.waveformKey] : [])])],
-    prefixes: [...media.prefixes, `transcripts/${transcript.id}/`],
+    prefixes: [...media.prefixes, transcriptPrefix(transcript.id)],
   };
 }
 

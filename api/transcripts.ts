@@ -8,6 +8,7 @@ import { ObjectNotFoundError, RangeNotSatisfiableError } from '../storage/object
 import type { Segment } from '../transcripts/words.ts';
 import { recordingWorkflow, transcriptionProgressQuery } from '../workflows/recording.ts';
 import { recordingWorkflowId } from '../recordings/messages.ts';
+import { transcriptKey } from '../recordings/keys.ts';
 import { MeetingIdAttribute, RecordingIdAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
 import { ApiError, notFound } from './errors.ts';
 import { pageOf, pageQuerySchema } from './rooms.ts';
@@ -29,7 +30,6 @@ const listQuerySchema = pageQuerySchema.extend({
   recordingId: z.string().min(1).max(128).optional(),
 });
 
-const transcriptKey = (id: string, file: string) => `transcripts/${id}/${file}`;
 
 export function transcriptSummaryView(t: Transcript) {
   return {
