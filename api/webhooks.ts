@@ -10,14 +10,12 @@
 import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { Meeting, WebhookEvent } from '../db/entities.ts';
 import { WebhookPayloadError, type PlatformEvent } from '../platforms/platform.ts';
 import { meetingEventSignal } from '../workflows/meeting.ts';
 import { meetingWorkflowId, type MeetingEvent } from '../meetings/messages.ts';
-import { recordingWorkflow } from '../workflows/recording.ts';
-import { recordingWorkflowId } from '../recordings/messages.ts';
-import { MeetingIdAttribute, RecordingIdAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
+import { startRecordingPipeline } from '../recordings/pipeline.ts';
 import { ApiError } from './errors.ts';
 import { readRawBody } from './body.ts';
 import type { ApiContext } from './app.ts';
@@ -214,18 +212,9 @@ async function deliver(services: Pick<Services, 'temporal' | 'config'>, meeting:
   if (signal.type !== 'recording.ready') return 'late';
   const { eventId: _eventId, type: _type, ...ready } = signal;
   try {
-    await temporal.workflow.start(recordingWorkflow, {
-      workflowId: recordingWorkflowId(ready.recordingId),
-      taskQueue: config.temporal.taskQueue,
-      args: [{ meetingId: meeting.id, roomName: meeting.room.name, ...ready }],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: MeetingIdAttribute, value: meeting.id },
-        { key: RoomNameAttribute, value: meeting.room.name },
-        { key: RecordingIdAttribute, value: ready.recordingId },
-      ],
-      staticSummary: `${ready.kind} recording ${ready.recordingId} of room "${meeting.room.name}" (late webhook)`,
+    await startRecordingPipeline(temporal, config.temporal.taskQueue, { meetingId: meeting.id, roomName: meeting.room.name, ...ready }, {
+      runs: 'once',
+      summary: `${ready.kind} recording ${ready.recordingId} of room "${meeting.room.name}" (late webhook)`,
     });
   } catch (error) {
     if ((error as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw error;
