@@ -13,7 +13,7 @@ import { Context, ApplicationFailure } from '@temporalio/activity';
 import { Meeting, ParticipantSession, Recording, Room, Transcript, type TranscriptParticipant } from '../db/entities.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
 import type { Speaker, TimedWord, Segment } from '../transcripts/words.ts';
-import { parseTrackKey, probeMedia, trackOffsetSeconds, MediaError } from '../audio/tracks.ts';
+import { placeTrack, probeMedia, MediaError } from '../audio/tracks.ts';
 import { decodeToPcm16k } from '../audio/decode.ts';
 import { splitAtSilences, wordToTrack, type ChunkPiece } from '../audio/chunks.ts';
 import { mixdownToMp3, waveformPeaks } from '../audio/mixdown.ts';
@@ -72,12 +72,12 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
     async planTranscript(input: { recordingId: string; meetingId: string; platformMeetingId: string | null }): Promise<TranscriptPlan> {
       const em = db.em.fork();
       const recording = await em.findOneOrFail(Recording, input.recordingId);
-      const keys = (recording.trackKeys ?? []).filter((key) => parseTrackKey(key)?.mediaType === 'cam-audio');
+      const keys = (recording.trackKeys ?? []).filter((key) => platform.describeTrack(key)?.speakerAudio === true);
       const sessions = await em.find(ParticipantSession, { meeting: input.meetingId });
       const byId = new Map(sessions.map((s) => [s.sessionId, { userId: s.userId ?? null, name: s.userName ?? null }]));
       const meeting = await em.findOne(Meeting, input.meetingId);
       const platformMeetingId = input.platformMeetingId ?? meeting?.platformMeetingId ?? null;
-      const needPlatform = keys.some((key) => !byId.has(parseTrackKey(key)!.sessionId));
+      const needPlatform = keys.some((key) => !byId.has(platform.describeTrack(key)!.sessionId));
       if (needPlatform && platformMeetingId) {
         try {
           for (const p of await platform.getMeetingParticipants(platformMeetingId)) {
@@ -90,7 +90,7 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
 
       const speakers: Array<Speaker & { identity: string; userId: string | null; sessionIds: string[] }> = [];
       const tracks: TrackPlan[] = keys
-        .map((key) => ({ key, parsed: parseTrackKey(key)! }))
+        .map((key) => ({ key, parsed: platform.describeTrack(key)! }))
         .sort((a, b) => a.parsed.trackStartMs - b.parsed.trackStartMs)
         .map(({ key, parsed }, index) => {
           const who = byId.get(parsed.sessionId);
@@ -122,7 +122,7 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
         await download(storage, input.track.key, source);
         Context.current().heartbeat({ stage: 'downloaded' });
         const probe = await asFinalMediaError(() => probeMedia(source));
-        const placed = trackOffsetSeconds(input.track.key, probe);
+        const placed = placeTrack(input.track.key, platform.describeTrack(input.track.key), probe);
         const wav = path.join(dir, 'track.wav');
         await asFinalMediaError(() => decodeToPcm16k(source, wav, { signal: Context.current().cancellationSignal, onProgress: (fraction: number) => Context.current().heartbeat({ stage: 'decode', fraction }) }));
         const chunks = await splitAtSilences(wav, { outDir: path.join(dir, 'chunks') });

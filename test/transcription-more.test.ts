@@ -19,7 +19,7 @@ import { startTestProduct, type TestProduct } from './support/product.ts';
 import { Recording } from '../db/entities.ts';
 import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
 import { recordingWorkflowId, type RecordingWorkflowResult } from '../recordings/messages.ts';
-import { parseTrackKey } from '../audio/tracks.ts';
+import { parseTrackKey } from '../platforms/daily/recordings.ts';
 import { parseWebVTT } from '../transcripts/exports.ts';
 import { startSpeechStandIn, TRANSCRIPTIONS_PATH, type SpeechStandIn } from '../speech/stand-in-server.ts';
 import { startChatCompletionsStandIn, type ChatCompletionsStandIn } from '../summaries/stand-in-server.ts';

@@ -15,7 +15,7 @@ import { startTestProduct, type TestProduct } from './support/product.ts';
 import { MeetingConsent, Recording, Transcript } from '../db/entities.ts';
 import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
 import { recordingWorkflowId, type RecordingWorkflowResult } from '../recordings/messages.ts';
-import { parseTrackKey } from '../audio/tracks.ts';
+import { parseTrackKey } from '../platforms/daily/recordings.ts';
 import { parseWebVTT } from '../transcripts/exports.ts';
 import { wordErrorRate } from '../speech/wer.ts';
 
