@@ -2,11 +2,14 @@
 // workflows/ (meetingWorkflow) and activities/: pure types and constants, no I/O, so workflow code may
 // import them (lint enforces determinism here as in workflows/).
 
-export type RecordingKind = 'cloud' | 'raw-tracks';
-export const RECORDING_KINDS: readonly RecordingKind[] = ['cloud', 'raw-tracks'];
-export type RecordingTrigger = 'none' | 'prompt' | 'automatic' | 'automatic-2nd-participant';
+// The lists are the database's too (db/entities.ts re-exports them).
+export const RECORDING_KINDS = ['cloud', 'raw-tracks'] as const;
+export type RecordingKind = (typeof RECORDING_KINDS)[number];
+export const RECORDING_TRIGGERS = ['none', 'prompt', 'automatic', 'automatic-2nd-participant'] as const;
+export type RecordingTrigger = (typeof RECORDING_TRIGGERS)[number];
 /** The room's recording type: only `cloud` is recorded by us; `none` and `local` never start one here. */
-export type RoomRecordingType = 'none' | 'local' | 'cloud';
+export const RECORDING_TYPES = ['none', 'local', 'cloud'] as const;
+export type RoomRecordingType = (typeof RECORDING_TYPES)[number];
 
 export interface MeetingWorkflowInput {
   meetingId: string;
