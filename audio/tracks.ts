@@ -32,7 +32,7 @@ export class MediaError extends Error {
 export interface MediaProbe {
   /** Length of the first audio stream, from its first packet to the end of its last. */
   durationSeconds: number;
-  /** The stream's first timestamp (for Daily's raw tracks, about the track's offset in the recording). */
+  /** The stream's first timestamp (for a platform's per-speaker tracks, about the track's offset in the recording). */
   startTimeSeconds: number;
   codec: string;
   sampleRate: number;

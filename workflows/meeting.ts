@@ -68,7 +68,7 @@ const meetingActivities = proxyActivities<ReturnType<typeof activities.createAct
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
-// "Not hosting a call yet" is retried with backoff: Daily needs a moment after the first join.
+// "Not hosting a call yet" is retried with backoff: a platform may need a moment after the first join.
 const recordingControl = proxyActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 1.5, maximumInterval: '10 seconds', maximumAttempts: 20, nonRetryableErrorTypes: ['PlatformRequestRefused'] },
