@@ -14,7 +14,7 @@
 // after the refusal is written.
 import { Meeting, MeetingConsent, Recording, Transcript, type RecordingStatus } from '../db/entities.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
-import { deleteTargets, mediaTargets } from './deletion.ts';
+import { deleteTargets, mediaTargets } from '../recordings/deletion.ts';
 import type { ActivityDependencies } from './index.ts';
 
 /** Statuses in which nothing writes a recording's media any more. */

@@ -1,66 +1,16 @@
 // Activities of recording deletion and retention. Each is idempotent: a retry, a second deletion run or a
 // second retention sweep finds less to do, never an error (a missing object or row is already deleted).
-//
-// What a recording owns in storage (see activities/transcription.ts and the platform's key layout):
-//   cloud:       its MP4 (`objectKey`, also the meeting's `cloudRecordingKey`)
-//   raw-tracks:  its tracks `<objectKey>-<session>-<cam-audio|cam-video|…>-<ms>` (`trackKeys` lists the audio ones)
-//   transcript:  transcripts/<transcriptId>/… (words, segments, exports, audio.mp3, waveform.json)
-//   pipeline:    work/<recordingId>/… (chunks, manifests, partial words)
+// What a recording owns in storage, and how it is deleted: recordings/deletion.ts.
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Meeting, Recording, RecordingAccessLog, RecordingShare, Transcript } from '../db/entities.ts';
-import { recordingWorkflowId } from '../workflows/recording.ts';
-import type { ObjectStorage } from '../storage/object-storage.ts';
+import { recordingWorkflowId } from '../recordings/messages.ts';
+import { deleteTargets, deletionTargets } from '../recordings/deletion.ts';
 import type { ActivityDependencies } from './index.ts';
 
 /** How many expired recordings one retention step claims. */
 export const RETENTION_BATCH = 50;
-
-export interface DeletionTargets {
-  /** Exact keys. */
-  keys: string[];
-  /** Every key under these prefixes. */
-  prefixes: string[];
-}
-
-/** Where a recording's media is (its tracks and the platform's other files, its MP4, pipeline scratch, the mixed
- * MP3): what a consent refusal deletes. The words, exports and waveform are not media. */
-export function mediaTargets(recording: Pick<Recording, 'id' | 'type' | 'objectKey' | 'trackKeys'>, transcript: Pick<Transcript, 'audioKey'> | null): DeletionTargets {
-  const keys = new Set<string>(recording.trackKeys ?? []);
-  const prefixes = new Set<string>([`work/${recording.id}/`]);
-  if (recording.objectKey) {
-    if (recording.type === 'cloud') keys.add(recording.objectKey);
-    // Tracks are `<objectKey>-…`; the dash keeps a cloud MP4 started in the same millisecond out of it.
-    else prefixes.add(`${recording.objectKey}-`);
-  }
-  if (transcript?.audioKey) keys.add(transcript.audioKey);
-  return { keys: [...keys], prefixes: [...prefixes].filter((prefix) => prefix.length > 1 && !prefix.startsWith('/')) };
-}
-
-/** Where a recording's objects are (its media, and its transcript's files); never an empty or bucket-wide prefix. */
-export function deletionTargets(recording: Pick<Recording, 'id' | 'type' | 'objectKey' | 'trackKeys'>, transcript: Pick<Transcript, 'id' | 'audioKey' | 'waveformKey'> | null): DeletionTargets {
-  const media = mediaTargets(recording, transcript);
-  if (!transcript) return media;
-  return {
-    keys: [...new Set([...media.keys, ...(transcript.waveformKey ? [transcript.waveformKey] : [])])],
-    prefixes: [...media.prefixes, `transcripts/${transcript.id}/`],
-  };
-}
-
-/** Deletes every key and everything under every prefix; a missing object is no error. Calls `onDeleted` after each. */
-export async function deleteTargets(storage: ObjectStorage, targets: DeletionTargets, onDeleted: (key: string) => void = () => {}): Promise<void> {
-  for (const key of targets.keys) {
-    await storage.delete(key);
-    onDeleted(key);
-  }
-  for (const prefix of targets.prefixes) {
-    for await (const object of storage.list(prefix)) {
-      await storage.delete(object.key);
-      onDeleted(object.key);
-    }
-  }
-}
 
 export function createDeletionActivities({ db, storage }: ActivityDependencies) {
   return {

@@ -1,16 +1,17 @@
-// Errors classified once: what Temporal retries (network, 5xx, 429, timeouts, "not hosting a call yet")
+// Errors classified once (the HTTP statuses by runtime/retryable.ts): what Temporal retries (network, 5xx, 429, timeouts, "not hosting a call yet")
 // and what ends an attempt for good (4xx refusals, bad credentials, malformed answers).
 import { ApplicationFailure } from '@temporalio/activity';
-import { DailyApiError, DailyResponseError } from '../platforms/daily/client.ts';
+import { PlatformApiError, PlatformResponseError } from '../platforms/platform.ts';
+import { isRefusedStatus } from '../runtime/retryable.ts';
 
 export const PLATFORM_REFUSED = 'PlatformRequestRefused';
 
 /** Rethrows `error` as a non-retryable failure when retrying cannot help; otherwise as is. */
 export function classifyPlatformError(error: unknown): never {
-  if (error instanceof DailyApiError && error.status >= 400 && error.status < 500 && error.status !== 429 && error.status !== 408) {
+  if (error instanceof PlatformApiError && isRefusedStatus(error.status)) {
     throw ApplicationFailure.nonRetryable(error.message, PLATFORM_REFUSED, { status: error.status, errorType: error.errorType });
   }
-  if (error instanceof DailyResponseError) throw ApplicationFailure.nonRetryable(error.message, PLATFORM_REFUSED);
+  if (error instanceof PlatformResponseError) throw ApplicationFailure.nonRetryable(error.message, PLATFORM_REFUSED);
   throw error;
 }
 

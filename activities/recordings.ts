@@ -2,8 +2,8 @@
 // storing what we learn. Each is idempotent, so a retry or a second path changes nothing.
 import { ApplicationFailure } from '@temporalio/common';
 import { Meeting, ParticipantSession, Recording, RecordingAccessLog } from '../db/entities.ts';
-import type { RecordingKind, ReadyRecording } from '../workflows/meeting.ts';
-import type { RecordingWorkflowInput } from '../workflows/recording.ts';
+import type { RecordingKind, ReadyRecording } from '../meetings/messages.ts';
+import type { RecordingWorkflowInput } from '../recordings/messages.ts';
 import { classifyPlatformError } from './errors.ts';
 import { deleteRefusedMedia } from './consent.ts';
 import type { ActivityDependencies } from './index.ts';

@@ -13,7 +13,7 @@ import { Context, ApplicationFailure } from '@temporalio/activity';
 import { Meeting, ParticipantSession, Recording, Room, Transcript, type TranscriptParticipant } from '../db/entities.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
 import type { Speaker, TimedWord, Segment } from '../transcripts/words.ts';
-import { parseTrackKey, probeMedia, trackOffsetSeconds, MediaError } from '../audio/tracks.ts';
+import { placeTrack, probeMedia, MediaError } from '../audio/tracks.ts';
 import { decodeToPcm16k } from '../audio/decode.ts';
 import { splitAtSilences, wordToTrack, type ChunkPiece } from '../audio/chunks.ts';
 import { mixdownToMp3, waveformPeaks } from '../audio/mixdown.ts';
@@ -21,6 +21,8 @@ import { mergeIntoSegments } from '../transcripts/merge.ts';
 import { toWebVTT, toSRT, toPlainText, toJSON } from '../transcripts/exports.ts';
 import type { SpeechRecognizer } from '../speech/index.ts';
 import type { Summarizer } from '../summaries/index.ts';
+import { isRetryableStatus } from '../runtime/retryable.ts';
+import { recordingWorkPrefix, trackWorkKey, transcriptKey } from '../recordings/keys.ts';
 import { classifyServiceError } from './errors.ts';
 import { assertPublicDestination, DestinationRefusedError, signOutgoingWebhook } from './outgoing-webhooks.ts';
 import { deleteRefusedMedia } from './consent.ts';
@@ -57,8 +59,6 @@ export interface TranscriptionDependencies {
   allowPrivateWebhooks: boolean;
 }
 
-const workPrefix = (recordingId: string, track: number) => `work/${recordingId}/track-${track}`;
-const transcriptPrefix = (transcriptId: string) => `transcripts/${transcriptId}`;
 
 export function createTranscriptionActivities({ db, storage, platform, transcription: engines }: ActivityDependencies) {
   const transcription = new Proxy({} as TranscriptionDependencies, {
@@ -72,12 +72,12 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
     async planTranscript(input: { recordingId: string; meetingId: string; platformMeetingId: string | null }): Promise<TranscriptPlan> {
       const em = db.em.fork();
       const recording = await em.findOneOrFail(Recording, input.recordingId);
-      const keys = (recording.trackKeys ?? []).filter((key) => parseTrackKey(key)?.mediaType === 'cam-audio');
+      const keys = (recording.trackKeys ?? []).filter((key) => platform.describeTrack(key)?.speakerAudio === true);
       const sessions = await em.find(ParticipantSession, { meeting: input.meetingId });
       const byId = new Map(sessions.map((s) => [s.sessionId, { userId: s.userId ?? null, name: s.userName ?? null }]));
       const meeting = await em.findOne(Meeting, input.meetingId);
       const platformMeetingId = input.platformMeetingId ?? meeting?.platformMeetingId ?? null;
-      const needPlatform = keys.some((key) => !byId.has(parseTrackKey(key)!.sessionId));
+      const needPlatform = keys.some((key) => !byId.has(platform.describeTrack(key)!.sessionId));
       if (needPlatform && platformMeetingId) {
         try {
           for (const p of await platform.getMeetingParticipants(platformMeetingId)) {
@@ -90,7 +90,7 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
 
       const speakers: Array<Speaker & { identity: string; userId: string | null; sessionIds: string[] }> = [];
       const tracks: TrackPlan[] = keys
-        .map((key) => ({ key, parsed: parseTrackKey(key)! }))
+        .map((key) => ({ key, parsed: platform.describeTrack(key)! }))
         .sort((a, b) => a.parsed.trackStartMs - b.parsed.trackStartMs)
         .map(({ key, parsed }, index) => {
           const who = byId.get(parsed.sessionId);
@@ -122,19 +122,19 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
         await download(storage, input.track.key, source);
         Context.current().heartbeat({ stage: 'downloaded' });
         const probe = await asFinalMediaError(() => probeMedia(source));
-        const placed = trackOffsetSeconds(input.track.key, probe);
+        const placed = placeTrack(input.track.key, platform.describeTrack(input.track.key), probe);
         const wav = path.join(dir, 'track.wav');
         await asFinalMediaError(() => decodeToPcm16k(source, wav, { signal: Context.current().cancellationSignal, onProgress: (fraction: number) => Context.current().heartbeat({ stage: 'decode', fraction }) }));
         const chunks = await splitAtSilences(wav, { outDir: path.join(dir, 'chunks') });
-        const prefix = workPrefix(input.recordingId, input.track.index);
+        const key = (file: string) => trackWorkKey(input.recordingId, input.track.index, file);
         const manifest: TrackManifest = { offsetSeconds: placed.offsetSeconds, durationSeconds: probe.durationSeconds, chunks: [], ...(placed.warning ? { warning: placed.warning } : {}) };
         for (const chunk of chunks) {
-          const key = `${prefix}/chunk-${chunk.index}.wav`;
-          await storage.put(key, await readFile(chunk.wavPath), { contentType: 'audio/wav' });
-          manifest.chunks.push({ key, start: chunk.start, end: chunk.end, durationSeconds: chunk.durationSeconds, pieces: chunk.pieces });
+          const chunkKey = key(`chunk-${chunk.index}.wav`);
+          await storage.put(chunkKey, await readFile(chunk.wavPath), { contentType: 'audio/wav' });
+          manifest.chunks.push({ key: chunkKey, start: chunk.start, end: chunk.end, durationSeconds: chunk.durationSeconds, pieces: chunk.pieces });
           Context.current().heartbeat({ stage: 'upload', chunk: chunk.index });
         }
-        const manifestKey = `${prefix}/manifest.json`;
+        const manifestKey = key('manifest.json');
         await storage.put(manifestKey, JSON.stringify(manifest), { contentType: 'application/json' });
         return { manifestKey, chunks: manifest.chunks.length, offsetSeconds: manifest.offsetSeconds };
       });
@@ -151,7 +151,7 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
       const participantNames = [...(transcript.participants ?? []).map((p) => p.name), ...sessions.map((s) => s.userName)].filter((name): name is string => Boolean(name));
       const context = Context.current();
       const resumed = context.info.heartbeatDetails as { done: number; partialKey: string } | undefined;
-      const partialKey = `${workPrefix(input.recordingId, input.track.index)}/words-partial.json`;
+      const partialKey = trackWorkKey(input.recordingId, input.track.index, 'words-partial.json');
       const words: TimedWord[] = resumed ? await readJson<TimedWord[]>(storage, resumed.partialKey).catch(() => []) : [];
       let done = resumed?.done ?? 0;
       if (done > 0 && words.length === 0 && resumed) done = 0; // partial words lost: start over rather than skip
@@ -177,7 +177,7 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
           await recordChunkProgress(db, input.transcriptId, input.track.index, n + 1, manifest.chunks.length);
         }
       });
-      const wordsKey = `${transcriptPrefix(input.transcriptId)}/words/track-${input.track.index}.json`;
+      const wordsKey = transcriptKey(input.transcriptId, `words/track-${input.track.index}.json`);
       await storage.put(wordsKey, JSON.stringify(words), { contentType: 'application/json' });
       return { wordsKey, wordCount: words.length };
     },
@@ -195,11 +195,11 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
         const context = Context.current();
         const mp3 = path.join(dir, 'audio.mp3');
         await mixdownToMp3(inputs, mp3, { durationSeconds: input.durationSeconds, signal: context.cancellationSignal, onProgress: (fraction: number) => context.heartbeat({ stage: 'mixdown', fraction }) });
-        const audioKey = `${transcriptPrefix(input.transcriptId)}/audio.mp3`;
+        const audioKey = transcriptKey(input.transcriptId, 'audio.mp3');
         const { size } = await stat(mp3);
         await storage.put(audioKey, (await import('node:fs')).createReadStream(mp3), { contentType: 'audio/mpeg', size });
         const peaks = await waveformPeaks(mp3, { peaks: 1000 });
-        const waveformKey = `${transcriptPrefix(input.transcriptId)}/waveform.json`;
+        const waveformKey = transcriptKey(input.transcriptId, 'waveform.json');
         await storage.put(waveformKey, JSON.stringify({ peaks, durationSeconds: input.durationSeconds }), { contentType: 'application/json' });
         await db.em.fork().nativeUpdate(Transcript, { id: input.transcriptId }, { audioKey, waveformKey });
         return { audioKey, waveformKey };
@@ -210,16 +210,16 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
     async assembleTranscript(input: { transcriptId: string; recordingId: string; wordKeys: string[]; speakers: Speaker[]; durationSeconds: number }): Promise<{ segments: number; words: number }> {
       const words = (await Promise.all(input.wordKeys.map((key) => readJson<TimedWord[]>(storage, key)))).flat();
       const segments = mergeIntoSegments(words, input.speakers, {});
-      const prefix = transcriptPrefix(input.transcriptId);
+      const key = (file: string) => transcriptKey(input.transcriptId, file);
       const vtt = toWebVTT(segments);
       const meta = { id: input.transcriptId, recordingId: input.recordingId, durationSeconds: input.durationSeconds, speakers: input.speakers };
       await Promise.all([
-        storage.put(`${prefix}/segments.json`, JSON.stringify(segments), { contentType: 'application/json' }),
-        storage.put(`${prefix}/transcript.vtt`, vtt, { contentType: 'text/vtt' }),
-        storage.put(`${prefix}/transcript.srt`, toSRT(segments), { contentType: 'application/x-subrip' }),
-        storage.put(`${prefix}/transcript.txt`, toPlainText(segments, { timestamps: false }), { contentType: 'text/plain; charset=utf-8' }),
-        storage.put(`${prefix}/transcript-timestamps.txt`, toPlainText(segments, { timestamps: true }), { contentType: 'text/plain; charset=utf-8' }),
-        storage.put(`${prefix}/transcript.json`, JSON.stringify(toJSON(meta, segments)), { contentType: 'application/json' }),
+        storage.put(key('segments.json'), JSON.stringify(segments), { contentType: 'application/json' }),
+        storage.put(key('transcript.vtt'), vtt, { contentType: 'text/vtt' }),
+        storage.put(key('transcript.srt'), toSRT(segments), { contentType: 'application/x-subrip' }),
+        storage.put(key('transcript.txt'), toPlainText(segments, { timestamps: false }), { contentType: 'text/plain; charset=utf-8' }),
+        storage.put(key('transcript-timestamps.txt'), toPlainText(segments, { timestamps: true }), { contentType: 'text/plain; charset=utf-8' }),
+        storage.put(key('transcript.json'), JSON.stringify(toJSON(meta, segments)), { contentType: 'application/json' }),
       ]);
       await db.em.fork().nativeUpdate(Transcript, { id: input.transcriptId }, { webvtt: vtt, durationSeconds: input.durationSeconds, language: transcription.language });
       return { segments: segments.length, words: words.length };
@@ -227,7 +227,7 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
 
     /** Title, summaries, topics and action items, from the transcript with speaker names. */
     async summarizeTranscript(input: { transcriptId: string; recordingId: string }): Promise<{ engine: string; topics: number }> {
-      const segments = await readJson<Segment[]>(storage, `${transcriptPrefix(input.transcriptId)}/segments.json`);
+      const segments = await readJson<Segment[]>(storage, transcriptKey(input.transcriptId, 'segments.json'));
       const transcript = await db.em.fork().findOneOrFail(Transcript, input.transcriptId);
       const context = Context.current();
       let summary;
@@ -249,7 +249,7 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
     /** Ended; then the consent rule (activities/consent.ts): if anyone refused, the meeting's media goes now (the transcript stays). */
     async finishTranscript(input: { transcriptId: string; meetingId: string; recordingId: string; warnings: string[] }): Promise<{ audioDeleted: boolean }> {
       const em = db.em.fork();
-      await deletePrefix(storage, `work/${input.recordingId}/`);
+      await deletePrefix(storage, recordingWorkPrefix(input.recordingId));
       // The end state first, then the refusals: a refusal recorded meanwhile is seen here or by its own run.
       await em.nativeUpdate(Transcript, { id: input.transcriptId }, {
         status: 'ended', error: input.warnings.length ? `warnings: ${input.warnings.join('; ')}` : null,
@@ -318,7 +318,7 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
         signal: AbortSignal.timeout(10_000),
       });
       await response.body?.cancel();
-      if (response.status >= 500 || response.status === 429 || response.status === 408) throw new Error(`webhook answered ${response.status}; retrying`);
+      if (isRetryableStatus(response.status)) throw new Error(`webhook answered ${response.status}; retrying`);
       if (!response.ok) throw ApplicationFailure.nonRetryable(`webhook answered ${response.status}`, 'WebhookRefused');
       return { sent: true, status: response.status };
     },

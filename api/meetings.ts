@@ -2,15 +2,16 @@
 // of the meeting's state from then on.
 import { z } from 'zod';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowStartOptions } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { Meeting, MeetingConsent, ParticipantSession, PLATFORMS, RECORDING_KINDS, RECORDING_STATUSES, RECORDING_TRIGGERS, RECORDING_TYPES, Recording, Transcript, TRANSCRIPT_STATUSES, type Room } from '../db/entities.ts';
-import { endMeetingSignal, meetingStateQuery, meetingWorkflow, meetingWorkflowId, requestRecordingUpdate, stopRecordingUpdate } from '../workflows/meeting.ts';
+import { endMeetingSignal, meetingStateQuery, meetingWorkflow, requestRecordingUpdate, stopRecordingUpdate } from '../workflows/meeting.ts';
+import { meetingWorkflowId } from '../meetings/messages.ts';
+import { ensureMeetingWorkflow, meetingWorkflowOptions } from '../meetings/workflow-client.ts';
 import { consentRefusalWorkflow, consentRefusalWorkflowId } from '../workflows/consent.ts';
 import { MEETING_LIST_STATUSES } from '../shared/meeting-list-statuses.ts';
-import { cloudInstanceId, rawTracksInstanceId } from '../platforms/platform.ts';
+import { PlatformApiError, rawTracksInstanceId } from '../platforms/platform.ts';
 import type { Services } from '../runtime/services.ts';
-import { DailyApiError } from '../platforms/daily/client.ts';
-import { MeetingIdAttribute, MeetingStateAttribute, PlatformAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
+import { MeetingIdAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
 import { ApiError, notFound } from './errors.ts';
 import type { ApiContext } from './app.ts';
 import { endpoint } from './endpoint.ts';
@@ -47,42 +48,6 @@ export function meetingView(meeting: Meeting) {
     hasCloudRecording: Boolean(meeting.cloudRecordingKey),
     workflowId: meetingWorkflowId(meeting.id),
   };
-}
-
-function meetingWorkflowOptions(services: Services, meeting: Meeting): WorkflowStartOptions<typeof meetingWorkflow> & { workflowIdConflictPolicy: WorkflowIdConflictPolicy } {
-  return {
-    workflowId: meetingWorkflowId(meeting.id),
-    taskQueue: services.config.temporal.taskQueue,
-    args: [{
-      meetingId: meeting.id,
-      roomName: meeting.room.name,
-      platform: meeting.platform,
-      platformRoomName: meeting.platformRoomName,
-      instanceIds: { cloud: cloudInstanceId(meeting.id), 'raw-tracks': rawTracksInstanceId(meeting.id) },
-      recordingTrigger: meeting.recordingTrigger,
-      recordingType: meeting.recordingType,
-      endDate: meeting.endDate.toISOString(),
-      recordingReadyTimeoutSeconds: services.config.meetings.recordingReadyTimeoutSeconds,
-      presenceSweepSeconds: services.config.meetings.presenceSweepSeconds,
-      recordingMaxDurationSeconds: services.config.meetings.recordingMaxDurationSeconds,
-    }],
-    // Exactly one workflow per meeting: a second start finds the running one, and an ended one is never restarted.
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    typedSearchAttributes: [
-      { key: MeetingIdAttribute, value: meeting.id },
-      { key: RoomNameAttribute, value: meeting.room.name },
-      { key: PlatformAttribute, value: meeting.platform },
-      { key: MeetingStateAttribute, value: 'open' },
-    ],
-    staticSummary: `Meeting in room "${meeting.room.name}" (${meeting.platformRoomName})`,
-    staticDetails: `Meeting ${meeting.id}, ${meeting.platform}, trigger ${meeting.recordingTrigger}, until ${meeting.endDate.toISOString()}`,
-  };
-}
-
-/** Starts the meeting's workflow, or finds the one already running: the workflow id makes this exactly-once. */
-export async function ensureMeetingWorkflow(services: Services, meeting: Meeting): Promise<void> {
-  await services.temporal.workflow.start(meetingWorkflow, meetingWorkflowOptions(services, meeting));
 }
 
 const meetingSchema = z.object({
@@ -443,7 +408,7 @@ async function createPlatformRoom(ctx: ApiContext, meeting: Meeting): Promise<vo
         meeting.platformRoomName = name;
         break;
       } catch (error) {
-        if (attempt >= 5 || !(error instanceof DailyApiError && /already exists/i.test(error.info))) throw error;
+        if (attempt >= 5 || !(error instanceof PlatformApiError && error.nameTaken)) throw error;
       }
     }
     meeting.roomUrl = created.roomUrl;

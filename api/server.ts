@@ -2,7 +2,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from './app.ts';
-import { WebhookDispatcher } from './webhooks.ts';
+import { WebhookDispatcher } from '../meetings/dispatcher.ts';
 import { createSignedObjectHandler } from '../storage/local-folder.ts';
 import { LocalFolderStorage } from '../storage/local-folder.ts';
 import type { Services } from '../runtime/services.ts';

@@ -2,12 +2,14 @@
 // mixed-down audio (range requests) and its waveform. Who may see what is decided in api/access.ts;
 // every view and download is written to the recording's access log.
 import { z } from 'zod';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Recording, Transcript, Meeting, TRANSCRIPT_STATUSES, TRANSCRIPT_SHARE_MODES } from '../db/entities.ts';
 import { ObjectNotFoundError, RangeNotSatisfiableError } from '../storage/object-storage.ts';
 import type { Segment } from '../transcripts/words.ts';
-import { recordingWorkflow, recordingWorkflowId, transcriptionProgressQuery } from '../workflows/recording.ts';
-import { MeetingIdAttribute, RecordingIdAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
+import { transcriptionProgressQuery } from '../workflows/recording.ts';
+import { recordingWorkflowId } from '../recordings/messages.ts';
+import { transcriptKey } from '../recordings/keys.ts';
+import { startRecordingPipeline } from '../recordings/pipeline.ts';
 import { ApiError, notFound } from './errors.ts';
 import { pageOf, pageQuerySchema } from './rooms.ts';
 import { loadRecording, loadTranscript, logAccess, rules, visibleTranscriptsWhere } from './access.ts';
@@ -28,7 +30,6 @@ const listQuerySchema = pageQuerySchema.extend({
   recordingId: z.string().min(1).max(128).optional(),
 });
 
-const transcriptKey = (id: string, file: string) => `transcripts/${id}/${file}`;
 
 export function transcriptSummaryView(t: Transcript) {
   return {
@@ -276,23 +277,14 @@ export async function reprocessRecording(services: Services, recordingId: string
   const meeting = await em.findOneOrFail(Meeting, recording.meeting.id, { populate: ['room'] });
   const workflowId = recordingWorkflowId(recording.id);
   try {
-    const handle = await services.temporal.workflow.start(recordingWorkflow, {
-      workflowId,
-      taskQueue: services.config.temporal.taskQueue,
-      args: [{
-        meetingId: meeting.id, roomName: meeting.room.name, recordingId: recording.id, kind: recording.type,
-        startedAt: recording.recordedAt.toISOString(), durationSeconds: recording.durationSeconds ?? 0, objectKey: recording.objectKey,
-        tracks: recording.trackKeys?.map((key) => ({ type: 'audio' as const, key, size: 0 })) ?? null,
-        platformMeetingId: meeting.platformMeetingId ?? null,
-      }],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      typedSearchAttributes: [
-        { key: MeetingIdAttribute, value: meeting.id },
-        { key: RoomNameAttribute, value: meeting.room.name },
-        { key: RecordingIdAttribute, value: recording.id },
-      ],
-      staticSummary: `Reprocess ${recording.type} recording ${recording.id} of room "${meeting.room.name}"`,
+    const handle = await startRecordingPipeline(services.temporal, services.config.temporal.taskQueue, {
+      meetingId: meeting.id, roomName: meeting.room.name, recordingId: recording.id, kind: recording.type,
+      startedAt: recording.recordedAt.toISOString(), durationSeconds: recording.durationSeconds ?? 0, objectKey: recording.objectKey,
+      tracks: recording.trackKeys?.map((key) => ({ type: 'audio' as const, key, size: 0 })) ?? null,
+      platformMeetingId: meeting.platformMeetingId ?? null,
+    }, {
+      runs: 'again',
+      summary: `Reprocess ${recording.type} recording ${recording.id} of room "${meeting.room.name}"`,
     });
     return { workflowId, runId: handle.firstExecutionRunId };
   } catch (error) {

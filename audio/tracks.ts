@@ -1,29 +1,17 @@
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { parseDailyTrackKey } from '../platforms/daily/recordings.ts';
 import { runFfmpeg } from './ffmpeg.ts';
 
-// A raw track as the platform wrote it: where it sits on the recording's timeline (from its key) and what
-// the file holds (from ffprobe). Media that cannot be read is a MediaError, which no retry can fix.
+// A track as the platform wrote it: where it sits on the recording's timeline (from what the platform says of
+// it, platforms/*: Platform.describeTrack) and what the file holds (from ffprobe). Media that cannot be read is a MediaError, which no retry can fix.
 
 const execFileAsync = promisify(execFile);
 
-export type TrackMediaType = 'cam-audio' | 'cam-video' | (string & NonNullable<unknown>);
-
-export interface TrackKey {
+/** A track's place on the platform's recording clock (both in ms), as its platform states it. */
+export interface TrackTimeline {
   recordingStartMs: number;
-  sessionId: string;
-  mediaType: TrackMediaType;
   trackStartMs: number;
-}
-
-/**
- * `{domain}/{room}/{recording_start_ms}-{session_id}-{media_type}-{track_start_ms}`, as Daily names raw
- * tracks; a file extension, which Daily's default keys lack, is tolerated. Null for anything else.
- */
-export function parseTrackKey(key: string): TrackKey | null {
-  return parseDailyTrackKey(key.replace(/\.[a-z0-9]{2,5}$/i, ''));
 }
 
 export type MediaErrorKind = 'corrupt' | 'empty' | 'no-audio';
@@ -44,7 +32,7 @@ export class MediaError extends Error {
 export interface MediaProbe {
   /** Length of the first audio stream, from its first packet to the end of its last. */
   durationSeconds: number;
-  /** The stream's first timestamp (for Daily's raw tracks, about the track's offset in the recording). */
+  /** The stream's first timestamp (for a platform's per-speaker tracks, about the track's offset in the recording). */
   startTimeSeconds: number;
   codec: string;
   sampleRate: number;
@@ -118,8 +106,8 @@ export interface TrackPlacement {
 export const OFFSET_TOLERANCE_SECONDS = 1;
 
 /**
- * The track's offset from the recording's start: (track_start_ms − recording_start_ms) / 1000 from the
- * key, checked against the container's start time.
+ * The track's offset from the recording's start: (trackStartMs − recordingStartMs) / 1000 from the platform's
+ * timeline of it (read from its key, `label`), checked against the container's start time.
  *
  * The key wins a disagreement. Both of its timestamps come from the platform's recording clock and exist
  * precisely to place tracks on one timeline; the container's start time is the first packet's timestamp,
@@ -127,8 +115,7 @@ export const OFFSET_TOLERANCE_SECONDS = 1;
  * relates it to the other tracks. Decode and mixdown both restart each file's timestamps at zero, so
  * exactly one offset is applied per track, and it is this one.
  */
-export function trackOffsetSeconds(key: string, probe: Pick<MediaProbe, 'startTimeSeconds'>): TrackPlacement {
-  const parsed = parseTrackKey(key);
+export function placeTrack(key: string, parsed: TrackTimeline | null, probe: Pick<MediaProbe, 'startTimeSeconds'>): TrackPlacement {
   const container = probe.startTimeSeconds;
   if (!parsed) {
     return { offsetSeconds: Math.max(0, container), source: 'container', warning: `track key ${key} has no timestamps; using the container start time ${container.toFixed(3)} s` };

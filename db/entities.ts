@@ -4,15 +4,15 @@ import { randomUUID } from 'node:crypto';
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { authEntities, User } from '../auth/entities.ts';
 import { RECORDING_STATUSES } from '../shared/recording-statuses.ts';
+import { RECORDING_KINDS, RECORDING_TRIGGERS, RECORDING_TYPES } from '../meetings/messages.ts';
 
 export const PLATFORMS = ['daily', 'whereby', '100ms', 'livekit'] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
-export const RECORDING_TYPES = ['none', 'local', 'cloud'] as const;
-export const RECORDING_TRIGGERS = ['none', 'prompt', 'automatic', 'automatic-2nd-participant'] as const;
+// A meeting's recording kinds, triggers and types are the meeting's messages' (meetings/messages.ts).
+export { RECORDING_KINDS, RECORDING_TRIGGERS, RECORDING_TYPES };
+export type { RecordingKind } from '../meetings/messages.ts';
 export const ROOM_MODES = ['normal', 'group'] as const;
 export type RoomMode = (typeof ROOM_MODES)[number];
-export const RECORDING_KINDS = ['cloud', 'raw-tracks'] as const;
-export type RecordingKind = (typeof RECORDING_KINDS)[number];
 export { RECORDING_STATUSES, type RecordingStatus } from '../shared/recording-statuses.ts';
 export const TRANSCRIPT_STATUSES = ['idle', 'processing', 'ended', 'error'] as const;
 export type TranscriptStatus = (typeof TRANSCRIPT_STATUSES)[number];

@@ -150,6 +150,17 @@ export type ParsedWebhook =
 /** A room's mode in our vocabulary: Whereby's `normal` (small) and `group` (large) rooms. */
 export type PlatformRoomMode = 'normal' | 'group';
 
+/** What a recording's track key tells about the track (each platform names its tracks its own way). */
+export interface TrackFacts {
+  /** The participant session the track belongs to. */
+  sessionId: string;
+  /** A participant's microphone: the tracks that are transcribed (cameras and screens are not). */
+  speakerAudio: boolean;
+  /** The recording's and the track's start on the platform's recording clock, in ms. */
+  recordingStartMs: number;
+  trackStartMs: number;
+}
+
 export interface Platform {
   readonly name: string;
   /** The room modes this platform gives a meaning to; a room asking for another one is refused, not stored. */
@@ -170,6 +181,8 @@ export interface Platform {
   verifyWebhook(request: WebhookRequest): WebhookVerification;
   /** Throws WebhookPayloadError for malformed JSON or a known event that breaks its schema. */
   parseWebhook(rawBody: Buffer): ParsedWebhook;
+  /** What a track key of this platform's recordings tells; null for a key it did not write. */
+  describeTrack(key: string): TrackFacts | null;
 }
 
 /** The room has no live call yet (Daily needs a moment after the first join): retry shortly. */
@@ -180,6 +193,36 @@ export class CallNotHostedError extends Error {
     super(`room ${roomName} is not hosting a call yet`, options);
     this.name = 'CallNotHostedError';
     this.roomName = roomName;
+  }
+}
+
+/** The platform answered a request with an error status. Adapters throw their own subclass (DailyApiError); what is
+ * above the seam (activities/errors.ts) reads only these fields. */
+export class PlatformApiError extends Error {
+  readonly status: number;
+  /** The platform's stable error type, e.g. Daily's `invalid-request-error`. */
+  readonly errorType: string;
+  /** The platform's own explanation. */
+  readonly info: string;
+  constructor(message: string, details: { status: number; errorType: string; info: string }) {
+    super(message);
+    this.name = 'PlatformApiError';
+    this.status = details.status;
+    this.errorType = details.errorType;
+    this.info = details.info;
+  }
+
+  /** The request named something the platform already has (createRoom: a room of that name): try another name. */
+  get nameTaken(): boolean {
+    return false;
+  }
+}
+
+/** A 2xx answer whose body is not what the platform documents: asking again gets the same. */
+export class PlatformResponseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlatformResponseError';
   }
 }
 

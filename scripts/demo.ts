@@ -19,7 +19,7 @@ import { connectDailySimulator } from '../platforms/daily/simulator/control-clie
 import { loadScenario, runScenario, type DailyScenario, type ScenarioStep } from '../platforms/daily/simulator/scenario.ts';
 import type { DailySimulatorControl } from '../platforms/daily/simulator/control.ts';
 import { SIMULATOR_VOICES } from '../platforms/daily/simulator/speech.ts';
-import type { MeetingState, RecordingRequestResult } from '../workflows/meeting.ts';
+import type { MeetingState, RecordingRequestResult } from '../meetings/messages.ts';
 
 const DEFAULT_SCENARIO = path.join(import.meta.dirname, '..', 'platforms', 'daily', 'simulator', 'scenarios', 'three-person-demo.json');
 

@@ -13,8 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { startTestProduct, type TestProduct } from '../test/support/product.ts';
 import { stopSharedServers } from '../test/support/servers.ts';
-import { meetingStateQuery, meetingWorkflowId, type MeetingState } from '../workflows/meeting.ts';
-import { recordingWorkflowId } from '../workflows/recording.ts';
+import { meetingStateQuery } from '../workflows/meeting.ts';
+import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
+import { recordingWorkflowId } from '../recordings/messages.ts';
 
 const fixturesDir = path.resolve(import.meta.dirname, '..', 'test', 'fixtures', 'histories');
 

@@ -18,6 +18,7 @@ import { openAsBlob } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { RecognizedWord } from '../transcripts/words.ts';
+import { isRetryableStatus } from '../runtime/retryable.ts';
 import { SpeechServiceError, languageCode, placeWord, speechPrompt, type SpeechChunk, type SpeechRecognizer, type TranscribeOptions } from './recognizer.ts';
 
 export interface OpenAICompatibleOptions {
@@ -105,7 +106,8 @@ function httpError(response: Response, body: string, engine: string): SpeechServ
   const detail = parsed.success ? (typeof parsed.data.error === 'string' ? { message: parsed.data.error } : parsed.data.error) : undefined;
   const code = detail && 'code' in detail && detail.code != null ? String(detail.code) : undefined;
   const message = detail?.message || body.trim().slice(0, 300) || response.statusText;
-  const retryable = (status === 408 || status === 429 || status >= 500) && code !== 'insufficient_quota';
+  // `insufficient_quota` is billing, not rate: waiting does not help (whatever the status).
+  const retryable = isRetryableStatus(status) && code !== 'insufficient_quota';
   return new SpeechServiceError(`${engine}: ${status} ${message}`, { engine, retryable, status, code, retryAfterSeconds: retryAfter(response.headers.get('retry-after')) });
 }
 

@@ -13,6 +13,7 @@
 // Every answer is validated with zod; an invalid one goes back to the model with the problem ("reflection").
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { isRetryableStatus } from '../runtime/retryable.ts';
 import {
   chunkTopicsAnswerSchema,
   condenseAnswerSchema,
@@ -468,7 +469,7 @@ function httpError(endpoint: string, status: number, text: string): SummaryServi
     // Not JSON (a proxy's HTML page, say): keep the text.
   }
   // 429 `insufficient_quota` is billing, not rate: waiting does not help.
-  const retryable = (status === 429 && !text.includes('insufficient_quota')) || status === 408 || status === 425 || status >= 500;
+  const retryable = isRetryableStatus(status, { tooEarly: true }) && !(status === 429 && text.includes('insufficient_quota'));
   const what = status === 401 || status === 403 ? 'refused the credentials' : `answered ${status}`;
   return new SummaryServiceError(`${endpoint} ${what}: ${detail}`, { retryable, status });
 }

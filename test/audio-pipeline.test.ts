@@ -12,9 +12,9 @@ import { packPieces, planChunks, splitAtSilences, toTrackSeconds, wordToTrack } 
 import type { AudioChunk, ChunkPiece } from '../audio/chunks.ts';
 import { decodeToPcm16k } from '../audio/decode.ts';
 import { mixdownToMp3, waveformPeaks } from '../audio/mixdown.ts';
-import { MediaError, parseTrackKey, probeMedia, trackOffsetSeconds } from '../audio/tracks.ts';
+import { MediaError, probeMedia } from '../audio/tracks.ts';
 import type { MediaProbe } from '../audio/tracks.ts';
-import { dailyRecordingKey, dailyTrackKey } from '../platforms/daily/recordings.ts';
+import { dailyRecordingKey, dailyTrackKey, parseTrackKey, trackOffsetSeconds } from '../platforms/daily/recordings.ts';
 import { writeAudioTrack, writeVideoTrack } from '../platforms/daily/simulator/media.ts';
 import { SpeechLibrary } from '../platforms/daily/simulator/speech.ts';
 import { LocalFolderStorage } from '../storage/local-folder.ts';

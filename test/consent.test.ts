@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProduct, sendDailyWebhook, recordingWorkflowResult, type TestProduct } from './support/product.ts';
 import { Meeting, Recording, Transcript } from '../db/entities.ts';
-import { meetingWorkflowId, type MeetingState } from '../workflows/meeting.ts';
-import type { RecordingWorkflowResult } from '../workflows/recording.ts';
+import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
+import type { RecordingWorkflowResult } from '../recordings/messages.ts';
 import { consentRefusalWorkflowId } from '../workflows/consent.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
 

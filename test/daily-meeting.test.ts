@@ -8,8 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProduct, sendDailyWebhook, type TestProduct } from './support/product.ts';
 import { Meeting, Recording, WebhookEvent, ParticipantSession } from '../db/entities.ts';
 import { cloudInstanceId } from '../platforms/platform.ts';
-import { meetingWorkflowId, type MeetingState } from '../workflows/meeting.ts';
-import { recordingWorkflowId } from '../workflows/recording.ts';
+import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
+import { recordingWorkflowId } from '../recordings/messages.ts';
 import { signDailyWebhook } from '../platforms/daily/signature.ts';
 
 const START = 'POST /rooms/:name/recordings/start';

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProduct, sendDailyWebhook, type TestProduct } from './support/product.ts';
 import { Meeting, ParticipantSession } from '../db/entities.ts';
-import { meetingStateQuery, meetingWorkflowId, type MeetingState } from '../workflows/meeting.ts';
+import { meetingStateQuery } from '../workflows/meeting.ts';
+import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
 
 describe('participant events applied in their own order', () => {
   let product: TestProduct;

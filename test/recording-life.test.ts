@@ -10,8 +10,9 @@ import { startTestProduct, sendDailyWebhook, type TestProduct } from './support/
 import { Recording } from '../db/entities.ts';
 import { RECORDING_STATUSES } from '../shared/recording-statuses.ts';
 import { cloudInstanceId, rawTracksInstanceId } from '../platforms/platform.ts';
-import { meetingStateQuery, meetingWorkflowId, type KnownRecording, type MeetingState } from '../workflows/meeting.ts';
-import { recordingWorkflowId } from '../workflows/recording.ts';
+import { meetingStateQuery } from '../workflows/meeting.ts';
+import { meetingWorkflowId, type KnownRecording, type MeetingState } from '../meetings/messages.ts';
+import { recordingWorkflowId } from '../recordings/messages.ts';
 
 describe('a recording\'s life: pending, recording, then its end state', () => {
   let product: TestProduct;

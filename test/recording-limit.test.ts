@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProduct, recordingWorkflowResult, type TestProduct } from './support/product.ts';
 import { Recording, Transcript } from '../db/entities.ts';
-import { meetingWorkflowId, type MeetingState } from '../workflows/meeting.ts';
+import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
 
 const LIMIT_SECONDS = 4;
 

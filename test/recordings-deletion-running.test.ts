@@ -7,7 +7,8 @@ import { startTestProduct, type TestProduct } from './support/product.ts';
 import { randomUUID } from 'node:crypto';
 import { remainingKeys, seedRoom } from './support/recordings.ts';
 import { Recording, Transcript } from '../db/entities.ts';
-import { recordingWorkflow, recordingWorkflowId } from '../workflows/recording.ts';
+import { recordingWorkflow } from '../workflows/recording.ts';
+import { recordingWorkflowId } from '../recordings/messages.ts';
 
 describe('deleting a recording while its pipeline runs', { timeout: 120_000 }, () => {
   let product: TestProduct;

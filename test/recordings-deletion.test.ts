@@ -14,7 +14,8 @@ import { remainingKeys, seedRecording, seedRoom, type SeededRecording } from './
 import { S3Storage } from '../storage/s3.ts';
 import { Recording, RecordingAccessLog, RecordingShare, Transcript } from '../db/entities.ts';
 import { recordingDeletionWorkflow, recordingDeletionWorkflowId } from '../workflows/recording-deletion.ts';
-import { recordingWorkflow, recordingWorkflowId } from '../workflows/recording.ts';
+import { recordingWorkflow } from '../workflows/recording.ts';
+import { recordingWorkflowId } from '../recordings/messages.ts';
 
 /** Forwards every request to `target` as is (same Host, so signatures hold), except the DELETEs it is told to fail. */
 class FaultProxy {

@@ -13,9 +13,9 @@ import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProduct, type TestProduct } from './support/product.ts';
 import { MeetingConsent, Recording, Transcript } from '../db/entities.ts';
-import { meetingWorkflowId, type MeetingState } from '../workflows/meeting.ts';
-import { recordingWorkflowId, type RecordingWorkflowResult } from '../workflows/recording.ts';
-import { parseTrackKey } from '../audio/tracks.ts';
+import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
+import { recordingWorkflowId, type RecordingWorkflowResult } from '../recordings/messages.ts';
+import { parseTrackKey } from '../platforms/daily/recordings.ts';
 import { parseWebVTT } from '../transcripts/exports.ts';
 import { wordErrorRate } from '../speech/wer.ts';
 

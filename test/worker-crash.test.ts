@@ -7,8 +7,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProduct, type TestProduct } from './support/product.ts';
 import { Transcript } from '../db/entities.ts';
-import { meetingWorkflowId, type MeetingState } from '../workflows/meeting.ts';
-import { recordingWorkflowId, type RecordingWorkflowResult } from '../workflows/recording.ts';
+import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
+import { recordingWorkflowId, type RecordingWorkflowResult } from '../recordings/messages.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 

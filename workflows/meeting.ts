@@ -25,109 +25,24 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type * as activities from '../activities/index.ts';
 import { MeetingIdAttribute, MeetingStateAttribute, RecordingIdAttribute, RoomNameAttribute } from './search-attributes.ts';
-import { recordingWorkflow, recordingWorkflowId, type RecordingWorkflowInput } from './recording.ts';
+import { recordingWorkflow } from './recording.ts';
+import { recordingWorkflowId, type RecordingWorkflowInput } from '../recordings/messages.ts';
+import {
+  RECORDING_KINDS,
+  type KnownRecording,
+  type MeetingEndReason,
+  type MeetingEvent,
+  type MeetingPhase,
+  type MeetingState,
+  type MeetingWorkflowInput,
+  type ReadyRecording,
+  type RecordingKind,
+  type RecordingRequestResult,
+} from '../meetings/messages.ts';
 
-export type RecordingKind = 'cloud' | 'raw-tracks';
-export const RECORDING_KINDS: readonly RecordingKind[] = ['cloud', 'raw-tracks'];
-export type RecordingTrigger = 'none' | 'prompt' | 'automatic' | 'automatic-2nd-participant';
-/** The room's recording type: only `cloud` is recorded by us; `none` and `local` never start one here. */
-export type RoomRecordingType = 'none' | 'local' | 'cloud';
+// The LiveKit adapter (platforms/livekit/) still imports MeetingEvent from here.
+export type { MeetingEvent } from '../meetings/messages.ts';
 
-export interface MeetingWorkflowInput {
-  meetingId: string;
-  roomName: string;
-  platform: string;
-  platformRoomName: string;
-  /** Instance ids for the two recordings: cloud = meeting id, raw-tracks = UUIDv5 of it. */
-  instanceIds: Record<RecordingKind, string>;
-  recordingTrigger: RecordingTrigger;
-  /** Absent in runs started before it was passed (they behave as `cloud`). */
-  recordingType?: RoomRecordingType;
-  /** ISO 8601: when the meeting closes if nobody ends it sooner. */
-  endDate: string;
-  /** How long to wait for recordings after the meeting ended before asking the platform. */
-  recordingReadyTimeoutSeconds: number;
-  /** While open, how often to ask the platform whether the call still goes on (a lost meeting.ended); absent: never. */
-  presenceSweepSeconds?: number;
-  /** The longest a recording may run: each start asks for the rest of the meeting up to this, and a recording the
-   * platform ends while the meeting is open (limit reached, error) is followed by the next. Absent: neither. */
-  recordingMaxDurationSeconds?: number;
-  /** State carried across continue-as-new. */
-  carried?: MeetingState;
-}
-
-export type MeetingPhase = 'open' | 'awaiting-recordings' | 'reconciling' | 'ended';
-export type MeetingEndReason = 'api' | 'end-date' | 'platform';
-/** The recording control both kinds share: started and stopped together. */
-export type RecordingControlStatus = 'idle' | 'waiting-for-participant' | 'starting' | 'recording' | 'stopping' | 'stopped' | 'failed';
-
-/** A recording's life: `pending` once requested (id `requestedRecordingId`), `recording` once the platform
- * confirms it (its own id from then on), then `ready`, `error` or `missing`. */
-export interface KnownRecording {
-  id: string;
-  kind: RecordingKind | null;
-  status: 'pending' | 'recording' | 'ready' | 'error' | 'missing';
-  startedAt: string | null;
-  error?: string;
-}
-
-export interface MeetingState {
-  meetingId: string;
-  phase: MeetingPhase;
-  endDate: string;
-  endReason: MeetingEndReason | null;
-  recording: { status: RecordingControlStatus; startsIssued: number; lastError: string | null };
-  /** Sessions present now (platform session ids) and everyone seen. */
-  presentSessions: string[];
-  participantsSeen: number;
-  /** Leaves that came before their session's join (webhooks arrive in any order): applied when the join comes. */
-  earlyLeaves?: Array<{ sessionId: string; at: string }>;
-  /** Each session's join and leave in the platform's time, as far as known (the second-participant trigger compares them). */
-  sessionTimes?: Record<string, { joinedAt: string | null; leftAt: string | null }>;
-  /** When the platform will stop each kind's current recording (its stated maximum duration): the next starts then. */
-  recordingLimits?: Partial<Record<RecordingKind, string>>;
-  /** Recordings started again after a platform error (bounded, so a platform failing every start is not hammered). */
-  restartsAfterError?: number;
-  /** The platform was seen hosting the call (a sweep said so): from then on, its "no call" ends the meeting. */
-  platformCallSeen?: boolean;
-  /** Set once the meeting has ended and its still-open sessions were closed at its end: later joins count as already left. */
-  sessionsClosedAt?: string;
-  recordings: KnownRecording[];
-  /** Starts we issued per kind, with when: a start without a recording id yet is still awaited. */
-  starts: Array<{ kind: RecordingKind; at: string }>;
-  /** Platform errors that came while their start was being issued: they fail it once it is (see failedStart). */
-  startErrors?: Array<{ kind: RecordingKind; message: string }>;
-  /** Platform event ids already applied (duplicates are acknowledged and not applied twice). */
-  appliedEventIds: string[];
-}
-
-/** A platform event as the webhook endpoint signals it: small, already verified and stored. */
-export type MeetingEvent =
-  | { type: 'participant.joined'; eventId: string; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string }
-  | { type: 'participant.left'; eventId: string; sessionId: string; at: string }
-  | { type: 'meeting.started'; eventId: string; platformMeetingId: string; at: string }
-  | { type: 'meeting.ended'; eventId: string; platformMeetingId: string; at: string }
-  | { type: 'recording.started'; eventId: string; recordingId: string; instanceId: string; at: string }
-  | ({ type: 'recording.ready'; eventId: string } & ReadyRecording)
-  | { type: 'recording.error'; eventId: string; instanceId: string; message: string; at: string };
-
-export interface ReadyRecording {
-  recordingId: string;
-  kind: RecordingKind;
-  startedAt: string;
-  durationSeconds: number;
-  objectKey: string;
-  tracks: Array<{ type: 'audio' | 'video'; key: string; size: number }> | null;
-  platformMeetingId: string | null;
-}
-
-export interface RecordingRequestResult {
-  status: RecordingControlStatus;
-  /** Why nothing happened, when nothing did. */
-  note?: string;
-}
-
-export const meetingWorkflowId = (meetingId: string) => `meeting/${meetingId}`;
 /** A requested recording's id until the platform reports its own (and for good when it never does). */
 export const requestedRecordingId = (meetingId: string, start: { kind: RecordingKind; at: string }) => `unreported:${meetingId}:${start.kind}:${start.at}`;
 /** Recordings are `pending` when requested and `recording` when the platform confirms (patch id). */
@@ -153,7 +68,7 @@ const meetingActivities = proxyActivities<ReturnType<typeof activities.createAct
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
-// "Not hosting a call yet" is retried with backoff: Daily needs a moment after the first join.
+// "Not hosting a call yet" is retried with backoff: a platform may need a moment after the first join.
 const recordingControl = proxyActivities<ReturnType<typeof activities.createActivities>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 1.5, maximumInterval: '10 seconds', maximumAttempts: 20, nonRetryableErrorTypes: ['PlatformRequestRefused'] },

@@ -18,33 +18,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities/index.ts';
-import type { ReadyRecording } from './meeting.ts';
+import type { RecordingWorkflowInput, RecordingWorkflowResult, TranscriptionProgress, TranscriptionStep } from '../recordings/messages.ts';
 
-export interface RecordingWorkflowInput extends ReadyRecording {
-  meetingId: string;
-  roomName: string;
-}
-
-export interface RecordingWorkflowResult {
-  recordingId: string;
-  kind: ReadyRecording['kind'];
-  audioTracks: number;
-  transcriptId?: string;
-  transcriptStatus?: 'ended' | 'error';
-  warnings?: string[];
-}
-
-export type TranscriptionStep = 'storing' | 'tracks' | 'transcribing' | 'merging' | 'mixdown' | 'summarizing' | 'finishing' | 'done' | 'failed';
-
-export interface TranscriptionProgress {
-  step: TranscriptionStep;
-  tracksTotal: number;
-  tracksDone: number;
-  tracksFailed: number;
-  warnings: string[];
-}
-
-export const recordingWorkflowId = (recordingId: string) => `recording/${recordingId}`;
 export const transcriptionProgressQuery = defineQuery<TranscriptionProgress>('progress');
 
 type Activities = ReturnType<typeof activities.createActivities>;

@@ -24,6 +24,7 @@ import type {
   DailyStopRecordingBody,
   DailyWebhookBody,
 } from './api-schemas.ts';
+import { PlatformApiError, PlatformResponseError } from '../platform.ts';
 import { DailyRateLimiter, dailyRateLimitClass } from './rate-limits.ts';
 import type { DailyRateLimitClass, RateWindow } from './rate-limits.ts';
 
@@ -45,19 +46,18 @@ export interface DailyClientOptions {
 }
 
 /** Daily answered with its `{error, info}` body (or an unparseable one) and a non-2xx status. */
-export class DailyApiError extends Error {
-  readonly status: number;
-  /** Daily's stable error type, e.g. `invalid-request-error`, `rate-limit-error`. */
-  readonly errorType: string;
-  readonly info: string;
+export class DailyApiError extends PlatformApiError {
   readonly endpoint: string;
+  /** `errorType`: Daily's stable error type, e.g. `invalid-request-error`, `rate-limit-error`. */
   constructor(status: number, errorType: string, info: string, endpoint: string) {
-    super(`Daily ${endpoint} → ${status} ${errorType}: ${info}`);
+    super(`Daily ${endpoint} → ${status} ${errorType}: ${info}`, { status, errorType, info });
     this.name = 'DailyApiError';
-    this.status = status;
-    this.errorType = errorType;
-    this.info = info;
     this.endpoint = endpoint;
+  }
+
+  /** Daily says so only in its words ("a room named … already exists"). */
+  override get nameTaken(): boolean {
+    return /already exists/i.test(this.info);
   }
 }
 
@@ -75,7 +75,7 @@ export class DailyNetworkError extends Error {
 }
 
 /** A 2xx answer whose body is not what Daily documents. */
-export class DailyResponseError extends Error {
+export class DailyResponseError extends PlatformResponseError {
   constructor(endpoint: string, problem: string) {
     super(`Daily ${endpoint} returned an unexpected body: ${problem}`);
     this.name = 'DailyResponseError';
@@ -84,6 +84,8 @@ export class DailyResponseError extends Error {
 
 type Query = Record<string, string | number | boolean | undefined>;
 
+/** Repeated by the client itself (Daily's rate limit and unavailability, which say when to come back). Whether an
+ * error that gets out is worth a later attempt is runtime/retryable.ts's rule (activities/errors.ts applies it). */
 const RETRIED_STATUSES = new Set([429, 503]);
 const MAX_RETRY_AFTER_MS = 60_000;
 

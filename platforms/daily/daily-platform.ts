@@ -14,12 +14,13 @@ import type {
   StopRecordingResult,
   WebhookRequest,
   WebhookVerification,
+  TrackFacts,
 } from '../platform.ts';
 import type { DailyRecording } from './api-schemas.ts';
 import { DailyApiError, DailyClient } from './client.ts';
 import type { DailyClientOptions } from './client.ts';
 import { parseDailyWebhook } from './events.ts';
-import { inferRecordingType, normalizeDailyTracks, secondsToDate } from './recordings.ts';
+import { describeDailyTrack, inferRecordingType, normalizeDailyTracks, secondsToDate } from './recordings.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyDailySignature } from './signature.ts';
 
 export interface DailyPlatformOptions extends DailyClientOptions {
@@ -182,6 +183,10 @@ export class DailyPlatform implements Platform {
 
   parseWebhook(rawBody: Buffer): ParsedWebhook {
     return parseDailyWebhook(rawBody);
+  }
+
+  describeTrack(key: string): TrackFacts | null {
+    return describeDailyTrack(key);
   }
 }
 

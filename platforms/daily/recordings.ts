@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { RecordingTrack, RecordingType } from '../platform.ts';
+import type { RecordingTrack, RecordingType, TrackFacts } from '../platform.ts';
+import { placeTrack, type MediaProbe, type TrackPlacement } from '../../audio/tracks.ts';
 
 // Daily's recording storage layout and track entries, shared by webhook and REST normalization and by the
 // simulator that writes them. Default layout (no recordings_template):
@@ -41,6 +42,26 @@ export function parseDailyTrackKey(key: string): ParsedTrackKey | null {
     mediaType: match[3]!,
     trackStartMs: Number(match[4]),
   };
+}
+
+/**
+ * `{domain}/{room}/{recording_start_ms}-{session_id}-{media_type}-{track_start_ms}`, as Daily names raw
+ * tracks; a file extension, which Daily's default keys lack, is tolerated. Null for anything else.
+ */
+export function parseTrackKey(key: string): ParsedTrackKey | null {
+  return parseDailyTrackKey(key.replace(/\.[a-z0-9]{2,5}$/i, ''));
+}
+
+/** What a raw track's key tells, in the platform-neutral words of Platform.describeTrack. */
+export function describeDailyTrack(key: string): TrackFacts | null {
+  const parsed = parseTrackKey(key);
+  if (!parsed) return null;
+  return { sessionId: parsed.sessionId, speakerAudio: parsed.mediaType === 'cam-audio', recordingStartMs: parsed.recordingStartMs, trackStartMs: parsed.trackStartMs };
+}
+
+/** A raw track's offset in its recording, from its key, checked against its container (audio/tracks.ts placeTrack). */
+export function trackOffsetSeconds(key: string, probe: Pick<MediaProbe, 'startTimeSeconds'>): TrackPlacement {
+  return placeTrack(key, parseTrackKey(key), probe);
 }
 
 /** A raw-track entry: webhooks are observed with `s3Key`, Daily's OpenAPI spells it `s3key`; accept both. */

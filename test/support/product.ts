@@ -22,7 +22,7 @@ import { createLocalUser } from '../../auth/users.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
 import { signDailyWebhook } from '../../platforms/daily/signature.ts';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { recordingWorkflowId, type RecordingWorkflowResult } from '../../workflows/recording.ts';
+import { recordingWorkflowId, type RecordingWorkflowResult } from '../../recordings/messages.ts';
 
 // Keep the SDK's own logs to warnings so test output stays readable.
 Runtime.install({ logger: new DefaultLogger('WARN') });

@@ -1,0 +1,135 @@
+// Recorded platform events on their way to the meeting: the dispatcher signals each meeting's workflow in arrival
+// order, retries while Temporal is unreachable, and picks up rows a previous process recorded but did not deliver.
+// A late recording (the meeting's run has finished) goes straight to its own workflow, `recording/<id>`.
+// api/webhooks.ts verifies and records; this delivers.
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { Meeting, WebhookEvent } from '../db/entities.ts';
+import type { PlatformEvent } from '../platforms/platform.ts';
+import type { Services } from '../runtime/services.ts';
+import { meetingEventSignal } from '../workflows/meeting.ts';
+import { startRecordingPipeline } from '../recordings/pipeline.ts';
+import { meetingWorkflowId, type MeetingEvent } from './messages.ts';
+
+/** A recorded event's outcomes once it needs no more delivery. */
+export const DELIVERED = new Set(['signaled', 'recording-workflow', 'unmatched', 'ignored', 'late', 'recording-not-allowed']);
+
+interface Delivery {
+  rowId: string;
+  meetingId: string;
+  event: PlatformEvent;
+}
+
+/** Delivers recorded webhooks to Temporal: per meeting in arrival order, retrying until Temporal answers. */
+export class WebhookDispatcher {
+  readonly #services: Pick<Services, 'db' | 'temporal' | 'config' | 'platform'>;
+  readonly #chains = new Map<string, Promise<void>>();
+  readonly #log: (message: string, fields: Record<string, unknown>) => void;
+  #sweep: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(services: Pick<Services, 'db' | 'temporal' | 'config' | 'platform'>, log: (message: string, fields: Record<string, unknown>) => void) {
+    this.#services = services;
+    this.#log = log;
+  }
+
+  enqueue(delivery: Delivery): void {
+    const previous = this.#chains.get(delivery.meetingId) ?? Promise.resolve();
+    const next = previous.then(() => this.#deliverWithRetry(delivery));
+    this.#chains.set(delivery.meetingId, next);
+    void next.finally(() => {
+      if (this.#chains.get(delivery.meetingId) === next) this.#chains.delete(delivery.meetingId);
+    });
+  }
+
+  /** Recorded but undelivered rows (a previous process stopped between the answer and the signal). */
+  async sweep(olderThanMs = 5000): Promise<number> {
+    const em = this.#services.db.em.fork();
+    const rows = await em.find(WebhookEvent, { outcome: 'received', meetingId: { $ne: null }, receivedAt: { $lt: new Date(Date.now() - olderThanMs) } }, { orderBy: { receivedAt: 'asc' }, limit: 500 });
+    for (const row of rows) {
+      const parsed = this.#services.platform.parseWebhook(Buffer.from(JSON.stringify(row.payload)));
+      if (parsed.kind === 'event' && row.meetingId) this.enqueue({ rowId: row.id, meetingId: row.meetingId, event: parsed.event });
+    }
+    return rows.length;
+  }
+
+  start(intervalMs = 5000): void {
+    const tick = () => void this.sweep().catch((error: unknown) => this.#log('webhook sweep failed', { error: (error as Error).message }));
+    tick();
+    this.#sweep = setInterval(tick, intervalMs);
+    this.#sweep.unref();
+  }
+
+  /** Waits (bounded) for deliveries in flight. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#sweep);
+    const pending = Promise.allSettled([...this.#chains.values()]);
+    await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  }
+
+  async #deliverWithRetry(delivery: Delivery): Promise<void> {
+    for (let attempt = 1; !this.#stopped || attempt === 1; attempt++) {
+      try {
+        const em = this.#services.db.em.fork();
+        const row = await em.findOne(WebhookEvent, delivery.rowId);
+        if (!row || DELIVERED.has(row.outcome)) return; // another process got there first
+        const meeting = await em.findOneOrFail(Meeting, delivery.meetingId, { populate: ['room'] });
+        const outcome = await deliver(this.#services, meeting, delivery.event);
+        await em.nativeUpdate(WebhookEvent, { id: delivery.rowId }, { outcome });
+        return;
+      } catch (error) {
+        this.#log('webhook delivery failed; retrying', { eventId: delivery.event.eventId, attempt, error: (error as Error).message });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** Math.min(attempt, 7))).unref());
+      }
+    }
+  }
+}
+
+async function deliver(services: Pick<Services, 'temporal' | 'config'>, meeting: Meeting, event: PlatformEvent): Promise<string> {
+  const { temporal, config } = services;
+  // A recording the room's type forbids (started at the platform, not by us) is kept out of the pipeline.
+  if (event.type.startsWith('recording.') && meeting.recordingType !== 'cloud') return 'recording-not-allowed';
+  const signal = toMeetingEvent(event);
+  try {
+    await temporal.workflow.getHandle(meetingWorkflowId(meeting.id)).signal(meetingEventSignal, signal);
+    return 'signaled';
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  }
+  // The meeting's run has finished: a late recording still gets processed, once.
+  if (signal.type !== 'recording.ready') return 'late';
+  const { eventId: _eventId, type: _type, ...ready } = signal;
+  try {
+    await startRecordingPipeline(temporal, config.temporal.taskQueue, { meetingId: meeting.id, roomName: meeting.room.name, ...ready }, {
+      runs: 'once',
+      summary: `${ready.kind} recording ${ready.recordingId} of room "${meeting.room.name}" (late webhook)`,
+    });
+  } catch (error) {
+    if ((error as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw error;
+  }
+  return 'recording-workflow';
+}
+
+export function toMeetingEvent(event: PlatformEvent): MeetingEvent {
+  const at = event.occurredAt.toISOString();
+  switch (event.type) {
+    case 'participant.joined':
+      return { type: event.type, eventId: event.eventId, sessionId: event.sessionId, userId: event.userId ?? null, userName: event.userName ?? null, isOwner: event.isOwner, at };
+    case 'participant.left':
+      return { type: event.type, eventId: event.eventId, sessionId: event.sessionId, at };
+    case 'meeting.started':
+    case 'meeting.ended':
+      return { type: event.type, eventId: event.eventId, platformMeetingId: event.platformMeetingId, at };
+    case 'recording.started':
+      return { type: event.type, eventId: event.eventId, recordingId: event.recordingId, instanceId: event.instanceId, at };
+    case 'recording.ready':
+      return {
+        type: event.type, eventId: event.eventId, recordingId: event.recordingId, kind: event.recordingType, startedAt: event.startedAt.toISOString(),
+        durationSeconds: event.durationSeconds, objectKey: event.objectKey, platformMeetingId: null,
+        tracks: event.tracks?.map((t) => ({ type: t.type, key: t.key, size: t.size })) ?? null,
+      };
+    case 'recording.error':
+      return { type: event.type, eventId: event.eventId, instanceId: event.instanceId, message: event.message, at };
+  }
+}
+

@@ -1,0 +1,108 @@
+// The messages of a meeting, shared by the API (which starts, signals and queries the meeting workflow),
+// workflows/ (meetingWorkflow) and activities/: pure types and constants, no I/O, so workflow code may
+// import them (lint enforces determinism here as in workflows/).
+
+// The lists are the database's too (db/entities.ts re-exports them).
+export const RECORDING_KINDS = ['cloud', 'raw-tracks'] as const;
+export type RecordingKind = (typeof RECORDING_KINDS)[number];
+export const RECORDING_TRIGGERS = ['none', 'prompt', 'automatic', 'automatic-2nd-participant'] as const;
+export type RecordingTrigger = (typeof RECORDING_TRIGGERS)[number];
+/** The room's recording type: only `cloud` is recorded by us; `none` and `local` never start one here. */
+export const RECORDING_TYPES = ['none', 'local', 'cloud'] as const;
+export type RoomRecordingType = (typeof RECORDING_TYPES)[number];
+
+export interface MeetingWorkflowInput {
+  meetingId: string;
+  roomName: string;
+  platform: string;
+  platformRoomName: string;
+  /** Instance ids for the two recordings: cloud = meeting id, raw-tracks = UUIDv5 of it. */
+  instanceIds: Record<RecordingKind, string>;
+  recordingTrigger: RecordingTrigger;
+  /** Absent in runs started before it was passed (they behave as `cloud`). */
+  recordingType?: RoomRecordingType;
+  /** ISO 8601: when the meeting closes if nobody ends it sooner. */
+  endDate: string;
+  /** How long to wait for recordings after the meeting ended before asking the platform. */
+  recordingReadyTimeoutSeconds: number;
+  /** While open, how often to ask the platform whether the call still goes on (a lost meeting.ended); absent: never. */
+  presenceSweepSeconds?: number;
+  /** The longest a recording may run: each start asks for the rest of the meeting up to this, and a recording the
+   * platform ends while the meeting is open (limit reached, error) is followed by the next. Absent: neither. */
+  recordingMaxDurationSeconds?: number;
+  /** State carried across continue-as-new. */
+  carried?: MeetingState;
+}
+
+export type MeetingPhase = 'open' | 'awaiting-recordings' | 'reconciling' | 'ended';
+export type MeetingEndReason = 'api' | 'end-date' | 'platform';
+/** The recording control both kinds share: started and stopped together. */
+export type RecordingControlStatus = 'idle' | 'waiting-for-participant' | 'starting' | 'recording' | 'stopping' | 'stopped' | 'failed';
+
+/** A recording's life: `pending` once requested (id `requestedRecordingId`), `recording` once the platform
+ * confirms it (its own id from then on), then `ready`, `error` or `missing`. */
+export interface KnownRecording {
+  id: string;
+  kind: RecordingKind | null;
+  status: 'pending' | 'recording' | 'ready' | 'error' | 'missing';
+  startedAt: string | null;
+  error?: string;
+}
+
+export interface MeetingState {
+  meetingId: string;
+  phase: MeetingPhase;
+  endDate: string;
+  endReason: MeetingEndReason | null;
+  recording: { status: RecordingControlStatus; startsIssued: number; lastError: string | null };
+  /** Sessions present now (platform session ids) and everyone seen. */
+  presentSessions: string[];
+  participantsSeen: number;
+  /** Leaves that came before their session's join (webhooks arrive in any order): applied when the join comes. */
+  earlyLeaves?: Array<{ sessionId: string; at: string }>;
+  /** Each session's join and leave in the platform's time, as far as known (the second-participant trigger compares them). */
+  sessionTimes?: Record<string, { joinedAt: string | null; leftAt: string | null }>;
+  /** When the platform will stop each kind's current recording (its stated maximum duration): the next starts then. */
+  recordingLimits?: Partial<Record<RecordingKind, string>>;
+  /** Recordings started again after a platform error (bounded, so a platform failing every start is not hammered). */
+  restartsAfterError?: number;
+  /** The platform was seen hosting the call (a sweep said so): from then on, its "no call" ends the meeting. */
+  platformCallSeen?: boolean;
+  /** Set once the meeting has ended and its still-open sessions were closed at its end: later joins count as already left. */
+  sessionsClosedAt?: string;
+  recordings: KnownRecording[];
+  /** Starts we issued per kind, with when: a start without a recording id yet is still awaited. */
+  starts: Array<{ kind: RecordingKind; at: string }>;
+  /** Platform errors that came while their start was being issued: they fail it once it is (see failedStart). */
+  startErrors?: Array<{ kind: RecordingKind; message: string }>;
+  /** Platform event ids already applied (duplicates are acknowledged and not applied twice). */
+  appliedEventIds: string[];
+}
+
+/** A platform event as the webhook endpoint signals it: small, already verified and stored. */
+export type MeetingEvent =
+  | { type: 'participant.joined'; eventId: string; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string }
+  | { type: 'participant.left'; eventId: string; sessionId: string; at: string }
+  | { type: 'meeting.started'; eventId: string; platformMeetingId: string; at: string }
+  | { type: 'meeting.ended'; eventId: string; platformMeetingId: string; at: string }
+  | { type: 'recording.started'; eventId: string; recordingId: string; instanceId: string; at: string }
+  | ({ type: 'recording.ready'; eventId: string } & ReadyRecording)
+  | { type: 'recording.error'; eventId: string; instanceId: string; message: string; at: string };
+
+export interface ReadyRecording {
+  recordingId: string;
+  kind: RecordingKind;
+  startedAt: string;
+  durationSeconds: number;
+  objectKey: string;
+  tracks: Array<{ type: 'audio' | 'video'; key: string; size: number }> | null;
+  platformMeetingId: string | null;
+}
+
+export interface RecordingRequestResult {
+  status: RecordingControlStatus;
+  /** Why nothing happened, when nothing did. */
+  note?: string;
+}
+
+export const meetingWorkflowId = (meetingId: string) => `meeting/${meetingId}`;
