@@ -14,7 +14,7 @@ import { createApiKey, listApiKeys, revokeApiKey, summarizeApiKey, type ApiKeySu
 import { ApiError, notFound } from './errors.ts';
 import { endpoint } from './endpoint.ts';
 import { rules, callerUser } from './access.ts';
-import { pageOf, pageQuerySchema } from './rooms.ts';
+import { pageAnswer, pageOf, pageQuerySchema } from './rooms.ts';
 import type { ApiContext } from './app.ts';
 
 const userSchema = z.object({ id: z.uuid(), email: z.string(), displayName: z.string(), role: z.enum(USER_ROLES), hasPassword: z.boolean().describe('false: signs in only through the identity provider (no password to change)'), createdAt: z.iso.datetime(), lastLoginAt: z.iso.datetime().nullable() });
@@ -226,7 +226,7 @@ export const accountEndpoints = [
     responses: { 200: { description: 'A page of users', schema: pageOf(userSchema) } },
     async handler(ctx, { query }) {
       const [users, total] = await ctx.state.em.findAndCount(User, {}, { orderBy: { createdAt: 'asc', id: 'asc' }, limit: query.limit, offset: query.offset });
-      ctx.body = { items: users.map(userView), total, limit: query.limit, offset: query.offset, hasMore: query.offset + users.length < total };
+      ctx.body = pageAnswer(users.map(userView), total, query);
     },
   }),
   endpoint({

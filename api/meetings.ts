@@ -16,7 +16,7 @@ import { ApiError, notFound } from './errors.ts';
 import type { ApiContext } from './app.ts';
 import { endpoint } from './endpoint.ts';
 import { callerUser, callerUserId, isAdmin, loadCloudRecording, loadMeeting, loadRoom, logAccess, ownsRoom, rules, unauthenticated, visibleRecordingsWhere, visibleTranscriptsWhere } from './access.ts';
-import { pageOf, pageQuerySchema } from './rooms.ts';
+import { pageAnswer, pageOf, pageQuerySchema } from './rooms.ts';
 import { assertAdmitted, participantIdentity, userNameSchema } from './admissions.ts';
 
 const createMeetingSchema = z.strictObject({
@@ -125,18 +125,12 @@ export const meetingEndpoints = [
         : [new Map<string, string[]>(), [], []];
       const recordingsOf = Map.groupBy(recordings, (r) => r.meeting!.id);
       const transcriptsOf = Map.groupBy(transcripts, (t) => t.recording.meeting!.id);
-      ctx.body = {
-        items: meetings.map((m) => ({
+      ctx.body = pageAnswer(meetings.map((m) => ({
           ...meetingView(m),
           participants: names.get(m.id) ?? [],
           recordings: (recordingsOf.get(m.id) ?? []).map((r) => ({ id: r.id, type: r.type, status: r.status })),
           transcripts: (transcriptsOf.get(m.id) ?? []).map((t) => ({ id: t.id, recordingId: t.recording.id, status: t.status, title: t.title ?? null })),
-        })),
-        total,
-        limit: query.limit,
-        offset: query.offset,
-        hasMore: query.offset + meetings.length < total,
-      };
+        })), total, query);
     },
   }),
   // Create the room's meeting, or join the active one: concurrent requests share one meeting and one workflow.

@@ -24,7 +24,7 @@ import { findUserByEmail } from '../auth/users.ts';
 import { recordingDeletionWorkflow, recordingDeletionWorkflowId } from '../workflows/recording-deletion.ts';
 import { MeetingIdAttribute, RecordingIdAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
 import { ApiError, notFound } from './errors.ts';
-import { pageOf, pageQuerySchema } from './rooms.ts';
+import { pageAnswer, pageOf, pageQuerySchema } from './rooms.ts';
 import { participantNamesByMeeting } from './meetings.ts';
 import { callerUserId, isAdmin, loadRecording, loadTranscript, logAccess, newShareLink, ownsRoom, rules, visibleRecordingsWhere } from './access.ts';
 import { endpoint } from './endpoint.ts';
@@ -286,13 +286,7 @@ export const recordingEndpoints = [
       const transcripts = items.length ? await em.find(Transcript, { recording: { $in: items.map((r) => r.id) } }) : [];
       const byRecording = new Map(transcripts.map((t) => [t.recording.id, t]));
       const contexts = await recordingContexts(ctx, items);
-      ctx.body = {
-        items: items.map((r) => recordingItem(ctx, r, byRecording.get(r.id) ?? null, contexts.get(r.id)!)),
-        total,
-        limit: query.limit,
-        offset: query.offset,
-        hasMore: query.offset + items.length < total,
-      };
+      ctx.body = pageAnswer(items.map((r) => recordingItem(ctx, r, byRecording.get(r.id) ?? null, contexts.get(r.id)!)), total, query);
     },
   }),
   endpoint({
@@ -525,8 +519,7 @@ export const recordingEndpoints = [
       const userIds = [...new Set(entries.map((e) => e.userId).filter((id): id is string => id !== null && id !== undefined))];
       const users = userIds.length ? await em.find(User, { id: { $in: userIds.filter(isUuid) } }) : [];
       const emails = new Map(users.map((u) => [u.id, u.email]));
-      ctx.body = {
-        items: entries.map((e) => ({
+      ctx.body = pageAnswer(entries.map((e) => ({
           at: e.at.toISOString(),
           action: e.action,
           userId: e.userId ?? null,
@@ -535,12 +528,7 @@ export const recordingEndpoints = [
           detail: e.detail ?? null,
           ip: e.ip ?? null,
           userAgent: e.userAgent ?? null,
-        })),
-        total,
-        limit: query.limit,
-        offset: query.offset,
-        hasMore: query.offset + entries.length < total,
-      };
+        })), total, query);
     },
   }),
 ];

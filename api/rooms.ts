@@ -123,6 +123,8 @@ const roomSchema = z.object({
 });
 const roomGuestSchema = roomSchema.pick({ name: true, platform: true, recordingType: true, recordingTrigger: true, skipConsent: true, allowAnonymous: true, locked: true }).extend({ guest: z.literal(true) });
 export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), total: z.number().int(), limit: z.number().int(), offset: z.number().int(), hasMore: z.boolean() });
+/** The answer of a paged list (see pageOf): these items of `total`, at the query's limit and offset. */
+export const pageAnswer = <T>(items: T[], total: number, query: { limit: number; offset: number }) => ({ items, total, limit: query.limit, offset: query.offset, hasMore: query.offset + items.length < total });
 const roomNameParams = z.object({ name: z.string() });
 
 export const roomEndpoints = [
@@ -170,7 +172,7 @@ export const roomEndpoints = [
     responses: { 200: { description: 'A page of rooms, newest first', schema: pageOf(roomSchema) } },
     async handler(ctx, { query: page }) {
       const [rooms, total] = await ctx.state.em.findAndCount(Room, visibleRoomsWhere(ctx.state.caller), { orderBy: { createdAt: 'desc', id: 'asc' }, limit: page.limit, offset: page.offset });
-      ctx.body = { items: rooms.map((room) => ({ ...roomView(room), isOwner: ownsRoom(ctx.state.caller, room) })), total, limit: page.limit, offset: page.offset, hasMore: page.offset + rooms.length < total };
+      ctx.body = pageAnswer(rooms.map((room) => ({ ...roomView(room), isOwner: ownsRoom(ctx.state.caller, room) })), total, page);
     },
   }),
   endpoint({

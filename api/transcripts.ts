@@ -11,7 +11,7 @@ import { recordingWorkflowId } from '../recordings/messages.ts';
 import { transcriptKey } from '../recordings/keys.ts';
 import { startRecordingPipeline } from '../recordings/pipeline.ts';
 import { ApiError, notFound } from './errors.ts';
-import { pageOf, pageQuerySchema } from './rooms.ts';
+import { pageAnswer, pageOf, pageQuerySchema } from './rooms.ts';
 import { loadRecording, loadTranscript, logAccess, rules, visibleTranscriptsWhere } from './access.ts';
 import { endpoint } from './endpoint.ts';
 import type { ApiContext } from './app.ts';
@@ -112,7 +112,7 @@ export const transcriptEndpoints = [
         ],
       };
       const [items, total] = await ctx.state.em.findAndCount(Transcript, where, { orderBy: { createdAt: 'desc', id: 'asc' }, limit: query.limit, offset: query.offset, populate: ['recording'] });
-      ctx.body = { items: items.map(transcriptSummaryView), total, limit: query.limit, offset: query.offset, hasMore: query.offset + items.length < total };
+      ctx.body = pageAnswer(items.map(transcriptSummaryView), total, query);
     },
   }),
   endpoint({
