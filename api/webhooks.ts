@@ -40,7 +40,7 @@ export const webhookEndpoints = [
     async handler(ctx) {
       const { platform } = ctx.state.services;
       const rawBody = await readRawBody(ctx, WEBHOOK_BODY_LIMIT, 'application/json');
-      const verdict = platform.verifyWebhook({ rawBody, headers: ctx.headers, now: new Date() });
+      const verdict = await platform.verifyWebhook({ rawBody, headers: ctx.headers, now: new Date() });
       if (!verdict.ok) throw new ApiError(401, verdict.reason, 'Webhook signature could not be verified');
       let parsed;
       try {

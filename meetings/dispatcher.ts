@@ -126,10 +126,13 @@ export function toMeetingEvent(event: PlatformEvent): MeetingEvent {
       return {
         type: event.type, eventId: event.eventId, recordingId: event.recordingId, kind: event.recordingType, startedAt: event.startedAt.toISOString(),
         durationSeconds: event.durationSeconds, objectKey: event.objectKey, platformMeetingId: null,
-        tracks: event.tracks?.map((t) => ({ type: t.type, key: t.key, size: t.size })) ?? null,
+        tracks: event.tracks?.map((t) => ({ type: t.type, key: t.key, size: t.size, ...(t.sessionId !== undefined && { sessionId: t.sessionId }), ...(t.startedAt && { startedAt: t.startedAt.toISOString() }) })) ?? null,
       };
     case 'recording.error':
       return { type: event.type, eventId: event.eventId, instanceId: event.instanceId, message: event.message, at };
+    case 'speaker-track.published':
+    case 'speaker-track.unpublished':
+      return { type: event.type, eventId: event.eventId, sessionId: event.sessionId, trackId: event.trackId, at };
   }
 }
 

@@ -87,7 +87,9 @@ export type MeetingEvent =
   | { type: 'meeting.ended'; eventId: string; platformMeetingId: string; at: string }
   | { type: 'recording.started'; eventId: string; recordingId: string; instanceId: string; at: string }
   | ({ type: 'recording.ready'; eventId: string } & ReadyRecording)
-  | { type: 'recording.error'; eventId: string; instanceId: string; message: string; at: string };
+  | { type: 'recording.error'; eventId: string; instanceId: string; message: string; at: string }
+  /** A microphone published or unpublished, where each is recorded on its own (RecordingCapabilities `per-track`). */
+  | { type: 'speaker-track.published' | 'speaker-track.unpublished'; eventId: string; sessionId: string; trackId: string; at: string };
 
 export interface ReadyRecording {
   recordingId: string;
@@ -95,8 +97,20 @@ export interface ReadyRecording {
   startedAt: string;
   durationSeconds: number;
   objectKey: string;
-  tracks: Array<{ type: 'audio' | 'video'; key: string; size: number }> | null;
+  tracks: ReadyTrack[] | null;
   platformMeetingId: string | null;
+}
+
+/** One file of a recording. `sessionId` and `startedAt` are the platform's facts when its events state them (a
+ * track recorded on its own); otherwise the platform's key layout tells (Platform.describeTrack). */
+export interface ReadyTrack {
+  type: 'audio' | 'video';
+  key: string;
+  size: number;
+  /** The speaker's participant session. */
+  sessionId?: string;
+  /** ISO 8601: the track's first sample. */
+  startedAt?: string;
 }
 
 export interface RecordingRequestResult {

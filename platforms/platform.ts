@@ -1,4 +1,4 @@
-// The one interface every video platform implements (Daily now; Whereby, 100ms, LiveKit later).
+// The one interface every video platform implements (Daily, LiveKit; Whereby and 100ms next).
 // Everything here is in our own normalized vocabulary; each adapter translates its vendor's API into it.
 
 export type RecordingType = 'cloud' | 'raw-tracks';
@@ -100,7 +100,7 @@ export interface WebhookRequest {
 
 export type WebhookVerification =
   | { ok: true }
-  | { ok: false; reason: 'missing_signature' | 'bad_signature' | 'stale_timestamp' };
+  | { ok: false; reason: 'missing_signature' | 'bad_signature' | 'stale_timestamp' | 'body_tampered' | 'unexpected_content_type'; detail?: string };
 
 interface EventBase {
   /** The platform's id for this delivery's event: the deduplication key. */
@@ -138,7 +138,9 @@ export type PlatformEvent =
       tracks: RecordingTrack[] | null;
       maxParticipants?: number;
     })
-  | (EventBase & { type: 'recording.error'; instanceId: string; roomName: string; message: string; at: Date });
+  | (EventBase & { type: 'recording.error'; instanceId: string; roomName: string; message: string; at: Date })
+  /** A participant published (or unpublished) a microphone: where each one is recorded on its own (`per-track`). */
+  | (EventBase & { type: 'speaker-track.published' | 'speaker-track.unpublished'; roomName: string; sessionId: string; trackId: string });
 
 export type PlatformEventType = PlatformEvent['type'];
 
@@ -161,8 +163,43 @@ export interface TrackFacts {
   trackStartMs: number;
 }
 
+/**
+ * What a platform records of a meeting, and how; the meeting workflow asks for these and knows no vendor.
+ * `composite`: one composed file (MP4) for playback, started and stopped by the workflow (Daily's cloud recording,
+ * LiveKit's room-composite egress).
+ * `perSpeakerAudio`: each speaker's own audio, transcribed without diarization —
+ *   `with-composite`: one recording holding every participant's tracks, started and stopped with the composite
+ *   (Daily's raw tracks);
+ *   `per-track`: one recording per published microphone, started as it is published and stopped when it is
+ *   unpublished (LiveKit's track egress); the platform is then a TrackRecorder.
+ */
+export interface RecordingCapabilities {
+  composite: boolean;
+  perSpeakerAudio: 'with-composite' | 'per-track' | 'none';
+}
+
+/** A microphone published in a room: one speaker's session. */
+export interface PublishedTrack {
+  trackId: string;
+  /** The participant session that published it. */
+  sessionId: string;
+}
+
+/** A platform that records each microphone on its own (`perSpeakerAudio: 'per-track'`). */
+export interface TrackRecorder {
+  /** The microphones published in the room now. */
+  publishedAudioTracks(platformRoomName: string): Promise<PublishedTrack[]>;
+  /** Starts recording one microphone; the answer's id is the recording's, as its events and listRecordings name it. */
+  startTrackRecording(platformRoomName: string, track: PublishedTrack): Promise<{ recordingId: string }>;
+  /** Stopping a track recording that has ended already is `not-active`, not an error. */
+  stopTrackRecording(recordingId: string): Promise<StopRecordingResult>;
+}
+
 export interface Platform {
   readonly name: string;
+  readonly recordingCapabilities: RecordingCapabilities;
+  /** Present exactly when `recordingCapabilities.perSpeakerAudio` is `per-track`. */
+  readonly trackRecorder?: TrackRecorder;
   /** The room modes this platform gives a meaning to; a room asking for another one is refused, not stored. */
   readonly roomModes: readonly PlatformRoomMode[];
   createRoom(input: CreateRoomInput): Promise<CreatedRoom>;
@@ -178,7 +215,7 @@ export interface Platform {
   getMeetingParticipants(meetingSessionId: string): Promise<MeetingParticipant[]>;
   /** Whether the platform has a call going on in the room now (someone is in it). */
   hasOngoingMeeting(platformRoomName: string): Promise<boolean>;
-  verifyWebhook(request: WebhookRequest): WebhookVerification;
+  verifyWebhook(request: WebhookRequest): WebhookVerification | Promise<WebhookVerification>;
   /** Throws WebhookPayloadError for malformed JSON or a known event that breaks its schema. */
   parseWebhook(rawBody: Buffer): ParsedWebhook;
   /** What a track key of this platform's recordings tells; null for a key it did not write. */

@@ -36,6 +36,7 @@ export class DailyPlatform implements Platform {
   readonly name = 'daily';
   // Daily has no small/large room split like Whereby's group rooms: every room takes the same participants.
   readonly roomModes = ['normal'] as const;
+  readonly recordingCapabilities = { composite: true, perSpeakerAudio: 'with-composite' } as const;
   readonly client: DailyClient;
   readonly #webhookSecret: string;
   readonly #toleranceMs: number;
