@@ -121,7 +121,7 @@ export function toMeetingEvent(event: PlatformEvent): MeetingEvent {
     case 'meeting.ended':
       return { type: event.type, eventId: event.eventId, platformMeetingId: event.platformMeetingId, at };
     case 'recording.started':
-      return { type: event.type, eventId: event.eventId, recordingId: event.recordingId, instanceId: event.instanceId, at };
+      return { type: event.type, eventId: event.eventId, recordingId: event.recordingId, instanceId: event.instanceId, at, ...(event.recordingType && { kind: event.recordingType }) };
     case 'recording.ready':
       return {
         type: event.type, eventId: event.eventId, recordingId: event.recordingId, kind: event.recordingType, startedAt: event.startedAt.toISOString(),
@@ -129,7 +129,7 @@ export function toMeetingEvent(event: PlatformEvent): MeetingEvent {
         tracks: event.tracks?.map((t) => ({ type: t.type, key: t.key, size: t.size, ...(t.sessionId !== undefined && { sessionId: t.sessionId }), ...(t.startedAt && { startedAt: t.startedAt.toISOString() }) })) ?? null,
       };
     case 'recording.error':
-      return { type: event.type, eventId: event.eventId, instanceId: event.instanceId, message: event.message, at };
+      return { type: event.type, eventId: event.eventId, instanceId: event.instanceId, message: event.message, at, ...(event.recordingType && { kind: event.recordingType }) };
     case 'speaker-track.published':
     case 'speaker-track.unpublished':
       return { type: event.type, eventId: event.eventId, sessionId: event.sessionId, trackId: event.trackId, at };

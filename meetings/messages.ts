@@ -85,9 +85,10 @@ export type MeetingEvent =
   | { type: 'participant.left'; eventId: string; sessionId: string; at: string }
   | { type: 'meeting.started'; eventId: string; platformMeetingId: string; at: string }
   | { type: 'meeting.ended'; eventId: string; platformMeetingId: string; at: string }
-  | { type: 'recording.started'; eventId: string; recordingId: string; instanceId: string; at: string }
+  /** `kind` where the platform says which recording it is; otherwise the instance id tells. */
+  | { type: 'recording.started'; eventId: string; recordingId: string; instanceId: string; at: string; kind?: RecordingKind }
   | ({ type: 'recording.ready'; eventId: string } & ReadyRecording)
-  | { type: 'recording.error'; eventId: string; instanceId: string; message: string; at: string }
+  | { type: 'recording.error'; eventId: string; instanceId: string; message: string; at: string; kind?: RecordingKind }
   /** A microphone published or unpublished, where each is recorded on its own (RecordingCapabilities `per-track`). */
   | { type: 'speaker-track.published' | 'speaker-track.unpublished'; eventId: string; sessionId: string; trackId: string; at: string };
 

@@ -126,7 +126,8 @@ export type PlatformEvent =
   | (EventBase & ParticipantEventFields & { type: 'participant.left'; durationSeconds?: number })
   | (EventBase & { type: 'meeting.started'; platformMeetingId: string; roomName: string; startedAt: Date })
   | (EventBase & { type: 'meeting.ended'; platformMeetingId: string; roomName: string; startedAt: Date; endedAt: Date })
-  | (EventBase & { type: 'recording.started'; recordingId: string; instanceId: string; startedAt: Date })
+  /** `recordingType` where the platform itself says which recording it is (else the instance id tells). */
+  | (EventBase & { type: 'recording.started'; recordingId: string; instanceId: string; startedAt: Date; recordingType?: RecordingType })
   | (EventBase & {
       type: 'recording.ready';
       recordingId: string;
@@ -138,7 +139,7 @@ export type PlatformEvent =
       tracks: RecordingTrack[] | null;
       maxParticipants?: number;
     })
-  | (EventBase & { type: 'recording.error'; instanceId: string; roomName: string; message: string; at: Date })
+  | (EventBase & { type: 'recording.error'; instanceId: string; roomName: string; message: string; at: Date; recordingType?: RecordingType })
   /** A participant published (or unpublished) a microphone: where each one is recorded on its own (`per-track`). */
   | (EventBase & { type: 'speaker-track.published' | 'speaker-track.unpublished'; roomName: string; sessionId: string; trackId: string });
 
