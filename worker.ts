@@ -19,7 +19,7 @@ export interface Workers {
 }
 
 export async function createWorkers(
-  services: Pick<Services, 'config' | 'db' | 'storage' | 'platform'> & { log?: Logger },
+  services: Pick<Services, 'config' | 'db' | 'storage' | 'platforms'> & { log?: Logger },
   connection: NativeConnection,
   overrides: Partial<WorkerOptions> = {},
 ): Promise<Workers> {
@@ -30,7 +30,7 @@ export async function createWorkers(
   const servesSpeech = config.worker.queues.includes('speech');
   if (servesSpeech) await engines.recognizer.start?.();
   const activities = createActivities({
-    db: services.db, storage: services.storage, platform: services.platform,
+    db: services.db, storage: services.storage, platforms: services.platforms,
     transcription: { ...engines, language: config.transcription.language, publicUrl: config.api.publicUrl, allowPrivateWebhooks: config.outgoingWebhooksAllowPrivate },
   });
   const base = { connection, namespace: config.temporal.namespace, activities };

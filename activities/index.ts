@@ -2,6 +2,7 @@
 // tests pass real clients pointed at test servers.
 import type { Database } from '../db/orm.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
+import type { PlatformRegistry } from '../platforms/index.ts';
 import type { Platform } from '../platforms/platform.ts';
 import { createMeetingActivities } from './meetings.ts';
 import { createRecordingActivities } from './recordings.ts';
@@ -12,7 +13,8 @@ import { createConsentActivities } from './consent.ts';
 export interface ActivityDependencies {
   db: Database;
   storage: ObjectStorage;
-  platform: Platform;
+  /** The platforms configured here: each activity acts on its meeting's own. */
+  platforms: PlatformRegistry;
   /** Absent on workers that run no transcription (e.g. a test of the meeting workflow alone). */
   transcription?: TranscriptionDependencies;
 }
@@ -25,4 +27,9 @@ export function createActivities(deps: ActivityDependencies) {
     ...createDeletionActivities(deps),
     ...createConsentActivities(deps),
   };
+}
+
+/** The meeting's platform. Inputs of runs started before meetings named theirs carry none: those were all Daily's. */
+export function platformOf(platforms: PlatformRegistry, name: string | undefined): Platform {
+  return platforms.get(name ?? 'daily');
 }

@@ -6,13 +6,13 @@ import type { RecordingKind, ReadyRecording } from '../meetings/messages.ts';
 import type { RecordingWorkflowInput } from '../recordings/messages.ts';
 import { classifyPlatformError } from './errors.ts';
 import { deleteRefusedMedia } from './consent.ts';
-import type { ActivityDependencies } from './index.ts';
+import { platformOf, type ActivityDependencies } from './index.ts';
 
-export function createRecordingActivities({ db, storage, platform }: ActivityDependencies) {
+export function createRecordingActivities({ db, storage, platforms }: ActivityDependencies) {
   return {
-    async startPlatformRecording(input: { platformRoomName: string; kind: RecordingKind; instanceId: string; maxDurationSeconds?: number }): Promise<'started' | 'already-active'> {
+    async startPlatformRecording(input: { platform?: string; platformRoomName: string; kind: RecordingKind; instanceId: string; maxDurationSeconds?: number }): Promise<'started' | 'already-active'> {
       try {
-        return await platform.startRecording(input.platformRoomName, {
+        return await platformOf(platforms, input.platform).startRecording(input.platformRoomName, {
           type: input.kind, instanceId: input.instanceId, ...(input.maxDurationSeconds !== undefined && { maxDurationSeconds: input.maxDurationSeconds }),
         });
       } catch (error) {
@@ -20,30 +20,30 @@ export function createRecordingActivities({ db, storage, platform }: ActivityDep
       }
     },
 
-    async stopPlatformRecording(input: { platformRoomName: string; kind: RecordingKind; instanceId: string }): Promise<'stopped' | 'not-active'> {
+    async stopPlatformRecording(input: { platform?: string; platformRoomName: string; kind: RecordingKind; instanceId: string }): Promise<'stopped' | 'not-active'> {
       try {
-        return await platform.stopRecording(input.platformRoomName, { type: input.kind, instanceId: input.instanceId });
+        return await platformOf(platforms, input.platform).stopRecording(input.platformRoomName, { type: input.kind, instanceId: input.instanceId });
       } catch (error) {
         return classifyPlatformError(error);
       }
     },
 
     /** The presence sweep: does the platform still have a call in the room? */
-    async isPlatformMeetingOngoing(input: { platformRoomName: string }): Promise<boolean> {
+    async isPlatformMeetingOngoing(input: { platform?: string; platformRoomName: string }): Promise<boolean> {
       try {
-        return await platform.hasOngoingMeeting(input.platformRoomName);
+        return await platformOf(platforms, input.platform).hasOngoingMeeting(input.platformRoomName);
       } catch (error) {
         return classifyPlatformError(error);
       }
     },
 
     /** Reconciliation: every finished recording the platform has for this meeting's room. */
-    async findPlatformRecordings(input: { platformRoomName: string }): Promise<ReadyRecording[]> {
+    async findPlatformRecordings(input: { platform?: string; platformRoomName: string }): Promise<ReadyRecording[]> {
       const found: ReadyRecording[] = [];
       let cursor: string | undefined;
       try {
         do {
-          const page = await platform.listRecordings({ roomName: input.platformRoomName, limit: 100, startingAfter: cursor });
+          const page = await platformOf(platforms, input.platform).listRecordings({ roomName: input.platformRoomName, limit: 100, startingAfter: cursor });
           for (const r of page.recordings) {
             if (r.status !== 'finished' || r.roomName !== input.platformRoomName) continue;
             found.push({
@@ -52,7 +52,7 @@ export function createRecordingActivities({ db, storage, platform }: ActivityDep
               startedAt: r.startedAt.toISOString(),
               durationSeconds: r.durationSeconds ?? 0,
               objectKey: r.objectKey,
-              tracks: r.tracks?.map((t) => ({ type: t.type, key: t.key, size: t.size })) ?? null,
+              tracks: r.tracks?.map((t) => ({ type: t.type, key: t.key, size: t.size, ...(t.sessionId !== undefined && { sessionId: t.sessionId }), ...(t.startedAt && { startedAt: t.startedAt.toISOString() }) })) ?? null,
               platformMeetingId: r.meetingSessionId,
             });
           }

@@ -26,7 +26,7 @@ import { recordingWorkPrefix, trackWorkKey, transcriptKey } from '../recordings/
 import { classifyServiceError } from './errors.ts';
 import { assertPublicDestination, DestinationRefusedError, signOutgoingWebhook } from './outgoing-webhooks.ts';
 import { deleteRefusedMedia } from './consent.ts';
-import type { ActivityDependencies } from './index.ts';
+import { platformOf, type ActivityDependencies } from './index.ts';
 
 export interface TrackPlan {
   index: number;
@@ -60,22 +60,28 @@ export interface TranscriptionDependencies {
 }
 
 
-export function createTranscriptionActivities({ db, storage, platform, transcription: engines }: ActivityDependencies) {
+export function createTranscriptionActivities({ db, storage, platforms, transcription: engines }: ActivityDependencies) {
   const transcription = new Proxy({} as TranscriptionDependencies, {
     get(_target, key) {
       if (!engines) throw ApplicationFailure.nonRetryable('this worker has no transcription engines configured', 'EnginesMissing');
       return engines[key as keyof TranscriptionDependencies];
     },
   });
+  /** The platform that wrote a recording's tracks (its meeting's). */
+  async function recordingPlatform(recordingId: string) {
+    const recording = await db.em.fork().findOneOrFail(Recording, recordingId, { populate: ['meeting'] });
+    return platformOf(platforms, recording.meeting?.platform);
+  }
   return {
     /** Tracks and people: audio tracks only; one speaker per participant, even across a rejoin. */
     async planTranscript(input: { recordingId: string; meetingId: string; platformMeetingId: string | null }): Promise<TranscriptPlan> {
       const em = db.em.fork();
       const recording = await em.findOneOrFail(Recording, input.recordingId);
+      const meeting = await em.findOne(Meeting, input.meetingId);
+      const platform = platformOf(platforms, meeting?.platform);
       const keys = (recording.trackKeys ?? []).filter((key) => platform.describeTrack(key)?.speakerAudio === true);
       const sessions = await em.find(ParticipantSession, { meeting: input.meetingId });
       const byId = new Map(sessions.map((s) => [s.sessionId, { userId: s.userId ?? null, name: s.userName ?? null }]));
-      const meeting = await em.findOne(Meeting, input.meetingId);
       const platformMeetingId = input.platformMeetingId ?? meeting?.platformMeetingId ?? null;
       const needPlatform = keys.some((key) => !byId.has(platform.describeTrack(key)!.sessionId));
       if (needPlatform && platformMeetingId) {
@@ -122,7 +128,7 @@ export function createTranscriptionActivities({ db, storage, platform, transcrip
         await download(storage, input.track.key, source);
         Context.current().heartbeat({ stage: 'downloaded' });
         const probe = await asFinalMediaError(() => probeMedia(source));
-        const placed = placeTrack(input.track.key, platform.describeTrack(input.track.key), probe);
+        const placed = placeTrack(input.track.key, (await recordingPlatform(input.recordingId)).describeTrack(input.track.key), probe);
         const wav = path.join(dir, 'track.wav');
         await asFinalMediaError(() => decodeToPcm16k(source, wav, { signal: Context.current().cancellationSignal, onProgress: (fraction: number) => Context.current().heartbeat({ stage: 'decode', fraction }) }));
         const chunks = await splitAtSilences(wav, { outDir: path.join(dir, 'chunks') });

@@ -4,8 +4,9 @@ import type { Context } from 'koa';
 import { ApiError } from './errors.ts';
 
 /** The body's bytes, refused with 415 unless it is of `contentType` and with 413 past `limitBytes`. */
-export async function readRawBody(ctx: Context, limitBytes: number, contentType: string): Promise<Buffer> {
-  if (!ctx.is(contentType)) throw new ApiError(415, 'unsupported_media_type', `Request body must be ${contentType}`);
+export async function readRawBody(ctx: Context, limitBytes: number, contentType: string | string[]): Promise<Buffer> {
+  const types = [contentType].flat();
+  if (!ctx.is(types)) throw new ApiError(415, 'unsupported_media_type', `Request body must be ${types.join(' or ')}`);
   const declared = Number(ctx.get('content-length') || NaN);
   if (declared > limitBytes) throw tooLarge(limitBytes);
   const chunks: Buffer[] = [];

@@ -155,7 +155,7 @@ export const meetingEndpoints = [
       let created = false;
       if (!meeting) {
         // A room stored before platforms were checked may name one that is not configured: refused, not run on another.
-        const configured = services.platforms.map((p) => p.name);
+        const configured = services.platforms.names;
         if (!configured.includes(room.platform)) {
           throw new ApiError(409, 'platform_not_configured', `Room "${room.name}" is set to ${room.platform}, which is not configured on this server (configured: ${configured.join(', ')}); change the room's platform`);
         }
@@ -237,7 +237,8 @@ export const meetingEndpoints = [
       const isOwner = ownsRoom(caller, meeting.room);
       const { participantKey, meetingToken } = participantIdentity(ctx, meeting, input.userName);
       await assertAdmitted(ctx, meeting, participantKey);
-      const token = await services.platform.createJoinToken({
+      // The meeting's own platform: its room may have moved to another one since it started.
+      const token = await services.platforms.get(meeting.platform).createJoinToken({
         roomName: meeting.platformRoomName, userName: input.userName, userId: callerUserId(caller) ?? participantKey, isOwner, expiresAt: meeting.endDate,
       });
       ctx.body = { token, roomUrl: meeting.roomUrl, isOwner, participantKey, meetingToken, meeting: meetingView(meeting) };
@@ -386,7 +387,8 @@ function meetingGoneOr(error: unknown): unknown {
 
 /** The platform room: `{room}-{YYYYMMDDHHMMSS}`, expiring at the meeting's end, recording into our bucket. */
 async function createPlatformRoom(ctx: ApiContext, meeting: Meeting): Promise<void> {
-  const { platform, storage, config } = ctx.state.services;
+  const { platforms, storage, config } = ctx.state.services;
+  const platform = platforms.get(meeting.platform);
   const recordingsBucket = {
     bucketName: storage.bucket,
     bucketRegion: config.storage.kind === 's3' ? config.storage.region : 'local',

@@ -89,14 +89,14 @@ async function assertWebhookAllowed(ctx: ApiContext, url: string | null | undefi
  * meaning to, is refused with a 400 naming what is possible, instead of being stored and silently ignored.
  * Only the fields the request sets are checked (a room stored before keeps working as it did).
  */
-function assertHonourable(ctx: ApiContext, input: { platform?: PlatformName | undefined; roomMode?: RoomMode | undefined }, room?: Room): void {
+function assertHonourable(ctx: ApiContext, input: { name?: string; platform?: PlatformName | undefined; roomMode?: RoomMode | undefined }, room?: Room): void {
   const configured = ctx.state.services.platforms;
-  const platform = configured.find((p) => p.name === (input.platform ?? room?.platform ?? ROOM_DEFAULTS.platform));
+  const platform = configured.find(input.platform ?? room?.platform ?? configured.forNewRoom(input.name ?? ''));
   const refuse = (field: string, message: string) => {
     throw new ApiError(400, 'invalid_input', `Invalid body: ${field}: ${message}`, [{ field, message }]);
   };
   if (input.platform !== undefined && !platform) {
-    refuse('platform', `"${input.platform}" is not configured on this server; configured: ${configured.map((p) => p.name).join(', ')}`);
+    refuse('platform', `"${input.platform}" is not configured on this server; configured: ${configured.names.join(', ')}`);
   }
   if (input.roomMode !== undefined && platform && !platform.roomModes.includes(input.roomMode)) {
     refuse('roomMode', `"${input.roomMode}" has no meaning on ${platform.name}; it takes: ${platform.roomModes.join(', ')}`);
@@ -107,6 +107,13 @@ function assertHonourable(ctx: ApiContext, input: { platform?: PlatformName | un
 const roomDefaultsSchema = z.object({
   defaults: z.object({ ...roomSettings, webhookUrl: z.null(), retentionDays: z.null() }).omit({ webhookSecret: true }),
   platforms: z.array(z.object({ name: z.enum(PLATFORMS), roomModes: z.array(z.enum(ROOM_MODES)) })),
+  rollout: z.object({
+    enabled: z.boolean().describe('The master switch'),
+    legacy: z.enum(PLATFORMS).describe('Every new room while the switch is off'),
+    target: z.enum(PLATFORMS).describe('Switch on: the rooms named in `rooms`'),
+    rooms: z.array(z.string()),
+    default: z.enum(PLATFORMS).describe('Switch on: every other room'),
+  }).describe("The rule that gives a new room its platform when its owner does not choose; `defaults.platform` is the rule's answer for a room not in `rooms`"),
 });
 
 // What a room looks like in answers: its settings, but never its webhook secret (only whether it has one).
@@ -136,9 +143,11 @@ export const roomEndpoints = [
     access: rules.signedIn,
     responses: { 200: { description: 'The defaults and the configured platforms', schema: roomDefaultsSchema } },
     async handler(ctx) {
+      const { rollout } = ctx.state.services.platforms;
       ctx.body = {
-        defaults: ROOM_DEFAULTS,
-        platforms: ctx.state.services.platforms.map((p) => ({ name: p.name, roomModes: p.roomModes })),
+        defaults: { ...ROOM_DEFAULTS, platform: rollout.enabled ? rollout.default : rollout.legacy },
+        rollout,
+        platforms: ctx.state.services.platforms.all.map((p) => ({ name: p.name, roomModes: p.roomModes })),
       };
     },
   }),
@@ -155,7 +164,9 @@ export const roomEndpoints = [
       await assertWebhookAllowed(ctx, input.webhookUrl);
       const em = ctx.state.em;
       if (await em.count(Room, { name: input.name })) throw new ApiError(409, 'room_exists', `A room named "${input.name}" already exists`);
-      const room = em.create(Room, { ...ROOM_DEFAULTS, ...input, ownerId: callerUserId(ctx.state.caller)! });
+      // The owner's choice of platform, else the rollout rule's for this name (platforms/rollout.ts).
+      const platform = input.platform ?? ctx.state.services.platforms.forNewRoom(input.name);
+      const room = em.create(Room, { ...ROOM_DEFAULTS, ...input, platform, ownerId: callerUserId(ctx.state.caller)! });
       await em.flush();
       ctx.status = 201;
       ctx.set('Location', `/v1/rooms/${room.name}`);

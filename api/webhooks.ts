@@ -10,7 +10,8 @@
 import { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { WebhookEvent } from '../db/entities.ts';
+import { WebhookEvent, type PlatformName } from '../db/entities.ts';
+import type { RunnablePlatform } from '../runtime/config.ts';
 import { WebhookPayloadError, type PlatformEvent } from '../platforms/platform.ts';
 import { DELIVERED } from '../meetings/dispatcher.ts';
 import { ApiError } from './errors.ts';
@@ -20,28 +21,39 @@ import { endpoint } from './endpoint.ts';
 import { rules } from './access.ts';
 
 const WEBHOOK_BODY_LIMIT = 256 * 1024;
+/** Daily sends application/json, LiveKit application/webhook+json; each platform's verification checks its own. */
+const ACCEPTED_TYPES = ['application/json', 'application/webhook+json'];
 
 const webhookAnswer = z.object({ ok: z.literal(true), outcome: z.string().optional(), duplicate: z.boolean().optional() });
+
+/** How each platform signs its webhooks (the route's documentation). */
+const SCHEMES: Record<RunnablePlatform, string> = {
+  daily: 'Daily: X-Webhook-Signature is the base64 HMAC-SHA256 of `timestamp.body` with the webhook secret; X-Webhook-Timestamp within 5 minutes; body application/json.',
+  livekit: 'LiveKit: Authorization is a JWT (no "Bearer"), HS256 with the API secret, `iss` = the API key, whose `sha256` claim is base64(sha256(body)); body application/webhook+json; an event older than 10 minutes is refused.',
+};
 
 export const webhookEndpoints = [
   endpoint({
     method: 'post',
-    path: '/v1/webhooks/daily',
-    summary: "Daily's webhooks (verified, recorded, then signalled to the meeting's workflow)",
-    description: 'Signed by Daily (X-Webhook-Signature: base64 HMAC-SHA256 of `timestamp.body` with the webhook secret; X-Webhook-Timestamp within 5 minutes). Recorded before the answer; a redelivered event is acknowledged and applied once.',
+    path: '/v1/webhooks/:platform',
+    summary: "A video platform's webhooks (verified by its own scheme, recorded, then signalled to the meeting's workflow)",
+    description: `Each platform's events at its own path, verified as that platform signs them. ${Object.values(SCHEMES).join(' ')} Recorded before the answer; a redelivered event is acknowledged and applied once.`,
     tag: 'webhooks',
     access: rules.platformSignature,
-    rawBody: { contentType: 'application/json', description: "Daily's event, verified over its exact bytes" },
+    params: z.object({ platform: z.string() }),
+    rawBody: { contentType: 'application/json', description: "The platform's event, verified over its exact bytes" },
     bodyLimit: WEBHOOK_BODY_LIMIT,
     responses: {
       200: { description: 'Recorded (or a duplicate, or ignored)', schema: webhookAnswer },
       401: { description: 'Signature or timestamp refused' },
+      404: { description: 'No such platform is configured here' },
     },
-    async handler(ctx) {
-      const { platform } = ctx.state.services;
-      const rawBody = await readRawBody(ctx, WEBHOOK_BODY_LIMIT, 'application/json');
+    async handler(ctx, { params }) {
+      const platform = ctx.state.services.platforms.find(params.platform);
+      if (!platform) throw new ApiError(404, 'platform_not_configured', `No platform "${params.platform}" is configured here (configured: ${ctx.state.services.platforms.names.join(', ')})`);
+      const rawBody = await readRawBody(ctx, WEBHOOK_BODY_LIMIT, ACCEPTED_TYPES);
       const verdict = await platform.verifyWebhook({ rawBody, headers: ctx.headers, now: new Date() });
-      if (!verdict.ok) throw new ApiError(401, verdict.reason, 'Webhook signature could not be verified');
+      if (!verdict.ok) throw new ApiError(401, verdict.reason, `Webhook signature could not be verified${verdict.detail ? `: ${verdict.detail}` : ''}`);
       let parsed;
       try {
         parsed = platform.parseWebhook(rawBody);
@@ -56,13 +68,13 @@ export const webhookEndpoints = [
       const payload: unknown = JSON.parse(rawBody.toString('utf8'));
       if (parsed.kind === 'ignored') {
         const eventId = typeof (payload as { id?: unknown }).id === 'string' ? (payload as { id: string }).id : `${parsed.type}:${Date.now()}`;
-        await record(ctx, { eventId, type: parsed.type, payload, meetingId: null, outcome: 'ignored' });
+        await record(ctx, platform.name, { eventId, type: parsed.type, payload, meetingId: null, outcome: 'ignored' });
         ctx.body = { ok: true, outcome: 'ignored' };
         return;
       }
 
       const event = parsed.event;
-      const stored = await recordAndMatch(ctx, event, payload);
+      const stored = await recordAndMatch(ctx, platform.name, event, payload);
       if (stored.duplicate && DELIVERED.has(stored.outcome)) {
         ctx.body = { ok: true, duplicate: true };
         return;
@@ -78,44 +90,44 @@ export const webhookEndpoints = [
   }),
 ];
 
-async function record(ctx: ApiContext, fields: { eventId: string; type: string; payload: unknown; meetingId: string | null; outcome: string }) {
+async function record(ctx: ApiContext, platform: string, fields: { eventId: string; type: string; payload: unknown; meetingId: string | null; outcome: string }) {
   const em = ctx.state.em.fork();
   try {
-    const row = em.create(WebhookEvent, { platform: 'daily', ...fields });
+    const row = em.create(WebhookEvent, { platform: platform as PlatformName, ...fields });
     await em.flush();
     return { row, duplicate: false };
   } catch (error) {
     if (!(error instanceof UniqueConstraintViolationException)) throw error;
-    const row = await ctx.state.em.fork().findOneOrFail(WebhookEvent, { platform: 'daily', eventId: fields.eventId });
+    const row = await ctx.state.em.fork().findOneOrFail(WebhookEvent, { platform: platform as PlatformName, eventId: fields.eventId });
     return { row, duplicate: true };
   }
 }
 
 /**
- * Records the event and matches its meeting in one statement (the hot path of every webhook): by instance id
- * for recording events that carry one (cloud = meeting id, raw-tracks = its UUIDv5), else by the platform room
- * name, the meeting whose start is closest to the event within a week (late discovery, clock skew).
+ * Records the event and matches its meeting on this platform in one statement (the hot path of every webhook): by
+ * instance id for recording events that carry one (cloud = meeting id, raw-tracks = its UUIDv5), else by the
+ * platform room name, the meeting whose start is closest to the event within a week (late discovery, clock skew).
  */
-async function recordAndMatch(ctx: ApiContext, event: PlatformEvent, payload: unknown): Promise<{ id: string; meetingId: string | null; duplicate: boolean; outcome: string }> {
+async function recordAndMatch(ctx: ApiContext, platform: string, event: PlatformEvent, payload: unknown): Promise<{ id: string; meetingId: string | null; duplicate: boolean; outcome: string }> {
   const connection = ctx.state.em.getConnection();
   const instanceId = event.type === 'recording.started' || event.type === 'recording.error' ? event.instanceId : null;
   const roomName = 'roomName' in event ? event.roomName : null;
   const at = (event.type === 'recording.ready' ? event.startedAt : event.occurredAt).toISOString();
   const rows: Array<{ id: string; meeting_id: string | null }> = await connection.execute(
     `insert into webhook_event (id, platform, event_id, type, received_at, payload, meeting_id, outcome)
-     select ?, 'daily', ?, ?, now(), ?::jsonb, coalesce(
-       (select m.id from meeting m where ?::text is not null and (m.raw_tracks_instance_id::text = ? or m.id::text = ?) limit 1),
-       (select m.id from meeting m where m.platform_room_name = ?
+     select ?, ?, ?, ?, now(), ?::jsonb, coalesce(
+       (select m.id from meeting m where ?::text is not null and m.platform = ? and (m.raw_tracks_instance_id::text = ? or m.id::text = ?) limit 1),
+       (select m.id from meeting m where m.platform = ? and m.platform_room_name = ?
           and m.start_date between ?::timestamptz - interval '7 days' and ?::timestamptz + interval '7 days'
           order by abs(extract(epoch from (m.start_date - ?::timestamptz))), m.id limit 1)
      ), 'received'
      on conflict (platform, event_id) do nothing
      returning id, meeting_id`,
-    [randomUUID(), event.eventId, event.type, JSON.stringify(payload), instanceId, instanceId, instanceId, roomName, at, at, at],
+    [randomUUID(), platform, event.eventId, event.type, JSON.stringify(payload), instanceId, platform, instanceId, instanceId, platform, roomName, at, at, at],
   );
   if (rows[0]) return { id: rows[0].id, meetingId: rows[0].meeting_id, duplicate: false, outcome: 'received' };
   const [existing] = await connection.execute<Array<{ id: string; meeting_id: string | null; outcome: string }>>(
-    `select id, meeting_id, outcome from webhook_event where platform = 'daily' and event_id = ?`, [event.eventId],
+    `select id, meeting_id, outcome from webhook_event where platform = ? and event_id = ?`, [platform, event.eventId],
   );
   return { id: existing!.id, meetingId: existing!.meeting_id, duplicate: true, outcome: existing!.outcome };
 }

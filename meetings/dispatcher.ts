@@ -21,13 +21,13 @@ interface Delivery {
 
 /** Delivers recorded webhooks to Temporal: per meeting in arrival order, retrying until Temporal answers. */
 export class WebhookDispatcher {
-  readonly #services: Pick<Services, 'db' | 'temporal' | 'config' | 'platform'>;
+  readonly #services: Pick<Services, 'db' | 'temporal' | 'config' | 'platforms'>;
   readonly #chains = new Map<string, Promise<void>>();
   readonly #log: (message: string, fields: Record<string, unknown>) => void;
   #sweep: NodeJS.Timeout | undefined;
   #stopped = false;
 
-  constructor(services: Pick<Services, 'db' | 'temporal' | 'config' | 'platform'>, log: (message: string, fields: Record<string, unknown>) => void) {
+  constructor(services: Pick<Services, 'db' | 'temporal' | 'config' | 'platforms'>, log: (message: string, fields: Record<string, unknown>) => void) {
     this.#services = services;
     this.#log = log;
   }
@@ -46,7 +46,9 @@ export class WebhookDispatcher {
     const em = this.#services.db.em.fork();
     const rows = await em.find(WebhookEvent, { outcome: 'received', meetingId: { $ne: null }, receivedAt: { $lt: new Date(Date.now() - olderThanMs) } }, { orderBy: { receivedAt: 'asc' }, limit: 500 });
     for (const row of rows) {
-      const parsed = this.#services.platform.parseWebhook(Buffer.from(JSON.stringify(row.payload)));
+      const platform = this.#services.platforms.find(row.platform);
+      if (!platform) continue; // recorded while its platform was configured; delivered once it is again
+      const parsed = platform.parseWebhook(Buffer.from(JSON.stringify(row.payload)));
       if (parsed.kind === 'event' && row.meetingId) this.enqueue({ rowId: row.id, meetingId: row.meetingId, event: parsed.event });
     }
     return rows.length;

@@ -1,8 +1,11 @@
 import type { Platform } from './platform.ts';
 import { DailyPlatform } from './daily/daily-platform.ts';
 import type { DailyPlatformOptions } from './daily/daily-platform.ts';
+import { rolloutPlatform, type PlatformRollout } from './rollout.ts';
+import type { PlatformName as StoredPlatformName } from '../db/entities.ts';
 
-// The registry of video platforms: configuration names one, this builds it.
+// The registry of video platforms: configuration names the ones this deployment runs, this builds them, and
+// the PlatformRegistry hands each meeting the platform it was created on.
 
 export interface PlatformOptionsByName {
   daily: DailyPlatformOptions;
@@ -20,4 +23,50 @@ export function createPlatform<N extends PlatformName>(name: N, options: Platfor
   const factory = factories[name];
   if (!factory) throw new Error(`unknown video platform: ${String(name)}`);
   return factory(options);
+}
+
+/** A room or meeting names a platform this deployment does not run. */
+export class PlatformNotConfiguredError extends Error {
+  readonly platform: string;
+  readonly configured: readonly string[];
+  constructor(platform: string, configured: readonly string[]) {
+    super(`the ${platform} platform is not configured on this server (configured: ${configured.join(', ')})`);
+    this.name = 'PlatformNotConfiguredError';
+    this.platform = platform;
+    this.configured = configured;
+  }
+}
+
+/** The platforms configured here, side by side, and the rule that gives a new room its platform. */
+export class PlatformRegistry {
+  readonly all: readonly Platform[];
+  readonly rollout: PlatformRollout;
+
+  /** Without a rule: every room on the first platform. */
+  constructor(platforms: readonly Platform[], rollout?: PlatformRollout) {
+    if (platforms.length === 0) throw new Error('at least one video platform must be configured');
+    this.all = platforms;
+    const first = platforms[0]!.name as StoredPlatformName;
+    this.rollout = rollout ?? { enabled: false, legacy: first, target: first, rooms: [], default: first };
+  }
+
+  get names(): string[] {
+    return this.all.map((p) => p.name);
+  }
+
+  find(name: string): Platform | undefined {
+    return this.all.find((p) => p.name === name);
+  }
+
+  /** The meeting's (or room's) platform; PlatformNotConfiguredError when this deployment does not run it. */
+  get(name: string): Platform {
+    const platform = this.find(name);
+    if (!platform) throw new PlatformNotConfiguredError(name, this.names);
+    return platform;
+  }
+
+  /** Where a new room goes when its owner does not choose (platforms/rollout.ts). */
+  forNewRoom(roomName: string): StoredPlatformName {
+    return rolloutPlatform(this.rollout, roomName);
+  }
 }

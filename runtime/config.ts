@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createHmac } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import type { PlatformRollout } from '../platforms/rollout.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -14,6 +15,13 @@ const port = z.coerce.number({ message: 'must be a port number' }).int().min(0).
 const url = z.url({ message: 'must be a URL such as http://host:port' });
 const hostPort = z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233');
 const positiveInt = z.coerce.number({ message: 'must be a whole number' }).int().positive();
+/** The platforms this code can run (db/entities.ts names more: Whereby and 100ms come next). */
+const RUNNABLE_PLATFORMS = ['daily', 'livekit'] as const;
+const platformName = z.enum(RUNNABLE_PLATFORMS, { message: `must be one of ${RUNNABLE_PLATFORMS.join(', ')}` });
+const platformList = z
+  .string()
+  .transform((v) => v.split(',').map((name) => name.trim()))
+  .pipe(z.array(platformName).min(1));
 
 const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
@@ -53,6 +61,18 @@ const envSchema = z.object({
   DAILY_STORAGE_ROLE_ARN: z.string().min(1).optional(),
   DAILY_SIMULATOR_PORT: port.default(8090),
   DAILY_SIMULATOR_IN_BROWSER: bool.optional(),
+
+  PLATFORMS: platformList.optional(),
+  PLATFORM_ROLLOUT: bool.default(false),
+  PLATFORM_LEGACY: platformName.optional(),
+  PLATFORM_ROLLOUT_TARGET: platformName.optional(),
+  PLATFORM_ROLLOUT_ROOMS: z.string().regex(/^[a-z0-9-]+(,[a-z0-9-]+)*$/, 'must be a comma list of room names').optional(),
+  PLATFORM_DEFAULT: platformName.optional(),
+  LIVEKIT_URL: url.optional(),
+  LIVEKIT_CLIENT_URL: z.url({ protocol: /^wss?|https?$/, message: 'must be a ws:// or wss:// URL' }).optional(),
+  LIVEKIT_API_KEY: z.string().min(1).optional(),
+  LIVEKIT_API_SECRET: z.string().min(32, 'must be at least 32 characters (LiveKit refuses shorter secrets)').optional(),
+  LIVEKIT_SIMULATOR_PORT: port.default(8091),
   WEB_DIST_DIR: z.string().min(1).optional(),
 
   SPEECH_ENGINE: z.enum(['whisper', 'openai-compatible'], { message: 'must be whisper or openai-compatible (pocketsphinx was retired: whisper is the offline engine)' }).default('whisper'),
@@ -119,6 +139,12 @@ export interface Config {
   daily:
     | { mode: 'daily'; apiKey: string; apiUrl: string; webhookSecret: string; storageRoleArn?: string }
     | { mode: 'simulator'; apiKey: string; apiUrl: string; webhookSecret: string; port: number; domain: string };
+  /** The platforms this deployment runs, side by side, and the rule that gives a new room its platform. */
+  platforms: { enabled: RunnablePlatform[]; rollout: PlatformRollout };
+  /** LiveKit with Egress, or (embedded default) the LiveKit simulator started by `npm start`. */
+  livekit:
+    | { mode: 'livekit'; url: string; clientUrl: string; apiKey: string; apiSecret: string }
+    | { mode: 'simulator'; url: string; clientUrl: string; apiKey: string; apiSecret: string; port: number };
   meetings: { defaultMinutes: number; recordingReadyTimeoutSeconds: number; presenceSweepSeconds: number; recordingMaxDurationSeconds: number };
   transcription: {
     language: string;
@@ -205,6 +231,8 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
       ? { kind: 's3', bucket: e.S3_BUCKET, region: e.S3_REGION, endpoint: e.S3_ENDPOINT, forcePathStyle: e.S3_FORCE_PATH_STYLE, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
       : { kind: 'local', rootDir: path.join(dataDir, 'objects'), publicBaseUrl: publicUrl, signingSecret: appSecret },
     daily: dailyConfig(e, appSecret),
+    platforms: platformsConfig(e),
+    livekit: liveKitConfig(e, appSecret),
     meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES, recordingReadyTimeoutSeconds: e.RECORDING_READY_TIMEOUT_SECONDS, presenceSweepSeconds: e.MEETING_PRESENCE_SWEEP_SECONDS, recordingMaxDurationSeconds: e.RECORDING_MAX_DURATION_SECONDS },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     web: {
@@ -291,6 +319,45 @@ function dailyConfig(e: Env, appSecret: string): Config['daily'] {
     port: e.DAILY_SIMULATOR_PORT,
     domain: 'sim',
   };
+}
+
+export type RunnablePlatform = (typeof RUNNABLE_PLATFORMS)[number];
+
+/**
+ * PLATFORMS lists what runs here (default: daily, and livekit too on embedded defaults, where both are simulated);
+ * the rollout rule (platforms/rollout.ts) may name only those.
+ */
+function platformsConfig(e: Env): Config['platforms'] {
+  const embedded = !e.DAILY_API_KEY && !e.LIVEKIT_API_KEY;
+  const enabled = e.PLATFORMS ?? (embedded ? ['daily'] : [...(e.DAILY_API_KEY ? ['daily' as const] : []), ...(e.LIVEKIT_API_KEY ? ['livekit' as const] : [])]);
+  const legacy = e.PLATFORM_LEGACY ?? enabled[0]!;
+  const rollout: PlatformRollout = {
+    enabled: e.PLATFORM_ROLLOUT,
+    legacy,
+    target: e.PLATFORM_ROLLOUT_TARGET ?? legacy,
+    rooms: e.PLATFORM_ROLLOUT_ROOMS ? e.PLATFORM_ROLLOUT_ROOMS.split(',') : [],
+    default: e.PLATFORM_DEFAULT ?? legacy,
+  };
+  if (e.PLATFORM_ROLLOUT && !e.PLATFORM_ROLLOUT_TARGET) throw new ConfigError('Invalid configuration:\n  PLATFORM_ROLLOUT_TARGET is required with PLATFORM_ROLLOUT=true (the platform the listed rooms move to)');
+  const named = [['PLATFORM_LEGACY', rollout.legacy], ['PLATFORM_ROLLOUT_TARGET', rollout.target], ['PLATFORM_DEFAULT', rollout.default]] as const;
+  for (const [variable, name] of named) {
+    if (!enabled.includes(name as RunnablePlatform)) throw new ConfigError(`Invalid configuration:\n  ${variable}: ${name} is not among PLATFORMS (${enabled.join(', ')})`);
+  }
+  if (enabled.includes('livekit') && e.LIVEKIT_API_KEY && (!e.LIVEKIT_URL || !e.LIVEKIT_API_SECRET)) {
+    throw new ConfigError('Invalid configuration:\n  LIVEKIT_URL and LIVEKIT_API_SECRET are required with LIVEKIT_API_KEY');
+  }
+  return { enabled, rollout };
+}
+
+function liveKitConfig(e: Env, appSecret: string): Config['livekit'] {
+  if (e.LIVEKIT_API_KEY && e.LIVEKIT_URL && e.LIVEKIT_API_SECRET) {
+    const clientUrl = e.LIVEKIT_CLIENT_URL ?? e.LIVEKIT_URL.replace(/^http/, 'ws');
+    return { mode: 'livekit', url: e.LIVEKIT_URL, clientUrl, apiKey: e.LIVEKIT_API_KEY, apiSecret: e.LIVEKIT_API_SECRET };
+  }
+  // As for Daily's simulator: credentials derived from the app secret, stable across restarts.
+  const derive = (purpose: string) => createHmac('sha256', appSecret).update(purpose).digest('hex');
+  const url = `http://127.0.0.1:${e.LIVEKIT_SIMULATOR_PORT}`;
+  return { mode: 'simulator', url, clientUrl: url.replace(/^http/, 'ws'), apiKey: `API${derive('livekit-simulator-api-key').slice(0, 12)}`, apiSecret: derive('livekit-simulator-api-secret'), port: e.LIVEKIT_SIMULATOR_PORT };
 }
 
 /** The embedded simulator is driven from the page by default; a DAILY_API_URL that is a Daily simulator can opt in. */

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { openDatabase, type Database } from '../db/orm.ts';
 import { createObjectStorage } from '../storage/index.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
-import { createPlatform } from '../platforms/index.ts';
+import { createPlatform, PlatformRegistry } from '../platforms/index.ts';
 import type { Platform } from '../platforms/platform.ts';
 import { connectClient, ensureSearchAttributes } from './temporal.ts';
 import type { Config } from './config.ts';
@@ -15,10 +15,9 @@ export interface Services {
   config: Config;
   db: Database;
   storage: ObjectStorage;
-  /** The video platform: Daily, or in the embedded mode the Daily simulator, through the same client. */
-  platform: Platform;
-  /** Every platform configured here (today the one above): a room may name only these. */
-  platforms: readonly Platform[];
+  /** Every platform configured here, side by side (a simulator in the embedded mode, through the same client): a
+   * meeting is run on the one it was created on; a room may name only these. */
+  platforms: PlatformRegistry;
   temporal: Client;
   /** Verifies OIDC bearer tokens (keys fetched once and cached); null when no provider is configured. */
   oidc: OidcVerifier | null;
@@ -36,14 +35,13 @@ export async function openServices(config: Config): Promise<Services> {
     ...(config.temporal.mode === 'external' ? { tls: config.temporal.tls, apiKey: config.temporal.apiKey } : {}),
   });
   await ensureSearchAttributes(temporal, config.temporal.namespace);
-  const platform = createPlatform('daily', { apiKey: config.daily.apiKey, baseUrl: config.daily.apiUrl, webhookSecret: config.daily.webhookSecret });
+  const platforms = new PlatformRegistry(config.platforms.enabled.map((name) => createConfiguredPlatform(config, name)), config.platforms.rollout);
   const { oidc } = config.auth;
   return {
     config,
     db,
     storage,
-    platform,
-    platforms: [platform],
+    platforms,
     temporal,
     oidc: oidc ? createOidcVerifier({ issuer: oidc.issuer, audience: oidc.audience, jwksUri: oidc.jwksUri, clockSkewSeconds: oidc.clockSkewSeconds }) : null,
     oidcSignIn: oidc?.clientId
@@ -57,4 +55,13 @@ export async function openServices(config: Config): Promise<Services> {
       await db.close();
     },
   };
+}
+
+function createConfiguredPlatform(config: Config, name: Config['platforms']['enabled'][number]): Platform {
+  switch (name) {
+    case 'daily':
+      return createPlatform('daily', { apiKey: config.daily.apiKey, baseUrl: config.daily.apiUrl, webhookSecret: config.daily.webhookSecret });
+    case 'livekit':
+      throw new Error('the LiveKit adapter is not wired yet');
+  }
 }

@@ -277,7 +277,7 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
     'GET /v1/transcripts/:id/events': (rule) => ({ expect: byRule(200, rule), request: (role) => ({ path: share(role, `/v1/transcripts/${transcriptFor(role)}/events`) }) }),
     'GET /v1/transcripts/:id/sharing': (rule) => ({ expect: byRule(200, rule), request: (role) => ({ path: share(role, `/v1/transcripts/${transcriptFor(role)}/sharing`) }) }),
     'PUT /v1/transcripts/:id/sharing': (rule) => ({ expect: byRule(200, rule), request: (role) => ({ path: share(role, `/v1/transcripts/${transcriptFor(role)}/sharing`), body: { mode: 'inherit' } }) }),
-    'POST /v1/webhooks/daily': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/webhooks/daily', body: { test: 'test' } }) }),
+    'POST /v1/webhooks/:platform': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/webhooks/daily', body: { test: 'test' } }) }),
     'GET /v1/openapi.json': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/openapi.json' }) }),
     'GET /v1/docs': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/docs' }) }),
   };

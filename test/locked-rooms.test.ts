@@ -19,7 +19,7 @@ describe('locked rooms', () => {
     const asOwner = (method: string, path: string, body?: unknown) => product.request(method, path, body, owner.headers);
     assert.equal((await asOwner('POST', '/v1/rooms', { name, locked: true, shared: true, allowAnonymous: true, recordingTrigger: 'none' })).status, 201);
     const meeting = (await asOwner('POST', `/v1/rooms/${name}/meetings`, {})).body;
-    const platformRoom = await (product.services.platform as DailyPlatform).client.getRoom(meeting.platformRoomName);
+    const platformRoom = await (product.services.platforms.get('daily') as DailyPlatform).client.getRoom(meeting.platformRoomName);
     assert.equal(platformRoom.privacy, 'private', 'the platform room admits token holders only');
 
     // The owner joins at once, with host rights.

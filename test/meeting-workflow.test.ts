@@ -25,7 +25,7 @@ import { meetingWorkflowId, type MeetingState, type MeetingWorkflowInput } from 
 import { recordingWorkflowId } from '../recordings/messages.ts';
 import { findTimeSkippingServer } from './support/servers.ts';
 import { planTestDaily, startTestDaily, type TestDailyPlan } from './support/daily.ts';
-import { createPlatform } from '../platforms/index.ts';
+import { createPlatform, PlatformRegistry } from '../platforms/index.ts';
 import { cloudInstanceId, rawTracksInstanceId, type Platform } from '../platforms/platform.ts';
 import type { DailySimulator } from '../platforms/daily/simulator/index.ts';
 import { workflowBundle } from './support/product.ts';
@@ -68,7 +68,7 @@ describe('meetingWorkflow (time-skipping)', () => {
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       workflowBundle: await workflowBundle(),
-      activities: createActivities({ db, storage, platform }),
+      activities: createActivities({ db, storage, platforms: new PlatformRegistry([platform]) }),
     });
     running = worker.run();
     // The simulator's meeting timeline is virtual: the test moves it, so recordings have exact lengths.
@@ -76,7 +76,7 @@ describe('meetingWorkflow (time-skipping)', () => {
 
     // The product's webhook endpoint, registered on the simulator as on Daily; it signals through the test server.
     const config = parseConfig({ ...plan.env, DATA_DIR: dataDir, APP_SECRET: randomBytes(32).toString('hex'), TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, LOG_LEVEL: 'warn' });
-    const services = { config, db, storage, platform, platforms: [platform], temporal: env.client, oidc: null, oidcSignIn: null, close: async () => {} };
+    const services = { config, db, storage, platforms: new PlatformRegistry([platform]), temporal: env.client, oidc: null, oidcSignIn: null, close: async () => {} };
     api = await startApiServer(services, createLogger('warn'), { host: '127.0.0.1', port: 0 });
     await registerDailyWebhook(config.daily, `${api.url}/v1/webhooks/daily`);
   });

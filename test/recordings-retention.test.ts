@@ -18,7 +18,7 @@ import { openDatabase, type Database } from '../db/orm.ts';
 import { Recording, RecordingAccessLog, Transcript } from '../db/entities.ts';
 import { createObjectStorage } from '../storage/index.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
-import { createPlatform } from '../platforms/index.ts';
+import { createPlatform, PlatformRegistry } from '../platforms/index.ts';
 import { retentionWorkflow, RETENTION_SCHEDULE_ID } from '../workflows/retention.ts';
 import { ensureRetentionSchedule, ensureSchedules } from '../runtime/schedules.ts';
 import { findTimeSkippingServer } from './support/servers.ts';
@@ -41,7 +41,7 @@ describe('retention on the time-skipping server', () => {
     db = await openDatabase({ kind: 'pglite', dataDir: path.join(dataDir, 'pglite') });
     storage = createObjectStorage({ kind: 'local', rootDir: path.join(dataDir, 'objects'), publicBaseUrl: 'http://127.0.0.1:1', signingSecret: 'x'.repeat(32) });
     const platform = createPlatform('daily', { apiKey: 'unused', baseUrl: 'http://127.0.0.1:1/v1', webhookSecret: Buffer.from('unused').toString('base64') });
-    worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle(), activities: createActivities({ db, storage, platform }) });
+    worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle(), activities: createActivities({ db, storage, platforms: new PlatformRegistry([platform]) }) });
     running = worker.run();
   });
   after(async () => {

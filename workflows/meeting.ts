@@ -147,7 +147,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     try {
       for (const kind of RECORDING_KINDS) {
         const maxDurationSeconds = maxRecordingDuration();
-        await recordingControl.startPlatformRecording({ platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind], ...(maxDurationSeconds !== undefined && { maxDurationSeconds }) });
+        await recordingControl.startPlatformRecording({ platform: input.platform, platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind], ...(maxDurationSeconds !== undefined && { maxDurationSeconds }) });
         startIssued(kind, maxDurationSeconds);
         issued.push(kind);
       }
@@ -186,7 +186,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     if (state.phase !== 'open' || endRequested || state.recording.status !== 'recording') return;
     const maxDurationSeconds = maxRecordingDuration()!;
     try {
-      const result = await recordingContinuation.startPlatformRecording({ platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind], maxDurationSeconds });
+      const result = await recordingContinuation.startPlatformRecording({ platform: input.platform, platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind], maxDurationSeconds });
       // Still running at the platform: its ready (or error) webhook starts the next one.
       if (result === 'already-active') return;
       startIssued(kind, maxDurationSeconds);
@@ -207,7 +207,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     describe();
     for (const kind of RECORDING_KINDS) {
       try {
-        await recordingControl.stopPlatformRecording({ platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind] });
+        await recordingControl.stopPlatformRecording({ platform: input.platform, platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind] });
       } catch (error) {
         state.recording.lastError = errorMessage(error);
       }
@@ -341,7 +341,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   async function sweepPresence(): Promise<void> {
     let ongoing: boolean;
     try {
-      ongoing = await presenceCheck.isPlatformMeetingOngoing({ platformRoomName: input.platformRoomName });
+      ongoing = await presenceCheck.isPlatformMeetingOngoing({ platform: input.platform, platformRoomName: input.platformRoomName });
     } catch {
       return;
     }
@@ -537,7 +537,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   // Phase 3: overdue recordings: ask the platform, apply what it has, mark the rest missing.
   if (awaited()) {
     setPhase('reconciling');
-    const found = await meetingActivities.findPlatformRecordings({ platformRoomName: input.platformRoomName });
+    const found = await meetingActivities.findPlatformRecordings({ platform: input.platform, platformRoomName: input.platformRoomName });
     for (const ready of found) {
       if (!handedOff.has(ready.recordingId)) await apply({ type: 'recording.ready', eventId: `reconciled-${ready.recordingId}`, ...ready });
     }
