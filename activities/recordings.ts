@@ -1,7 +1,7 @@
 // Activities about recordings: controlling them at the platform, learning what the platform has, and
 // storing what we learn. Each is idempotent, so a retry or a second path changes nothing.
 import { ApplicationFailure } from '@temporalio/common';
-import { Meeting, ParticipantSession, Recording, RecordingAccessLog } from '../db/entities.ts';
+import { Meeting, ParticipantSession, Recording, RecordingAccessLog, type StoredTrackFacts } from '../db/entities.ts';
 import type { RecordingKind, ReadyRecording } from '../meetings/messages.ts';
 import type { RecordingWorkflowInput } from '../recordings/messages.ts';
 import { classifyPlatformError } from './errors.ts';
@@ -9,6 +9,11 @@ import { deleteRefusedMedia } from './consent.ts';
 import { platformOf, type ActivityDependencies } from './index.ts';
 
 export function createRecordingActivities({ db, storage, platforms }: ActivityDependencies) {
+  const trackRecorderOf = (name: string) => {
+    const recorder = platformOf(platforms, name).trackRecorder;
+    if (!recorder) throw ApplicationFailure.nonRetryable(`the ${name} platform does not record tracks on their own`, 'PlatformRequestRefused');
+    return recorder;
+  };
   return {
     async startPlatformRecording(input: { platform?: string; platformRoomName: string; kind: RecordingKind; instanceId: string; maxDurationSeconds?: number }): Promise<'started' | 'already-active'> {
       try {
@@ -23,6 +28,32 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
     async stopPlatformRecording(input: { platform?: string; platformRoomName: string; kind: RecordingKind; instanceId: string }): Promise<'stopped' | 'not-active'> {
       try {
         return await platformOf(platforms, input.platform).stopRecording(input.platformRoomName, { type: input.kind, instanceId: input.instanceId });
+      } catch (error) {
+        return classifyPlatformError(error);
+      }
+    },
+
+    /** Per-track platforms: the microphones published in the room now. */
+    async publishedAudioTracks(input: { platform: string; platformRoomName: string }): Promise<Array<{ trackId: string; sessionId: string }>> {
+      try {
+        return await trackRecorderOf(input.platform).publishedAudioTracks(input.platformRoomName);
+      } catch (error) {
+        return classifyPlatformError(error);
+      }
+    },
+
+    /** Per-track platforms: records one microphone; the answer names the recording its events will name. */
+    async startSpeakerTrackRecording(input: { platform: string; platformRoomName: string; trackId: string; sessionId: string }): Promise<{ recordingId: string }> {
+      try {
+        return await trackRecorderOf(input.platform).startTrackRecording(input.platformRoomName, { trackId: input.trackId, sessionId: input.sessionId });
+      } catch (error) {
+        return classifyPlatformError(error);
+      }
+    },
+
+    async stopSpeakerTrackRecording(input: { platform: string; recordingId: string }): Promise<'stopped' | 'not-active'> {
+      try {
+        return await trackRecorderOf(input.platform).stopTrackRecording(input.recordingId);
       } catch (error) {
         return classifyPlatformError(error);
       }
@@ -79,6 +110,7 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
         bucket: storage.bucket,
         objectKey: input.objectKey,
         trackKeys: input.kind === 'raw-tracks' ? audioKeys : null,
+        trackFacts: trackFactsOf(input.tracks),
         recordedAt: new Date(input.startedAt),
         durationSeconds: input.durationSeconds,
         sizeBytes: input.tracks?.filter((t) => t.type === 'audio').reduce((sum, t) => sum + t.size, 0) ?? null,
@@ -177,4 +209,10 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
 async function updateParticipantCount(em: ActivityDependencies['db']['em'], meetingId: string): Promise<void> {
   const present = await em.count(ParticipantSession, { meeting: meetingId, leftAt: null });
   await em.nativeUpdate(Meeting, { id: meetingId }, { participantCount: present });
+}
+
+/** What the platform's events said of each track (its speaker session and first sample), by key; null if nothing. */
+function trackFactsOf(tracks: RecordingWorkflowInput['tracks']): Record<string, StoredTrackFacts> | null {
+  const stated = (tracks ?? []).filter((t) => t.type === 'audio' && t.sessionId && t.startedAt);
+  return stated.length ? Object.fromEntries(stated.map((t) => [t.key, { sessionId: t.sessionId!, startedAt: t.startedAt! }])) : null;
 }

@@ -27,6 +27,7 @@ import { classifyServiceError } from './errors.ts';
 import { assertPublicDestination, DestinationRefusedError, signOutgoingWebhook } from './outgoing-webhooks.ts';
 import { deleteRefusedMedia } from './consent.ts';
 import { platformOf, type ActivityDependencies } from './index.ts';
+import type { Platform, TrackFacts } from '../platforms/platform.ts';
 
 export interface TrackPlan {
   index: number;
@@ -67,10 +68,10 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       return engines[key as keyof TranscriptionDependencies];
     },
   });
-  /** The platform that wrote a recording's tracks (its meeting's). */
-  async function recordingPlatform(recordingId: string) {
+  /** What is known of one of a recording's tracks (from its platform's events, or its key on its meeting's platform). */
+  async function trackFactsOf(recordingId: string, key: string): Promise<TrackFacts | null> {
     const recording = await db.em.fork().findOneOrFail(Recording, recordingId, { populate: ['meeting'] });
-    return platformOf(platforms, recording.meeting?.platform);
+    return describeTrack(recording, platformOf(platforms, recording.meeting?.platform), key);
   }
   return {
     /** Tracks and people: audio tracks only; one speaker per participant, even across a rejoin. */
@@ -79,11 +80,12 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       const recording = await em.findOneOrFail(Recording, input.recordingId);
       const meeting = await em.findOne(Meeting, input.meetingId);
       const platform = platformOf(platforms, meeting?.platform);
-      const keys = (recording.trackKeys ?? []).filter((key) => platform.describeTrack(key)?.speakerAudio === true);
+      const describe = (key: string) => describeTrack(recording, platform, key);
+      const keys = (recording.trackKeys ?? []).filter((key) => describe(key)?.speakerAudio === true);
       const sessions = await em.find(ParticipantSession, { meeting: input.meetingId });
       const byId = new Map(sessions.map((s) => [s.sessionId, { userId: s.userId ?? null, name: s.userName ?? null }]));
       const platformMeetingId = input.platformMeetingId ?? meeting?.platformMeetingId ?? null;
-      const needPlatform = keys.some((key) => !byId.has(platform.describeTrack(key)!.sessionId));
+      const needPlatform = keys.some((key) => !byId.has(describe(key)!.sessionId));
       if (needPlatform && platformMeetingId) {
         try {
           for (const p of await platform.getMeetingParticipants(platformMeetingId)) {
@@ -96,7 +98,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
 
       const speakers: Array<Speaker & { identity: string; userId: string | null; sessionIds: string[] }> = [];
       const tracks: TrackPlan[] = keys
-        .map((key) => ({ key, parsed: platform.describeTrack(key)! }))
+        .map((key) => ({ key, parsed: describe(key)! }))
         .sort((a, b) => a.parsed.trackStartMs - b.parsed.trackStartMs)
         .map(({ key, parsed }, index) => {
           const who = byId.get(parsed.sessionId);
@@ -128,7 +130,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
         await download(storage, input.track.key, source);
         Context.current().heartbeat({ stage: 'downloaded' });
         const probe = await asFinalMediaError(() => probeMedia(source));
-        const placed = placeTrack(input.track.key, (await recordingPlatform(input.recordingId)).describeTrack(input.track.key), probe);
+        const placed = placeTrack(input.track.key, await trackFactsOf(input.recordingId, input.track.key), probe);
         const wav = path.join(dir, 'track.wav');
         await asFinalMediaError(() => decodeToPcm16k(source, wav, { signal: Context.current().cancellationSignal, onProgress: (fraction: number) => Context.current().heartbeat({ stage: 'decode', fraction }) }));
         const chunks = await splitAtSilences(wav, { outDir: path.join(dir, 'chunks') });
@@ -380,3 +382,13 @@ async function asFinalMediaError<T>(run: () => Promise<T>): Promise<T> {
 }
 
 const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
+
+/**
+ * A track's speaker session and place on the recording's clock: as the platform's events stated them for a track
+ * recorded on its own (the recording starts at its earliest track), else as the platform's key layout tells.
+ */
+function describeTrack(recording: Recording, platform: Platform, key: string): TrackFacts | null {
+  const stated = recording.trackFacts?.[key];
+  if (!stated) return platform.describeTrack(key);
+  return { sessionId: stated.sessionId, speakerAudio: true, recordingStartMs: recording.recordedAt.getTime(), trackStartMs: Date.parse(stated.startedAt) };
+}

@@ -113,6 +113,12 @@ export const Meeting = defineEntity({
 });
 export type Meeting = InferEntity<typeof Meeting>;
 
+export interface StoredTrackFacts {
+  sessionId: string;
+  /** ISO 8601: the track's first sample. */
+  startedAt: string;
+}
+
 /** One platform recording object; its id is the platform's recording id. */
 export const Recording = defineEntity({
   name: 'Recording',
@@ -124,6 +130,9 @@ export const Recording = defineEntity({
     objectKey: p.string().length(1024),
     /** null = not multitrack, [] = multitrack with no audio. */
     trackKeys: p.json<string[]>().nullable(),
+    /** By track key, what the platform's events said of a track recorded on its own (per-track platforms); the
+     * others' keys tell it themselves (Platform.describeTrack). */
+    trackFacts: p.json<Record<string, StoredTrackFacts>>().nullable(),
     recordedAt: p.datetime(),
     durationSeconds: p.integer().nullable(),
     sizeBytes: p.bigint('number').nullable(),

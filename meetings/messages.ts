@@ -30,8 +30,30 @@ export interface MeetingWorkflowInput {
   /** The longest a recording may run: each start asks for the rest of the meeting up to this, and a recording the
    * platform ends while the meeting is open (limit reached, error) is followed by the next. Absent: neither. */
   recordingMaxDurationSeconds?: number;
+  /** How the platform records each speaker's audio (Platform.recordingCapabilities): absent in runs started before
+   * it was passed, which were all `with-composite` (Daily's raw tracks). */
+  perSpeakerAudio?: PerSpeakerAudio;
   /** State carried across continue-as-new. */
   carried?: MeetingState;
+}
+
+/** See RecordingCapabilities in platforms/platform.ts. */
+export type PerSpeakerAudio = 'with-composite' | 'per-track' | 'none';
+
+/**
+ * One microphone recorded on its own (per-track platforms). Known from the start we issued (trackId, once its
+ * recording id comes back) or from the platform's events (recording id first): whichever comes first makes it.
+ */
+export interface SpeakerTrackRecording {
+  recordingId: string | null;
+  trackId: string | null;
+  sessionId: string | null;
+  status: 'starting' | 'recording' | 'ready' | 'error' | 'missing';
+  /** The file, once ready. */
+  track?: ReadyTrack;
+  /** Its length, once ready. */
+  durationSeconds?: number;
+  error?: string;
 }
 
 export type MeetingPhase = 'open' | 'awaiting-recordings' | 'reconciling' | 'ended';
@@ -77,6 +99,10 @@ export interface MeetingState {
   startErrors?: Array<{ kind: RecordingKind; message: string }>;
   /** Platform event ids already applied (duplicates are acknowledged and not applied twice). */
   appliedEventIds: string[];
+  /** Per-track platforms: the microphones published now, and each one's recording (all of them together are the
+   * meeting's per-speaker audio, handed to its recording workflow once every one has settled). */
+  publishedTracks?: Array<{ trackId: string; sessionId: string }>;
+  speakerTracks?: SpeakerTrackRecording[];
 }
 
 /** A platform event as the webhook endpoint signals it: small, already verified and stored. */

@@ -38,6 +38,7 @@ import {
   type ReadyRecording,
   type RecordingKind,
   type RecordingRequestResult,
+  type SpeakerTrackRecording,
 } from '../meetings/messages.ts';
 
 // The LiveKit adapter (platforms/livekit/) still imports MeetingEvent from here.
@@ -121,8 +122,19 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   const kindOfInstance = (instanceId: string): RecordingKind | null =>
     RECORDING_KINDS.find((kind) => input.instanceIds[kind] === instanceId) ?? null;
 
+  // Per-track platforms record each microphone on its own, started as it is published (input absent: Daily's
+  // runs, which never take these paths). The composite alone is started and stopped as one recording; the
+  // speakers' tracks together are the meeting's per-speaker audio, one recording under the raw-tracks instance id.
+  const perTrack = input.perSpeakerAudio === 'per-track';
+  const controlledKinds: readonly RecordingKind[] = perTrack ? ['cloud'] : RECORDING_KINDS;
+  const speakerAudioId = input.instanceIds['raw-tracks'];
+  const speakerTracks = () => (state.speakerTracks ??= []);
+  const speakerTrackActive = (t: SpeakerTrackRecording) => t.status === 'starting' || t.status === 'recording';
+
   function describe(): void {
     const waiting = state.recordings.filter((r) => r.status === 'recording').map((r) => `${r.kind ?? '?'} ${r.id}`);
+    const tracksActive = state.speakerTracks?.filter(speakerTrackActive).length ?? 0;
+    if (tracksActive > 0) waiting.push(`${tracksActive} speaker track(s)`);
     const details: Record<MeetingPhase, string> = {
       open: `Open until ${state.endDate}. Recording: ${state.recording.status}. ${state.presentSessions.length} present, ${state.participantsSeen} seen.`,
       'awaiting-recordings': `Meeting ended (${state.endReason}). Waiting up to ${input.recordingReadyTimeoutSeconds} s for: ${waiting.join(', ') || 'recordings not yet announced'}.`,
@@ -145,13 +157,14 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     describe();
     const issued: RecordingKind[] = [];
     try {
-      for (const kind of RECORDING_KINDS) {
+      for (const kind of controlledKinds) {
         const maxDurationSeconds = maxRecordingDuration();
         await recordingControl.startPlatformRecording({ platform: input.platform, platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind], ...(maxDurationSeconds !== undefined && { maxDurationSeconds }) });
         startIssued(kind, maxDurationSeconds);
         issued.push(kind);
       }
       state.recording = { status: 'recording', startsIssued: state.recording.startsIssued + 1, lastError: null };
+      if (perTrack) await startSpeakerTracks();
     } catch (error) {
       state.recording = { ...state.recording, status: 'failed', lastError: errorMessage(error) };
       // An error kept for a start that was then refused belongs to no recording.
@@ -205,7 +218,8 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   async function stopRecordings(): Promise<void> {
     state.recording.status = 'stopping';
     describe();
-    for (const kind of RECORDING_KINDS) {
+    for (const recording of perTrack ? speakerTracks().filter((t) => t.status === 'recording') : []) await stopSpeakerTrack(recording);
+    for (const kind of controlledKinds) {
       try {
         await recordingControl.stopPlatformRecording({ platform: input.platform, platformRoomName: input.platformRoomName, kind, instanceId: input.instanceIds[kind] });
       } catch (error) {
@@ -214,6 +228,105 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     }
     state.recording.status = 'stopped';
     describe();
+  }
+
+  /** Recording starts: every microphone published now (the platform's list and the events heard) gets its recording. */
+  async function startSpeakerTracks(): Promise<void> {
+    const published = (state.publishedTracks ??= []);
+    try {
+      for (const track of await recordingControl.publishedAudioTracks({ platform: input.platform, platformRoomName: input.platformRoomName })) {
+        if (!published.some((t) => t.trackId === track.trackId)) published.push(track);
+      }
+    } catch (error) {
+      state.recording.lastError = errorMessage(error);
+    }
+    // By index: a track published meanwhile (applied by the main loop) is started too.
+    for (let i = 0; i < published.length; i++) await startSpeakerTrack(published[i]!);
+  }
+
+  async function startSpeakerTrack(track: { trackId: string; sessionId: string }): Promise<void> {
+    if (speakerTracks().some((t) => t.trackId === track.trackId && speakerTrackActive(t))) return;
+    const entry: SpeakerTrackRecording = { recordingId: null, trackId: track.trackId, sessionId: track.sessionId, status: 'starting' };
+    speakerTracks().push(entry);
+    try {
+      const { recordingId } = await recordingControl.startSpeakerTrackRecording({ platform: input.platform, platformRoomName: input.platformRoomName, ...track });
+      // Its own events may have come first and made its entry: one entry per recording.
+      const early = speakerTracks().find((t) => t !== entry && t.recordingId === recordingId);
+      if (early) {
+        Object.assign(early, { trackId: track.trackId, sessionId: early.sessionId ?? track.sessionId });
+        state.speakerTracks = speakerTracks().filter((t) => t !== entry);
+      } else {
+        Object.assign(entry, { recordingId, status: 'recording' });
+      }
+      await speakerAudioStarted();
+    } catch (error) {
+      Object.assign(entry, { status: 'error', error: errorMessage(error) });
+      state.recording.lastError = entry.error!;
+    }
+    describe();
+  }
+
+  async function stopSpeakerTrack(recording: SpeakerTrackRecording): Promise<void> {
+    try {
+      await recordingControl.stopSpeakerTrackRecording({ platform: input.platform, recordingId: recording.recordingId! });
+    } catch (error) {
+      state.recording.lastError = errorMessage(error);
+    }
+  }
+
+  /** The meeting's per-speaker audio is being recorded (its row shows it) from its first track on. */
+  async function speakerAudioStarted(): Promise<void> {
+    if (speakerTracks().filter((t) => t.recordingId !== null).length !== 1) return;
+    await meetingActivities.recordRecordingStarted({ meetingId: input.meetingId, recordingId: speakerAudioId, kind: 'raw-tracks', startedAt: new Date().toISOString(), replaces: null });
+  }
+
+  /** A speaker track's own event (a per-track platform names the kind): its entry, made here if its start has not answered yet. */
+  async function applySpeakerTrackEvent(event: Extract<MeetingEvent, { type: 'recording.started' | 'recording.ready' | 'recording.error' }>): Promise<void> {
+    const recordingId = event.type === 'recording.error' ? event.instanceId : event.recordingId;
+    let entry = speakerTracks().find((t) => t.recordingId === recordingId);
+    if (!entry) {
+      entry = { recordingId, trackId: null, sessionId: null, status: 'recording' };
+      speakerTracks().push(entry);
+      await speakerAudioStarted();
+    }
+    if (event.type === 'recording.started') {
+      if (entry.status === 'starting') entry.status = 'recording';
+    } else if (event.type === 'recording.ready') {
+      const track = event.tracks?.find((t) => t.type === 'audio');
+      if (!track) Object.assign(entry, { status: 'error', error: 'the platform reported no audio file for the track' });
+      else Object.assign(entry, { status: 'ready', track, durationSeconds: event.durationSeconds, sessionId: entry.sessionId ?? track.sessionId ?? null });
+    } else {
+      Object.assign(entry, { status: 'error', error: event.message });
+      state.recording.lastError = event.message;
+      await meetingActivities.recordRecordingError({ meetingId: input.meetingId, recordingId: null, kind: 'raw-tracks', message: `speaker track ${entry.trackId ?? recordingId}: ${event.message}` });
+    }
+  }
+
+  /** Every speaker track has settled: the ready ones are the meeting's per-speaker audio, one recording for its workflow. */
+  async function handOffSpeakerAudio(): Promise<void> {
+    if (!perTrack || !state.speakerTracks?.length || handedOff.has(speakerAudioId)) return;
+    const ready = state.speakerTracks.filter((t) => t.status === 'ready' && t.track);
+    if (ready.length === 0) {
+      const reason = `no speaker track was recorded (${state.speakerTracks.map((t) => t.error ?? t.status).join('; ')})`;
+      state.recordings.push({ id: speakerAudioId, kind: 'raw-tracks', status: 'missing', startedAt: null, error: reason });
+      await meetingActivities.markRecordingMissing({ meetingId: input.meetingId, recordingId: speakerAudioId, kind: 'raw-tracks', reason });
+      return;
+    }
+    const spans = ready.map((t) => {
+      const start = Date.parse(t.track!.startedAt ?? '') || Date.now();
+      return { start, end: start + (t.durationSeconds ?? 0) * 1000 };
+    });
+    const startMs = Math.min(...spans.map((s) => s.start));
+    const keys = ready.map((t) => t.track!.key);
+    await handOff({
+      recordingId: speakerAudioId,
+      kind: 'raw-tracks',
+      startedAt: new Date(startMs).toISOString(),
+      durationSeconds: Math.round((Math.max(...spans.map((s) => s.end)) - startMs) / 1000),
+      objectKey: commonPrefix(keys),
+      tracks: ready.map((t) => ({ ...t.track!, ...(t.sessionId && { sessionId: t.sessionId }) })),
+      platformMeetingId: null,
+    });
   }
 
   function recordingOf(id: string): KnownRecording {
@@ -388,10 +501,34 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       case 'recording.requested':
         await applyRequested(event);
         break;
+      case 'speaker-track.published': {
+        const published = (state.publishedTracks ??= []);
+        if (!published.some((t) => t.trackId === event.trackId)) published.push({ trackId: event.trackId, sessionId: event.sessionId });
+        if (perTrack && state.recording.status === 'recording' && state.phase === 'open') await startSpeakerTrack(event);
+        break;
+      }
+      case 'speaker-track.unpublished': {
+        state.publishedTracks = (state.publishedTracks ?? []).filter((t) => t.trackId !== event.trackId);
+        const recording = state.speakerTracks?.find((t) => t.trackId === event.trackId && t.status === 'recording' && t.recordingId !== null);
+        if (recording) await stopSpeakerTrack(recording);
+        break;
+      }
+      case 'recording.started':
+      case 'recording.ready':
+      case 'recording.error':
+        if (perTrack && event.kind === 'raw-tracks') await applySpeakerTrackEvent(event);
+        else await applyRecordingEvent(event);
+        break;
+    }
+    describe();
+  }
+
+  async function applyRecordingEvent(event: Extract<MeetingEvent, { type: 'recording.started' | 'recording.ready' | 'recording.error' }>): Promise<void> {
+    switch (event.type) {
       case 'recording.started': {
         const isNew = !state.recordings.some((r) => r.id === event.recordingId);
         const known = recordingOf(event.recordingId);
-        known.kind ??= kindOfInstance(event.instanceId);
+        known.kind ??= event.kind ?? kindOfInstance(event.instanceId);
         known.startedAt ??= event.at;
         if (isNew && patched(RECORDING_LIFE_VISIBLE)) await applyConfirmed(known, event.at);
         break;
@@ -401,7 +538,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
         if (recordingsContinue && !recordingContinues(event.kind)) await continueRecording(event.kind);
         break;
       case 'recording.error': {
-        const kind = kindOfInstance(event.instanceId);
+        const kind = event.kind ?? kindOfInstance(event.instanceId);
         // A start the platform failed before confirming it ends its pending recording (see failedStart).
         const lifeVisible = patched(RECORDING_LIFE_VISIBLE);
         const failing = lifeVisible ? ['recording', 'pending'] : ['recording'];
@@ -422,7 +559,6 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
         break;
       }
     }
-    describe();
   }
 
   // Events are applied one at a time, in arrival order, by the main loop.
@@ -527,7 +663,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   }
 
   // Phase 2: wait for every recording that started to become ready, with a timeout.
-  const awaited = () => state.recordings.some((r) => r.status === 'recording') || startsWithoutRecording(state).length > 0;
+  const awaited = () => state.recordings.some((r) => r.status === 'recording') || startsWithoutRecording(state).length > 0 || (state.speakerTracks?.some(speakerTrackActive) ?? false);
   const deadline = Date.now() + input.recordingReadyTimeoutSeconds * 1000;
   while (awaited() && Date.now() < deadline) {
     await condition(() => inbox.length > 0, Math.max(0, deadline - Date.now()));
@@ -554,7 +690,11 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       else state.recordings.push({ id, kind: start.kind, status: 'missing', startedAt: start.at, error: reason });
       await meetingActivities.markRecordingMissing({ meetingId: input.meetingId, recordingId: id, kind: start.kind, reason });
     }
+    for (const track of state.speakerTracks?.filter(speakerTrackActive) ?? []) {
+      Object.assign(track, { status: 'missing', error: `speaker track ${track.trackId ?? track.recordingId}: not ready within ${input.recordingReadyTimeoutSeconds} s and not finished at the platform` });
+    }
   }
+  await handOffSpeakerAudio();
   // Late events that arrived meanwhile are applied; later ones go straight to their recording workflow.
   while (inbox.length > 0) await apply(inbox.shift()!);
   await condition(allHandlersFinished);
@@ -575,6 +715,14 @@ function errorMessage(error: unknown): string {
   if (error instanceof ApplicationFailure) return error.message;
   const cause = (error as { cause?: { message?: string } }).cause;
   return cause?.message ?? (error as Error).message ?? String(error);
+}
+
+/** The longest folder prefix the keys share (a per-speaker recording's "object key": where its tracks are). */
+function commonPrefix(keys: string[]): string {
+  const folders = keys.map((key) => key.split('/').slice(0, -1));
+  const shared: string[] = [];
+  for (let i = 0; folders.every((f) => i < f.length && f[i] === folders[0]![i]); i++) shared.push(folders[0]![i]!);
+  return shared.join('/');
 }
 
 function laterOf(a: string, b: string): string {

@@ -8,6 +8,7 @@ import { Migration20261121210526 } from './Migration20261121210526.ts';
 import { Migration20261204021451 } from './Migration20261204021451.ts';
 import { Migration20261204021928 } from './Migration20261204021928.ts';
 import { Migration20261204023026 } from './Migration20261204023026.ts';
+import { Migration20261204135751 } from './Migration20261204135751.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121180514', class: Migration20261121180514 },
@@ -17,4 +18,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204021451', class: Migration20261204021451 },
   { name: 'Migration20261204021928', class: Migration20261204021928 },
   { name: 'Migration20261204023026', class: Migration20261204023026 },
+  { name: 'Migration20261204135751', class: Migration20261204135751 },
 ];
