@@ -87,7 +87,7 @@ export class WebhookDispatcher {
   }
 }
 
-async function deliver(services: Pick<Services, 'temporal' | 'config'>, meeting: Meeting, event: PlatformEvent): Promise<string> {
+async function deliver(services: Pick<Services, 'temporal' | 'config' | 'platforms'>, meeting: Meeting, event: PlatformEvent): Promise<string> {
   const { temporal, config } = services;
   // A recording the room's type forbids (started at the platform, not by us) is kept out of the pipeline.
   if (event.type.startsWith('recording.') && meeting.recordingType !== 'cloud') return 'recording-not-allowed';
@@ -100,6 +100,9 @@ async function deliver(services: Pick<Services, 'temporal' | 'config'>, meeting:
   }
   // The meeting's run has finished: a late recording still gets processed, once.
   if (signal.type !== 'recording.ready') return 'late';
+  // One speaker's track, recorded on its own, belongs to the meeting's per-speaker audio, which its workflow
+  // handed off (or marked missing) when it settled: alone it is not a recording to transcribe.
+  if (signal.kind === 'raw-tracks' && services.platforms.find(meeting.platform)?.recordingCapabilities.perSpeakerAudio === 'per-track') return 'late';
   const { eventId: _eventId, type: _type, ...ready } = signal;
   try {
     await startRecordingPipeline(temporal, config.temporal.taskQueue, { meetingId: meeting.id, roomName: meeting.room.name, ...ready }, {
