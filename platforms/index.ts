@@ -3,18 +3,22 @@ import { DailyPlatform } from './daily/daily-platform.ts';
 import type { DailyPlatformOptions } from './daily/daily-platform.ts';
 import { rolloutPlatform, type PlatformRollout } from './rollout.ts';
 import type { PlatformName as StoredPlatformName } from '../db/entities.ts';
+import { LiveKitPlatform } from './livekit/livekit-platform.ts';
+import type { LiveKitPlatformOptions } from './livekit/livekit-platform.ts';
 
 // The registry of video platforms: configuration names the ones this deployment runs, this builds them, and
 // the PlatformRegistry hands each meeting the platform it was created on.
 
 export interface PlatformOptionsByName {
   daily: DailyPlatformOptions;
+  livekit: LiveKitPlatformOptions;
 }
 
 export type PlatformName = keyof PlatformOptionsByName;
 
 const factories: { [N in PlatformName]: (options: PlatformOptionsByName[N]) => Platform } = {
   daily: (options) => new DailyPlatform(options),
+  livekit: (options) => new LiveKitPlatform(options),
 };
 
 export const PLATFORM_NAMES = Object.keys(factories) as PlatformName[];

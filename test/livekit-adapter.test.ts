@@ -5,14 +5,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { AccessToken, EgressInfo, EgressStatus, TokenVerifier } from 'livekit-server-sdk';
+import type { WebhookEvent } from 'livekit-server-sdk';
+import type { ParsedWebhook, PlatformEvent } from '../platforms/platform.ts';
 import { LiveKitApiError, LiveKitClient } from '../platforms/livekit/client.ts';
-import { mapLiveKitWebhook, recordingOutcome } from '../platforms/livekit/events.ts';
-import type { LiveKitWebhookFact, SpeakerTrackPublished } from '../platforms/livekit/events.ts';
+import { egressFacts, mapLiveKitWebhook, parseLiveKitWebhook, recordingOutcome } from '../platforms/livekit/events.ts';
 import { startLiveKitSimulator } from '../platforms/livekit/simulator/index.ts';
 import type { LiveKitSimulator } from '../platforms/livekit/simulator/index.ts';
 import { LiveKitWebhookRefused, LiveKitWebhookVerifier, judgeWebhookFreshness } from '../platforms/livekit/webhooks.ts';
 import type { LiveKitWebhookRefusal } from '../platforms/livekit/webhooks.ts';
-import type { MeetingEvent } from '../workflows/meeting.ts';
 import type { S3Storage } from '../storage/s3.ts';
 import { waitForValue } from './support/poll.ts';
 import { freshBucket, s3ServerFromEnv } from './support/s3-server.ts';
@@ -29,8 +29,8 @@ interface Delivery {
   rawBody: string;
   authorization: string | undefined;
   contentType: string | undefined;
-  fact: LiveKitWebhookFact;
-  createdAt: bigint;
+  event: WebhookEvent;
+  parsed: ParsedWebhook;
 }
 
 let server: LiveKitSimulator;
@@ -42,12 +42,14 @@ const verifier = new LiveKitWebhookVerifier({ apiKey: API_KEY, apiSecret: API_SE
 const deliveries: Delivery[] = [];
 const refusedDeliveries: string[] = [];
 
-const factsIn = (roomName: string) => deliveries.map((d) => d.fact).filter((f) => ('roomName' in f ? f.roomName === roomName : false));
-const meetingEventsIn = (roomName: string): MeetingEvent[] =>
-  factsIn(roomName).flatMap((f) => (f.kind === 'meeting-event' ? [f.event] : []));
+const deliveriesIn = (roomName: string) => deliveries.filter((d) => (d.event.room?.name ?? d.event.egressInfo?.roomName) === roomName);
+const eventsIn = (roomName: string): PlatformEvent[] => deliveriesIn(roomName).flatMap((d) => (d.parsed.kind === 'event' ? [d.parsed.event] : []));
+/** What the meeting is made of: everything but the microphones. */
+const meetingEventsIn = (roomName: string) => eventsIn(roomName).filter((e) => !e.type.startsWith('speaker-track.'));
+type SpeakerTrackPublished = Extract<PlatformEvent, { type: 'speaker-track.published' | 'speaker-track.unpublished' }>;
 const trackPublished = (roomName: string, sessionId: string) =>
-  waitForValue(`track_published by ${sessionId}`, () =>
-    factsIn(roomName).find((f): f is SpeakerTrackPublished => f.kind === 'per-speaker-track-published' && f.sessionId === sessionId),
+  waitForValue<SpeakerTrackPublished>(`track_published by ${sessionId}`, () =>
+    eventsIn(roomName).find((e): e is SpeakerTrackPublished => e.type === 'speaker-track.published' && e.sessionId === sessionId),
   );
 
 async function refusalOf(request: Parameters<LiveKitWebhookVerifier['verify']>[0]): Promise<LiveKitWebhookRefusal> {
@@ -69,7 +71,10 @@ before(async () => {
     const request = { rawBody, authorization: req.headers.authorization, contentType: req.headers['content-type'] };
     try {
       const event = await verifier.verify(request);
-      deliveries.push({ ...request, fact: mapLiveKitWebhook(event), createdAt: event.createdAt });
+      const parsed = mapLiveKitWebhook(event);
+      // The raw body decodes to the same as the verifier's event: the platform parses the body it verified.
+      assert.deepEqual(parseLiveKitWebhook(rawBody), parsed);
+      deliveries.push({ ...request, event, parsed });
       res.writeHead(200).end();
     } catch (error) {
       refusedDeliveries.push(String(error));
@@ -115,7 +120,7 @@ describe('LiveKit adapter: a recorded meeting', () => {
     const composite = await client.startCompositeEgress({ roomName: ROOM, keyPrefix: PREFIX });
     const trackEgress = async (sessionId: string) => {
       const published = await trackPublished(ROOM, sessionId);
-      return client.startTrackEgress({ roomName: ROOM, trackSid: published.trackSid, participantSid: published.sessionId, keyPrefix: PREFIX });
+      return client.startTrackEgress({ roomName: ROOM, trackSid: published.trackId, participantSid: published.sessionId, keyPrefix: PREFIX });
     };
     const aliceTrack = await trackEgress(alice.participantSid);
     const bob = await server.join(ROOM, { token: guestToken });
@@ -138,7 +143,7 @@ describe('LiveKit adapter: a recorded meeting', () => {
     assert.deepEqual(refusedDeliveries, [], 'every webhook the simulator sent verifies');
     assert.ok(deliveries.every((d) => d.contentType === 'application/webhook+json'));
     const events = meetingEventsIn(ROOM);
-    const allIds = deliveries.map((d) => d.fact.eventId);
+    const allIds = deliveries.map((d) => d.event.id);
     assert.ok(allIds.every((id) => /^EV_/.test(id)) && new Set(allIds).size === allIds.length, "event ids are LiveKit's, one per event");
     assert.equal(events[0]!.type, 'meeting.started');
     assert.equal(events.filter((e) => !e.type.startsWith('recording.')).at(-1)!.type, 'meeting.ended', 'egresses end with the room, after it');
@@ -156,36 +161,40 @@ describe('LiveKit adapter: a recorded meeting', () => {
       ['left', alice.participantSid],
     ]);
     const firstJoin = events.find((e) => e.type === 'participant.joined')!;
-    assert.equal(firstJoin.at, '2026-05-04T09:00:00.000Z', 'a join is at its platform time');
+    assert.equal(firstJoin.joinedAt.toISOString(), '2026-05-04T09:00:00.000Z', 'a join is at its platform time');
+    assert.equal(firstJoin.occurredAt.getTime(), firstJoin.joinedAt.getTime());
 
     const egressIds = [composite, aliceTrack, bobTrack, bobAgainTrack].map((e) => e.egressId);
     const started = events.flatMap((e) => (e.type === 'recording.started' ? [e.recordingId] : []));
     assert.deepEqual([...started].sort(), [...egressIds].sort());
+    const startedTypes = new Map(events.flatMap((e) => (e.type === 'recording.started' ? [[e.recordingId, e.recordingType] as const] : [])));
+    assert.deepEqual([startedTypes.get(composite.egressId), startedTypes.get(aliceTrack.egressId)], ['cloud', 'raw-tracks'], 'a started egress says which recording it is');
     const ready = new Map(events.flatMap((e) => (e.type === 'recording.ready' ? [[e.recordingId, e] as const] : [])));
     assert.deepEqual([...ready.keys()].sort(), [...egressIds].sort(), 'every egress ended ready');
     const compositeReady = ready.get(composite.egressId)!;
-    assert.equal(compositeReady.kind, 'cloud');
+    assert.equal(compositeReady.recordingType, 'cloud');
     assert.equal(compositeReady.objectKey, `${PREFIX}/composite-2026-05-04T090000.mp4`);
     assert.equal(compositeReady.durationSeconds, 28, 'the composite lasts until the room finished');
-    assert.equal(compositeReady.platformMeetingId, alice.roomSid);
+    const compositeEnded = deliveriesIn(ROOM).find((d) => d.event.event === 'egress_ended' && d.event.egressInfo?.egressId === composite.egressId)!;
+    assert.equal(compositeEnded.event.egressInfo!.roomId, alice.roomSid, 'the composite is of this room session');
     for (const [egress, who] of [[aliceTrack, alice], [bobTrack, bob], [bobAgainTrack, bobAgain]] as const) {
       const track = ready.get(egress.egressId)!;
-      assert.equal(track.kind, 'raw-tracks');
+      assert.equal(track.recordingType, 'raw-tracks');
       assert.match(track.objectKey, new RegExp(`^${PREFIX}/tracks/${who.participantSid}/${who.trackSid}-2026-05-04T\\d{6}\\.ogg$`));
       const stored = await bucket.head(track.objectKey);
       assert.ok(stored, `${track.objectKey} exists`);
-      assert.deepEqual(track.tracks, [{ type: 'audio', key: track.objectKey, size: stored.size }]);
+      assert.deepEqual(track.tracks, [{ type: 'audio', key: track.objectKey, size: stored.size, sessionId: who.participantSid, startedAt: track.startedAt }]);
     }
     assert.equal(ready.get(bobTrack.egressId)!.durationSeconds, 5, "Bob's first track ends as he drops, 5 s in");
-    const compositeFact = factsIn(ROOM).find((f) => f.kind === 'meeting-event' && f.event.type === 'recording.ready' && f.egress?.egressId === composite.egressId);
-    assert.ok(compositeFact?.kind === 'meeting-event' && compositeFact.egress?.file);
-    assert.equal(compositeFact.egress.file.sizeBytes, (await bucket.head(compositeReady.objectKey))!.size);
-    assert.equal(compositeFact.egress.file.location, `${s3.endpoint}/${bucket.bucket}/${compositeReady.objectKey}`);
+    const compositeFile = egressFacts(compositeEnded.event.egressInfo!).file;
+    assert.ok(compositeFile);
+    assert.equal(compositeFile.sizeBytes, (await bucket.head(compositeReady.objectKey))!.size);
+    assert.equal(compositeFile.location, `${s3.endpoint}/${bucket.bucket}/${compositeReady.objectKey}`);
 
-    const unpublished = factsIn(ROOM).filter((f) => f.kind === 'per-speaker-track-unpublished').map((f) => f.kind === 'per-speaker-track-unpublished' && f.trackSid);
+    const unpublished = eventsIn(ROOM).flatMap((e) => (e.type === 'speaker-track.unpublished' ? [e.trackId] : []));
     assert.ok(unpublished.includes(alice.trackSid!) && unpublished.includes(bob.trackSid!));
-    const progress = factsIn(ROOM).filter((f) => f.kind === 'not-consumed');
-    assert.ok(progress.length > 0 && progress.every((f) => f.kind === 'not-consumed' && f.type === 'egress_updated'), 'only egress progress has no counterpart');
+    const progress = deliveriesIn(ROOM).flatMap((d) => (d.parsed.kind === 'ignored' ? [d.parsed.type] : []));
+    assert.ok(progress.length > 0 && progress.every((type) => type === 'egress_updated'), 'only egress progress has no counterpart');
   });
 });
 
@@ -237,23 +246,30 @@ describe('LiveKit adapter: egress outcomes', () => {
     const listed = (await client.listEgress(ROOM)).find((e) => e.egressId === started.egressId)!;
     assert.equal(listed.status, EgressStatus.EGRESS_COMPLETE);
     assert.ok(!(await client.listEgress(ROOM, { activeOnly: true })).some((e) => e.egressId === started.egressId));
-    const recovered = recordingOutcome(listed, `list-egress:${started.egressId}`, new Date().toISOString());
+    const recovered = recordingOutcome(listed, { eventId: `list-egress:${started.egressId}`, sentAt: new Date() });
     assert.equal(recovered?.type, 'recording.ready');
-    assert.equal(recovered.type === 'recording.ready' && recovered.kind, 'raw-tracks');
+    assert.equal(recovered.type === 'recording.ready' && recovered.recordingType, 'raw-tracks');
+    assert.equal(recovered.type === 'recording.ready' && recovered.tracks?.[0]?.sessionId, speaker.participantSid, "the track's speaker, from its key");
     assert.ok(recovered.type === 'recording.ready' && (await bucket.head(recovered.objectKey)), 'the recovered key exists');
     assert.equal(recovered.type === 'recording.ready' && recovered.durationSeconds, 2);
   });
 
   it('reads an aborted egress as an error, and one still running as no outcome yet', () => {
     const aborted = new EgressInfo({ egressId: 'EG_aborted', roomName: ROOM, status: EgressStatus.EGRESS_ABORTED, error: 'Start signal not received', endedAt: 1_777_885_200_000_000_000n });
-    assert.deepEqual(recordingOutcome(aborted, 'list-egress:EG_aborted', 'unused'), {
+    const sentAt = new Date('2026-05-04T09:05:00.000Z');
+    const endedAt = new Date('2026-05-04T09:00:00.000Z');
+    assert.deepEqual(recordingOutcome(aborted, { eventId: 'list-egress:EG_aborted', sentAt }), {
       type: 'recording.error',
       eventId: 'list-egress:EG_aborted',
+      sentAt,
+      occurredAt: endedAt,
       instanceId: 'EG_aborted',
+      roomName: ROOM,
       message: 'EGRESS_ABORTED: Start signal not received',
-      at: '2026-05-04T09:00:00.000Z',
+      at: endedAt,
+      recordingType: 'cloud',
     });
-    assert.equal(recordingOutcome(new EgressInfo({ egressId: 'EG_running', status: EgressStatus.EGRESS_ACTIVE }), 'x', 'unused'), null);
+    assert.equal(recordingOutcome(new EgressInfo({ egressId: 'EG_running', status: EgressStatus.EGRESS_ACTIVE }), { eventId: 'x', sentAt }), null);
   });
 
   it('classifies API failures once: not_found and bad credentials are final, unavailable and internal retryable', async () => {
@@ -270,7 +286,7 @@ describe('LiveKit adapter: egress outcomes', () => {
     assert.deepEqual(await classified(client.createRoom({ name: ROOM, emptyTimeoutSeconds: 1, departureTimeoutSeconds: 1 })), ['internal', true]);
     await server.setFaults({});
     const unreachable = new LiveKitClient({ url: 'http://127.0.0.1:9', apiKey: API_KEY, apiSecret: API_SECRET }, { bucket: 'b', region: 'r', accessKeyId: 'a', secretAccessKey: 's' });
-    assert.deepEqual(await classified(unreachable.listEgress(ROOM)), [undefined, true]);
+    assert.deepEqual(await classified(unreachable.listEgress(ROOM)), [0, true], 'no answer at all: status 0, retryable');
   });
 });
 
@@ -282,11 +298,11 @@ describe('LiveKit adapter: webhook refusals', () => {
   };
 
   it('refuses forged, expired, body-tampered, wrong-key, unsigned and mislabelled webhooks, each for its reason', async () => {
-    const sample = deliveries.find((d) => d.fact.kind === 'meeting-event' && d.fact.event.type === 'recording.ready')!;
+    const sample = deliveries.find((d) => d.parsed.kind === 'event' && d.parsed.event.type === 'recording.ready')!;
     const contentType = 'application/webhook+json';
     const { rawBody } = sample;
-    assert.equal((await verifier.verify({ rawBody, authorization: sample.authorization, contentType })).id, sample.fact.eventId);
-    assert.equal((await verifier.verify({ rawBody, authorization: await signed(rawBody) })).id, sample.fact.eventId, 'our own signature of the bytes verifies');
+    assert.equal((await verifier.verify({ rawBody, authorization: sample.authorization, contentType })).id, sample.event.id);
+    assert.equal((await verifier.verify({ rawBody, authorization: await signed(rawBody) })).id, sample.event.id, 'our own signature of the bytes verifies');
 
     assert.equal(await refusalOf({ rawBody, authorization: undefined, contentType }), 'missing-authorization');
     assert.equal(await refusalOf({ rawBody, authorization: await signed(rawBody, { secret: 'forged-secret' }), contentType }), 'bad-signature');
@@ -302,14 +318,14 @@ describe('LiveKit adapter: webhook refusals', () => {
     await server.setFaults({ webhooks: [{ action: 'duplicate', types: ['participant_joined'], count: 1 }] });
     await server.join('adapter-duplicates', { identity: 'frank', publishAudio: false });
     const copies = await waitForValue('two copies', () => {
-      const found = deliveries.filter((d) => d.fact.kind === 'meeting-event' && d.fact.roomName === 'adapter-duplicates' && d.fact.event.type === 'participant.joined');
+      const found = deliveriesIn('adapter-duplicates').filter((d) => d.parsed.kind === 'event' && d.parsed.event.type === 'participant.joined');
       return found.length === 2 && found;
     });
     await server.setFaults({});
     const seenEventIds = new Set<string>();
     const verdicts = copies.map((copy) => {
-      const verdict = judgeWebhookFreshness({ id: copy.fact.eventId, createdAt: copy.createdAt }, { now: new Date(), seenEventIds });
-      if (verdict === 'fresh') seenEventIds.add(copy.fact.eventId);
+      const verdict = judgeWebhookFreshness(copy.event, { now: new Date(), seenEventIds });
+      if (verdict === 'fresh') seenEventIds.add(copy.event.id);
       return verdict;
     });
     assert.deepEqual(verdicts, ['fresh', 'duplicate']);
@@ -317,8 +333,8 @@ describe('LiveKit adapter: webhook refusals', () => {
 
   it('judges replays by event id and createdAt window', () => {
     const sample = deliveries[0]!;
-    const event = { id: sample.fact.eventId, createdAt: sample.createdAt };
-    const at = new Date(Number(sample.createdAt) * 1000);
+    const event = { id: sample.event.id, createdAt: sample.event.createdAt };
+    const at = new Date(Number(sample.event.createdAt) * 1000);
     const later = (seconds: number) => new Date(at.getTime() + seconds * 1000);
     assert.equal(judgeWebhookFreshness(event, { now: later(5), seenEventIds: new Set() }), 'fresh');
     assert.equal(judgeWebhookFreshness(event, { now: later(5), seenEventIds: new Set([event.id]) }), 'duplicate');

@@ -9,21 +9,16 @@ import {
   S3Upload,
   TwirpError,
 } from 'livekit-server-sdk';
-import type { EgressInfo, Room } from 'livekit-server-sdk';
+import type { EgressInfo, ParticipantInfo, Room } from 'livekit-server-sdk';
+import { PlatformApiError } from '../platform.ts';
 import { participantMetadata } from './events.ts';
+import { liveKitRecordingKeys } from './recordings.ts';
 
 // LiveKit's server API through its own SDK (RoomServiceClient, EgressClient, AccessToken): no HTTP of ours.
 // Every failure comes out as a LiveKitApiError that says once whether retrying can help.
 //
-// Where recordings go (keys in the product's bucket, under a prefix the caller chooses, e.g. the meeting):
-//   <prefix>/composite-<time>.mp4                          the room composite
-//   <prefix>/tracks/<participant sid>/<track sid>-<time>.ogg one microphone of one session (Opus)
-// `<time>` is Egress's `{time}` (UTC, 2026-05-04T090000), so a restarted egress never overwrites the last one;
-// Egress appends the extension. The session is in the key so a track names its speaker without a lookup.
-export const liveKitRecordingKeys = {
-  composite: (prefix: string) => `${prefix}/composite-{time}`,
-  track: (prefix: string, participantSid: string) => `${prefix}/tracks/${participantSid}/{track_id}-{time}`,
-};
+// Where recordings go: see liveKitRecordingKeys (recordings.ts).
+export { liveKitRecordingKeys };
 
 export interface LiveKitCredentials {
   /** The server's URL (https://… or ws://…; the SDK turns ws into http). */
@@ -32,7 +27,8 @@ export interface LiveKitCredentials {
   apiSecret: string;
 }
 
-/** The product's bucket, which Egress writes into with these credentials. */
+/** The product's bucket, which Egress writes into with these credentials. Without one, each output names no
+ * upload and Egress writes into the storage it is configured with (its own `storage` setting). */
 export interface LiveKitRecordingsBucket {
   bucket: string;
   region: string;
@@ -45,18 +41,23 @@ export interface LiveKitRecordingsBucket {
 /** Twirp codes (and transport failures) where the same call may succeed later. */
 const RETRYABLE_CODES = new Set(['unavailable', 'internal', 'resource_exhausted', 'deadline_exceeded', 'unknown', 'canceled']);
 
-export class LiveKitApiError extends Error {
+/** A PlatformApiError, so that what is above the seam classifies it (a 4xx refusal is final). `status` is 0 when
+ * LiveKit did not answer at all (connection refused, reset). */
+export class LiveKitApiError extends PlatformApiError {
   /** Twirp's code, when LiveKit answered with one (a refused token is plain 401 text). */
   readonly code: string | undefined;
-  readonly status: number | undefined;
   readonly retryable: boolean;
   constructor(operation: string, cause: unknown) {
     const twirp = cause instanceof TwirpError ? cause : undefined;
     const detail = cause instanceof Error ? cause.message : String(cause);
-    super(`LiveKit ${operation} failed${twirp?.code ? ` (${twirp.code})` : twirp?.status ? ` (${twirp.status})` : ''}: ${detail}`, { cause });
+    super(`LiveKit ${operation} failed${twirp?.code ? ` (${twirp.code})` : twirp?.status ? ` (${twirp.status})` : ''}: ${detail}`, {
+      status: twirp?.status ?? 0,
+      errorType: twirp?.code ?? (twirp ? 'http' : 'no-answer'),
+      info: detail,
+    });
+    this.cause = cause;
     this.name = 'LiveKitApiError';
     this.code = twirp?.code;
-    this.status = twirp?.status;
     this.retryable = twirp === undefined ? true : isRetryable(twirp);
   }
 }
@@ -90,11 +91,11 @@ export interface LiveKitJoinTokenInput {
 
 export class LiveKitClient {
   readonly #credentials: LiveKitCredentials;
-  readonly #bucket: LiveKitRecordingsBucket;
+  readonly #bucket: LiveKitRecordingsBucket | undefined;
   readonly #rooms: RoomServiceClient;
   readonly #egress: EgressClient;
 
-  constructor(credentials: LiveKitCredentials, bucket: LiveKitRecordingsBucket) {
+  constructor(credentials: LiveKitCredentials, bucket?: LiveKitRecordingsBucket) {
     this.#credentials = credentials;
     this.#bucket = bucket;
     this.#rooms = new RoomServiceClient(credentials.url, credentials.apiKey, credentials.apiSecret);
@@ -118,6 +119,11 @@ export class LiveKitClient {
     return this.#call('DeleteRoom', () => this.#rooms.deleteRoom(roomName));
   }
 
+  /** Who is in the room now, with their published tracks; a room LiveKit does not have is `not_found`. */
+  listParticipants(roomName: string): Promise<ParticipantInfo[]> {
+    return this.#call('ListParticipants', () => this.#rooms.listParticipants(roomName));
+  }
+
   /** A token for livekit-client in the browser. */
   async joinToken(input: LiveKitJoinTokenInput): Promise<string> {
     const ttlSeconds = Math.max(1, Math.floor((input.expiresAt.getTime() - Date.now()) / 1000));
@@ -133,13 +139,13 @@ export class LiveKitClient {
 
   /** The room composite (MP4) into the product's bucket. */
   startCompositeEgress(input: { roomName: string; keyPrefix: string }): Promise<EgressInfo> {
-    const output = new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: liveKitRecordingKeys.composite(input.keyPrefix), output: { case: 's3', value: this.#upload() } });
+    const output = new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: liveKitRecordingKeys.composite(input.keyPrefix), output: this.#upload() });
     return this.#call('StartRoomCompositeEgress', () => this.#egress.startRoomCompositeEgress(input.roomName, output, { audioOnly: false }));
   }
 
   /** One speaker's microphone as it was published (OGG/Opus) into the product's bucket. */
   startTrackEgress(input: { roomName: string; trackSid: string; participantSid: string; keyPrefix: string }): Promise<EgressInfo> {
-    const output = new DirectFileOutput({ filepath: liveKitRecordingKeys.track(input.keyPrefix, input.participantSid), output: { case: 's3', value: this.#upload() } });
+    const output = new DirectFileOutput({ filepath: liveKitRecordingKeys.track(input.keyPrefix, input.participantSid), output: this.#upload() });
     return this.#call('StartTrackEgress', () => this.#egress.startTrackEgress(input.roomName, output, input.trackSid));
   }
 
@@ -148,20 +154,29 @@ export class LiveKitClient {
   }
 
   /** The room's egresses, ended ones included: how an egress whose egress_ended never came is found. */
-  listEgress(roomName: string, options: { activeOnly?: boolean } = {}): Promise<EgressInfo[]> {
-    return this.#call('ListEgress', () => this.#egress.listEgress({ roomName, ...(options.activeOnly && { active: true }) }));
+  /** Every room's when `roomName` is undefined. */
+  listEgress(roomName: string | undefined, options: { activeOnly?: boolean } = {}): Promise<EgressInfo[]> {
+    return this.#call('ListEgress', () => this.#egress.listEgress({ ...(roomName !== undefined && { roomName }), ...(options.activeOnly && { active: true }) }));
   }
 
-  #upload(): S3Upload {
+  /** One egress, ended or not; an id LiveKit does not know is `not_found`. */
+  async getEgress(egressId: string): Promise<EgressInfo | undefined> {
+    const [info] = await this.#call('ListEgress', () => this.#egress.listEgress({ egressId }));
+    return info;
+  }
+
+  /** The upload in an output: our bucket's, or none (Egress's own storage). */
+  #upload(): { case: 's3'; value: S3Upload } | { case: undefined; value?: undefined } {
     const bucket = this.#bucket;
-    return new S3Upload({
+    if (!bucket) return { case: undefined };
+    return { case: 's3', value: new S3Upload({
       bucket: bucket.bucket,
       region: bucket.region,
       ...(bucket.endpoint !== undefined && { endpoint: bucket.endpoint }),
       accessKey: bucket.accessKeyId,
       secret: bucket.secretAccessKey,
       forcePathStyle: true,
-    });
+    }) };
   }
 
   async #call<T>(operation: string, call: () => Promise<T>): Promise<T> {

@@ -1,15 +1,19 @@
-import { EgressStatus, TrackType } from 'livekit-server-sdk';
-import type { EgressInfo, ParticipantInfo, WebhookEvent } from 'livekit-server-sdk';
-import type { MeetingEvent } from '../../workflows/meeting.ts';
+import { EgressStatus, TrackType, WebhookEvent } from 'livekit-server-sdk';
+import type { EgressInfo, ParticipantInfo } from 'livekit-server-sdk';
+import { WebhookPayloadError } from '../platform.ts';
+import type { ParsedWebhook, ParticipantEventFields, PlatformEvent } from '../platform.ts';
+import { egressFailed, egressFile, egressRecordingType, egressStartedAt, egressTrack, nanosecondsToDate } from './recordings.ts';
+import type { LiveKitEgressFile } from './recordings.ts';
 
-// A verified LiveKit webhook in the product's words. Where LiveKit and the meeting workflow mean the same thing
-// the result is a MeetingEvent: a participant is one session (its sid; a reconnection is a new sid with the
-// same identity), a room is one meeting (its sid), an egress is one recording (its id is both the recording
-// id and the instance id: every egress is its own stream). What the workflow has no word for yet is named on
-// its own: a published microphone is the fact a per-speaker track egress is started from.
-// Event ids are LiveKit's `id`; times are createdAt (seconds) or LiveKit's ms / ns fields, as ISO strings.
+// A LiveKit webhook in the seam's words (PlatformEvent): a participant is one session (its sid; a
+// reconnection is a new sid with the same identity), a room is one meeting (its sid), an egress is one
+// recording (its id is both the recording id and the instance id: every egress is its own stream, and the
+// event says which kind it is). A published microphone is the fact a per-speaker track egress is started from.
+// Event ids are LiveKit's `id`; `sentAt` is its createdAt (seconds); times come from LiveKit's ms / ns fields.
 
-/** Egress details the MeetingEvent does not carry (which egress, its file's location and size). */
+export type { LiveKitEgressFile } from './recordings.ts';
+
+/** Egress details the PlatformEvent does not carry (the file's location), for logs and checks. */
 export interface LiveKitEgressFacts {
   egressId: string;
   source: 'room-composite' | 'track';
@@ -19,46 +23,12 @@ export interface LiveKitEgressFacts {
   file: LiveKitEgressFile | null;
 }
 
-export interface LiveKitEgressFile {
-  /** Object key in the bucket. */
-  key: string;
-  /** Where the egress says it wrote it (an URL or s3://). */
-  location: string;
-  sizeBytes: number;
-  durationSeconds: number;
-  startedAt: string;
-}
-
-/** A participant published a microphone: the workflow starts a track egress for it. */
-export interface SpeakerTrackPublished {
-  kind: 'per-speaker-track-published';
-  eventId: string;
-  roomName: string;
-  roomSid: string;
-  /** The speaker's session. */
-  sessionId: string;
-  identity: string;
-  trackSid: string;
-  at: string;
-}
-
-/** The microphone went away (unpublished, or its participant left): its track egress ends with it. */
-export interface SpeakerTrackUnpublished extends Omit<SpeakerTrackPublished, 'kind'> {
-  kind: 'per-speaker-track-unpublished';
-}
-
-export type LiveKitWebhookFact =
-  | { kind: 'meeting-event'; eventId: string; roomName: string; event: MeetingEvent; egress?: LiveKitEgressFacts }
-  | SpeakerTrackPublished
-  | SpeakerTrackUnpublished
-  | { kind: 'not-consumed'; eventId: string; type: string; roomName: string | null; why: string };
-
 /** What our join tokens put in a participant's metadata, so webhooks can tell the room's owner. */
 export function participantMetadata(input: { isOwner: boolean }): string {
   return JSON.stringify({ owner: input.isOwner });
 }
 
-function isOwner(metadata: string): boolean {
+export function isOwner(metadata: string): boolean {
   try {
     return (JSON.parse(metadata) as { owner?: unknown }).owner === true;
   } catch {
@@ -66,131 +36,150 @@ function isOwner(metadata: string): boolean {
   }
 }
 
-export const secondsToIso = (seconds: bigint | number) => new Date(Number(seconds) * 1000).toISOString();
-export const nanosecondsToIso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
+/** The raw body of a verified (or to-be-parsed) webhook: protojson of WebhookEvent. */
+export function parseLiveKitWebhook(rawBody: Buffer | string): ParsedWebhook {
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody.toString());
+  } catch (error) {
+    throw new WebhookPayloadError(`LiveKit webhook body is not JSON: ${(error as Error).message}`);
+  }
+  let webhook: WebhookEvent;
+  try {
+    webhook = WebhookEvent.fromJson(json as never, { ignoreUnknownFields: true });
+  } catch (error) {
+    throw new WebhookPayloadError(`LiveKit webhook body is not a WebhookEvent: ${(error as Error).message}`);
+  }
+  return mapLiveKitWebhook(webhook);
+}
 
-const FAILED: ReadonlySet<EgressStatus> = new Set([EgressStatus.EGRESS_FAILED, EgressStatus.EGRESS_ABORTED, EgressStatus.EGRESS_LIMIT_REACHED]);
-
-export function mapLiveKitWebhook(webhook: WebhookEvent): LiveKitWebhookFact {
-  const eventId = webhook.id;
-  const at = secondsToIso(webhook.createdAt);
-  const roomName = webhook.room?.name ?? webhook.egressInfo?.roomName ?? null;
-  const notConsumed = (why: string): LiveKitWebhookFact => ({ kind: 'not-consumed', eventId, type: webhook.event, roomName, why });
-  const meeting = (event: MeetingEvent, egress?: LiveKitEgressFacts): LiveKitWebhookFact => ({
-    kind: 'meeting-event',
-    eventId,
-    roomName: roomName!,
-    event,
-    ...(egress && { egress }),
-  });
+export function mapLiveKitWebhook(webhook: WebhookEvent): ParsedWebhook {
+  const base = { eventId: webhook.id, sentAt: new Date(Number(webhook.createdAt) * 1000) };
+  const broken = (what: string) => new WebhookPayloadError(`LiveKit ${webhook.event} webhook ${webhook.id} has no ${what}`, webhook.event);
+  const event = (e: PlatformEvent): ParsedWebhook => ({ kind: 'event', event: e });
   const { participant, room, egressInfo, track } = webhook;
   switch (webhook.event) {
-    case 'room_started':
-      if (!room) return notConsumed('no room in the event');
-      return meeting({ type: 'meeting.started', eventId, platformMeetingId: room.sid, at: roomCreatedAt(room) ?? at });
-    case 'room_finished':
-      if (!room) return notConsumed('no room in the event');
-      return meeting({ type: 'meeting.ended', eventId, platformMeetingId: room.sid, at });
+    case 'room_started': {
+      if (!room) throw broken('room');
+      const startedAt = roomCreatedAt(room) ?? base.sentAt;
+      return event({ ...base, type: 'meeting.started', occurredAt: startedAt, platformMeetingId: room.sid, roomName: room.name, startedAt });
+    }
+    case 'room_finished': {
+      if (!room) throw broken('room');
+      const endedAt = base.sentAt;
+      return event({ ...base, type: 'meeting.ended', occurredAt: endedAt, platformMeetingId: room.sid, roomName: room.name, startedAt: roomCreatedAt(room) ?? endedAt, endedAt });
+    }
     case 'participant_joined':
-      if (!participant || !room) return notConsumed('no participant or room in the event');
-      return meeting({
-        type: 'participant.joined',
-        eventId,
-        sessionId: participant.sid,
-        userId: participant.identity || null,
-        userName: participant.name || null,
-        isOwner: isOwner(participant.metadata),
-        at: joinedAt(participant) ?? at,
-      });
     case 'participant_left':
-    case 'participant_connection_aborted':
-      if (!participant || !room) return notConsumed('no participant or room in the event');
-      return meeting({ type: 'participant.left', eventId, sessionId: participant.sid, at });
+    case 'participant_connection_aborted': {
+      if (!participant || !room) throw broken('participant or room');
+      const fields: ParticipantEventFields = {
+        roomName: room.name,
+        sessionId: participant.sid,
+        ...(participant.identity && { userId: participant.identity }),
+        ...(participant.name && { userName: participant.name }),
+        isOwner: isOwner(participant.metadata),
+        joinedAt: joinedAt(participant) ?? base.sentAt,
+      };
+      if (webhook.event === 'participant_joined') return event({ ...base, ...fields, type: 'participant.joined', occurredAt: fields.joinedAt });
+      // LiveKit says when the leave was sent, not when the session began and ended: its duration is the difference.
+      const durationSeconds = Math.max(0, Math.round((base.sentAt.getTime() - fields.joinedAt.getTime()) / 1000));
+      return event({ ...base, ...fields, type: 'participant.left', occurredAt: base.sentAt, durationSeconds });
+    }
     case 'track_published':
     case 'track_unpublished': {
-      if (!participant || !room || !track) return notConsumed('no participant, room or track in the event');
-      if (track.type !== TrackType.AUDIO) return notConsumed(`a ${TrackType[track.type]} track is not per-speaker audio`);
-      const fact = { eventId, roomName: room.name, roomSid: room.sid, sessionId: participant.sid, identity: participant.identity, trackSid: track.sid, at };
-      return webhook.event === 'track_published' ? { kind: 'per-speaker-track-published', ...fact } : { kind: 'per-speaker-track-unpublished', ...fact };
+      if (!participant || !room || !track) throw broken('participant, room or track');
+      // Cameras and screens are not per-speaker audio.
+      if (track.type !== TrackType.AUDIO) return { kind: 'ignored', type: webhook.event };
+      return event({
+        ...base,
+        type: webhook.event === 'track_published' ? 'speaker-track.published' : 'speaker-track.unpublished',
+        occurredAt: base.sentAt,
+        roomName: room.name,
+        sessionId: participant.sid,
+        trackId: track.sid,
+      });
     }
-    case 'egress_started':
-      if (!egressInfo) return notConsumed('no egressInfo in the event');
-      return meeting(
-        { type: 'recording.started', eventId, recordingId: egressInfo.egressId, instanceId: egressInfo.egressId, at: egressInfo.startedAt > 0n ? nanosecondsToIso(egressInfo.startedAt) : at },
-        egressFacts(egressInfo),
-      );
-    case 'egress_updated':
-      return notConsumed('progress of an egress: its start and end are their own events');
+    case 'egress_started': {
+      if (!egressInfo) throw broken('egressInfo');
+      // Sent as the egress is STARTING: it has no start of its own yet.
+      const startedAt = egressInfo.startedAt > 0n ? nanosecondsToDate(egressInfo.startedAt) : base.sentAt;
+      return event({
+        ...base,
+        type: 'recording.started',
+        occurredAt: startedAt,
+        recordingId: egressInfo.egressId,
+        instanceId: egressInfo.egressId,
+        startedAt,
+        recordingType: egressRecordingType(egressInfo),
+      });
+    }
     case 'egress_ended': {
-      if (!egressInfo) return notConsumed('no egressInfo in the event');
-      const outcome = recordingOutcome(egressInfo, eventId, at);
-      return outcome ? meeting(outcome, egressFacts(egressInfo)) : notConsumed(`egress_ended with status ${EgressStatus[egressInfo.status]}`);
+      if (!egressInfo) throw broken('egressInfo');
+      const outcome = recordingOutcome(egressInfo, base);
+      if (!outcome) throw new WebhookPayloadError(`LiveKit egress_ended webhook ${webhook.id} with status ${EgressStatus[egressInfo.status]}`, webhook.event);
+      return event(outcome);
     }
     default:
-      return notConsumed('not an event the product consumes');
+      // egress_updated (progress: its start and end are their own events), ingress and agent events.
+      return { kind: 'ignored', type: webhook.event };
   }
 }
+
+type RecordingOutcome = Extract<PlatformEvent, { type: 'recording.ready' | 'recording.error' }>;
 
 /**
  * The recording.ready or recording.error an ended egress means, or null while it has not ended. Also for an
  * EgressInfo from ListEgress when its egress_ended never came (pass an event id of your own, e.g.
- * `list-egress:<egressId>`).
+ * `list-egress:<egressId>`, and the time you read it as sentAt).
  */
-export function recordingOutcome(info: EgressInfo, eventId: string, fallbackAt: string): Extract<MeetingEvent, { type: 'recording.ready' | 'recording.error' }> | null {
-  const endedAt = info.endedAt > 0n ? nanosecondsToIso(info.endedAt) : fallbackAt;
-  if (FAILED.has(info.status)) {
-    const message = info.error || info.details || EgressStatus[info.status];
-    return { type: 'recording.error', eventId, instanceId: info.egressId, message: `${EgressStatus[info.status]}: ${message}`, at: endedAt };
-  }
+export function recordingOutcome(info: EgressInfo, base: { eventId: string; sentAt: Date }): RecordingOutcome | null {
+  const endedAt = info.endedAt > 0n ? nanosecondsToDate(info.endedAt) : base.sentAt;
+  const recordingType = egressRecordingType(info);
+  const error = (message: string): RecordingOutcome => ({
+    ...base,
+    type: 'recording.error',
+    occurredAt: endedAt,
+    instanceId: info.egressId,
+    roomName: info.roomName,
+    message,
+    at: endedAt,
+    recordingType,
+  });
+  if (egressFailed(info)) return error(`${EgressStatus[info.status]}: ${info.error || info.details || EgressStatus[info.status]}`);
   if (info.status !== EgressStatus.EGRESS_COMPLETE) return null;
   const file = egressFile(info);
-  if (!file) return { type: 'recording.error', eventId, instanceId: info.egressId, message: 'EGRESS_COMPLETE without a file result', at: endedAt };
-  const source = egressSource(info);
+  if (!file) return error('EGRESS_COMPLETE without a file result');
   return {
+    ...base,
     type: 'recording.ready',
-    eventId,
+    occurredAt: endedAt,
     recordingId: info.egressId,
-    kind: source === 'track' ? 'raw-tracks' : 'cloud',
-    startedAt: file.startedAt,
+    roomName: info.roomName,
+    recordingType,
+    startedAt: egressStartedAt(info),
     durationSeconds: file.durationSeconds,
     objectKey: file.key,
-    tracks: source === 'track' ? [{ type: 'audio', key: file.key, size: file.sizeBytes }] : null,
-    platformMeetingId: info.roomId || null,
+    tracks: recordingType === 'raw-tracks' ? [egressTrack(file)] : null,
   };
 }
 
 export function egressFacts(info: EgressInfo): LiveKitEgressFacts {
   return {
     egressId: info.egressId,
-    source: egressSource(info),
+    source: info.request.case === 'track' ? 'track' : 'room-composite',
     trackSid: info.request.case === 'track' ? info.request.value.trackId : null,
     status: EgressStatus[info.status] as keyof typeof EgressStatus,
     file: egressFile(info),
   };
 }
 
-function egressSource(info: EgressInfo): LiveKitEgressFacts['source'] {
-  return info.request.case === 'track' ? 'track' : 'room-composite';
+function joinedAt(participant: ParticipantInfo): Date | null {
+  if (participant.joinedAtMs > 0n) return new Date(Number(participant.joinedAtMs));
+  return participant.joinedAt > 0n ? new Date(Number(participant.joinedAt) * 1000) : null;
 }
 
-function egressFile(info: EgressInfo): LiveKitEgressFile | null {
-  const file = info.fileResults[0];
-  if (!file?.filename) return null;
-  return {
-    key: file.filename,
-    location: file.location,
-    sizeBytes: Number(file.size),
-    durationSeconds: Number(file.duration) / 1e9,
-    startedAt: nanosecondsToIso(file.startedAt > 0n ? file.startedAt : info.startedAt),
-  };
-}
-
-function joinedAt(participant: ParticipantInfo): string | null {
-  if (participant.joinedAtMs > 0n) return new Date(Number(participant.joinedAtMs)).toISOString();
-  return participant.joinedAt > 0n ? secondsToIso(participant.joinedAt) : null;
-}
-
-function roomCreatedAt(room: NonNullable<WebhookEvent['room']>): string | null {
-  if (room.creationTimeMs > 0n) return new Date(Number(room.creationTimeMs)).toISOString();
-  return room.creationTime > 0n ? secondsToIso(room.creationTime) : null;
+function roomCreatedAt(room: NonNullable<WebhookEvent['room']>): Date | null {
+  if (room.creationTimeMs > 0n) return new Date(Number(room.creationTimeMs));
+  return room.creationTime > 0n ? new Date(Number(room.creationTime) * 1000) : null;
 }
