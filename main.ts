@@ -15,6 +15,10 @@ import { ensureSchedules } from './runtime/schedules.ts';
 import { setUpWhisper } from './speech/whisper/engine.ts';
 import { startEmbeddedDaily, registerDailyWebhook } from './runtime/embedded-daily.ts';
 import type { DailySimulator } from './platforms/daily/simulator/index.ts';
+import { startEmbeddedLiveKit } from './runtime/embedded-livekit.ts';
+import type { LiveKitSimulator } from './platforms/livekit/simulator/index.ts';
+import type { PlatformRollout } from './platforms/rollout.ts';
+import type { RunnablePlatform } from './runtime/config.ts';
 
 async function main() {
   const started = performance.now();
@@ -31,11 +35,17 @@ async function main() {
     embeddedTemporal = await startEmbeddedTemporal(config.temporal, (level, message, fields) => log[level](message, fields));
   }
   const services = await openServices(config);
+  const runs = (name: RunnablePlatform) => config.platforms.enabled.includes(name);
+  const webhookUrlOf = (platform: RunnablePlatform) => `${config.api.publicUrl}/v1/webhooks/${platform}`;
   let simulator: DailySimulator | undefined;
-  if (config.daily.mode === 'simulator') simulator = await startEmbeddedDaily(config.daily, services.storage, config.dataDir, (line) => log.debug(line));
+  if (runs('daily') && config.daily.mode === 'simulator') simulator = await startEmbeddedDaily(config.daily, services.storage, config.dataDir, (line) => log.debug(line));
+  let liveKitSimulator: LiveKitSimulator | undefined;
+  if (runs('livekit') && config.livekit.mode === 'simulator') {
+    const { port, apiKey, apiSecret } = config.livekit;
+    liveKitSimulator = await startEmbeddedLiveKit({ port, apiKey, apiSecret, storage: services.storage, webhookUrl: webhookUrlOf('livekit'), dataDir: config.dataDir, log: (line) => log.debug(line) });
+  }
   const api = await startApiServer(services, log);
-  const webhookUrl = `${config.api.publicUrl}/v1/webhooks/daily`;
-  if (simulator) await registerDailyWebhook(config.daily, webhookUrl);
+  if (simulator) await registerDailyWebhook(config.daily, webhookUrlOf('daily'));
   const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
   const workers = await createWorkers({ ...services, log }, connection);
   const running = workers.run();
@@ -51,7 +61,9 @@ async function main() {
     `  Database:     ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
     `  Storage:      ${config.storage.kind === 'local' ? `local folder ${config.storage.rootDir}` : `S3 bucket ${config.storage.bucket}`}`,
     `  Speech:       ${speech.engine === 'whisper' ? `Whisper ${path.basename(speech.modelDir)} on this machine (${speech.device}, ${speech.computeType}; ${config.worker.speechConcurrency} at once × ${speech.threads} thread${speech.threads > 1 ? 's' : ''})` : `${speech.apiUrl} (${speech.model})`}`,
-    `  Daily:        ${simulator ? `simulator at ${simulator.baseUrl} (control: ${simulator.controlUrl}); try \`npm run demo\`` : `${config.daily.apiUrl}, webhooks to ${webhookUrl}`}`,
+    ...(runs('daily') ? [`  Daily:        ${simulator ? `simulator at ${simulator.baseUrl} (control: ${simulator.controlUrl}); try \`npm run demo\`` : `${config.daily.apiUrl}, webhooks to ${webhookUrlOf('daily')}`}`] : []),
+    ...(runs('livekit') ? [`  LiveKit:      ${liveKitSimulator ? `simulator at ${liveKitSimulator.url} (control: ${liveKitSimulator.url}/_sim); try \`npm run demo -- --platform livekit\`` : `${config.livekit.url}, webhooks to ${webhookUrlOf('livekit')} (set it in LiveKit's webhook.urls)`}`] : []),
+    `  New rooms:    ${rolloutSummary(config.platforms.rollout)}`,
     ...firstAdminNotice(api.firstAdmin),
     '  Stop with Ctrl+C (a second Ctrl+C stops at once); data is kept for the next start.',
     '',
@@ -75,12 +87,19 @@ async function main() {
     })])));
     await step('the API', () => api.close());
     await step('the Daily simulator', () => simulator?.stop());
+    await step('the LiveKit simulator', () => liveKitSimulator?.stop());
     await step("the worker's connection", () => connection.close());
     await step('the database and clients', () => services.close());
     await step('the Temporal dev server', () => embeddedTemporal?.stop());
   }, { onForce: (reason) => log.warn(reason) });
   // Stopped: nothing of ours is left to finish (a library's idle handle must not keep the process, and its ports, up).
   process.exit(0);
+}
+
+/** The rollout rule in a line (platforms/rollout.ts). */
+function rolloutSummary(rule: PlatformRollout): string {
+  if (!rule.enabled) return `on ${rule.legacy} unless their owner chooses (PLATFORM_ROLLOUT off)`;
+  return `${rule.rooms.length ? `${rule.rooms.join(', ')} on ${rule.target}, ` : ''}others on ${rule.default} unless their owner chooses (PLATFORM_ROLLOUT on)`;
 }
 
 main().catch((error: unknown) => {

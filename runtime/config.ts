@@ -329,7 +329,7 @@ export type RunnablePlatform = (typeof RUNNABLE_PLATFORMS)[number];
  */
 function platformsConfig(e: Env): Config['platforms'] {
   const embedded = !e.DAILY_API_KEY && !e.LIVEKIT_API_KEY;
-  const enabled = e.PLATFORMS ?? (embedded ? ['daily'] : [...(e.DAILY_API_KEY ? ['daily' as const] : []), ...(e.LIVEKIT_API_KEY ? ['livekit' as const] : [])]);
+  const enabled = e.PLATFORMS ?? (embedded ? ['daily', 'livekit'] : [...(e.DAILY_API_KEY ? ['daily' as const] : []), ...(e.LIVEKIT_API_KEY ? ['livekit' as const] : [])]);
   const legacy = e.PLATFORM_LEGACY ?? enabled[0]!;
   const rollout: PlatformRollout = {
     enabled: e.PLATFORM_ROLLOUT,

@@ -61,7 +61,14 @@ function createConfiguredPlatform(config: Config, name: Config['platforms']['ena
   switch (name) {
     case 'daily':
       return createPlatform('daily', { apiKey: config.daily.apiKey, baseUrl: config.daily.apiUrl, webhookSecret: config.daily.webhookSecret });
-    case 'livekit':
-      throw new Error('the LiveKit adapter is not wired yet');
+    case 'livekit': {
+      const { url, clientUrl, apiKey, apiSecret } = config.livekit;
+      // Egress writes into our bucket; the simulator (embedded, local storage) writes into our store as its own storage.
+      const s3 = config.storage.kind === 's3' ? config.storage : null;
+      const bucket = s3 && s3.accessKeyId && s3.secretAccessKey
+        ? { bucket: s3.bucket, region: s3.region, ...(s3.endpoint && { endpoint: s3.endpoint }), accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }
+        : undefined;
+      return createPlatform('livekit', { url, clientUrl, apiKey, apiSecret, ...(bucket && { bucket }) });
+    }
   }
 }

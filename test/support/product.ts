@@ -17,6 +17,7 @@ import { speechTestEnv } from './speech.ts';
 import { planTestDaily, startTestDaily } from './daily.ts';
 import { registerDailyWebhook } from '../../runtime/embedded-daily.ts';
 import type { DailySimulator, DailySimulatorOptions } from '../../platforms/daily/simulator/index.ts';
+import { startLiveKitSimulator, type LiveKitSimulator, type LiveKitSimulatorOptions } from '../../platforms/livekit/simulator/index.ts';
 import { User } from '../../auth/entities.ts';
 import { createLocalUser } from '../../auth/users.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
@@ -68,6 +69,8 @@ export async function testConfig(options: TestConfigOptions): Promise<Config> {
     LOG_LEVEL: 'warn',
     // Test receivers listen on 127.0.0.1; test/outgoing-webhooks.test.ts checks the refusal with this off.
     OUTGOING_WEBHOOKS_ALLOW_PRIVATE: 'true',
+    // Daily alone unless a test asks for more (startTestProduct's `livekit`).
+    PLATFORMS: 'daily',
     ...(options.env?.SPEECH_ENGINE ? {} : speechTestEnv()),
     ...options.env,
   });
@@ -82,6 +85,8 @@ export interface TestProduct {
   config: Config;
   /** The Daily simulator standing in for Daily (always started; the product talks to it as to Daily). */
   daily: DailySimulator;
+  /** The LiveKit simulator, when the test asked for LiveKit. */
+  livekit: LiveKitSimulator | undefined;
   services: Services;
   api: ApiServer;
   url: string;
@@ -147,7 +152,8 @@ async function apiKeyFor(services: Services, email: string): Promise<string> {
 
 type WorkerQueue = Config['worker']['queues'][number];
 
-type TestProductOptions = TestConfigOptions & { worker?: boolean | { queues: WorkerQueue[] }; daily?: Partial<DailySimulatorOptions> };
+/** `livekit`: LiveKit runs beside Daily (its simulator started and its webhooks configured to our route), with these simulator options. */
+type TestProductOptions = TestConfigOptions & { worker?: boolean | { queues: WorkerQueue[] }; daily?: Partial<DailySimulatorOptions>; livekit?: boolean | Partial<LiveKitSimulatorOptions> };
 
 /**
  * `worker`: false for none, or `{ queues }` to leave some queues unserved until `startWorker()` (default: all).
@@ -168,15 +174,17 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
   const plan = await planTestDaily();
   // A known port up front, so links the product signs (local storage) point at the right place.
   const apiPort = await freePort();
+  const liveKitEnv: Record<string, string> = options.livekit ? { PLATFORMS: 'daily,livekit', LIVEKIT_SIMULATOR_PORT: String(await freePort()) } : {};
   const config = await testConfig({
     ...options,
-    env: { ...plan.env, API_PORT: String(apiPort), FIRST_ADMIN_EMAIL: TEST_ADMIN_EMAIL, FIRST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...options.env },
+    env: { ...plan.env, API_PORT: String(apiPort), FIRST_ADMIN_EMAIL: TEST_ADMIN_EMAIL, FIRST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...liveKitEnv, ...options.env },
   });
   const services = await openServices(config);
   // Whatever started is stopped again if a later part cannot start, so a failed start leaves nothing listening.
   const started: Array<() => Promise<void>> = [() => services.close()];
   const stopStarted = () => Promise.allSettled(started.reverse().map((stop) => stop()));
   let daily: DailySimulator;
+  let livekit: LiveKitSimulator | undefined;
   let api: ApiServer;
   try {
     daily = await startTestDaily(plan, services.storage, options.daily);
@@ -184,6 +192,16 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
     api = await startApiServer(services, createLogger('warn'), { host: '127.0.0.1', port: apiPort });
     started.push(() => api.close());
     await registerDailyWebhook(config.daily, `${api.url}/v1/webhooks/daily`);
+    if (options.livekit && config.livekit.mode === 'simulator') {
+      const { port, apiKey, apiSecret } = config.livekit;
+      const sim = await startLiveKitSimulator({
+        host: '127.0.0.1', port, apiKey, apiSecret, webhookUrls: [`${api.url}/v1/webhooks/livekit`], defaultStorage: services.storage,
+        webhookRetry: { retryWaitMinMs: 200, retryWaitMaxMs: 2_000, maxRetries: 8, timeoutMs: 10_000 },
+        ...(options.livekit === true ? {} : options.livekit),
+      });
+      livekit = sim;
+      started.push(() => sim.stop());
+    }
   } catch (error) {
     await stopStarted();
     throw error;
@@ -221,6 +239,7 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
   const product: TestProduct = {
     config,
     daily,
+    livekit,
     services,
     api,
     url: api.url,
@@ -244,6 +263,7 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
       await Promise.all(workerStops.map((stop) => stop()));
       await product.api.close();
       await daily.stop();
+      await livekit?.stop();
       await product.services.close();
     },
   };
