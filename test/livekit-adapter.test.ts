@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { AccessToken, EgressInfo, EgressStatus, TokenVerifier } from 'livekit-server-sdk';
+import { EgressInfo, EgressStatus, TokenVerifier } from 'livekit-server-sdk';
 import type { WebhookEvent } from 'livekit-server-sdk';
 import type { ParsedWebhook, PlatformEvent } from '../platforms/platform.ts';
 import { LiveKitApiError, LiveKitClient } from '../platforms/livekit/client.ts';
@@ -14,6 +14,7 @@ import type { LiveKitSimulator } from '../platforms/livekit/simulator/index.ts';
 import { LiveKitWebhookRefused, LiveKitWebhookVerifier, judgeWebhookFreshness } from '../platforms/livekit/webhooks.ts';
 import type { LiveKitWebhookRefusal } from '../platforms/livekit/webhooks.ts';
 import type { S3Storage } from '../storage/s3.ts';
+import { signedLiveKitWebhook } from './support/livekit.ts';
 import { waitForValue } from './support/poll.ts';
 import { freshBucket, s3ServerFromEnv } from './support/s3-server.ts';
 import type { S3TestServer } from './support/s3-server.ts';
@@ -291,11 +292,8 @@ describe('LiveKit adapter: egress outcomes', () => {
 });
 
 describe('LiveKit adapter: webhook refusals', () => {
-  const signed = async (body: string, options: { key?: string; secret?: string; ttl?: number } = {}) => {
-    const token = new AccessToken(options.key ?? API_KEY, options.secret ?? API_SECRET, { ttl: options.ttl ?? 300 });
-    token.sha256 = createHash('sha256').update(body).digest('base64');
-    return token.toJwt();
-  };
+  const signed = (body: string, options: { key?: string; secret?: string; ttl?: number } = {}) =>
+    signedLiveKitWebhook(body, { key: options.key ?? API_KEY, secret: options.secret ?? API_SECRET, ...(options.ttl !== undefined && { ttl: options.ttl }) });
 
   it('refuses forged, expired, body-tampered, wrong-key, unsigned and mislabelled webhooks, each for its reason', async () => {
     const sample = deliveries.find((d) => d.parsed.kind === 'event' && d.parsed.event.type === 'recording.ready')!;
