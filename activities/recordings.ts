@@ -104,6 +104,8 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
         throw ApplicationFailure.nonRetryable(`Recording ${input.recordingId} was deleted (see its access log); it is not stored again`, 'RecordingDeleted');
       }
       const audioKeys = input.tracks?.filter((t) => t.type === 'audio').map((t) => t.key) ?? [];
+      // A rerun of the pipeline (reprocess) knows the keys but not the sizes: the stored size stays.
+      const sizeBytes = input.tracks?.filter((t) => t.type === 'audio').reduce((sum, t) => sum + t.size, 0) ?? null;
       const fields = {
         meeting: input.meetingId,
         type: input.kind,
@@ -113,12 +115,14 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
         trackFacts: trackFactsOf(input.tracks),
         recordedAt: new Date(input.startedAt),
         durationSeconds: input.durationSeconds,
-        sizeBytes: input.tracks?.filter((t) => t.type === 'audio').reduce((sum, t) => sum + t.size, 0) ?? null,
+        sizeBytes,
         // Raw tracks are processing until their transcript ends; a cloud recording is complete once stored.
         status: input.kind === 'raw-tracks' ? ('processing' as const) : ('completed' as const),
         error: input.kind === 'raw-tracks' && input.tracks === null ? 'the platform listed no tracks (permissions removed?)' : null,
       };
-      await em.upsert(Recording, { id: input.recordingId, ...fields }, { onConflictFields: ['id'], onConflictAction: 'merge', onConflictExcludeFields: ['createdAt'] });
+      await em.upsert(Recording, { id: input.recordingId, ...fields }, {
+        onConflictFields: ['id'], onConflictAction: 'merge', onConflictExcludeFields: sizeBytes === 0 ? ['createdAt', 'sizeBytes'] : ['createdAt'],
+      });
       if (input.kind === 'cloud') {
         // Set once: the first path to arrive wins, a second is a no-op.
         await em.nativeUpdate(Meeting, { id: input.meetingId, cloudRecordingKey: null }, { cloudRecordingKey: input.objectKey, cloudRecordingDuration: input.durationSeconds });

@@ -280,7 +280,9 @@ export async function reprocessRecording(services: Services, recordingId: string
     const handle = await startRecordingPipeline(services.temporal, services.config.temporal.taskQueue, {
       meetingId: meeting.id, roomName: meeting.room.name, recordingId: recording.id, kind: recording.type,
       startedAt: recording.recordedAt.toISOString(), durationSeconds: recording.durationSeconds ?? 0, objectKey: recording.objectKey,
-      tracks: recording.trackKeys?.map((key) => ({ type: 'audio' as const, key, size: 0 })) ?? null,
+      // The tracks as stored: their keys and what the platform's events stated of them (so the rerun places them
+      // on the timeline as the first run did); their sizes are the recording's, already stored.
+      tracks: recording.trackKeys?.map((key) => ({ type: 'audio' as const, key, size: 0, ...recording.trackFacts?.[key] })) ?? null,
       platformMeetingId: meeting.platformMeetingId ?? null,
     }, {
       runs: 'again',

@@ -340,7 +340,13 @@ describe('transcription with the production engines and the room webhook', () =>
   it('rides out two 500s from the speech service on reprocess: Temporal retries the track', { timeout: 120_000 }, async () => {
     speech.requests.length = 0;
     speech.failNext({ status: 500 }, 2);
+    const stored = await product.services.db.em.fork().findOneOrFail(Recording, first.recordingId);
     const { result } = await reprocess(product, first.recordingId);
+    // The rerun keeps what the first run stored of the tracks: their size, and the platform's facts that place them.
+    const restored = await product.services.db.em.fork().findOneOrFail(Recording, first.recordingId);
+    assert.ok(stored.sizeBytes! > 0);
+    assert.equal(restored.sizeBytes, stored.sizeBytes);
+    assert.deepEqual(restored.trackFacts, stored.trackFacts);
     assert.equal(result.transcriptStatus, 'ended', JSON.stringify(result));
     assert.equal(result.transcriptId, first.result.transcriptId);
     assert.deepEqual(result.warnings, []);
