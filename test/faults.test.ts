@@ -27,7 +27,7 @@ describe('faults of the start command, mid-meeting', () => {
 
   before(async () => {
     cwd = await mkdtemp(path.join(os.tmpdir(), 'faults-'));
-    const ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), DAILY_SIMULATOR_PORT: await freePort() };
+    const ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), DAILY_SIMULATOR_PORT: await freePort(), LIVEKIT_SIMULATOR_PORT: await freePort() };
     env = {
       PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(),
       DATA_DIR: path.join(cwd, 'data'), FIRST_ADMIN_EMAIL: ADMIN.email, FIRST_ADMIN_PASSWORD: ADMIN.password,

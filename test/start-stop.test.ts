@@ -24,7 +24,7 @@ describe('the start command', () => {
     await mkdir(path.join(webDir, 'assets'), { recursive: true });
     await writeFile(path.join(webDir, 'index.html'), '<!doctype html><title>app</title>');
     await writeFile(path.join(webDir, 'assets', 'large.js'), Buffer.alloc(32 * 1024 * 1024, 0x20));
-    ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), DAILY_SIMULATOR_PORT: await freePort() };
+    ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), DAILY_SIMULATOR_PORT: await freePort(), LIVEKIT_SIMULATOR_PORT: await freePort() };
     env = {
       PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(),
       DATA_DIR: path.join(dataDir, 'data'), WEB_DIST_DIR: webDir, FIRST_ADMIN_PASSWORD: 'start-stop-admin-password',
