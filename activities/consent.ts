@@ -15,6 +15,7 @@
 import { Meeting, MeetingConsent, Recording, Transcript, type RecordingStatus } from '../db/entities.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
 import { deleteTargets, mediaTargets } from '../recordings/deletion.ts';
+import { COMPOSITE } from '../meetings/messages.ts';
 import type { ActivityDependencies } from './index.ts';
 
 /** Statuses in which nothing writes a recording's media any more. */
@@ -37,7 +38,7 @@ export async function deleteRefusedMedia(db: ActivityDependencies['db'], storage
     await deleteTargets(storage, mediaTargets(recording, transcript));
     if (transcript) await em.nativeUpdate(Transcript, { id: transcript.id }, { audioDeleted: true });
     await em.nativeUpdate(Recording, { id: recording.id }, { mediaDeleted: true });
-    if (recording.type === 'cloud') await em.nativeUpdate(Meeting, { id: meetingId, cloudRecordingKey: recording.objectKey }, { cloudRecordingKey: null });
+    if (recording.type === COMPOSITE) await em.nativeUpdate(Meeting, { id: meetingId, cloudRecordingKey: recording.objectKey }, { cloudRecordingKey: null });
   }
   return { refused: true, recordingIds: recordings.map((r) => r.id) };
 }

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { Meeting, Recording, RecordingAccessLog, RecordingShare, Transcript } from '../db/entities.ts';
+import { COMPOSITE } from '../meetings/messages.ts';
 import { recordingWorkflowId } from '../recordings/messages.ts';
 import { deleteTargets, deletionTargets } from '../recordings/deletion.ts';
 import type { ActivityDependencies } from './index.ts';
@@ -62,7 +63,7 @@ export function createDeletionActivities({ db, storage }: ActivityDependencies) 
       return db.em.fork().transactional(async (em) => {
         const recording = await em.findOne(Recording, input.recordingId, { populate: ['meeting'] });
         if (!recording) return { deleted: false };
-        if (recording.type === 'cloud' && recording.meeting) {
+        if (recording.type === COMPOSITE && recording.meeting) {
           await em.nativeUpdate(Meeting, { id: recording.meeting.id, cloudRecordingKey: recording.objectKey }, { cloudRecordingKey: null, cloudRecordingDuration: null });
         }
         await em.nativeDelete(Transcript, { recording: recording.id });

@@ -2,7 +2,7 @@
 // storing what we learn. Each is idempotent, so a retry or a second path changes nothing.
 import { ApplicationFailure } from '@temporalio/common';
 import { Meeting, ParticipantSession, Recording, RecordingAccessLog, type StoredTrackFacts } from '../db/entities.ts';
-import type { RecordingKind, ReadyRecording } from '../meetings/messages.ts';
+import { COMPOSITE, SPEAKER_AUDIO, type RecordingKind, type ReadyRecording } from '../meetings/messages.ts';
 import type { RecordingWorkflowInput } from '../recordings/messages.ts';
 import { classifyPlatformError } from './errors.ts';
 import { deleteRefusedMedia } from './consent.ts';
@@ -111,25 +111,25 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
         type: input.kind,
         bucket: storage.bucket,
         objectKey: input.objectKey,
-        trackKeys: input.kind === 'raw-tracks' ? audioKeys : null,
+        trackKeys: input.kind === SPEAKER_AUDIO ? audioKeys : null,
         trackFacts: trackFactsOf(input.tracks),
         recordedAt: new Date(input.startedAt),
         durationSeconds: input.durationSeconds,
         sizeBytes,
         // Raw tracks are processing until their transcript ends; a cloud recording is complete once stored.
-        status: input.kind === 'raw-tracks' ? ('processing' as const) : ('completed' as const),
-        error: input.kind === 'raw-tracks' && input.tracks === null ? 'the platform listed no tracks (permissions removed?)' : null,
+        status: input.kind === SPEAKER_AUDIO ? ('processing' as const) : ('completed' as const),
+        error: input.kind === SPEAKER_AUDIO && input.tracks === null ? 'the platform listed no tracks (permissions removed?)' : null,
       };
       await em.upsert(Recording, { id: input.recordingId, ...fields }, {
         onConflictFields: ['id'], onConflictAction: 'merge', onConflictExcludeFields: sizeBytes === 0 ? ['createdAt', 'sizeBytes'] : ['createdAt'],
       });
-      if (input.kind === 'cloud') {
+      if (input.kind === COMPOSITE) {
         // Set once: the first path to arrive wins, a second is a no-op.
         await em.nativeUpdate(Meeting, { id: input.meetingId, cloudRecordingKey: null }, { cloudRecordingKey: input.objectKey, cloudRecordingDuration: input.durationSeconds });
       }
       if (input.platformMeetingId) await em.nativeUpdate(Meeting, { id: input.meetingId, platformMeetingId: null }, { platformMeetingId: input.platformMeetingId });
       // A cloud recording is settled once stored: the consent rule applies now, however late it came (activities/consent.ts).
-      if (input.kind === 'cloud') await deleteRefusedMedia(db, storage, input.meetingId);
+      if (input.kind === COMPOSITE) await deleteRefusedMedia(db, storage, input.meetingId);
       return { audioTracks: audioKeys.length };
     },
 
@@ -160,7 +160,7 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
       const existing = await em.findOne(Recording, id);
       if (existing && existing.status === 'completed') return;
       await em.upsert(Recording, {
-        id, meeting: input.meetingId, type: input.kind ?? 'raw-tracks', bucket: storage.bucket, objectKey: existing?.objectKey ?? '',
+        id, meeting: input.meetingId, type: input.kind ?? SPEAKER_AUDIO, bucket: storage.bucket, objectKey: existing?.objectKey ?? '',
         recordedAt: existing?.recordedAt ?? new Date(), status: 'missing', error: input.reason,
       }, { onConflictFields: ['id'], onConflictAction: 'merge', onConflictExcludeFields: ['createdAt', 'recordedAt', 'objectKey'] });
     },
@@ -170,7 +170,7 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
       await em.nativeUpdate(Meeting, { id: input.meetingId }, { recordingError: input.message });
       if (!input.recordingId) return;
       await em.upsert(Recording, {
-        id: input.recordingId, meeting: input.meetingId, type: input.kind ?? 'raw-tracks', bucket: storage.bucket, objectKey: '',
+        id: input.recordingId, meeting: input.meetingId, type: input.kind ?? SPEAKER_AUDIO, bucket: storage.bucket, objectKey: '',
         recordedAt: new Date(), status: 'failed', error: input.message,
       }, { onConflictFields: ['id'], onConflictAction: 'merge', onConflictMergeFields: ['status', 'error'] });
     },

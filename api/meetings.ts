@@ -9,7 +9,7 @@ import { meetingWorkflowId } from '../meetings/messages.ts';
 import { ensureMeetingWorkflow, meetingWorkflowOptions } from '../meetings/workflow-client.ts';
 import { consentRefusalWorkflow, consentRefusalWorkflowId } from '../workflows/consent.ts';
 import { MEETING_LIST_STATUSES } from '../shared/meeting-list-statuses.ts';
-import { PlatformApiError, rawTracksInstanceId } from '../platforms/platform.ts';
+import { PlatformApiError, speakerAudioInstanceId } from '../platforms/platform.ts';
 import type { Services } from '../runtime/services.ts';
 import { MeetingIdAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
 import { ApiError, notFound } from './errors.ts';
@@ -409,7 +409,7 @@ async function createPlatformRoom(ctx: ApiContext, meeting: Meeting): Promise<vo
     }
     meeting.roomUrl = created.roomUrl;
     meeting.hostRoomUrl = created.hostRoomUrl ?? null;
-    meeting.rawTracksInstanceId = rawTracksInstanceId(meeting.id);
+    meeting.rawTracksInstanceId = speakerAudioInstanceId(meeting.id);
     await ctx.state.em.fork().nativeUpdate(Meeting, { id: meeting.id }, {
       platformRoomName: meeting.platformRoomName, roomUrl: meeting.roomUrl, hostRoomUrl: meeting.hostRoomUrl, rawTracksInstanceId: meeting.rawTracksInstanceId,
     });

@@ -8,7 +8,7 @@ import type { PlatformEvent } from '../platforms/platform.ts';
 import type { Services } from '../runtime/services.ts';
 import { meetingEventSignal } from '../workflows/meeting.ts';
 import { startRecordingPipeline } from '../recordings/pipeline.ts';
-import { meetingWorkflowId, type MeetingEvent } from './messages.ts';
+import { SPEAKER_AUDIO, meetingWorkflowId, type MeetingEvent } from './messages.ts';
 
 /** A recorded event's outcomes once it needs no more delivery. */
 export const DELIVERED = new Set(['signaled', 'recording-workflow', 'unmatched', 'ignored', 'late', 'recording-not-allowed']);
@@ -102,7 +102,7 @@ async function deliver(services: Pick<Services, 'temporal' | 'config' | 'platfor
   if (signal.type !== 'recording.ready') return 'late';
   // One speaker's track, recorded on its own, belongs to the meeting's per-speaker audio, which its workflow
   // handed off (or marked missing) when it settled: alone it is not a recording to transcribe.
-  if (signal.kind === 'raw-tracks' && services.platforms.find(meeting.platform)?.recordingCapabilities.perSpeakerAudio === 'per-track') return 'late';
+  if (signal.kind === SPEAKER_AUDIO && services.platforms.find(meeting.platform)?.recordingCapabilities.perSpeakerAudio === 'per-track') return 'late';
   const { eventId: _eventId, type: _type, ...ready } = signal;
   try {
     await startRecordingPipeline(temporal, config.temporal.taskQueue, { meetingId: meeting.id, roomName: meeting.room.name, ...ready }, {

@@ -5,6 +5,12 @@
 // The lists are the database's too (db/entities.ts re-exports them).
 export const RECORDING_KINDS = ['cloud', 'raw-tracks'] as const;
 export type RecordingKind = (typeof RECORDING_KINDS)[number];
+/** A meeting's two kinds of recording under the names they are stored, signalled and answered by (the API's
+ * `type`; recorded workflow histories hold them): `cloud` is the composite, one MP4 for playback. */
+export const COMPOSITE = 'cloud' satisfies RecordingKind;
+/** `raw-tracks`: the per-speaker audio, one file per participant's track (on a per-track platform, one recording
+ * that gathers the meeting's track recordings). */
+export const SPEAKER_AUDIO = 'raw-tracks' satisfies RecordingKind;
 export const RECORDING_TRIGGERS = ['none', 'prompt', 'automatic', 'automatic-2nd-participant'] as const;
 export type RecordingTrigger = (typeof RECORDING_TRIGGERS)[number];
 /** The room's recording type: only `cloud` is recorded by us; `none` and `local` never start one here. */

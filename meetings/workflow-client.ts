@@ -2,11 +2,11 @@
 // search attributes, summary), used for a plain start and for an update-with-start.
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type WorkflowStartOptions } from '@temporalio/client';
 import type { Meeting } from '../db/entities.ts';
-import { cloudInstanceId, rawTracksInstanceId } from '../platforms/platform.ts';
+import { compositeInstanceId, speakerAudioInstanceId } from '../platforms/platform.ts';
 import type { Services } from '../runtime/services.ts';
 import { meetingWorkflow } from '../workflows/meeting.ts';
 import { MeetingIdAttribute, MeetingStateAttribute, PlatformAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
-import { meetingWorkflowId } from './messages.ts';
+import { COMPOSITE, SPEAKER_AUDIO, meetingWorkflowId } from './messages.ts';
 
 export function meetingWorkflowOptions(services: Services, meeting: Meeting): WorkflowStartOptions<typeof meetingWorkflow> & { workflowIdConflictPolicy: WorkflowIdConflictPolicy } {
   return {
@@ -17,7 +17,7 @@ export function meetingWorkflowOptions(services: Services, meeting: Meeting): Wo
       roomName: meeting.room.name,
       platform: meeting.platform,
       platformRoomName: meeting.platformRoomName,
-      instanceIds: { cloud: cloudInstanceId(meeting.id), 'raw-tracks': rawTracksInstanceId(meeting.id) },
+      instanceIds: { [COMPOSITE]: compositeInstanceId(meeting.id), [SPEAKER_AUDIO]: speakerAudioInstanceId(meeting.id) },
       recordingTrigger: meeting.recordingTrigger,
       recordingType: meeting.recordingType,
       endDate: meeting.endDate.toISOString(),

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 
 // Recording instance ids derived from our meeting id, so every process (and every retry) asks the platform
-// for the same stream. Daily needs different ids for cloud and raw-tracks running at once.
+// for the same stream. Daily needs different ids for the composite (cloud) and the per-speaker audio (raw tracks)
+// running at once.
 
-/** Namespace for raw-tracks instance ids. Never change it: live meetings' recordings are keyed by it. */
+/** Namespace for per-speaker audio instance ids. Never change it: live meetings' recordings are keyed by it. */
 export const RAW_TRACKS_INSTANCE_NAMESPACE = 'c4fca8ea-5217-48b9-a968-f4ed4a984a38';
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -26,12 +27,12 @@ export function uuidV5(name: string, namespace: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** The cloud recording's instance id is the meeting id itself, which must therefore be a UUID. */
-export function cloudInstanceId(meetingId: string): string {
+/** The composite's instance id is the meeting id itself, which must therefore be a UUID. */
+export function compositeInstanceId(meetingId: string): string {
   if (!isUuid(meetingId)) throw new TypeError(`meeting id is not a UUID: ${meetingId}`);
   return meetingId.toLowerCase();
 }
 
-export function rawTracksInstanceId(meetingId: string): string {
-  return uuidV5(cloudInstanceId(meetingId), RAW_TRACKS_INSTANCE_NAMESPACE);
+export function speakerAudioInstanceId(meetingId: string): string {
+  return uuidV5(compositeInstanceId(meetingId), RAW_TRACKS_INSTANCE_NAMESPACE);
 }

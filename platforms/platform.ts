@@ -274,4 +274,4 @@ export class WebhookPayloadError extends Error {
   }
 }
 
-export { cloudInstanceId, rawTracksInstanceId } from './instance-ids.ts';
+export { compositeInstanceId, speakerAudioInstanceId } from './instance-ids.ts';

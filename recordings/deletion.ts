@@ -6,6 +6,7 @@
 // The layout itself is recordings/keys.ts.
 import type { Recording, Transcript } from '../db/entities.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
+import { COMPOSITE } from '../meetings/messages.ts';
 import { recordingWorkPrefix, tracksPrefix, transcriptPrefix } from './keys.ts';
 
 export interface DeletionTargets {
@@ -21,7 +22,7 @@ export function mediaTargets(recording: Pick<Recording, 'id' | 'type' | 'objectK
   const keys = new Set<string>(recording.trackKeys ?? []);
   const prefixes = new Set<string>([recordingWorkPrefix(recording.id)]);
   if (recording.objectKey) {
-    if (recording.type === 'cloud') keys.add(recording.objectKey);
+    if (recording.type === COMPOSITE) keys.add(recording.objectKey);
     else prefixes.add(tracksPrefix(recording.objectKey));
   }
   if (transcript?.audioKey) keys.add(transcript.audioKey);

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { DailyPlatform } from '../platforms/daily/daily-platform.ts';
 import { parseDailyTrackKey } from '../platforms/daily/recordings.ts';
 import { uuidV5 } from '../platforms/instance-ids.ts';
-import { WebhookPayloadError, cloudInstanceId, rawTracksInstanceId } from '../platforms/platform.ts';
+import { WebhookPayloadError, compositeInstanceId, speakerAudioInstanceId } from '../platforms/platform.ts';
 import type { ParsedWebhook, PlatformEvent } from '../platforms/platform.ts';
 
 // Daily's documented webhook examples (test/fixtures/daily/*.json) through parseWebhook.
@@ -163,11 +163,11 @@ describe('recording instance ids', () => {
 
   it('derives a stable raw-tracks id different from the cloud id', () => {
     const meetingId = '0f8c2b1e-7d4a-4c1b-9e2f-3a5b6c7d8e9f';
-    assert.equal(cloudInstanceId(meetingId), meetingId);
-    assert.equal(rawTracksInstanceId(meetingId), rawTracksInstanceId(meetingId.toUpperCase()));
-    assert.notEqual(rawTracksInstanceId(meetingId), meetingId);
-    assert.match(rawTracksInstanceId(meetingId), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    assert.throws(() => cloudInstanceId('meeting-42'), TypeError);
+    assert.equal(compositeInstanceId(meetingId), meetingId);
+    assert.equal(speakerAudioInstanceId(meetingId), speakerAudioInstanceId(meetingId.toUpperCase()));
+    assert.notEqual(speakerAudioInstanceId(meetingId), meetingId);
+    assert.match(speakerAudioInstanceId(meetingId), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.throws(() => compositeInstanceId('meeting-42'), TypeError);
   });
 });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProduct, sendDailyWebhook, type TestProduct } from './support/product.ts';
 import { Meeting, Recording, WebhookEvent, ParticipantSession } from '../db/entities.ts';
-import { cloudInstanceId } from '../platforms/platform.ts';
+import { compositeInstanceId } from '../platforms/platform.ts';
 import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
 import { recordingWorkflowId } from '../recordings/messages.ts';
 import { signDailyWebhook } from '../platforms/daily/signature.ts';
@@ -111,7 +111,7 @@ describe('Daily end to end: the meeting workflow owns dual recording', () => {
     assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/recordings/start`, {})).body.status, 'recording');
     await sim.say(host.sessionId, { text: 'Testing one two.' });
     await sleep(1500);
-    await sim.failRecording(cloudInstanceId(meeting.id), 'cloud-recording-error: Error fetching STS credentials');
+    await sim.failRecording(compositeInstanceId(meeting.id), 'cloud-recording-error: Error fetching STS credentials');
     await sleep(500);
     await sim.leave(host.sessionId);
 

@@ -10,7 +10,7 @@ import { DailyApiError, DailyClient, DailyNetworkError } from '../platforms/dail
 import { DailyPlatform } from '../platforms/daily/daily-platform.ts';
 import { startDailySimulator } from '../platforms/daily/simulator/index.ts';
 import type { DailySimulator } from '../platforms/daily/simulator/index.ts';
-import { CallNotHostedError, rawTracksInstanceId } from '../platforms/platform.ts';
+import { CallNotHostedError, speakerAudioInstanceId } from '../platforms/platform.ts';
 import { LocalFolderStorage } from '../storage/local-folder.ts';
 
 // Daily's REST semantics, as the simulator answers them, through our real DailyClient and DailyPlatform.
@@ -130,7 +130,7 @@ describe('recording start and stop semantics', () => {
   it('starts cloud and raw-tracks as separate instances; a second start of either is already-active', async () => {
     await roomWithCall('rec-1');
     const meetingId = randomUUID();
-    const raw = { type: 'raw-tracks' as const, instanceId: rawTracksInstanceId(meetingId) };
+    const raw = { type: 'raw-tracks' as const, instanceId: speakerAudioInstanceId(meetingId) };
     const cloud = { type: 'cloud' as const, instanceId: meetingId };
     assert.equal(await platform.startRecording('rec-1', raw), 'started');
     assert.equal(await platform.startRecording('rec-1', cloud), 'started');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProduct, type TestProduct } from './support/product.ts';
 import { Recording, WebhookEvent } from '../db/entities.ts';
-import { rawTracksInstanceId } from '../platforms/platform.ts';
+import { speakerAudioInstanceId } from '../platforms/platform.ts';
 import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
 import { recordingWorkflowId, type RecordingWorkflowResult } from '../recordings/messages.ts';
 import type { LiveKitSimulator } from '../platforms/livekit/simulator/index.ts';
@@ -58,7 +58,7 @@ describe('LiveKit end to end: composite and per-speaker track egress, beside Dai
     assert.deepEqual(state.speakerTracks?.map((t) => t.status), ['ready', 'ready', 'ready', 'ready'], JSON.stringify(state.speakerTracks));
 
     const speakerAudio = state.recordings.find((r) => r.kind === 'raw-tracks')!;
-    assert.equal(speakerAudio.id, rawTracksInstanceId(meeting.id));
+    assert.equal(speakerAudio.id, speakerAudioInstanceId(meeting.id));
     const result: RecordingWorkflowResult = await product.services.temporal.workflow.getHandle(recordingWorkflowId(speakerAudio.id)).result();
     assert.equal(result.transcriptStatus, 'ended', JSON.stringify(result));
     assert.equal(result.audioTracks, 4);
@@ -135,9 +135,9 @@ describe('LiveKit end to end: composite and per-speaker track egress, beside Dai
     // Its ended webhook was dropped, yet the track was found at the platform and transcribed.
     assert.deepEqual(state.speakerTracks?.map((t) => t.status), ['ready'], JSON.stringify(state.speakerTracks));
     assert.equal(state.recordings.find((r) => r.kind === 'raw-tracks')?.status, 'ready');
-    const processed: RecordingWorkflowResult = await product.services.temporal.workflow.getHandle(recordingWorkflowId(rawTracksInstanceId(meeting.id))).result();
+    const processed: RecordingWorkflowResult = await product.services.temporal.workflow.getHandle(recordingWorkflowId(speakerAudioInstanceId(meeting.id))).result();
     assert.equal(processed.audioTracks, 1);
-    const row = await product.services.db.em.fork().findOneOrFail(Recording, rawTracksInstanceId(meeting.id));
+    const row = await product.services.db.em.fork().findOneOrFail(Recording, speakerAudioInstanceId(meeting.id));
     assert.equal(row.trackKeys?.length, 1);
   });
 });

@@ -26,7 +26,7 @@ import { recordingWorkflowId } from '../recordings/messages.ts';
 import { findTimeSkippingServer } from './support/servers.ts';
 import { planTestDaily, startTestDaily, type TestDailyPlan } from './support/daily.ts';
 import { createPlatform, PlatformRegistry } from '../platforms/index.ts';
-import { cloudInstanceId, rawTracksInstanceId, type Platform } from '../platforms/platform.ts';
+import { compositeInstanceId, speakerAudioInstanceId, type Platform } from '../platforms/platform.ts';
 import type { DailySimulator } from '../platforms/daily/simulator/index.ts';
 import { workflowBundle } from './support/product.ts';
 import { parseConfig } from '../runtime/config.ts';
@@ -106,7 +106,7 @@ describe('meetingWorkflow (time-skipping)', () => {
       taskQueue: TASK_QUEUE,
       args: [{
         meetingId: meeting.id, roomName: room.name, platform: 'daily', platformRoomName: meeting.platformRoomName, endDate: endDate.toISOString(),
-        instanceIds: { cloud: cloudInstanceId(meeting.id), 'raw-tracks': rawTracksInstanceId(meeting.id) }, recordingTrigger: 'automatic', recordingReadyTimeoutSeconds: 3600,
+        instanceIds: { cloud: compositeInstanceId(meeting.id), 'raw-tracks': speakerAudioInstanceId(meeting.id) }, recordingTrigger: 'automatic', recordingReadyTimeoutSeconds: 3600,
       }],
     });
     assert.equal(result.phase, 'ended');
@@ -130,7 +130,7 @@ describe('meetingWorkflow (time-skipping)', () => {
     });
     await em.flush();
     // As the API's meeting creation does: the raw-tracks instance id routes recording.started back to this meeting.
-    meeting.rawTracksInstanceId = rawTracksInstanceId(meeting.id);
+    meeting.rawTracksInstanceId = speakerAudioInstanceId(meeting.id);
     await em.flush();
 
     // The simulator's timeline follows the workflow clock (the first test moved it hours ahead).
@@ -142,7 +142,7 @@ describe('meetingWorkflow (time-skipping)', () => {
 
     const input: MeetingWorkflowInput = {
       meetingId: meeting.id, roomName: room.name, platform: 'daily', platformRoomName: meeting.platformRoomName, endDate: endDate.toISOString(),
-      instanceIds: { cloud: cloudInstanceId(meeting.id), 'raw-tracks': rawTracksInstanceId(meeting.id) }, recordingTrigger: 'automatic', recordingReadyTimeoutSeconds: 3600,
+      instanceIds: { cloud: compositeInstanceId(meeting.id), 'raw-tracks': speakerAudioInstanceId(meeting.id) }, recordingTrigger: 'automatic', recordingReadyTimeoutSeconds: 3600,
     };
     const handle = await env.client.workflow.start(meetingWorkflow, { workflowId: meetingWorkflowId(meeting.id), taskQueue: TASK_QUEUE, args: [input] });
     const state = () => handle.query(meetingStateQuery);

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProduct, sendDailyWebhook, type TestProduct } from './support/product.ts';
 import { Recording } from '../db/entities.ts';
 import { RECORDING_STATUSES } from '../shared/recording-statuses.ts';
-import { cloudInstanceId, rawTracksInstanceId } from '../platforms/platform.ts';
+import { compositeInstanceId, speakerAudioInstanceId } from '../platforms/platform.ts';
 import { meetingStateQuery } from '../workflows/meeting.ts';
 import { meetingWorkflowId, type KnownRecording, type MeetingState } from '../meetings/messages.ts';
 import { recordingWorkflowId } from '../recordings/messages.ts';
@@ -62,7 +62,7 @@ describe('a recording\'s life: pending, recording, then its end state', () => {
     assert.deepEqual(await listed(room, 'recording'), []);
 
     // The platform's confirmations come: recording, under the platform's ids; no pending row is left.
-    const instances = [cloudInstanceId(meetingId), rawTracksInstanceId(meetingId)];
+    const instances = [compositeInstanceId(meetingId), speakerAudioInstanceId(meetingId)];
     const ofThisMeeting = (body: string) => instances.includes((JSON.parse(body) as { payload: { instance_id: string } }).payload.instance_id);
     const started = await until('both starts at the simulator', async () => (await product.daily.webhookDeliveries()).filter((d) => d.type === 'recording.started' && d.outcome === 'dropped' && ofThisMeeting(d.body)), (d) => d.length === 2);
     await product.daily.setFaults({});
@@ -89,7 +89,7 @@ describe('a recording\'s life: pending, recording, then its end state', () => {
   it('ends a pending recording failed when the platform fails its start before confirming it', { timeout: 240_000 }, async () => {
     const room = 'lifefailed';
     const { meetingId, sessions } = await openMeeting(room);
-    await product.daily.failRecording(cloudInstanceId(meetingId), 'no recording capacity');
+    await product.daily.failRecording(compositeInstanceId(meetingId), 'no recording capacity');
     assert.equal((await product.request('POST', `/v1/meetings/${meetingId}/recordings/start`, {})).body.status, 'recording');
     const state = await until('the cloud start failed, the raw tracks recording', () => query(meetingId), (s) => lifeOf(s).join() === 'cloud:error,raw-tracks:recording');
     const failed = state.recordings.find((r) => r.kind === 'cloud')!;

@@ -28,7 +28,9 @@ import { MeetingIdAttribute, MeetingStateAttribute, RecordingIdAttribute, RoomNa
 import { recordingWorkflow } from './recording.ts';
 import { recordingWorkflowId, type RecordingWorkflowInput } from '../recordings/messages.ts';
 import {
+  COMPOSITE,
   RECORDING_KINDS,
+  SPEAKER_AUDIO,
   type KnownRecording,
   type MeetingEndReason,
   type MeetingEvent,
@@ -126,8 +128,8 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   // runs, which never take these paths). The composite alone is started and stopped as one recording; the
   // speakers' tracks together are the meeting's per-speaker audio, one recording under the raw-tracks instance id.
   const perTrack = input.perSpeakerAudio === 'per-track';
-  const controlledKinds: readonly RecordingKind[] = perTrack ? ['cloud'] : RECORDING_KINDS;
-  const speakerAudioId = input.instanceIds['raw-tracks'];
+  const controlledKinds: readonly RecordingKind[] = perTrack ? [COMPOSITE] : RECORDING_KINDS;
+  const speakerAudioId = input.instanceIds[SPEAKER_AUDIO];
   const speakerTracks = () => (state.speakerTracks ??= []);
   const speakerTrackActive = (t: SpeakerTrackRecording) => t.status === 'starting' || t.status === 'recording';
 
@@ -277,7 +279,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   /** The meeting's per-speaker audio is being recorded (its row shows it) from its first track on. */
   async function speakerAudioStarted(): Promise<void> {
     if (speakerTracks().filter((t) => t.recordingId !== null).length !== 1) return;
-    await meetingActivities.recordRecordingStarted({ meetingId: input.meetingId, recordingId: speakerAudioId, kind: 'raw-tracks', startedAt: new Date().toISOString(), replaces: null });
+    await meetingActivities.recordRecordingStarted({ meetingId: input.meetingId, recordingId: speakerAudioId, kind: SPEAKER_AUDIO, startedAt: new Date().toISOString(), replaces: null });
   }
 
   /** A speaker track's own event (a per-track platform names the kind): its entry, made here if its start has not answered yet. */
@@ -298,7 +300,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     } else {
       Object.assign(entry, { status: 'error', error: event.message });
       state.recording.lastError = event.message;
-      await meetingActivities.recordRecordingError({ meetingId: input.meetingId, recordingId: null, kind: 'raw-tracks', message: `speaker track ${entry.trackId ?? recordingId}: ${event.message}` });
+      await meetingActivities.recordRecordingError({ meetingId: input.meetingId, recordingId: null, kind: SPEAKER_AUDIO, message: `speaker track ${entry.trackId ?? recordingId}: ${event.message}` });
     }
   }
 
@@ -308,8 +310,8 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     const ready = state.speakerTracks.filter((t) => t.status === 'ready' && t.track);
     if (ready.length === 0) {
       const reason = `no speaker track was recorded (${state.speakerTracks.map((t) => t.error ?? t.status).join('; ')})`;
-      state.recordings.push({ id: speakerAudioId, kind: 'raw-tracks', status: 'missing', startedAt: null, error: reason });
-      await meetingActivities.markRecordingMissing({ meetingId: input.meetingId, recordingId: speakerAudioId, kind: 'raw-tracks', reason });
+      state.recordings.push({ id: speakerAudioId, kind: SPEAKER_AUDIO, status: 'missing', startedAt: null, error: reason });
+      await meetingActivities.markRecordingMissing({ meetingId: input.meetingId, recordingId: speakerAudioId, kind: SPEAKER_AUDIO, reason });
       return;
     }
     const spans = ready.map((t) => {
@@ -320,7 +322,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     const keys = ready.map((t) => t.track!.key);
     await handOff({
       recordingId: speakerAudioId,
-      kind: 'raw-tracks',
+      kind: SPEAKER_AUDIO,
       startedAt: new Date(startMs).toISOString(),
       durationSeconds: Math.round((Math.max(...spans.map((s) => s.end)) - startMs) / 1000),
       objectKey: commonPrefix(keys),
@@ -516,7 +518,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       case 'recording.started':
       case 'recording.ready':
       case 'recording.error':
-        if (perTrack && event.kind === 'raw-tracks') await applySpeakerTrackEvent(event);
+        if (perTrack && event.kind === SPEAKER_AUDIO) await applySpeakerTrackEvent(event);
         else await applyRecordingEvent(event);
         break;
     }

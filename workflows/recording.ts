@@ -18,6 +18,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities/index.ts';
+import { SPEAKER_AUDIO } from '../meetings/messages.ts';
 import type { RecordingWorkflowInput, RecordingWorkflowResult, TranscriptionProgress, TranscriptionStep } from '../recordings/messages.ts';
 
 export const transcriptionProgressQuery = defineQuery<TranscriptionProgress>('progress');
@@ -73,7 +74,7 @@ export async function recordingWorkflow(input: RecordingWorkflowInput): Promise<
 
   setCurrentDetails(`Storing ${input.kind} recording ${input.recordingId} of meeting ${input.meetingId}.`);
   const stored = await light.persistRecording(input);
-  if (input.kind !== 'raw-tracks') {
+  if (input.kind !== SPEAKER_AUDIO) {
     setCurrentDetails(`Cloud recording stored on the meeting (${input.durationSeconds} s).`);
     return { recordingId: input.recordingId, kind: input.kind, audioTracks: 0 };
   }
