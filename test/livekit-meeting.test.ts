@@ -62,6 +62,7 @@ describe('LiveKit end to end: composite and per-speaker track egress, beside Dai
     const result: RecordingWorkflowResult = await product.services.temporal.workflow.getHandle(recordingWorkflowId(speakerAudio.id)).result();
     assert.equal(result.transcriptStatus, 'ended', JSON.stringify(result));
     assert.equal(result.audioTracks, 4);
+    assert.deepEqual(result.warnings, [], 'every track placed without doubt');
     const transcript = (await product.request('GET', `/v1/transcripts/${result.transcriptId}`)).body;
     // A reconnection is one speaker: three people, not four.
     assert.deepEqual(transcript.participants.map((p: { name: string }) => p.name).sort(), ['Alice', 'Bob', 'Carol']);
