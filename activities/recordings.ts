@@ -2,7 +2,7 @@
 // storing what we learn. Each is idempotent, so a retry or a second path changes nothing.
 import { ApplicationFailure } from '@temporalio/common';
 import { Meeting, ParticipantSession, Recording, RecordingAccessLog, type StoredTrackFacts } from '../db/entities.ts';
-import { COMPOSITE, SPEAKER_AUDIO, type RecordingKind, type ReadyRecording } from '../meetings/messages.ts';
+import { COMPOSITE, SPEAKER_AUDIO, type ParticipantWrite, type RecordingKind, type ReadyRecording } from '../meetings/messages.ts';
 import type { RecordingWorkflowInput } from '../recordings/messages.ts';
 import { classifyPlatformError } from './errors.ts';
 import { deleteRefusedMedia } from './consent.ts';
@@ -178,11 +178,16 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
     /** `leftAt` for a join that arrives after the meeting ended (it is recorded as already left); a known leave is kept. */
     async recordParticipantJoined(input: { meetingId: string; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string; leftAt?: string }): Promise<void> {
       const em = db.em.fork();
-      await em.upsert(ParticipantSession, {
-        meeting: input.meetingId, sessionId: input.sessionId, userId: input.userId, userName: input.userName, isOwner: input.isOwner, joinedAt: new Date(input.at),
-        ...(input.leftAt ? { leftAt: new Date(input.leftAt) } : {}),
-      }, { onConflictFields: ['meeting', 'sessionId'], onConflictAction: 'merge', onConflictMergeFields: ['userId', 'userName', 'isOwner', 'joinedAt'] });
+      await writeParticipant(em, input.meetingId, { ...input, type: 'participant.joined' });
       await updateParticipantCount(em, input.meetingId);
+    },
+
+    /** Participant events that waited together, written in their order in one transaction. */
+    async recordParticipantEvents(input: { meetingId: string; writes: ParticipantWrite[] }): Promise<void> {
+      await db.em.fork().transactional(async (em) => {
+        for (const write of input.writes) await writeParticipant(em, input.meetingId, write);
+        await updateParticipantCount(em, input.meetingId);
+      });
     },
 
     /** The meeting ended: every session still open is closed at its end (never before its own join). */
@@ -197,10 +202,7 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
 
     async recordParticipantLeft(input: { meetingId: string; sessionId: string; at: string }): Promise<void> {
       const em = db.em.fork();
-      // A leave may come before its join: the row is made here (joinedAt until the join says) and the join keeps leftAt.
-      await em.upsert(ParticipantSession, {
-        meeting: input.meetingId, sessionId: input.sessionId, joinedAt: new Date(input.at), leftAt: new Date(input.at),
-      }, { onConflictFields: ['meeting', 'sessionId'], onConflictAction: 'merge', onConflictMergeFields: ['leftAt'] });
+      await writeParticipant(em, input.meetingId, { type: 'participant.left', sessionId: input.sessionId, at: input.at });
       await updateParticipantCount(em, input.meetingId);
     },
 
@@ -208,6 +210,23 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
       await db.em.fork().nativeUpdate(Meeting, { id: input.meetingId, platformMeetingId: null }, { platformMeetingId: input.platformMeetingId });
     },
   };
+}
+
+type EntityManager = ActivityDependencies['db']['em'];
+
+/** A session's row as a participant event leaves it; a known leave is kept by a later join. */
+async function writeParticipant(em: EntityManager, meetingId: string, write: ParticipantWrite): Promise<void> {
+  if (write.type === 'participant.joined') {
+    await em.upsert(ParticipantSession, {
+      meeting: meetingId, sessionId: write.sessionId, userId: write.userId, userName: write.userName, isOwner: write.isOwner, joinedAt: new Date(write.at),
+      ...(write.leftAt ? { leftAt: new Date(write.leftAt) } : {}),
+    }, { onConflictFields: ['meeting', 'sessionId'], onConflictAction: 'merge', onConflictMergeFields: ['userId', 'userName', 'isOwner', 'joinedAt'] });
+    return;
+  }
+  // A leave may come before its join: the row is made here (joinedAt until the join says) and the join keeps leftAt.
+  await em.upsert(ParticipantSession, {
+    meeting: meetingId, sessionId: write.sessionId, joinedAt: new Date(write.at), leftAt: new Date(write.at),
+  }, { onConflictFields: ['meeting', 'sessionId'], onConflictAction: 'merge', onConflictMergeFields: ['leftAt'] });
 }
 
 async function updateParticipantCount(em: ActivityDependencies['db']['em'], meetingId: string): Promise<void> {

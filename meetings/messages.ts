@@ -124,6 +124,13 @@ export type MeetingEvent =
   /** A microphone published or unpublished, where each is recorded on its own (RecordingCapabilities `per-track`). */
   | { type: 'speaker-track.published' | 'speaker-track.unpublished'; eventId: string; sessionId: string; trackId: string; at: string };
 
+export type ParticipantEvent = Extract<MeetingEvent, { type: 'participant.joined' | 'participant.left' }>;
+
+/** What a participant event writes to its session's row; `leftAt` on a join: it came after the meeting's sessions were closed. */
+export type ParticipantWrite =
+  | { type: 'participant.joined'; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string; leftAt?: string }
+  | { type: 'participant.left'; sessionId: string; at: string };
+
 export interface ReadyRecording {
   recordingId: string;
   kind: RecordingKind;

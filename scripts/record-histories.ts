@@ -2,7 +2,8 @@
 // real product (API, worker, webhook endpoint) on a real Temporal dev server with the Daily simulator, and
 // each finished workflow's history is saved as JSON under test/fixtures/histories/.
 //
-// Usage: node scripts/record-histories.ts
+// Usage: node scripts/record-histories.ts [scenario …]   (all of them, or only those named: see SCENARIOS)
+// Record only the scenario you add: re-recording the others would replace the histories of released code.
 // It starts its own Temporal dev server unless TEST_TEMPORAL_ADDRESS is set (see test/support/servers.ts).
 // Re-record when a workflow change is meant to be incompatible with running workflows (and version it), or
 // to add a scenario; never to make the replay test pass after an accidental change.
@@ -153,7 +154,34 @@ async function secondParticipant(product: TestProduct): Promise<void> {
   await saveHistory(product, meetingWorkflowId(meeting.id), 'meeting-automatic-2nd-participant');
 }
 
+/** (e) Twelve people join at once and leave at once: their events, waiting together, are written in batches. */
+async function participantBurst(product: TestProduct): Promise<void> {
+  const sim = product.daily;
+  const meeting = await openMeeting(product, 'replay-burst', 'none');
+  const people = await Promise.all(Array.from({ length: 12 }, (_, i) => sim.join(meeting.platformRoomName, { userName: `Person ${i}`, userId: `person-${i}`, owner: i === 0 })));
+  await waitForPresent(product, meeting.id, 12);
+  await Promise.all(people.slice(1).map((who) => sim.leave(who.sessionId)));
+  await waitForPresent(product, meeting.id, 1);
+  assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/end`)).status, 202);
+  const state = await finalState(product, meeting.id);
+  assert.equal(state.participantsSeen, 12);
+  await saveHistory(product, meetingWorkflowId(meeting.id), 'meeting-participant-burst');
+  await sim.leave(people[0]!.sessionId);
+}
+
+const SCENARIOS = {
+  'automatic-stop-restart': automaticStopRestart,
+  'ended-by-api': endedByApi,
+  'automatic-2nd-participant': secondParticipant,
+  reconciled,
+  'participant-burst': participantBurst,
+} satisfies Record<string, (product: TestProduct) => Promise<void>>;
+
 async function main(): Promise<void> {
+  const named = process.argv.slice(2);
+  const unknown = named.filter((name) => !(name in SCENARIOS));
+  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  const chosen = (named.length ? named : Object.keys(SCENARIOS)) as Array<keyof typeof SCENARIOS>;
   await mkdir(fixturesDir, { recursive: true });
   // Recordings normally arrive by webhook within seconds: a generous timeout keeps reconciliation out of the way.
   const product = await startTestProduct({ name: 'histories', env: { RECORDING_READY_TIMEOUT_SECONDS: '120' } });
@@ -161,10 +189,7 @@ async function main(): Promise<void> {
   const reconciling = await startTestProduct({ name: 'historiesreconcile', env: { RECORDING_READY_TIMEOUT_SECONDS: '5' } });
   try {
     console.log('recording workflow histories:');
-    await automaticStopRestart(product);
-    await endedByApi(product);
-    await secondParticipant(product);
-    await reconciled(reconciling);
+    for (const name of chosen) await SCENARIOS[name](name === 'reconciled' ? reconciling : product);
   } finally {
     await Promise.allSettled([product.stop(), reconciling.stop()]);
     await stopSharedServers();

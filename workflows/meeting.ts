@@ -37,6 +37,8 @@ import {
   type MeetingPhase,
   type MeetingState,
   type MeetingWorkflowInput,
+  type ParticipantEvent,
+  type ParticipantWrite,
   type ReadyRecording,
   type RecordingKind,
   type RecordingRequestResult,
@@ -97,6 +99,11 @@ const PRESENCE_GRACE_MS = 10_000;
 /** A recording's limit is reached at the platform: the next one is started this long after it (clocks differ a little). */
 const RECORDING_LIMIT_MARGIN_MS = 1_000;
 const MAX_RESTARTS_AFTER_ERROR = 5;
+/** Participant events waiting together are written by one activity, at most this many (its payload stays small). */
+const PARTICIPANT_WRITES_PER_ACTIVITY = 100;
+
+const isParticipantEvent = (event: MeetingEvent | RecordingRequested): event is ParticipantEvent =>
+  event.type === 'participant.joined' || event.type === 'participant.left';
 
 export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<MeetingState> {
   const state: MeetingState = input.carried ?? {
@@ -117,6 +124,8 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   let platformEndedAt: string | null = null;
   const timesKept = patched('participants-in-platform-time');
   const recordingsContinue = input.recordingMaxDurationSeconds !== undefined && patched('recordings-continue-while-open');
+  /** Participant events that wait together cost one activity and one workflow task, not one each. */
+  const participantWritesBatched = patched('participant-events-batched');
   /** Sessions that may be the trigger's two: present when recording was asked for, or heard of since. */
   const triggerCandidates = new Set(recordingWanted ? state.presentSessions : []);
   const handedOff = new Set(state.recordings.filter((r) => r.status === 'ready').map((r) => r.id));
@@ -443,7 +452,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     const graceEnd = Date.now() + PRESENCE_GRACE_MS;
     while (state.presentSessions.length > 0 && Date.now() < graceEnd) {
       await condition(() => inbox.length > 0, Math.max(0, graceEnd - Date.now()));
-      while (inbox.length > 0) await apply(inbox.shift()!);
+      await applyWaiting();
     }
     state.sessionsClosedAt = endedAt;
     if (state.presentSessions.length === 0) return;
@@ -465,32 +474,72 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     else if (state.platformCallSeen || state.participantsSeen > 0) endRequested ??= 'platform';
   }
 
-  async function apply(event: MeetingEvent | RecordingRequested): Promise<void> {
-    if (state.appliedEventIds.includes(event.eventId)) return;
+  /** False for an event applied before (a webhook retried, a signal redelivered). */
+  function firstApplication(event: MeetingEvent | RecordingRequested): boolean {
+    if (state.appliedEventIds.includes(event.eventId)) return false;
     state.appliedEventIds.push(event.eventId);
     if (state.appliedEventIds.length > MAX_EVENT_IDS) state.appliedEventIds.shift();
+    return true;
+  }
+
+  /** A participant event on the meeting's state; what it writes to the session's row. */
+  function noteParticipantEvent(event: ParticipantEvent): ParticipantWrite {
+    if (event.type === 'participant.joined') {
+      const inOrder = patched('participant-events-in-their-order');
+      const leave = inOrder ? state.earlyLeaves?.find((l) => l.sessionId === event.sessionId) : undefined;
+      if (leave) state.earlyLeaves = state.earlyLeaves!.filter((l) => l !== leave);
+      // A leave already known at or after this join means the session is gone already.
+      const gone = leave !== undefined && Date.parse(leave.at) >= Date.parse(event.at);
+      // After the meeting's sessions were closed, a join (late webhook) is recorded as already left at the end.
+      const closedAt = state.sessionsClosedAt;
+      if (!gone && !closedAt && !state.presentSessions.includes(event.sessionId)) state.presentSessions.push(event.sessionId);
+      noteSessionTime(event.sessionId, { joinedAt: event.at });
+      const { eventId: _eventId, ...joined } = event;
+      return { ...joined, ...(closedAt ? { leftAt: laterOf(event.at, closedAt) } : {}) };
+    }
+    noteSessionTime(event.sessionId, { leftAt: event.at });
+    if (patched('participant-events-in-their-order') && !state.presentSessions.includes(event.sessionId) && !state.sessionsClosedAt) {
+      (state.earlyLeaves ??= []).push({ sessionId: event.sessionId, at: event.at });
+    }
+    state.presentSessions = state.presentSessions.filter((s) => s !== event.sessionId);
+    return { type: event.type, sessionId: event.sessionId, at: event.at };
+  }
+
+  /**
+   * Everything waiting, in order: a run of participant events is noted on the state at once and written by one
+   * activity (runs before the patch: one activity each); any other event is applied on its own.
+   */
+  async function applyWaiting(): Promise<void> {
+    while (inbox.length > 0) {
+      if (!participantWritesBatched || !isParticipantEvent(inbox[0]!)) {
+        await apply(inbox.shift()!);
+        continue;
+      }
+      const writes: ParticipantWrite[] = [];
+      while (inbox.length > 0 && isParticipantEvent(inbox[0]!) && writes.length < PARTICIPANT_WRITES_PER_ACTIVITY) {
+        const event = inbox.shift() as ParticipantEvent;
+        if (firstApplication(event)) writes.push(noteParticipantEvent(event));
+      }
+      if (writes.length === 0) continue;
+      await meetingActivities.recordParticipantEvents({ meetingId: input.meetingId, writes });
+      // Counted once their rows are written, so a query that sees the count also sees the rows.
+      state.participantsSeen += writes.filter((w) => w.type === 'participant.joined').length;
+      describe();
+    }
+  }
+
+  async function apply(event: MeetingEvent | RecordingRequested): Promise<void> {
+    if (!firstApplication(event)) return;
     switch (event.type) {
       case 'participant.joined': {
-        const inOrder = patched('participant-events-in-their-order');
-        const leave = inOrder ? state.earlyLeaves?.find((l) => l.sessionId === event.sessionId) : undefined;
-        if (leave) state.earlyLeaves = state.earlyLeaves!.filter((l) => l !== leave);
-        // A leave already known at or after this join means the session is gone already.
-        const gone = leave !== undefined && Date.parse(leave.at) >= Date.parse(event.at);
-        // After the meeting's sessions were closed, a join (late webhook) is recorded as already left at the end.
-        const closedAt = state.sessionsClosedAt;
-        if (!gone && !closedAt && !state.presentSessions.includes(event.sessionId)) state.presentSessions.push(event.sessionId);
-        noteSessionTime(event.sessionId, { joinedAt: event.at });
+        const write = noteParticipantEvent(event);
         // Counted once its row is written, so a query that sees the count also sees the row (queries only: no command changes).
-        await meetingActivities.recordParticipantJoined({ meetingId: input.meetingId, ...event, ...(closedAt ? { leftAt: laterOf(event.at, closedAt) } : {}) });
+        await meetingActivities.recordParticipantJoined({ meetingId: input.meetingId, ...event, ...(write.type === 'participant.joined' && write.leftAt ? { leftAt: write.leftAt } : {}) });
         state.participantsSeen++;
         break;
       }
       case 'participant.left':
-        noteSessionTime(event.sessionId, { leftAt: event.at });
-        if (patched('participant-events-in-their-order') && !state.presentSessions.includes(event.sessionId) && !state.sessionsClosedAt) {
-          (state.earlyLeaves ??= []).push({ sessionId: event.sessionId, at: event.at });
-        }
-        state.presentSessions = state.presentSessions.filter((s) => s !== event.sessionId);
+        noteParticipantEvent(event);
         await meetingActivities.recordParticipantLeft({ meetingId: input.meetingId, sessionId: event.sessionId, at: event.at });
         break;
       case 'meeting.started':
@@ -617,7 +666,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     const timeout = wakeAt === Infinity ? remaining : Math.max(0, Math.min(remaining, wakeAt - Date.now()));
     const woke = await condition(() => inbox.length > 0 || endRequested !== null || secondParticipantArrived() || workflowInfo().continueAsNewSuggested, timeout);
     if (!woke && ((!sweepMs && !recordingsContinue) || Date.now() >= endAt)) endRequested ??= 'end-date';
-    while (inbox.length > 0) await apply(inbox.shift()!);
+    await applyWaiting();
     if (sweepMs && !endRequested && Date.now() >= nextSweepAt) {
       await sweepPresence();
       nextSweepAt = Date.now() + sweepMs;
@@ -630,7 +679,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       if (timesKept) {
         // Webhooks arrive in any order: wait a moment for a late leave that shows the two never met.
         await condition(() => endRequested !== null, SECOND_PARTICIPANT_SETTLE_MS);
-        while (inbox.length > 0) await apply(inbox.shift()!);
+        await applyWaiting();
       }
       if (secondParticipantArrived()) {
         recordingWanted = false;
@@ -652,7 +701,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       // Long meetings: start a fresh history carrying the state. Events that arrived meanwhile are applied
       // first; nothing awaits between the last check of the inbox and continue-as-new, so none is lost.
       await condition(allHandlersFinished);
-      while (inbox.length > 0) await apply(inbox.shift()!);
+      await applyWaiting();
       if (!endRequested) await continueAsNew<typeof meetingWorkflow>({ ...input, carried: state });
     }
   }
@@ -669,7 +718,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   const deadline = Date.now() + input.recordingReadyTimeoutSeconds * 1000;
   while (awaited() && Date.now() < deadline) {
     await condition(() => inbox.length > 0, Math.max(0, deadline - Date.now()));
-    while (inbox.length > 0) await apply(inbox.shift()!);
+    await applyWaiting();
   }
 
   // Phase 3: overdue recordings: ask the platform, apply what it has, mark the rest missing.
@@ -698,7 +747,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   }
   await handOffSpeakerAudio();
   // Late events that arrived meanwhile are applied; later ones go straight to their recording workflow.
-  while (inbox.length > 0) await apply(inbox.shift()!);
+  await applyWaiting();
   await condition(allHandlersFinished);
   setPhase('ended');
   return state;

@@ -1,0 +1,58 @@
+// A burst of participant events costs the meeting workflow a few activities, not one per event: the events
+// waiting together are noted on its state in their order and written by one activity, exactly once each.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestProduct, type TestProduct } from './support/product.ts';
+import { Meeting, ParticipantSession } from '../db/entities.ts';
+import { meetingEventSignal, meetingStateQuery } from '../workflows/meeting.ts';
+import { meetingWorkflowId, type MeetingEvent } from '../meetings/messages.ts';
+
+describe('participant events in a burst', () => {
+  let product: TestProduct;
+  before(async () => {
+    product = await startTestProduct({ name: 'batched' });
+  });
+  after(() => product?.stop());
+
+  it('writes 30 joins and 20 leaves, one redelivered and one leave before its join, with a few activities', { timeout: 120_000 }, async () => {
+    assert.equal((await product.request('POST', '/v1/rooms', { name: 'burst' })).status, 201);
+    const meeting = (await product.request('POST', '/v1/rooms/burst/meetings')).body;
+    const handle = product.services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id));
+    const t0 = Date.now();
+    const at = (seconds: number) => new Date(t0 + seconds * 1000).toISOString();
+    const joins = Array.from({ length: 30 }, (_, i) => ({ type: 'participant.joined' as const, eventId: `join-${i}`, sessionId: `s${i}`, userId: `u${i}`, userName: `Person ${i}`, isOwner: i === 0, at: at(i) }));
+    const events: MeetingEvent[] = [...joins];
+    for (let i = 0; i < 20; i++) events.push({ type: 'participant.left', eventId: `left-${i}`, sessionId: `s${i}`, at: at(100 + i) });
+    // A retried webhook: the same event twice. A leave whose join comes after it (by arrival, not by time).
+    events.push({ ...joins[25]!, userName: 'Redelivered' });
+    events.push({ type: 'participant.left', eventId: 'left-late', sessionId: 'late', at: at(60) });
+    events.push({ type: 'participant.joined', eventId: 'join-late', sessionId: 'late', userId: 'ul', userName: 'Late', isOwner: false, at: at(50) });
+
+    await Promise.all(events.map((event) => handle.signal(meetingEventSignal, event)));
+    const deadline = Date.now() + 60_000;
+    let state = await handle.query(meetingStateQuery);
+    while (state.participantsSeen < 31 && Date.now() < deadline) {
+      await sleep(100);
+      state = await handle.query(meetingStateQuery);
+    }
+    assert.equal(state.participantsSeen, 31, 'every join applied once');
+    assert.deepEqual([...state.presentSessions].sort(), Array.from({ length: 10 }, (_, i) => `s${20 + i}`).sort(), 'the ten who stayed; the late session left already');
+
+    const em = product.services.db.em.fork();
+    const rows = await em.find(ParticipantSession, { meeting: meeting.id });
+    assert.equal(rows.length, 31);
+    assert.equal(rows.filter((r) => r.leftAt === null).length, 10);
+    assert.equal(rows.find((r) => r.sessionId === 's25')!.userName, 'Person 25', 'a redelivered event is not applied again');
+    const late = rows.find((r) => r.sessionId === 'late')!;
+    assert.equal(late.joinedAt.toISOString(), at(50));
+    assert.equal(late.leftAt?.toISOString(), at(60));
+    assert.equal((await em.findOneOrFail(Meeting, meeting.id)).participantCount, 10);
+
+    const history = await handle.fetchHistory();
+    const written = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((name) => name?.startsWith('recordParticipant'));
+    assert.ok(written.every((name) => name === 'recordParticipantEvents'), written.join(', '));
+    assert.ok(written.length <= events.length / 4, `${events.length} events written by ${written.length} activities`);
+    assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/end`)).status, 202);
+  });
+});
