@@ -1,15 +1,21 @@
 // `npm run demo`: one recorded meeting, end to end, against the product that `npm start` runs.
-// It talks only over HTTP: to our API (as a browser would) and to the Daily simulator's control API
-// (as the participants' daily-js would). Recording starts through our meeting workflow: every
-// participant's join is followed by POST /v1/meetings/:id/join and POST /v1/meetings/:id/recordings/start.
+// It talks only over HTTP: to our API (as a browser would) and to the platform simulator's control API
+// (as the participants' daily-js or livekit-client would). Recording starts through our meeting workflow:
+// every participant's join is followed by POST /v1/meetings/:id/join and POST /v1/meetings/:id/recordings/start.
 //
-//   npm run demo                          3 people talk for ~40 s, then leave; waits until the workflow ends
+//   npm run demo                          3 people talk for ~40 s on Daily, then leave; waits until the workflow ends
+//   npm run demo -- --platform livekit    the same meeting in a LiveKit room (the LiveKit simulator)
 //   npm run demo -- --restart             the owner stops and restarts recording mid-meeting (two of each)
 //   npm run demo -- --room weekly-sync    in this room (created if missing) instead of a new demo-<random>
 //   npm run demo -- --api http://127.0.0.1:18080 --sim http://127.0.0.1:18090/_sim
 //
+// On LiveKit one identity is one participant (a second join with it replaces the first), and our API's join token
+// names the signed-in user: so the owner joins as the demo's user and the others as the room's guests, each with
+// a meeting token of their own (the room the demo makes allows anonymous participants). A LiveKit room closes
+// 60 s after its last participant left; the owner ends the meeting through our API instead, as the host would.
+//
 // Defaults follow the same environment (and .env) as `npm start`: API_URL or PUBLIC_URL or API_HOST/API_PORT,
-// DAILY_SIMULATOR_PORT, TEMPORAL_UI_URL or TEMPORAL_UI_PORT, TEMPORAL_NAMESPACE.
+// DAILY_SIMULATOR_PORT, LIVEKIT_SIMULATOR_PORT, TEMPORAL_UI_URL or TEMPORAL_UI_PORT, TEMPORAL_NAMESPACE.
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -17,8 +23,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { readEnvironment } from '../runtime/config.ts';
 import { connectDailySimulator } from '../platforms/daily/simulator/control-client.ts';
 import { loadScenario, runScenario, type DailyScenario, type ScenarioStep } from '../platforms/daily/simulator/scenario.ts';
-import type { DailySimulatorControl } from '../platforms/daily/simulator/control.ts';
 import { SIMULATOR_VOICES } from '../platforms/daily/simulator/speech.ts';
+import { connectLiveKitSimulator } from '../platforms/livekit/simulator/control-client.ts';
+import { runLiveKitScenario } from '../platforms/livekit/simulator/scenario.ts';
 import type { MeetingState, RecordingRequestResult } from '../meetings/messages.ts';
 
 const DEFAULT_SCENARIO = path.join(import.meta.dirname, '..', 'platforms', 'daily', 'simulator', 'scenarios', 'three-person-demo.json');
@@ -27,14 +34,17 @@ const USAGE = `Usage: npm run demo -- [options]
 
 Runs a recorded meeting against the running product (start it first with \`npm start\`).
 
+  --platform NAME     daily (default) or livekit: where the meeting is held, in that platform's simulator
   --api URL           our API (default: API_URL, else http://127.0.0.1:<API_PORT or 8080>)
-  --sim URL           the Daily simulator's control API (default: http://127.0.0.1:<DAILY_SIMULATOR_PORT or 8090>/_sim)
+  --sim URL           the platform simulator's control API (default: http://127.0.0.1:<DAILY_SIMULATOR_PORT or 8090>/_sim
+                      for Daily, http://127.0.0.1:<LIVEKIT_SIMULATOR_PORT or 8091>/_sim for LiveKit)
   --temporal-ui URL   Temporal UI for the links (default: TEMPORAL_UI_URL, else http://127.0.0.1:<TEMPORAL_UI_PORT or 8233>)
   --api-key KEY       an API key to act with (default: API_KEY)
   --email EMAIL       or sign in as this user (default: FIRST_ADMIN_EMAIL, else admin@example.com)
   --password PASS     with this password (default: FIRST_ADMIN_PASSWORD; the first \`npm start\` prints a generated one)
-  --room NAME         use this room (created if missing) instead of a new demo-<random> room
-  --scenario FILE     a Daily simulator scenario (default: scenarios/three-person-demo.json)
+  --room NAME         use this room (created if missing) instead of a new demo-<random> room; on LiveKit it must
+                      allow anonymous participants (the owner's guests join as such)
+  --scenario FILE     a meeting script, played on either platform (default: platforms/daily/simulator/scenarios/three-person-demo.json)
   --restart           the owner stops and restarts recording where the scenario says (stopRecording steps)
   --timeout SECONDS   how long to wait for the meeting workflow to end after everyone left (default 300)
   -h, --help          this text`;
@@ -43,13 +53,23 @@ class DemoError extends Error {
   override name = 'DemoError';
 }
 
+/** A wrong option: said with the usage, exit code 2. */
+class UsageError extends DemoError {
+  override name = 'UsageError';
+}
+
+const DEMO_PLATFORMS = ['daily', 'livekit'] as const;
+type DemoPlatform = (typeof DEMO_PLATFORMS)[number];
+
 interface ApiErrorBody {
   error?: { code?: string; message?: string };
 }
 
 interface RoomView {
   name: string;
+  platform: string;
   recordingTrigger: string;
+  allowAnonymous: boolean;
 }
 
 interface MeetingView {
@@ -68,6 +88,7 @@ interface HealthView {
 }
 
 const cliOptions = {
+  platform: { type: 'string', default: 'daily' },
   api: { type: 'string' },
   sim: { type: 'string' },
   'temporal-ui': { type: 'string' },
@@ -87,20 +108,24 @@ function options() {
   try {
     parsed = parseArgs({ options: cliOptions, allowPositionals: false });
   } catch (error) {
-    throw new DemoError(`${(error as Error).message}\n\n${USAGE}`);
+    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
   }
   const { values } = parsed;
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
   }
+  const platform = values.platform as DemoPlatform;
+  if (!DEMO_PLATFORMS.includes(platform)) throw new UsageError(`--platform must be one of ${DEMO_PLATFORMS.join(', ')} (got ${values.platform})\n\n${USAGE}`);
   const apiHost = !env.API_HOST || env.API_HOST === '0.0.0.0' ? '127.0.0.1' : env.API_HOST;
   const timeoutSeconds = Number(values.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new DemoError(`--timeout must be a number of seconds (got ${values.timeout})`);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a number of seconds (got ${values.timeout})`);
   const trim = (url: string) => url.replace(/\/+$/, '');
+  const simPort = platform === 'livekit' ? env.LIVEKIT_SIMULATOR_PORT || 8091 : env.DAILY_SIMULATOR_PORT || 8090;
   return {
+    platform,
     apiUrl: trim(values.api ?? env.API_URL ?? env.PUBLIC_URL ?? `http://${apiHost}:${env.API_PORT || 8080}`),
-    simUrl: trim(values.sim ?? `http://127.0.0.1:${env.DAILY_SIMULATOR_PORT || 8090}/_sim`),
+    simUrl: trim(values.sim ?? `http://127.0.0.1:${simPort}/_sim`),
     temporalUiUrl: trim(values['temporal-ui'] ?? env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${env.TEMPORAL_UI_PORT || 8233}`),
     namespace: env.TEMPORAL_NAMESPACE || 'default',
     room: values.room,
@@ -178,26 +203,107 @@ async function checkProduct(opts: Options): Promise<string> {
   return checks.join(', ');
 }
 
-async function checkSimulator(opts: Options, sim: DailySimulatorControl): Promise<string> {
+/** What a participant's browser hands the platform on joining: its join token from our API. */
+interface CallHooks {
+  roomName: string;
+  baseDir: string;
+  joinToken(who: string): Promise<string>;
+  recordingStep(action: 'startRecording' | 'stopRecording', who: string): Promise<void>;
+  afterStep(step: ScenarioStep): Promise<void>;
+}
+
+/** The participants' side of the call, at one platform's simulator. */
+interface CallSimulator {
+  name: string;
+  /** The variable that, when set, means the real platform (and no simulator) is used. */
+  apiKeyVariable: string;
+  /** One line on its state; throws when its control API does not answer. */
+  describe(): Promise<string>;
+  /** Plays the scenario; resolves with how many joins there were. */
+  play(scenario: DailyScenario, hooks: CallHooks): Promise<number>;
+  /** Everyone still in the room leaves. */
+  empty(roomName: string): Promise<void>;
+}
+
+/** What both platforms' scenario players take alike; media and webhooks are not waited for (the workflow is). */
+const commonScenarioOptions = (hooks: CallHooks) => ({
+  roomName: hooks.roomName,
+  baseDir: hooks.baseDir,
+  waitForIdle: false,
+  joinOptions: async (who: string) => ({ token: await hooks.joinToken(who) }),
+  afterStep: hooks.afterStep,
+});
+
+function dailyCall(simUrl: string): CallSimulator {
+  const sim = connectDailySimulator(simUrl);
+  return {
+    name: 'Daily',
+    apiKeyVariable: 'DAILY_API_KEY',
+    async describe() {
+      const state = await sim.state();
+      return `clock ${state.clock.mode}, ${state.rooms.length} room(s), ${state.webhooks.length} webhook(s) registered`;
+    },
+    async play(scenario, hooks) {
+      const result = await runScenario(sim, scenario, {
+        ...commonScenarioOptions(hooks),
+        startRecording: ({ who }) => hooks.recordingStep('startRecording', who),
+        stopRecording: ({ who }) => hooks.recordingStep('stopRecording', who),
+      });
+      return Object.values(result.sessions).flat().length;
+    },
+    empty: (roomName) => sim.endMeeting(roomName),
+  };
+}
+
+function liveKitCall(simUrl: string): CallSimulator {
+  const sim = connectLiveKitSimulator(simUrl);
+  return {
+    name: 'LiveKit',
+    apiKeyVariable: 'LIVEKIT_API_KEY',
+    async describe() {
+      const state = await sim.state();
+      return `clock ${state.clock.mode}, ${state.rooms.length} room(s), ${state.webhookUrls.length} webhook URL(s)`;
+    },
+    async play(scenario, hooks) {
+      const result = await runLiveKitScenario(sim, scenario, {
+        ...commonScenarioOptions(hooks),
+        recordingStep: (step) => hooks.recordingStep(step.action, step.who),
+      });
+      return Object.values(result.participants).flat().length;
+    },
+    async empty(roomName) {
+      const room = (await sim.state()).rooms.find((r) => r.name === roomName);
+      for (const participant of room?.present ?? []) await sim.leave(participant.sid);
+    },
+  };
+}
+
+async function checkSimulator(opts: Options, call: CallSimulator): Promise<string> {
   try {
-    const state = await sim.state();
-    return `clock ${state.clock.mode}, ${state.rooms.length} room(s), ${state.webhooks.length} webhook(s) registered`;
+    return await call.describe();
   } catch (error) {
     throw new DemoError(
-      `The Daily simulator's control API at ${opts.simUrl} is unreachable (${reason(error)}).\n` +
-        '  The demo drives the simulator that `npm start` runs when DAILY_API_KEY is unset; pass --sim URL if it listens elsewhere.',
+      `The ${call.name} simulator's control API at ${opts.simUrl} is unreachable (${reason(error)}).\n` +
+        `  The demo drives the simulator that \`npm start\` runs when ${call.apiKeyVariable} is unset; pass --sim URL if it listens elsewhere.`,
     );
   }
 }
 
 async function openRoom(opts: Options, api: Api): Promise<RoomView> {
+  // On LiveKit the owner's guests join as anonymous participants (see the top of this file).
+  const settings = { platform: opts.platform, recordingTrigger: 'automatic', ...(opts.platform === 'livekit' && { allowAnonymous: true }) };
   if (opts.room) {
     const found = await api<RoomView>('GET', `/v1/rooms/${encodeURIComponent(opts.room)}`, undefined, [404]);
-    if (found.status === 200) return found.body;
-    return (await api<RoomView>('POST', '/v1/rooms', { name: opts.room, recordingTrigger: 'automatic' })).body;
+    if (found.status !== 200) return (await api<RoomView>('POST', '/v1/rooms', { name: opts.room, ...settings })).body;
+    const room = found.body;
+    if (room.platform !== opts.platform) throw new DemoError(`room "${room.name}" is on ${room.platform}, not ${opts.platform}: pass --platform ${room.platform}, or another --room`);
+    if (opts.platform === 'livekit' && !room.allowAnonymous) {
+      throw new DemoError(`room "${room.name}" does not allow anonymous participants, and on LiveKit the demo's other participants join as guests: allow them in its settings, or pass another --room`);
+    }
+    return room;
   }
   const name = `demo-${randomBytes(3).toString('hex')}`;
-  return (await api<RoomView>('POST', '/v1/rooms', { name, recordingTrigger: 'automatic' })).body;
+  return (await api<RoomView>('POST', '/v1/rooms', { name, ...settings })).body;
 }
 
 /** Without --restart the scenario's own recording steps go: recording follows the browsers' join requests. */
@@ -236,11 +342,11 @@ function describeState(state: MeetingState): string {
 async function main(): Promise<number> {
   const opts = options();
   const api = apiClient(opts.apiUrl, await signIn(opts));
-  const sim = connectDailySimulator(opts.simUrl);
+  const call = opts.platform === 'livekit' ? liveKitCall(opts.simUrl) : dailyCall(opts.simUrl);
 
   console.log('Meeting recorder demo');
   console.log(`  API:        ${opts.apiUrl}  (${await checkProduct(opts)})`);
-  console.log(`  Simulator:  ${opts.simUrl}  (${await checkSimulator(opts, sim)})`);
+  console.log(`  Simulator:  ${call.name} at ${opts.simUrl}  (${await checkSimulator(opts, call)})`);
   const loaded = await loadScenario(opts.scenarioFile);
   const scenario = prepareScenario(loaded.scenario, opts.restart);
   const hasStops = loaded.scenario.steps.some((s) => s.action === 'stopRecording');
@@ -252,7 +358,7 @@ async function main(): Promise<number> {
   const created = await api<MeetingView>('POST', `/v1/rooms/${encodeURIComponent(room.name)}/meetings`, {});
   const meeting = created.body;
   const meetingPath = `/v1/meetings/${meeting.id}`;
-  say(`room "${room.name}" (trigger ${room.recordingTrigger}); ${created.status === 201 ? 'new meeting' : "joined the room's active meeting"} ${meeting.id}`);
+  say(`room "${room.name}" on ${room.platform} (trigger ${room.recordingTrigger}); ${created.status === 201 ? 'new meeting' : "joined the room's active meeting"} ${meeting.id}`);
   say(`platform room ${meeting.platformRoomName} at ${meeting.roomUrl ?? '(no URL)'}`);
   if (!meeting.roomUrl) throw new DemoError(`meeting ${meeting.id} has no platform room yet (${opts.apiUrl}${meetingPath})`);
 
@@ -277,70 +383,82 @@ async function main(): Promise<number> {
     }
   })();
 
-  // Recording control as the browsers do it: tracked from our API's answers.
-  let control: RecordingRequestResult['status'] = 'idle';
+  // Each participant's browser, by its credentials: the demo's user, or on LiveKit a guest's meeting token.
   const nameOf = (who: string) => scenario.participants[who]?.userName ?? who;
   const owner = Object.entries(scenario.participants).find(([, p]) => p.owner)?.[0];
+  // The one who joins as the demo's user, the room's owner (the others are guests on LiveKit).
+  const host = owner ?? Object.keys(scenario.participants)[0];
+  const guests = new Map<string, Api>();
+  const browserOf = (who: string) => guests.get(who) ?? api;
+  const joinToken = async (who: string) => {
+    if (opts.platform !== 'livekit' || who === host) {
+      return (await api<{ token: string }>('POST', `${meetingPath}/join`, { userName: nameOf(who) })).body.token;
+    }
+    // A guest's second join sends its meeting token, so it keeps its identity: one speaker, not two.
+    const joined = await (guests.get(who) ?? apiClient(opts.apiUrl))<{ token: string; meetingToken: string | null }>('POST', `${meetingPath}/join`, { userName: nameOf(who) });
+    if (joined.body.meetingToken) guests.set(who, apiClient(opts.apiUrl, { authorization: `Bearer ${joined.body.meetingToken}` }));
+    return joined.body.token;
+  };
+
+  // Recording control as the browsers do it: tracked from our API's answers.
+  let control: RecordingRequestResult['status'] = 'idle';
   const requestRecording = async (who: string, manual: boolean, why: string) => {
-    const answer = (await api<RecordingRequestResult>('POST', `${meetingPath}/recordings/start`, { manual })).body;
+    const answer = (await browserOf(who)<RecordingRequestResult>('POST', `${meetingPath}/recordings/start`, { manual })).body;
     control = answer.status;
     say(`${nameOf(who)}'s browser ${why} → ${answer.status}${answer.note ? ` (${answer.note})` : ''}`);
   };
+  const recordingStep = async (action: 'startRecording' | 'stopRecording', who: string) => {
+    if (action === 'startRecording') {
+      if (control === 'recording') return; // one request starts both kinds; the join already asked
+      await requestRecording(who, true, 'pressed start (owner, manual)');
+      return;
+    }
+    if (control !== 'recording') return; // both kinds stop together
+    const answer = (await browserOf(who)<RecordingRequestResult>('POST', `${meetingPath}/recordings/stop`)).body;
+    control = answer.status;
+    say(`${nameOf(who)}'s browser pressed stop (owner) → ${answer.status}${answer.note ? ` (${answer.note})` : ''}`);
+  };
+  const afterStep = async (step: ScenarioStep) => {
+    switch (step.action) {
+      case 'join':
+      case 'rejoin': {
+        say(`${nameOf(step.who)} ${step.action === 'join' ? 'joined' : 'rejoined'} ${meeting.platformRoomName}${guests.has(step.who) ? ' (as a guest)' : ''}`);
+        // With trigger "prompt" the owner's browser asks the host, who agrees: a manual start.
+        const manual = room.recordingTrigger === 'prompt' && step.who === owner;
+        await requestRecording(step.who, manual, 'asked to record on join');
+        break;
+      }
+      case 'leave':
+        say(`${nameOf(step.who)} left`);
+        break;
+      case 'say':
+        say(`${nameOf(step.who)}: ${'text' in step ? `"${step.text}"` : `(audio ${step.wav})`}`);
+        break;
+      case 'end':
+        say('everyone left: the meeting ends at the platform');
+        break;
+      default:
+        break;
+    }
+  };
 
-  let sessions: Record<string, string[]> = {};
+  let joins = 0;
   try {
-    const result = await runScenario(sim, scenario, {
-      roomName: meeting.platformRoomName,
-      baseDir: loaded.baseDir,
-      waitForIdle: false,
-      joinOptions: async (who) => {
-        const joined = await api<{ token: string; isOwner: boolean }>('POST', `${meetingPath}/join`, { userName: nameOf(who) });
-        return { token: joined.body.token };
-      },
-      startRecording: async ({ who }) => {
-        if (control === 'recording') return; // one request starts both kinds; the join already asked
-        await requestRecording(who, true, 'pressed start (owner, manual)');
-      },
-      stopRecording: async ({ who }) => {
-        if (control !== 'recording') return; // both kinds stop together
-        const answer = (await api<RecordingRequestResult>('POST', `${meetingPath}/recordings/stop`)).body;
-        control = answer.status;
-        say(`${nameOf(who)}'s browser pressed stop (owner) → ${answer.status}${answer.note ? ` (${answer.note})` : ''}`);
-      },
-      afterStep: async (step: ScenarioStep) => {
-        switch (step.action) {
-          case 'join':
-          case 'rejoin': {
-            say(`${nameOf(step.who)} ${step.action === 'join' ? 'joined' : 'rejoined'} ${meeting.platformRoomName}`);
-            // With trigger "prompt" the owner's browser asks the host, who agrees: a manual start.
-            const manual = room.recordingTrigger === 'prompt' && step.who === owner;
-            await requestRecording(step.who, manual, 'asked to record on join');
-            break;
-          }
-          case 'leave':
-            say(`${nameOf(step.who)} left`);
-            break;
-          case 'say':
-            say(`${nameOf(step.who)}: ${'text' in step ? `"${step.text}"` : `(audio ${step.wav})`}`);
-            break;
-          case 'end':
-            say('everyone left: the meeting ends at the platform');
-            break;
-          default:
-            break;
-        }
-      },
-    });
-    sessions = result.sessions;
+    joins = await call.play(scenario, { roomName: meeting.platformRoomName, baseDir: loaded.baseDir, joinToken, recordingStep, afterStep });
   } catch (error) {
     polling = false;
     // Leave nothing open: everyone leaves at the simulator, so the product sees the meeting end.
-    await sim.endMeeting(meeting.platformRoomName).catch(() => undefined);
+    await call.empty(meeting.platformRoomName).catch(() => undefined);
     await api('POST', `${meetingPath}/end`).catch(() => undefined);
     await poller;
     throw new DemoError(`the scenario failed: ${(error as Error).message}\n  (ended the meeting so it does not stay open)`);
   }
-  say(`scenario done (${Object.values(sessions).flat().length} sessions); waiting for the meeting workflow to end (up to ${opts.timeoutMs / 1000} s)`);
+  if (opts.platform === 'livekit') {
+    // LiveKit would close the room only after its departure timeout (60 s); the host ends it now.
+    const ended = await api('POST', `${meetingPath}/end`, undefined, [409]);
+    say(`${nameOf(host ?? '')}'s browser ended the meeting (host) → ${ended.status === 409 ? 'it had ended already' : 'ending'}`);
+  }
+  say(`scenario done (${joins} sessions); waiting for the meeting workflow to end (up to ${opts.timeoutMs / 1000} s)`);
 
   const deadline = Date.now() + opts.timeoutMs;
   const workflowUrl = `${opts.temporalUiUrl}/namespaces/${opts.namespace}/workflows/${encodeURIComponent(`meeting/${meeting.id}`)}`;
@@ -467,6 +585,6 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(`\ndemo failed: ${error instanceof DemoError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    process.exit(1);
+    process.exit(error instanceof UsageError ? 2 : 1);
   },
 );
