@@ -6,7 +6,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { Meeting, WebhookEvent } from '../db/entities.ts';
 import type { PlatformEvent } from '../platforms/platform.ts';
 import type { Services } from '../runtime/services.ts';
-import { meetingEventSignal } from '../workflows/meeting.ts';
+import { meetingEventSignal, meetingEventsSignal } from '../workflows/meeting.ts';
 import { startRecordingPipeline } from '../recordings/pipeline.ts';
 import { SPEAKER_AUDIO, meetingWorkflowId, type MeetingEvent } from './messages.ts';
 
@@ -19,10 +19,18 @@ interface Delivery {
   event: PlatformEvent;
 }
 
-/** Delivers recorded webhooks to Temporal: per meeting in arrival order, retrying until Temporal answers. */
+/** Events waiting for one meeting are signalled together, at most this many per signal (its payload stays small). */
+const MAX_EVENTS_PER_SIGNAL = 50;
+
+/**
+ * Delivers recorded webhooks to Temporal: per meeting in arrival order, retrying until Temporal answers. The events
+ * that wait for a meeting while its previous signal is on its way go together in the next (meetingEventsSignal).
+ */
 export class WebhookDispatcher {
   readonly #services: Pick<Services, 'db' | 'temporal' | 'config' | 'platforms'>;
-  readonly #chains = new Map<string, Promise<void>>();
+  /** Per meeting: what waits, and the loop delivering it (one per meeting at a time). */
+  readonly #waiting = new Map<string, Delivery[]>();
+  readonly #running = new Map<string, Promise<void>>();
   readonly #log: (message: string, fields: Record<string, unknown>) => void;
   #sweep: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -33,12 +41,10 @@ export class WebhookDispatcher {
   }
 
   enqueue(delivery: Delivery): void {
-    const previous = this.#chains.get(delivery.meetingId) ?? Promise.resolve();
-    const next = previous.then(() => this.#deliverWithRetry(delivery));
-    this.#chains.set(delivery.meetingId, next);
-    void next.finally(() => {
-      if (this.#chains.get(delivery.meetingId) === next) this.#chains.delete(delivery.meetingId);
-    });
+    const waiting = this.#waiting.get(delivery.meetingId);
+    if (waiting) waiting.push(delivery);
+    else this.#waiting.set(delivery.meetingId, [delivery]);
+    if (!this.#running.has(delivery.meetingId)) this.#running.set(delivery.meetingId, this.#deliverWaiting(delivery.meetingId));
   }
 
   /** Recorded but undelivered rows (a previous process stopped between the answer and the signal). */
@@ -65,47 +71,77 @@ export class WebhookDispatcher {
   async stop(timeoutMs = 10_000): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#sweep);
-    const pending = Promise.allSettled([...this.#chains.values()]);
+    const pending = Promise.allSettled([...this.#running.values()]);
     await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   }
 
-  async #deliverWithRetry(delivery: Delivery): Promise<void> {
+  async #deliverWaiting(meetingId: string): Promise<void> {
+    await Promise.resolve(); // the caller's enqueue has set #running before this looks at the queue
+    for (;;) {
+      const waiting = this.#waiting.get(meetingId);
+      if (!waiting?.length) {
+        // Nothing awaits between this check and the deletes: an enqueue after them starts a new loop.
+        this.#waiting.delete(meetingId);
+        this.#running.delete(meetingId);
+        return;
+      }
+      await this.#deliverWithRetry(meetingId, waiting.splice(0, MAX_EVENTS_PER_SIGNAL));
+    }
+  }
+
+  async #deliverWithRetry(meetingId: string, batch: Delivery[]): Promise<void> {
     for (let attempt = 1; !this.#stopped || attempt === 1; attempt++) {
       try {
         const em = this.#services.db.em.fork();
-        const row = await em.findOne(WebhookEvent, delivery.rowId);
-        if (!row || DELIVERED.has(row.outcome)) return; // another process got there first
-        const meeting = await em.findOneOrFail(Meeting, delivery.meetingId, { populate: ['room'] });
-        const outcome = await deliver(this.#services, meeting, delivery.event);
-        await em.nativeUpdate(WebhookEvent, { id: delivery.rowId }, { outcome });
+        const rows = await em.find(WebhookEvent, { id: { $in: batch.map((d) => d.rowId) } });
+        const undelivered = new Set(rows.filter((row) => !DELIVERED.has(row.outcome)).map((row) => row.id));
+        const pending = batch.filter((d) => undelivered.has(d.rowId)); // another process may have got there first
+        if (pending.length === 0) return;
+        const meeting = await em.findOneOrFail(Meeting, meetingId, { populate: ['room'] });
+        const outcomes = await deliver(this.#services, meeting, pending.map((d) => d.event));
+        for (const outcome of new Set(outcomes)) {
+          await em.nativeUpdate(WebhookEvent, { id: { $in: pending.filter((_, i) => outcomes[i] === outcome).map((d) => d.rowId) } }, { outcome });
+        }
         return;
       } catch (error) {
-        this.#log('webhook delivery failed; retrying', { eventId: delivery.event.eventId, attempt, error: (error as Error).message });
+        this.#log('webhook delivery failed; retrying', { eventIds: batch.map((d) => d.event.eventId), attempt, error: (error as Error).message });
         await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** Math.min(attempt, 7))).unref());
       }
     }
   }
 }
 
-async function deliver(services: Pick<Services, 'temporal' | 'config' | 'platforms'>, meeting: Meeting, event: PlatformEvent): Promise<string> {
-  const { temporal, config } = services;
+/** Each event's outcome, in their order: signalled to the meeting's workflow (one signal for all), or not. */
+async function deliver(services: Pick<Services, 'temporal' | 'config' | 'platforms'>, meeting: Meeting, events: PlatformEvent[]): Promise<string[]> {
   // A recording the room's type forbids (started at the platform, not by us) is kept out of the pipeline.
-  if (event.type.startsWith('recording.') && meeting.recordingType !== 'cloud') return 'recording-not-allowed';
-  const signal = toMeetingEvent(event);
-  try {
-    await temporal.workflow.getHandle(meetingWorkflowId(meeting.id)).signal(meetingEventSignal, signal);
-    return 'signaled';
-  } catch (error) {
-    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  const allowed = events.map((event) => !(event.type.startsWith('recording.') && meeting.recordingType !== 'cloud'));
+  const signals = events.filter((_, i) => allowed[i]).map(toMeetingEvent);
+  let signalled = signals.length === 0;
+  if (!signalled) {
+    const handle = services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id));
+    try {
+      // One event as it always went; several waiting together in one signal.
+      if (signals.length === 1) await handle.signal(meetingEventSignal, signals[0]!);
+      else await handle.signal(meetingEventsSignal, signals);
+      signalled = true;
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
   }
-  // The meeting's run has finished: a late recording still gets processed, once.
+  const late = signalled ? [] : await Promise.all(signals.map((signal) => deliverLate(services, meeting, signal)));
+  let next = 0;
+  return allowed.map((ok) => (!ok ? 'recording-not-allowed' : signalled ? 'signaled' : late[next++]!));
+}
+
+/** The meeting's run has finished: a late recording still gets processed, once. */
+async function deliverLate(services: Pick<Services, 'temporal' | 'config' | 'platforms'>, meeting: Meeting, signal: MeetingEvent): Promise<string> {
   if (signal.type !== 'recording.ready') return 'late';
   // One speaker's track, recorded on its own, belongs to the meeting's per-speaker audio, which its workflow
   // handed off (or marked missing) when it settled: alone it is not a recording to transcribe.
   if (signal.kind === SPEAKER_AUDIO && services.platforms.find(meeting.platform)?.recordingCapabilities.perSpeakerAudio === 'per-track') return 'late';
   const { eventId: _eventId, type: _type, ...ready } = signal;
   try {
-    await startRecordingPipeline(temporal, config.temporal.taskQueue, { meetingId: meeting.id, roomName: meeting.room.name, ...ready }, {
+    await startRecordingPipeline(services.temporal, services.config.temporal.taskQueue, { meetingId: meeting.id, roomName: meeting.room.name, ...ready }, {
       runs: 'once',
       summary: `${ready.kind} recording ${ready.recordingId} of room "${meeting.room.name}" (late webhook)`,
     });

@@ -74,6 +74,8 @@ interface LoadResult {
   dropped: number;
   /** CPU time of the generator thread over the phase, ms (it runs in the product's process; subtracted from the product's share). */
   generatorCpuMs: number;
+  /** When each accepted request was answered (epoch ms, ascending): its arrival, for the time until it is applied. */
+  acceptedAtMs: number[];
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -82,6 +84,12 @@ const SETTLED_BACKLOG = 10;
 const SETTLE_MAX_S = 10;
 /** An open-loop phase whose backlog exceeds this many seconds of requests has failed; it stops there (keeps the bench bounded). */
 const OVERLOAD_BACKLOG_S = 2;
+/** After a phase, how long its events are followed until they are applied (later ones count as not applied). */
+const APPLY_WINDOW_S = 15;
+/** How often the applied count is sampled for the arrival → applied times (their resolution). */
+const APPLIED_SAMPLE_MS = 100;
+/** Epoch ms with sub-ms precision, comparable across threads. */
+const epochMs = () => performance.timeOrigin + performance.now();
 
 class Dropped extends Error {}
 
@@ -192,12 +200,15 @@ async function runLoader(setup: LoaderSetup): Promise<void> {
     let dropped = 0;
     let firstProblem: string | null = null;
     let lastDone = 0;
+    const acceptedAtMs: number[] = [];
     const gate = new Gate(setup.concurrency);
     const one = async (scheduledAt: number) => {
       try {
         const status = await gate.run(send);
-        if (status === 200) ok++;
-        else {
+        if (status === 200) {
+          ok++;
+          acceptedAtMs.push(epochMs());
+        } else {
           non200++;
           firstProblem ??= `HTTP ${status}`;
         }
@@ -220,7 +231,7 @@ async function runLoader(setup: LoaderSetup): Promise<void> {
     return {
       via, mode, rate, seconds, requests: latencies.length, ok, non200, errors, firstProblem, achieved: ok / elapsed,
       p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN, maxSendLagMs,
-      stoppedAfterS: stoppedAfterS ?? null, dropped, generatorCpuMs: (cpu.user + cpu.system) / 1000,
+      stoppedAfterS: stoppedAfterS ?? null, dropped, generatorCpuMs: (cpu.user + cpu.system) / 1000, acceptedAtMs: acceptedAtMs.sort((a, b) => a - b),
     };
   }
 
@@ -370,7 +381,29 @@ interface PhaseRow {
   /** Accepted but not yet applied when the phase ended, and how long the pause before the next phase waited for them. */
   backlog: number;
   settledS: number;
+  /** Arrival (the endpoint's answer) → applied by the meeting's workflow (its row written), ms; NaN where none was applied. */
+  appliedP50: number;
+  appliedP99: number;
+  /** Accepted in the phase but not applied within APPLY_WINDOW_S after it. */
+  unapplied: number;
   passed: boolean | null;
+}
+
+/**
+ * Arrival → applied, per event, from the applied count sampled over time: events are applied about in the order
+ * they arrive (each meeting's in order, the meetings interleaved), so the k-th accepted is taken as applied when
+ * the count first reached k. Its resolution is the sampling interval.
+ */
+function applyLatencies(acceptedAtMs: number[], samples: Array<{ at: number; applied: number }>): { p50: number; p99: number; unapplied: number } {
+  const latencies: number[] = [];
+  let sample = 0;
+  for (let k = 0; k < acceptedAtMs.length; k++) {
+    while (sample < samples.length && samples[sample]!.applied < k + 1) sample++;
+    if (sample === samples.length) break;
+    latencies.push(Math.max(0, samples[sample]!.at - acceptedAtMs[k]!));
+  }
+  const sorted = Float64Array.from(latencies).sort();
+  return { p50: percentile(sorted, 50), p99: latencies.length === acceptedAtMs.length ? percentile(sorted, 99) : Infinity, unapplied: acceptedAtMs.length - latencies.length };
 }
 
 class Loader {
@@ -461,10 +494,27 @@ async function benchProduct(database: 'postgresql' | 'pglite', options: Options,
       const appliedBefore = await appliedSoFar();
       const before = cpuSample(postgresPort);
       loop.reset();
+      // The applied count over time, from the phase's start until its events are applied (or the window closes).
+      const samples: Array<{ at: number; applied: number }> = [];
+      let sampling = true;
+      let phaseApplied = 0;
+      const sampler = (async () => {
+        while (sampling) {
+          const at = epochMs();
+          phaseApplied = (await appliedSoFar()) - appliedBefore;
+          samples.push({ at, applied: phaseApplied });
+          await sleep(APPLIED_SAMPLE_MS);
+        }
+      })();
       const result = await loader!.run(command);
       const after = cpuSample(postgresPort);
       const appliedAfter = await appliedSoFar();
       accepted += result.ok;
+      const windowEnd = performance.now() + APPLY_WINDOW_S * 1000;
+      while (phaseApplied < result.ok && performance.now() < windowEnd) await sleep(APPLIED_SAMPLE_MS);
+      sampling = false;
+      await sampler;
+      const applyTimes = applyLatencies(result.acceptedAtMs, samples);
       const wallMs = after.at - before.at;
       const pct = (cpuMs: number) => (100 * cpuMs) / wallMs;
       const postgresMs = [...after.postgres].reduce((sum, [pid, cpuMs]) => sum + cpuMs - (before.postgres.get(pid) ?? 0), 0);
@@ -475,6 +525,7 @@ async function benchProduct(database: 'postgresql' | 'pglite', options: Options,
         database: label, label: name, result, loopP99: loop.percentile(99) / 1e6,
         cpu: { ...cpu, others: Math.max(0, machine - cpu.product - cpu.temporal - cpu.postgres - cpu.generator) },
         applied: (appliedAfter - appliedBefore) / (wallMs / 1000), backlog: accepted - appliedAfter, settledS,
+        appliedP50: applyTimes.p50, appliedP99: applyTimes.p99, unapplied: applyTimes.unapplied,
         passed: result.mode === 'open' && result.via === 'webhook'
           ? result.stoppedAfterS === null && result.errors + result.non200 === 0 && result.p99 <= options.sloMs && result.achieved >= 0.95 * result.rate!
           : null,
@@ -531,22 +582,22 @@ function formatRowText(row: PhaseRow): string {
   const r = row.result;
   const verdict = row.passed === null ? '' : row.passed ? '  goal met' : '  GOAL MISSED';
   return `  ${row.label.padEnd(34)} ${r.achieved.toFixed(0).padStart(4)}/s  p50 ${ms(r.p50).padStart(5)}  p99 ${ms(r.p99).padStart(5)}  max ${ms(r.max).padStart(5)} ms  `
-    + `failed ${r.non200 + r.errors}  applied ${row.applied.toFixed(0)}/s backlog ${row.backlog}  loop p99 ${ms(row.loopP99)} ms  `
+    + `failed ${r.non200 + r.errors}  applied ${row.applied.toFixed(0)}/s backlog ${row.backlog}  arrival→applied p50 ${ms(row.appliedP50)} p99 ${ms(row.appliedP99)} ms${row.unapplied ? ` (${row.unapplied} not within ${APPLY_WINDOW_S} s)` : ''}  loop p99 ${ms(row.loopP99)} ms  `
     + `cpu% product ${row.cpu.product.toFixed(0)} temporal ${row.cpu.temporal.toFixed(0)} pg ${row.cpu.postgres.toFixed(0)} generator ${row.cpu.generator.toFixed(0)} others ${row.cpu.others.toFixed(0)}`
     + `${verdict}${notes(row).map((n) => `  (${n})`).join('')}`;
 }
 
 function markdownTable(rows: PhaseRow[]): string {
   const lines = [
-    '| Database | Phase | Target | Sent | Answered/s | p50 ms | p90 ms | p99 ms | max ms | Failed | Applied by workflows/s (backlog after) | Product loop p99 ms | CPU % of a core: product / Temporal / PostgreSQL / generator / other work | Goal | Notes |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| Database | Phase | Target | Sent | Answered/s | p50 ms | p90 ms | p99 ms | max ms | Failed | Applied by workflows/s (backlog after) | Arrival → applied p50 / p99 ms | Product loop p99 ms | CPU % of a core: product / Temporal / PostgreSQL / generator / other work | Goal | Notes |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of rows) {
     const r = row.result;
     const target = r.via === 'webhook' ? 'endpoint' : 'plain signal';
     const c = row.cpu;
     const cpu = `${c.product.toFixed(0)} / ${c.temporal.toFixed(0)} / ${row.database === 'PostgreSQL' ? c.postgres.toFixed(0) : 'in product'} / ${c.generator.toFixed(0)} / ${c.others.toFixed(0)}`;
-    lines.push(`| ${row.database} | ${row.label} | ${target} | ${r.requests} | ${r.achieved.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.max)} | ${r.non200 + r.errors} | ${row.applied.toFixed(0)} (${row.backlog}) | ${ms(row.loopP99)} | ${cpu} | ${row.passed === null ? '' : row.passed ? 'met' : '**missed**'} | ${notes(row).join('; ')} |`);
+    lines.push(`| ${row.database} | ${row.label} | ${target} | ${r.requests} | ${r.achieved.toFixed(0)} | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.max)} | ${r.non200 + r.errors} | ${row.applied.toFixed(0)} (${row.backlog}) | ${ms(row.appliedP50)} / ${row.unapplied ? `> ${APPLY_WINDOW_S} s for ${row.unapplied}` : ms(row.appliedP99)} | ${ms(row.loopP99)} | ${cpu} | ${row.passed === null ? '' : row.passed ? 'met' : '**missed**'} | ${notes(row).join('; ')} |`);
   }
   return lines.join('\n');
 }
@@ -565,9 +616,9 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => process.exit(130));
   // Bounded in time whatever happens.
   setTimeout(() => {
-    console.error('bench-webhooks: still running after 5 minutes; stopping');
+    console.error('bench-webhooks: still running after 8 minutes; stopping');
     process.exit(1);
-  }, 300_000).unref();
+  }, 480_000).unref();
 
   try {
     const [temporal, postgres] = await Promise.all([startTemporalDevServer(), startPostgres()]);
@@ -593,7 +644,11 @@ async function main(): Promise<void> {
     const cpuPerRequest = (row: PhaseRow) => (10 * row.cpu.product) / Math.max(1, row.result.achieved);
     const total = (performance.now() - started) / 1000;
     const others = rows.reduce((sum, r) => sum + r.cpu.others, 0) / rows.length;
+    const step100 = pg.rows.find((r) => r.label === 'step 100/s');
+    /** Applied ÷ accepted over the phase (the workflows keeping up), with the arrival → applied times. */
+    const keptUp = (row: PhaseRow) => `applied ${(row.applied / Math.max(1, row.result.achieved)).toFixed(2)}× the accepted rate (${row.applied.toFixed(0)}/s of ${row.result.achieved.toFixed(0)}/s), arrival → applied p50 ${ms(row.appliedP50)} ms, p99 ${row.unapplied ? `> ${APPLY_WINDOW_S} s (${row.unapplied} not applied within it)` : `${ms(row.appliedP99)} ms`}`;
     const summary = [
+      `- **Workflows keeping up**: at ${options.rate}/s ${keptUp(goal)}${step100 ? `; at 100/s ${keptUp(step100)}` : ''}.`,
       `- **Goal, p99 ≤ ${options.sloMs} ms at ${options.rate} webhooks/s (PostgreSQL): ${goal.passed ? 'met' : 'missed'}**: p50 ${ms(goal.result.p50)} ms, p99 ${ms(goal.result.p99)} ms, ${goal.result.achieved.toFixed(0)}/s answered, ${goal.result.non200 + goal.result.errors} failed of ${goal.result.requests}${goal.result.stoppedAfterS !== null ? `; overloaded, stopped after ${goal.result.stoppedAfterS.toFixed(1)} s` : ''}.`,
       `- **Sustained: ${sustained ? `${sustained} webhooks/s` : `none (no step from ${options.steps[0]}/s met the goal)`}** (highest step of the step test, ${options.stepSeconds} s each, meeting the goal). Saturation, closed loop with ${options.concurrency} in flight: ${closedEndpoint.result.achieved.toFixed(0)} webhooks/s, p50 ${ms(closedEndpoint.result.p50)} ms.`,
       `- **Plain client: ${rawSignals.toFixed(0)} signals/s** accepted by the same Temporal server (closed loop, ${options.concurrency} in flight, the same workflows and signal), p50 ${ms(closedSignals.result.p50)} ms; at ${options.rate}/s open loop the signal RPC alone has p50 ${ms(signalAtGoal.p50)} ms, p99 ${ms(signalAtGoal.p99)} ms.`,
@@ -617,6 +672,7 @@ async function main(): Promise<void> {
         '  the load generator in a worker thread of the same process. Signed `participant.joined` webhooks as Daily sends them, round-robin over the meetings;',
         `  open loop at a constant rate (latency counted from each request's scheduled time), at most ${options.concurrency} in flight. CPU is in % of one core.`,
         `  Before each phase the bench waits up to ${SETTLE_MAX_S} s for the workflows to apply what was accepted ("backlog after" is what was left when the phase ended).`,
+        `  Arrival → applied: from the endpoint's answer to the participant's row written by the meeting workflow's activity, the k-th accepted taken as applied when the applied count reached k (sampled every ${APPLIED_SAMPLE_MS} ms, followed ${APPLY_WINDOW_S} s after the phase).`,
         '',
         table,
         '',

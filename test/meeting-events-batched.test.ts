@@ -3,8 +3,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestProduct, type TestProduct } from './support/product.ts';
-import { Meeting, ParticipantSession } from '../db/entities.ts';
+import { sendDailyWebhook, startTestProduct, type TestProduct } from './support/product.ts';
+import { Meeting, ParticipantSession, WebhookEvent } from '../db/entities.ts';
 import { meetingEventSignal, meetingStateQuery } from '../workflows/meeting.ts';
 import { meetingWorkflowId, type MeetingEvent } from '../meetings/messages.ts';
 
@@ -56,6 +56,33 @@ describe('participant events in a burst', () => {
     const written = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((name) => name?.startsWith('recordParticipant'));
     assert.ok(written.every((name) => name === 'recordParticipantEvents'), written.join(', '));
     assert.ok(written.length <= events.length / 4, `${events.length + 2} events written by ${written.length} activities`);
+    assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/end`)).status, 202);
+  });
+
+  it('signals the webhooks that wait for one meeting together, each applied once, in their order', { timeout: 120_000 }, async () => {
+    assert.equal((await product.request('POST', '/v1/rooms', { name: 'burst-hooks' })).status, 201);
+    const meeting = (await product.request('POST', '/v1/rooms/burst-hooks/meetings')).body;
+    const handle = product.services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id));
+    const t0 = Date.now() / 1000;
+    const joined = (i: number) => JSON.stringify({
+      version: '1.0.0', type: 'participant.joined', id: `ptcpt-join-burst-${meeting.id}-${i}`, event_ts: t0 + i,
+      payload: { room: meeting.platformRoomName, user_name: `Person ${i}`, user_id: `user-${i}`, session_id: `session-${i}`, joined_at: t0 + i, will_eject_at: null, owner: false, permissions: { hasPresence: true, canSend: true, canReceive: { base: true }, canAdmin: false } },
+    });
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => sendDailyWebhook(product, joined(i))));
+    assert.ok(answers.every((a) => a.status === 200), answers.map((a) => a.status).join(','));
+    // A webhook Daily sends again: acknowledged, not applied twice.
+    assert.equal((await sendDailyWebhook(product, joined(7))).status, 200);
+
+    const deadline = Date.now() + 60_000;
+    while ((await handle.query(meetingStateQuery)).participantsSeen < 40 && Date.now() < deadline) await sleep(100);
+    const em = product.services.db.em.fork();
+    assert.equal(await em.count(ParticipantSession, { meeting: meeting.id }), 40);
+    const outcomes = await em.find(WebhookEvent, { meetingId: meeting.id });
+    assert.equal(outcomes.length, 40);
+    assert.ok(outcomes.every((row) => row.outcome === 'signaled'), JSON.stringify(outcomes.map((row) => row.outcome)));
+    const signals = (await handle.fetchHistory()).events?.map((e) => e.workflowExecutionSignaledEventAttributes?.signalName).filter(Boolean) ?? [];
+    assert.ok(signals.includes('meetingEvents'), `webhooks waiting together went in one signal: ${signals.join(', ')}`);
+    assert.ok(signals.length < 40, `40 webhooks, ${signals.length} signals`);
     assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/end`)).status, 202);
   });
 });

@@ -62,6 +62,8 @@ interface RecordingRequested {
 }
 
 export const meetingEventSignal = defineSignal<[MeetingEvent]>('meetingEvent');
+/** Several events that waited together at the dispatcher, in their order: one signal instead of one each. */
+export const meetingEventsSignal = defineSignal<[MeetingEvent[]]>('meetingEvents');
 /** Ends the meeting now (API call). Later requests are harmless. */
 export const endMeetingSignal = defineSignal<[{ reason: MeetingEndReason }]>('endMeeting');
 /** A participant's browser asks to record (per the room's trigger). `manual` = the room owner's start button. */
@@ -615,6 +617,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   // Events are applied one at a time, in arrival order, by the main loop.
   const inbox: Array<MeetingEvent | RecordingRequested> = [];
   setHandler(meetingEventSignal, (event) => void inbox.push(event));
+  setHandler(meetingEventsSignal, (events) => void inbox.push(...events));
   setHandler(endMeetingSignal, ({ reason }) => void (endRequested ??= reason));
   setHandler(meetingStateQuery, () => state);
 
