@@ -1,18 +1,20 @@
 // The browser client (web/, built into web/dist by Vite) served by the API's own origin: its files, and
 // index.html for every other page path (the app routes in the browser). In the embedded mode it also
-// forwards /_sim/* to the Daily simulator's control API, so the room page can run a simulated call on the
-// same origin, and answers /app-config.json saying which kind of call the page should hold.
+// forwards /_sim/* to the Daily simulator's control API and /_sim/livekit/* to the LiveKit simulator's, so the
+// room page can run a simulated call on the same origin, and answers /app-config.json saying how the page
+// holds each platform's calls.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Next } from 'koa';
 import type { ApiContext } from './app.ts';
+import type { Config } from '../runtime/config.ts';
 
 export interface WebAppOptions {
   /** The built app (index.html and assets/). */
   distDir: string;
-  /** The simulator's control API (`http://127.0.0.1:8090/_sim`), when the page should drive it; else Daily Prebuilt. */
-  simulatorControlUrl: string | null;
+  /** Per platform run here: its simulator's control API (`http://127.0.0.1:8090/_sim`) when the page drives it, else null. */
+  calls: Config['web']['calls'];
 }
 
 const TYPES: Record<string, string> = {
@@ -22,26 +24,67 @@ const TYPES: Record<string, string> = {
 /** Paths that belong to the API, never to the app. */
 const API_PATH = /^\/(v1|healthz)(\/|$)/;
 const MAX_SIM_BODY = 50 * 1024 * 1024;
+const DAILY_SIM_PATH = '/_sim';
+const LIVEKIT_SIM_PATH = '/_sim/livekit';
+/**
+ * What the page's simulated LiveKit call does, as its participants' livekit-client would (who is in the room,
+ * join, speak, leave); the rest of the control API (faults, the clock, webhook URLs) is not the page's to reach.
+ */
+const LIVEKIT_PAGE_ROUTES: ReadonlyArray<readonly [string, RegExp]> = [
+  ['GET', /^\/state$/], ['POST', /^\/rooms\/[^/]+\/join$/], ['POST', /^\/participants\/[^/]+\/(say|leave)$/],
+];
 
-// The page loads its scripts and styles from here, talks to this origin (and the simulator through it),
-// plays media from here or signed storage links, and frames Daily Prebuilt (https) for real calls.
-const PAGE_CSP = [
-  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:",
-  "media-src 'self' blob: https:", "connect-src 'self' https:", 'frame-src https:', "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self' https:",
-].join('; ');
+// The page loads its scripts and styles from here, talks to this origin (and the simulators through it),
+// plays media from here or signed storage links, frames Daily Prebuilt (https) for real Daily calls, and
+// connects livekit-client to LiveKit (its signalling WebSocket, and its HTTP check when that fails).
+function pageCsp(calls: Config['web']['calls']): string {
+  const liveKit = calls.livekit && !calls.livekit.simulatorControlUrl ? liveKitOrigins(calls.livekit.clientUrl) : [];
+  return [
+    "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:",
+    "media-src 'self' blob: https:", ["connect-src 'self' https:", ...liveKit].join(' '), 'frame-src https:', "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self' https:",
+  ].join('; ');
+}
+
+/** LiveKit's URL as a WebSocket and as HTTP; LiveKit Cloud's projects also hand livekit-client regional hosts. */
+function liveKitOrigins(clientUrl: string): string[] {
+  const url = new URL(clientUrl);
+  const secure = url.protocol === 'wss:' || url.protocol === 'https:';
+  const origins = [`${secure ? 'wss' : 'ws'}://${url.host}`, `${secure ? 'https' : 'http'}://${url.host}`];
+  if (url.hostname.endsWith('.livekit.cloud')) origins.push('wss://*.livekit.cloud');
+  return origins;
+}
 
 export function webAppRoute(options: WebAppOptions) {
   const root = path.resolve(options.distDir);
+  const csp = pageCsp(options.calls);
+  const { daily, livekit } = options.calls;
+  // What the page reads first: per platform run here, where its simulator is on this origin (null: the platform's own client).
+  const appConfig = {
+    calls: {
+      ...(daily && { daily: { simulatorControlPath: daily.simulatorControlUrl ? DAILY_SIM_PATH : null } }),
+      ...(livekit && { livekit: { simulatorControlPath: livekit.simulatorControlUrl ? LIVEKIT_SIM_PATH : null } }),
+    },
+  };
   return async function webApp(ctx: ApiContext, next: Next): Promise<void> {
     if (API_PATH.test(ctx.path)) return next();
-    if (ctx.path === '/_sim' || ctx.path.startsWith('/_sim/')) {
-      if (!options.simulatorControlUrl) return next();
-      return forwardToSimulator(ctx, options.simulatorControlUrl);
+    if (ctx.path === LIVEKIT_SIM_PATH || ctx.path.startsWith(`${LIVEKIT_SIM_PATH}/`)) {
+      if (!livekit?.simulatorControlUrl) return next();
+      const route = ctx.path.slice(LIVEKIT_SIM_PATH.length);
+      if (!LIVEKIT_PAGE_ROUTES.some(([method, pattern]) => method === ctx.method && pattern.test(route))) {
+        ctx.status = 404;
+        ctx.body = { code: 'bad_route', msg: `${ctx.method} ${ctx.path} is not open to the page` };
+        return;
+      }
+      return forwardToSimulator(ctx, { name: 'LiveKit', controlUrl: livekit.simulatorControlUrl, route });
+    }
+    if (ctx.path === DAILY_SIM_PATH || ctx.path.startsWith(`${DAILY_SIM_PATH}/`)) {
+      if (!daily?.simulatorControlUrl) return next();
+      return forwardToSimulator(ctx, { name: 'Daily', controlUrl: daily.simulatorControlUrl, route: ctx.path.slice(DAILY_SIM_PATH.length) });
     }
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
     if (ctx.path === '/app-config.json') {
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = { call: options.simulatorControlUrl ? 'simulator' : 'daily', simulatorControlPath: options.simulatorControlUrl ? '/_sim' : null };
+      ctx.body = appConfig;
       return;
     }
     let relative: string;
@@ -53,7 +96,7 @@ export function webAppRoute(options: WebAppOptions) {
     const file = path.join(root, relative);
     if (file.startsWith(root + path.sep) && !relative.includes('\0')) {
       const info = await stat(file).catch(() => null);
-      if (info?.isFile()) return sendFile(ctx, file, info.size, relative.startsWith('/assets/'));
+      if (info?.isFile()) return sendFile(ctx, file, info.size, relative.startsWith('/assets/'), csp);
     }
     // Files that look like files and are missing are 404s; every other path is a page of the app.
     if (path.extname(relative) && relative !== '/index.html') return next();
@@ -65,25 +108,25 @@ export function webAppRoute(options: WebAppOptions) {
       ctx.body = 'The web app is not built yet: run `npm run build:web` (npm start does it for you).\n';
       return;
     }
-    await sendFile(ctx, index, info.size, false);
+    await sendFile(ctx, index, info.size, false, csp);
   };
 }
 
-async function sendFile(ctx: ApiContext, file: string, size: number, immutable: boolean): Promise<void> {
+async function sendFile(ctx: ApiContext, file: string, size: number, immutable: boolean, csp: string): Promise<void> {
   ctx.type = TYPES[path.extname(file)] ?? 'application/octet-stream';
   ctx.length = size;
   // Vite names assets by content hash: they never change. index.html always revalidates.
   ctx.set('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
   if (ctx.type.startsWith('text/html')) {
-    ctx.set('Content-Security-Policy', PAGE_CSP);
+    ctx.set('Content-Security-Policy', csp);
     ctx.set('X-Frame-Options', 'DENY');
   }
   ctx.body = ctx.method === 'HEAD' ? null : createReadStream(file);
 }
 
-/** Same-origin access to the simulator's control API for the simulated call (embedded mode only). */
-async function forwardToSimulator(ctx: ApiContext, controlUrl: string): Promise<void> {
-  const target = `${controlUrl.replace(/\/$/, '')}${ctx.path.slice('/_sim'.length)}${ctx.querystring ? `?${ctx.querystring}` : ''}`;
+/** Same-origin access to a simulator's control API for the simulated call (embedded mode only); `route` is the path under it. */
+async function forwardToSimulator(ctx: ApiContext, simulator: { name: string; controlUrl: string; route: string }): Promise<void> {
+  const target = `${simulator.controlUrl.replace(/\/$/, '')}${simulator.route}${ctx.querystring ? `?${ctx.querystring}` : ''}`;
   let body: Uint8Array<ArrayBuffer> | undefined;
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
     const chunks: Buffer[] = [];
@@ -105,7 +148,7 @@ async function forwardToSimulator(ctx: ApiContext, controlUrl: string): Promise<
     response = await fetch(target, { method: ctx.method, headers: contentType ? { 'content-type': contentType } : {}, body, signal: AbortSignal.timeout(120_000) });
   } catch (error) {
     ctx.status = 502;
-    ctx.body = { error: 'simulator-unreachable', info: `The Daily simulator did not answer: ${(error as Error).message}` };
+    ctx.body = { error: 'simulator-unreachable', info: `The ${simulator.name} simulator did not answer: ${(error as Error).message}` };
     return;
   }
   ctx.status = response.status;

@@ -126,8 +126,11 @@ export type PlatformEvent =
   | (EventBase & ParticipantEventFields & { type: 'participant.left'; durationSeconds?: number })
   | (EventBase & { type: 'meeting.started'; platformMeetingId: string; roomName: string; startedAt: Date })
   | (EventBase & { type: 'meeting.ended'; platformMeetingId: string; roomName: string; startedAt: Date; endedAt: Date })
-  /** `recordingType` where the platform itself says which recording it is (else the instance id tells). */
-  | (EventBase & { type: 'recording.started'; recordingId: string; instanceId: string; startedAt: Date; recordingType?: RecordingType })
+  /**
+   * `recordingType` where the platform itself says which recording it is (else the instance id tells); `roomName`
+   * where the instance id is the platform's own and cannot find the meeting (LiveKit's egress id).
+   */
+  | (EventBase & { type: 'recording.started'; recordingId: string; instanceId: string; startedAt: Date; recordingType?: RecordingType; roomName?: string })
   | (EventBase & {
       type: 'recording.ready';
       recordingId: string;

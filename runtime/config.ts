@@ -73,6 +73,7 @@ const envSchema = z.object({
   LIVEKIT_API_KEY: z.string().min(1).optional(),
   LIVEKIT_API_SECRET: z.string().min(32, 'must be at least 32 characters (LiveKit refuses shorter secrets)').optional(),
   LIVEKIT_SIMULATOR_PORT: port.default(8091),
+  LIVEKIT_SIMULATOR_IN_BROWSER: bool.optional(),
   WEB_DIST_DIR: z.string().min(1).optional(),
 
   SPEECH_ENGINE: z.enum(['whisper', 'openai-compatible'], { message: 'must be whisper or openai-compatible (pocketsphinx was retired: whisper is the offline engine)' }).default('whisper'),
@@ -162,8 +163,15 @@ export interface Config {
   /** Rooms' webhook URLs may point at private or loopback addresses (development and tests only). */
   outgoingWebhooksAllowPrivate: boolean;
   signedUrlTtlSeconds: number;
-  /** The browser client: where its build is, and whether its room page drives the Daily simulator (simulated calls). */
-  web: { distDir: string; simulatorControlUrl: string | null };
+  /**
+   * The browser client: where its build is, and how its room page holds each platform's calls (for the platforms
+   * run here): driving the platform's simulator (`simulatorControlUrl`, its control API: a simulated call), or,
+   * when that is null, through the platform's own client (Daily Prebuilt; livekit-client connecting to `clientUrl`).
+   */
+  web: {
+    distDir: string;
+    calls: { daily?: { simulatorControlUrl: string | null }; livekit?: { simulatorControlUrl: string | null; clientUrl: string } };
+  };
   auth: {
     firstAdmin: { email: string; password?: string };
     /** Bearer JWTs from an OpenID Connect provider; absent: only local accounts, API keys and meeting tokens. */
@@ -208,6 +216,8 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
   const appSecret = e.APP_SECRET ?? secrets.appSecret();
   const speechConcurrency = e.SPEECH_CONCURRENCY ?? Math.max(1, availableParallelism());
   if (e.DAILY_API_KEY && !e.DAILY_WEBHOOK_SECRET) throw new ConfigError('Invalid configuration:\n  DAILY_WEBHOOK_SECRET is required with DAILY_API_KEY (the webhook hmac, base64)');
+  const platforms = platformsConfig(e);
+  const livekit = liveKitConfig(e, appSecret);
 
   return {
     dataDir,
@@ -231,13 +241,13 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
       ? { kind: 's3', bucket: e.S3_BUCKET, region: e.S3_REGION, endpoint: e.S3_ENDPOINT, forcePathStyle: e.S3_FORCE_PATH_STYLE, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
       : { kind: 'local', rootDir: path.join(dataDir, 'objects'), publicBaseUrl: publicUrl, signingSecret: appSecret },
     daily: dailyConfig(e, appSecret),
-    platforms: platformsConfig(e),
-    livekit: liveKitConfig(e, appSecret),
+    platforms,
+    livekit,
     meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES, recordingReadyTimeoutSeconds: e.RECORDING_READY_TIMEOUT_SECONDS, presenceSweepSeconds: e.MEETING_PRESENCE_SWEEP_SECONDS, recordingMaxDurationSeconds: e.RECORDING_MAX_DURATION_SECONDS },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     web: {
       distDir: path.resolve(e.WEB_DIST_DIR ?? path.join(import.meta.dirname, '..', 'web', 'dist')),
-      simulatorControlUrl: browserSimulatorUrl(e),
+      calls: webCalls(e, livekit, platforms.enabled),
     },
     transcription: {
       language: e.TRANSCRIPT_LANGUAGE,
@@ -360,11 +370,23 @@ function liveKitConfig(e: Env, appSecret: string): Config['livekit'] {
   return { mode: 'simulator', url, clientUrl: url.replace(/^http/, 'ws'), apiKey: `API${derive('livekit-simulator-api-key').slice(0, 12)}`, apiSecret: derive('livekit-simulator-api-secret'), port: e.LIVEKIT_SIMULATOR_PORT };
 }
 
-/** The embedded simulator is driven from the page by default; a DAILY_API_URL that is a Daily simulator can opt in. */
-function browserSimulatorUrl(e: Env): string | null {
-  if (!(e.DAILY_SIMULATOR_IN_BROWSER ?? !e.DAILY_API_KEY)) return null;
-  const origin = e.DAILY_API_KEY ? new URL(e.DAILY_API_URL).origin : `http://127.0.0.1:${e.DAILY_SIMULATOR_PORT}`;
-  return `${origin}/_sim`;
+/**
+ * An embedded simulator is driven from the page by default; a DAILY_API_URL or LIVEKIT_URL that is a simulator can
+ * opt in (…_SIMULATOR_IN_BROWSER=true), and an embedded one opt out (false: the page uses the platform's own client).
+ */
+function webCalls(e: Env, livekit: Config['livekit'], enabled: readonly RunnablePlatform[]): Config['web']['calls'] {
+  const calls: Config['web']['calls'] = {};
+  if (enabled.includes('daily')) {
+    const simulated = e.DAILY_SIMULATOR_IN_BROWSER ?? !e.DAILY_API_KEY;
+    const origin = e.DAILY_API_KEY ? new URL(e.DAILY_API_URL).origin : `http://127.0.0.1:${e.DAILY_SIMULATOR_PORT}`;
+    calls.daily = { simulatorControlUrl: simulated ? `${origin}/_sim` : null };
+  }
+  if (enabled.includes('livekit')) {
+    const simulated = e.LIVEKIT_SIMULATOR_IN_BROWSER ?? livekit.mode === 'simulator';
+    const origin = new URL(livekit.url.replace(/^ws/, 'http')).origin;
+    calls.livekit = { simulatorControlUrl: simulated ? `${origin}/_sim` : null, clientUrl: livekit.clientUrl };
+  }
+  return calls;
 }
 
 /** Embedded mode: one random secret per data folder, kept across restarts so signed links stay valid. */

@@ -27,7 +27,7 @@ const START = new Date('2026-05-04T09:00:00.000Z');
 interface Delivery {
   rawBody: Buffer;
   headers: IncomingHttpHeaders;
-  /** The room the webhook is about (recording.started does not say it). */
+  /** The room the webhook is about, as its body says. */
   roomName: string | undefined;
   /** At delivery (LiveKit's createdAt is the wall clock's, not the simulated one). */
   now: Date;
@@ -171,6 +171,7 @@ describe('LiveKitPlatform: a recorded meeting', () => {
     const compositeId = [...started.values()].find((e) => e.recordingType === 'cloud')!.recordingId;
     assert.deepEqual([started.get(aliceTrack.recordingId)?.recordingType, started.get(bobTrack.recordingId)?.recordingType], ['raw-tracks', 'raw-tracks']);
     assert.ok([...started.values()].every((e) => e.instanceId === e.recordingId), 'an egress is its own stream');
+    assert.ok([...started.values()].every((e) => e.roomName === ROOM), 'each names its room: the egress id cannot find the meeting');
 
     const ready = new Map(events.flatMap((e) => (e.type === 'recording.ready' ? [[e.recordingId, e] as const] : [])));
     const composite = ready.get(compositeId)!;

@@ -128,7 +128,7 @@ test('the transcript page: a long speaker name wraps in its column, every export
   await downloads.getByRole('link', { name: 'Text with timestamps' }).waitFor();
 
   const video = page.getByRole('region', { name: 'Cloud recording' });
-  await video.getByText(/Recorded by the Daily simulator: a simulated call has no cameras, so the picture is a plain dark frame/).waitFor();
+  await video.getByText(/Recorded by the simulator: a simulated call has no cameras, so the picture is a plain dark frame/).waitFor();
   assert.deepEqual(errors, []);
 });
 

@@ -112,6 +112,8 @@ export function mapLiveKitWebhook(webhook: WebhookEvent): ParsedWebhook {
         instanceId: egressInfo.egressId,
         startedAt,
         recordingType: egressRecordingType(egressInfo),
+        // Its meeting is found by the room: the egress id is LiveKit's, not one of ours.
+        roomName: egressInfo.roomName,
       });
     }
     case 'egress_ended': {

@@ -15,13 +15,16 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS_DIR = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');
 export const PHONE = { width: 390, height: 844 };
 
-/** The product with the built web app; the room page drives the test's Daily simulator unless `daily` (Prebuilt). */
+/**
+ * The product with the built web app; the room page drives the test's Daily simulator unless `daily` (Prebuilt).
+ * `livekit`: LiveKit runs beside Daily (its simulator, which the room page drives unless LIVEKIT_SIMULATOR_IN_BROWSER=false).
+ */
 export async function startWebProduct(
   name: string,
-  options: { call?: 'simulator' | 'daily'; worker?: Parameters<typeof startTestProduct>[0]['worker']; env?: Record<string, string> } = {},
+  options: { call?: 'simulator' | 'daily'; livekit?: boolean; worker?: Parameters<typeof startTestProduct>[0]['worker']; env?: Record<string, string> } = {},
 ): Promise<TestProduct> {
   await buildWeb({ ifStale: true });
-  return startTestProduct({ name, worker: options.worker, env: { DAILY_SIMULATOR_IN_BROWSER: options.call === 'daily' ? 'false' : 'true', ...options.env } });
+  return startTestProduct({ name, worker: options.worker, livekit: options.livekit, env: { DAILY_SIMULATOR_IN_BROWSER: options.call === 'daily' ? 'false' : 'true', ...options.env } });
 }
 
 export async function launchChromium(options: { microphoneWav?: string } = {}): Promise<Browser> {

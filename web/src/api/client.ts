@@ -146,7 +146,7 @@ export const api = {
   /** How the page should hold calls (served by the web app module, not part of /v1). */
   async appConfig(): Promise<AppConfig> {
     const response = await fetch('/app-config.json', { credentials: 'same-origin' }).catch(() => undefined);
-    if (!response?.ok) return { call: 'daily', simulatorControlPath: null };
+    if (!response?.ok) return { calls: {} };
     return (await response.json()) as AppConfig;
   },
 

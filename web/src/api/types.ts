@@ -2,6 +2,7 @@
 // (API_OPERATIONS) and checked against the API's OpenAPI document by test/web-client.test.ts.
 import type { RecordingStatus } from '../../../shared/recording-statuses.ts';
 import type { MeetingListStatus } from '../../../shared/meeting-list-statuses.ts';
+import type { PlatformRollout } from '../../../shared/platform-rollout.ts';
 
 export interface ApiErrorDetail {
   field: string;
@@ -52,8 +53,12 @@ export const RECORDING_TYPES = ['none', 'local', 'cloud'] as const;
 export const RECORDING_TRIGGERS = ['none', 'prompt', 'automatic', 'automatic-2nd-participant'] as const;
 export const ROOM_MODES = ['normal', 'group'] as const;
 
+export type Platform = (typeof PLATFORMS)[number];
+/** How people know each platform. */
+export const PLATFORM_LABELS: Record<Platform, string> = { daily: 'Daily', whereby: 'Whereby', '100ms': '100ms', livekit: 'LiveKit' };
+
 export interface RoomSettings {
-  platform: (typeof PLATFORMS)[number];
+  platform: Platform;
   recordingType: (typeof RECORDING_TYPES)[number];
   recordingTrigger: (typeof RECORDING_TRIGGERS)[number];
   locked: boolean;
@@ -80,10 +85,14 @@ export interface Room extends RoomSettings {
 
 export type RoomInput = Partial<RoomSettings> & { name?: string; webhookSecret?: string | null };
 
-/** GET /v1/room-defaults: a new room's settings unless set, and what each configured platform takes. */
+/**
+ * GET /v1/room-defaults: a new room's settings unless set, what each configured platform takes, and the rule that
+ * gives a new room its platform when its owner does not choose (`defaults.platform`: its answer for most names).
+ */
 export interface RoomDefaults {
   defaults: Required<RoomSettings>;
-  platforms: Array<{ name: RoomSettings['platform']; roomModes: Array<RoomSettings['roomMode']> }>;
+  platforms: Array<{ name: Platform; roomModes: Array<RoomSettings['roomMode']> }>;
+  rollout: PlatformRollout<Platform>;
 }
 
 export interface Page<T> {
@@ -97,7 +106,7 @@ export interface Page<T> {
 export interface Meeting {
   id: string;
   roomName: string;
-  platform: string;
+  platform: Platform;
   platformRoomName: string;
   roomUrl: string | null;
   startDate: string;
@@ -165,6 +174,8 @@ export interface MeetingState {
   participantsSeen: number;
   /** Each recording's life: pending (requested) → recording (the platform confirmed) → ready | error | missing. */
   recordings: Array<{ id: string; kind: 'cloud' | 'raw-tracks' | null; status: KnownRecordingStatus; error?: string }>;
+  /** Per-track platforms (LiveKit): each published microphone recorded on its own, until they become one raw-tracks recording. */
+  speakerTracks?: Array<{ recordingId: string | null; status: 'starting' | 'recording' | 'ready' | 'error' | 'missing'; error?: string }>;
 }
 
 export type TranscriptStatus = 'idle' | 'processing' | 'ended' | 'error';
@@ -276,8 +287,11 @@ export interface AccessLogEntry {
   detail: string | null;
 }
 
-/** How this server runs calls: the Daily simulator in the page (embedded mode), or Daily Prebuilt. */
+/**
+ * How the room page holds a meeting's call, by the meeting's platform (those run here): driving that platform's
+ * simulator through its control API on our origin (embedded mode: a simulated call), or, when the path is null,
+ * the platform's own client (Daily Prebuilt, livekit-client).
+ */
 export interface AppConfig {
-  call: 'simulator' | 'daily';
-  simulatorControlPath: string | null;
+  calls: Partial<Record<Platform, { simulatorControlPath: string | null }>>;
 }

@@ -1,12 +1,29 @@
-// The embedded mode's call: this page drives the Daily simulator (its control API at /_sim) the way
-// participants' daily-js would. You join with the token from our API; simulated guests join with theirs;
-// anyone speaks a typed sentence (espeak-ng in the simulator) or an audio file, and you can speak through
-// your microphone (MediaRecorder). Recording is asked of our API, as a real page does.
+// The embedded mode's call: this page drives the meeting's platform simulator (its control API on our own
+// origin) the way participants' own clients would. You join with the token from our API; simulated guests join
+// as the platform has people join (CallSimulator); anyone speaks a typed sentence (espeak-ng in the simulator) or
+// an audio file, and you can speak through your microphone (MediaRecorder). Recording is asked of our API, as a
+// real page does.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { api } from '../api/client.ts';
 import type { JoinAnswer } from '../api/types.ts';
-import { simulator, SIMULATOR_VOICES, type SimRoomState } from '../api/simulator.ts';
+import { SIMULATOR_VOICES } from '../api/simulator-control.ts';
 import { ErrorNote, TextField } from '../components/ui.tsx';
+
+/** One platform's simulator as this call drives it (call/simulators.ts); a session is one participant in the call. */
+export interface CallSimulator {
+  /** The platform's name, as people know it. */
+  platform: string;
+  /** You, with your token from our API. */
+  join(platformRoomName: string, you: { userName: string; token: string; voice: string }): Promise<{ sessionId: string }>;
+  /** Someone else in the call (in this page), joined as that platform has a person of their own join. */
+  joinGuest(platformRoomName: string, guest: { meetingId: string; userName: string; voice: string }): Promise<{ sessionId: string }>;
+  /** The sessions the simulator has in the room now; undefined: it has no such room. */
+  present(platformRoomName: string): Promise<Set<string> | undefined>;
+  sayText(sessionId: string, text: string): Promise<{ durationMs: number }>;
+  sayAudio(sessionId: string, audio: Blob): Promise<{ durationMs: number }>;
+  leave(sessionId: string): Promise<void>;
+  /** Everyone in this page leaves: the call is over. */
+  endCall(platformRoomName: string, sessionIds: string[]): Promise<void>;
+}
 
 interface Participant {
   sessionId: string;
@@ -15,18 +32,17 @@ interface Participant {
 }
 
 interface Props {
-  base: string;
+  simulator: CallSimulator;
   join: JoinAnswer;
   userName: string;
   onParticipantJoined: (isYou: boolean) => Promise<void>;
   onLeft: () => void;
 }
 
-export function SimulatedCall({ base, join, userName, onParticipantJoined, onLeft }: Props) {
-  const sim = useRef(simulator(base)).current;
+export function SimulatedCall({ simulator: sim, join, userName, onParticipantJoined, onLeft }: Props) {
   const room = join.meeting.platformRoomName;
   const [participants, setParticipants] = useState<Participant[]>([]);
-  const [present, setPresent] = useState<SimRoomState | null>(null);
+  const [present, setPresent] = useState<Set<string> | null>(null);
   const [guestName, setGuestName] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [log, setLog] = useState<string[]>([]);
@@ -52,7 +68,7 @@ export function SimulatedCall({ base, join, userName, onParticipantJoined, onLef
 
   // Who the simulator says is in the room.
   useEffect(() => {
-    const timer = setInterval(() => void sim.room(room).then((r) => setPresent(r ?? null), () => undefined), 1500);
+    const timer = setInterval(() => void sim.present(room).then((p) => setPresent(p ?? null), () => undefined), 1500);
     return () => clearInterval(timer);
   }, [sim, room]);
 
@@ -61,10 +77,8 @@ export function SimulatedCall({ base, join, userName, onParticipantJoined, onLef
     const name = guestName.trim() || `Guest ${participants.length}`;
     setError(null);
     try {
-      // The guest's own "browser": a token from our API, then the platform join, then the recording request.
-      const answer = await api.joinMeeting(join.meeting.id, name);
-      const voice = SIMULATOR_VOICES[participants.length % SIMULATOR_VOICES.length];
-      const { sessionId } = await sim.join(room, { userName: name, token: answer.token, voice });
+      const voice = SIMULATOR_VOICES[participants.length % SIMULATOR_VOICES.length]!;
+      const { sessionId } = await sim.joinGuest(room, { meetingId: join.meeting.id, userName: name, voice });
       setParticipants((p) => [...p, { sessionId, name, you: false }]);
       setGuestName('');
       note(`${name} joined`);
@@ -79,7 +93,7 @@ export function SimulatedCall({ base, join, userName, onParticipantJoined, onLef
     try {
       if (participant.you) {
         // The guests live in this page: when you leave, the call ends for everyone.
-        await sim.endCall(room);
+        await sim.endCall(room, participants.map((p) => p.sessionId));
         note('everyone left');
         onLeft();
         return;
@@ -92,20 +106,19 @@ export function SimulatedCall({ base, join, userName, onParticipantJoined, onLef
     }
   };
 
-  const presentIds = new Set(present?.present.map((p) => p.sessionId));
   return (
     <section className="sim-call" aria-labelledby="sim-title">
       <div className="card">
         <h2 id="sim-title">Simulated call</h2>
         <p className="hint">
-          No Daily account here: this call runs in the built-in Daily simulator. Participants speak typed sentences, audio files or
-          your microphone; the recording and transcript are made exactly as for a real Daily call.
+          No {sim.platform} account here: this call runs in the built-in {sim.platform} simulator. Participants speak typed sentences, audio files or
+          your microphone; the recording and transcript are made exactly as for a real {sim.platform} call.
         </p>
         <ErrorNote error={error} title="The simulator refused" />
       </div>
       <ul className="participants" aria-label="Participants">
         {participants.map((p) => (
-          <ParticipantCard key={p.sessionId} participant={p} inRoom={!present || presentIds.has(p.sessionId)} sim={sim} onLeave={() => void leave(p)} note={note} onError={setError} />
+          <ParticipantCard key={p.sessionId} participant={p} inRoom={!present || present.has(p.sessionId)} sim={sim} onLeave={() => void leave(p)} note={note} onError={setError} />
         ))}
       </ul>
       <form className="card add-guest" onSubmit={addGuest}>
@@ -125,7 +138,7 @@ export function SimulatedCall({ base, join, userName, onParticipantJoined, onLef
 interface CardProps {
   participant: Participant;
   inRoom: boolean;
-  sim: ReturnType<typeof simulator>;
+  sim: CallSimulator;
   onLeave: () => void;
   note: (line: string) => void;
   onError: (error: unknown) => void;

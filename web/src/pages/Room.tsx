@@ -1,16 +1,16 @@
-// A room (`/:roomName`): create or join its active meeting, answer the consent question, then the call —
-// Daily Prebuilt through daily-js, or (embedded mode) a simulated call driving the Daily simulator.
-// Recording follows the room's trigger: every participant's page asks our API on join; the host starts
-// and stops by hand for manual triggers. The indicator follows daily-js's events and the meeting workflow.
+// A room (`/:roomName`): create or join its active meeting, answer the consent question, then the call on the
+// meeting's platform (call/MeetingCall.tsx: Daily Prebuilt, livekit-client, or in the embedded mode a simulated
+// call driving that platform's simulator). Recording follows the room's trigger: every participant's page asks
+// our API on join; the host starts and stops by hand for manual triggers. The indicator follows the meeting
+// workflow, and the platform client's own recording events where it has them.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, rememberMeetingToken } from '../api/client.ts';
-import type { JoinAnswer, Knock, KnownRecordingStatus, MeetingState, RecordingControlStatus, Room } from '../api/types.ts';
+import { PLATFORM_LABELS, type JoinAnswer, type Knock, type KnownRecordingStatus, type MeetingState, type RecordingControlStatus, type Room } from '../api/types.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { ErrorNote, Loading, PageHeading, TextField } from '../components/ui.tsx';
 import { NotFoundPage } from './NotFound.tsx';
-import { SimulatedCall } from '../call/SimulatedCall.tsx';
-import { DailyCall } from '../call/DailyCall.tsx';
+import { MeetingCall } from '../call/MeetingCall.tsx';
 import { AfterMeeting } from '../call/AfterMeeting.tsx';
 
 type Stage = { name: 'lobby' } | { name: 'knocking'; meetingId: string; userName: string } | { name: 'consent'; join: JoinAnswer } | { name: 'call'; join: JoinAnswer } | { name: 'left'; join: JoinAnswer };
@@ -76,6 +76,7 @@ export function RoomPage({ roomName }: { roomName: string }) {
       {stage.name === 'lobby' && (
         <form className="card narrow" onSubmit={join}>
           <p>{describeRecording(room)}</p>
+          <p className="muted" data-platform={room.platform}>Its meetings are held on {PLATFORM_LABELS[room.platform]}.</p>
           {!session.user && !session.local && (
             <p className="muted">You are joining as a guest, without an account. <Link href={`/signin?next=${encodeURIComponent(`/${room.name}`)}`}>Sign in</Link> if you have one.</p>
           )}
@@ -239,11 +240,17 @@ const RECORDING_LIFE_LABELS: Record<KnownRecordingStatus, string> = {
 };
 const RECORDING_KIND_LABELS: Record<string, string> = { cloud: 'Video (cloud)', 'raw-tracks': 'Audio tracks', unknown: 'Recording' };
 
+/** A per-track platform's microphones, each recorded on its own, in a line: how many are at each step. */
+function describeSpeakerTracks(tracks: NonNullable<MeetingState['speakerTracks']>): string {
+  const count = (status: string) => tracks.filter((t) => t.status === status).length;
+  const steps = [['starting', 'starting'], ['recording', 'recording'], ['ready', 'ready'], ['error', 'failed'], ['missing', 'missing']] as const;
+  return `Each speaker's audio: ${steps.filter(([status]) => count(status) > 0).map(([status, label]) => `${count(status)} ${label}`).join(', ')}`;
+}
+
 function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer; userName: string; onLeft: () => void }) {
-  const { config } = useSession();
   const meetingId = join.meeting.id;
   const [state, setState] = useState<MeetingState | null>(null);
-  /** What daily-js last said about recording (null: nothing yet). */
+  /** What the platform's client last said about recording (null: nothing yet). */
   const [platformRecording, setPlatformRecording] = useState<boolean | null>(null);
   const [prompt, setPrompt] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
@@ -303,8 +310,9 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
     onLeft();
   }, [onLeft]);
 
+  const speakerTracks = state?.speakerTracks ?? [];
   const workflowStatus = state?.recording.status ?? 'idle';
-  // daily-js's events are the freshest word; a later change of the workflow's own status takes over again.
+  // The platform client's events are the freshest word; a later change of the workflow's own status takes over again.
   useEffect(() => setPlatformRecording(null), [workflowStatus]);
   const status: RecordingControlStatus = platformRecording === null ? workflowStatus : platformRecording ? 'recording' : 'stopped';
   const recording = status === 'recording';
@@ -317,11 +325,14 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
           {recording ? 'Recording' : RECORDING_LABELS[status]}
           {state?.recording.lastError && !recording && <span className="muted"> ({state.recording.lastError})</span>}
         </p>
-        {state && state.recordings.length > 0 && (
+        {state && (state.recordings.length > 0 || speakerTracks.length > 0) && (
           <ul className="plain-list recording-life" aria-label="Recordings">
             {state.recordings.map((r) => (
               <li key={r.id} data-kind={r.kind ?? 'unknown'} data-status={r.status}>{RECORDING_KIND_LABELS[r.kind ?? 'unknown']}: {RECORDING_LIFE_LABELS[r.status]}</li>
             ))}
+            {speakerTracks.length > 0 && !state.recordings.some((r) => r.kind === 'raw-tracks') && (
+              <li data-kind="speaker-tracks" data-recording={speakerTracks.filter((t) => t.status === 'recording').length}>{describeSpeakerTracks(speakerTracks)}</li>
+            )}
           </ul>
         )}
         {notice && <p className="hint">{notice}</p>}
@@ -343,12 +354,7 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
         {join.isOwner && <p className="hint">You host this room.</p>}
         {join.isOwner && room.locked && <KnockList meetingId={meetingId} />}
       </section>
-      {config.call === 'simulator' && config.simulatorControlPath ? (
-        <SimulatedCall base={config.simulatorControlPath} join={join} userName={userName} onParticipantJoined={onParticipantJoined} onLeft={left} />
-      ) : (
-        <DailyCall join={join} userName={userName} onJoined={() => void onParticipantJoined(true)} onRecording={setPlatformRecording}
-          onRecordingError={(message) => setError(new Error(message))} onLeft={left} />
-      )}
+      <MeetingCall join={join} userName={userName} onParticipantJoined={onParticipantJoined} onRecording={setPlatformRecording} onError={setError} onLeft={left} />
     </div>
   );
 }

@@ -1,9 +1,12 @@
 // Create or edit a room. A new room starts from the API's defaults (GET /v1/room-defaults, the ones the API and
-// the database apply), and offers only the platforms and room modes this server can honour. The API validates;
-// its messages are shown next to the fields they name.
+// the database apply), and offers only the platforms and room modes this server can honour. Its platform is the
+// one the server's rollout rule gives a room of the name being typed, until the owner chooses one: then the
+// choice is sent, else nothing (the API applies the same rule). The API validates; its messages are shown next
+// to the fields they name.
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.ts';
-import { RECORDING_TRIGGERS, RECORDING_TYPES, type Room, type RoomDefaults, type RoomInput } from '../api/types.ts';
+import { PLATFORM_LABELS, RECORDING_TRIGGERS, RECORDING_TYPES, type Platform, type Room, type RoomDefaults, type RoomInput } from '../api/types.ts';
+import { rolloutPlatform } from '../../../shared/platform-rollout.ts';
 import { Link, navigate } from '../router.tsx';
 import { CheckField, ErrorNote, Loading, PageHeading, SelectField, TextField } from '../components/ui.tsx';
 import { NotFoundPage } from './NotFound.tsx';
@@ -54,6 +57,12 @@ function fromDefaults({ defaults }: RoomDefaults): FormState {
   return { ...defaults, name: '', webhookUrl: '', webhookSecret: '', retentionDays: '' };
 }
 
+/** On another platform: the room mode stays if that platform takes it, else it is that platform's first. */
+function onPlatform(form: FormState, platform: Platform, { platforms }: RoomDefaults): FormState {
+  const modes = platforms.find((p) => p.name === platform)?.roomModes ?? [];
+  return { ...form, platform, roomMode: modes.includes(form.roomMode) || !modes[0] ? form.roomMode : modes[0] };
+}
+
 function fromRoom(room: Room): FormState {
   return {
     name: room.name, platform: room.platform, webhookSecret: '', recordingType: room.recordingType, recordingTrigger: room.recordingTrigger,
@@ -70,6 +79,8 @@ export function RoomFormPage({ name }: { name?: string }) {
   const [loadError, setLoadError] = useState<unknown>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  /** The owner picked the platform; until then a new room's follows the rollout rule for its name. */
+  const [platformChosen, setPlatformChosen] = useState(false);
 
   useEffect(() => {
     Promise.all([api.roomDefaults(), name ? api.getRoom(name) : null]).then(([d, r]) => {
@@ -84,6 +95,11 @@ export function RoomFormPage({ name }: { name?: string }) {
   if (!form || !defaults) return <Loading what={editing ? 'the room' : 'the room defaults'} />;
 
   const set = <K extends keyof FormState>(key: K, value: FormState[K]) => setForm((f) => f && { ...f, [key]: value });
+  const setName = (name: string) => setForm((f) => f && (platformChosen ? { ...f, name } : onPlatform({ ...f, name }, rolloutPlatform(defaults.rollout, name.trim()), defaults)));
+  const choosePlatform = (platform: Platform) => {
+    setPlatformChosen(true);
+    setForm((f) => f && onPlatform(f, platform, defaults));
+  };
   // Only what this server can honour (plus what an existing room already has, so the form shows it truthfully).
   const platforms = defaults.platforms.map((p) => p.name);
   if (!platforms.includes(form.platform)) platforms.push(form.platform);
@@ -96,8 +112,10 @@ export function RoomFormPage({ name }: { name?: string }) {
     setBusy(true);
     setError(null);
     const retention = form.retentionDays.trim();
+    // Sent when chosen (or, for a room, changed): a stored room keeps its platform, even one no longer configured.
+    const sendPlatform = editing ? form.platform !== room?.platform : platformChosen;
     const input: RoomInput = {
-      platform: form.platform, recordingType: form.recordingType, recordingTrigger: form.recordingTrigger, roomMode: form.roomMode,
+      ...(sendPlatform && { platform: form.platform }), recordingType: form.recordingType, recordingTrigger: form.recordingTrigger, roomMode: form.roomMode,
       locked: form.locked, shared: form.shared, skipConsent: form.skipConsent, allowAnonymous: form.allowAnonymous,
       webhookUrl: form.webhookUrl.trim() || null,
       retentionDays: retention === '' ? null : Number(retention),
@@ -135,17 +153,17 @@ export function RoomFormPage({ name }: { name?: string }) {
           <div className="note note-error" role="alert">Please correct {error.details.length === 1 ? 'the field' : 'the fields'} marked below: {fieldsToCorrect(error.details.map((d) => d.field)).join(', ')}.</div>
         )}
         {!editing && (
-          <TextField label={FIELD_LABELS.name} required value={form.name} onChange={(e) => set('name', e.target.value)} error={fieldError('name')}
+          <TextField label={FIELD_LABELS.name} required value={form.name} onChange={(e) => setName(e.target.value)} error={fieldError('name')}
             hint="Lower-case letters, digits and hyphens; it becomes the room's address, e.g. weekly-sync." autoComplete="off" />
         )}
-        <SelectField label={FIELD_LABELS.platform} value={form.platform} onChange={(e) => set('platform', e.target.value as FormState['platform'])} error={fieldError('platform')}
-          options={platforms.map((p) => [p, p === 'daily' ? 'Daily' : p])} hint={platforms.length === 1 ? 'The one platform configured on this server.' : undefined} />
+        <SelectField label={FIELD_LABELS.platform} value={form.platform} onChange={(e) => choosePlatform(e.target.value as Platform)} error={fieldError('platform')}
+          options={platforms.map((p) => [p, PLATFORM_LABELS[p]])} hint={platformHint(platforms.length, editing, platformChosen)} />
         <SelectField label={FIELD_LABELS.recordingType} value={form.recordingType} onChange={(e) => set('recordingType', e.target.value as FormState['recordingType'])} error={fieldError('recordingType')}
           options={RECORDING_TYPES.map((t) => [t, TYPE_LABELS[t]])} />
         <SelectField label={FIELD_LABELS.recordingTrigger} value={form.recordingTrigger} onChange={(e) => set('recordingTrigger', e.target.value as FormState['recordingTrigger'])} error={fieldError('recordingTrigger')}
           options={RECORDING_TRIGGERS.map((t) => [t, TRIGGER_LABELS[t]])} disabled={form.recordingType === 'none'} />
         <SelectField label={FIELD_LABELS.roomMode} value={form.roomMode} onChange={(e) => set('roomMode', e.target.value as FormState['roomMode'])} error={fieldError('roomMode')}
-          options={roomModes.map((m) => [m, MODE_LABELS[m]])} hint={roomModes.length === 1 ? `${form.platform === 'daily' ? 'Daily' : form.platform} has one room mode.` : undefined} />
+          options={roomModes.map((m) => [m, MODE_LABELS[m]])} hint={roomModes.length === 1 ? `${PLATFORM_LABELS[form.platform]} has one room mode.` : undefined} />
         <fieldset>
           <legend>Access and consent</legend>
           <CheckField label={FIELD_LABELS.locked} checked={form.locked} onChange={(e) => set('locked', e.target.checked)} error={fieldError('locked')} />
@@ -171,4 +189,10 @@ export function RoomFormPage({ name }: { name?: string }) {
       </form>
     </div>
   );
+}
+
+function platformHint(offered: number, editing: boolean, chosen: boolean): string | undefined {
+  if (offered === 1) return 'The one platform configured on this server.';
+  if (editing) return 'Meetings under way stay on the platform they started on; the next one is held here.';
+  return chosen ? undefined : 'Where this server puts a new room of this name unless you choose.';
 }

@@ -1,7 +1,7 @@
 // Rooms: the list, each with its recording settings, a link to hold a meeting in it and to its settings.
 import { useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
-import type { Room } from '../api/types.ts';
+import { PLATFORM_LABELS, type Room } from '../api/types.ts';
 import { Link } from '../router.tsx';
 import { Empty, ErrorNote, Loading, PageHeading } from '../components/ui.tsx';
 import { TRIGGER_LABELS, TYPE_LABELS } from './RoomForm.tsx';
@@ -33,7 +33,7 @@ export function RoomsPage() {
               <div>
                 <h2><Link href={`/${room.name}`}>{room.name}</Link></h2>
                 <p className="muted">
-                  {room.platform} · recording: {TYPE_LABELS[room.recordingType]}
+                  <span data-platform={room.platform}>{PLATFORM_LABELS[room.platform]}</span> · recording: {TYPE_LABELS[room.recordingType]}
                   {room.recordingType !== 'none' && <>, {TRIGGER_LABELS[room.recordingTrigger].toLowerCase()}</>}
                   {room.locked && ' · locked'}
                 </p>

@@ -47,6 +47,9 @@ export function TranscriptPage({ id, share }: { id: string; share?: string }) {
   const [time, setTime] = useState(0);
   const player = useRef<PlayerHandle>(null);
   const { config } = useSession();
+  // Every platform here is simulated in the page, so this meeting's was too (a transcript does not name its platform).
+  const calls = Object.values(config.calls);
+  const simulatedOnly = calls.length > 0 && calls.every((call) => call?.simulatorControlPath);
 
   const load = useCallback(() => api.getTranscript(id, share).then(setTranscript, setError), [id, share]);
   useEffect(() => void load(), [load]);
@@ -164,8 +167,8 @@ export function TranscriptPage({ id, share }: { id: string; share?: string }) {
           {t.hasCloudRecording && t.meetingId && (
             <section className="card" aria-labelledby="video-title">
               <h2 id="video-title">Cloud recording</h2>
-              {config.call === 'simulator' && (
-                <p className="hint" id="video-simulated">Recorded by the Daily simulator: a simulated call has no cameras, so the picture is a plain dark frame; the sound is the meeting's audio, every voice mixed, as Daily composes it.</p>
+              {simulatedOnly && (
+                <p className="hint" id="video-simulated">Recorded by the simulator: a simulated call has no cameras, so the picture is a plain dark frame; the sound is the meeting's audio, every voice mixed, as the platform composes it.</p>
               )}
               <video controls preload="metadata" src={api.cloudRecordingUrl(t.meetingId, share)} className="cloud-video">
                 <a href={api.cloudRecordingUrl(t.meetingId, share)}>Download the cloud recording</a>

@@ -1,0 +1,67 @@
+// Each platform's simulator as the simulated call drives it (CallSimulator): how you and a simulated guest
+// join, speak and leave there, and whom the simulator has in the room.
+import { api } from '../api/client.ts';
+import { dailySimulator } from '../api/daily-simulator.ts';
+import { liveKitSimulator } from '../api/livekit-simulator.ts';
+import { PLATFORM_LABELS } from '../api/types.ts';
+import type { CallSimulator } from './SimulatedCall.tsx';
+
+/** What both simulators' control clients do by a participant's session (LiveKit's participant sid). */
+interface BySession {
+  sayText(sessionId: string, text: string): Promise<{ durationMs: number }>;
+  sayAudio(sessionId: string, audio: Blob): Promise<{ durationMs: number }>;
+  leave(sessionId: string): Promise<unknown>;
+}
+
+/** Speaking and leaving are alike on both simulators. */
+function bySession(sim: BySession): Pick<CallSimulator, 'sayText' | 'sayAudio' | 'leave'> {
+  return {
+    sayText: (sessionId, text) => sim.sayText(sessionId, text),
+    sayAudio: (sessionId, audio) => sim.sayAudio(sessionId, audio),
+    leave: async (sessionId) => void (await sim.leave(sessionId)),
+  };
+}
+
+export function dailyCallSimulator(base: string): CallSimulator {
+  const sim = dailySimulator(base);
+  return {
+    platform: PLATFORM_LABELS.daily,
+    join: async (room, you) => ({ sessionId: (await sim.join(room, you)).sessionId }),
+    async joinGuest(room, guest) {
+      // The guest's own "browser": a token from our API, then the platform join.
+      const answer = await api.joinMeeting(guest.meetingId, guest.userName);
+      return { sessionId: (await sim.join(room, { userName: guest.userName, token: answer.token, voice: guest.voice })).sessionId };
+    },
+    present: async (room) => {
+      const state = await sim.room(room);
+      return state && new Set(state.present.map((p) => p.sessionId));
+    },
+    ...bySession(sim),
+    // Daily's meeting ends as the simulator ends the call (everyone leaves at once).
+    endCall: async (room) => void (await sim.endCall(room)),
+  };
+}
+
+export function liveKitCallSimulator(base: string): CallSimulator {
+  const sim = liveKitSimulator(base);
+  return {
+    platform: PLATFORM_LABELS.livekit,
+    join: async (room, you) => ({ sessionId: (await sim.join(room, { token: you.token, voice: you.voice })).participantSid }),
+    // LiveKit tells participants apart by identity, and a token from our API for this page carries yours (one per
+    // account; a second join with it would replace you): a simulated guest is a person of their own, with an
+    // identity of their own, as their own livekit-client with their own token would be.
+    joinGuest: async (room, guest) => ({
+      sessionId: (await sim.join(room, { identity: `simulated-${crypto.randomUUID()}`, name: guest.userName, voice: guest.voice })).participantSid,
+    }),
+    present: async (room) => {
+      const state = await sim.room(room);
+      return state && new Set(state.present.map((p) => p.sid));
+    },
+    ...bySession(sim),
+    // A LiveKit room has no "end" for participants: everyone still in it leaves, and it finishes after its departure timeout.
+    async endCall(room, sessionIds) {
+      const present = new Set((await sim.room(room))?.present.map((p) => p.sid));
+      await Promise.all(sessionIds.filter((sid) => present.has(sid)).map((sid) => sim.leave(sid)));
+    },
+  };
+}
