@@ -36,11 +36,16 @@ export interface MeetingWorkflowInput {
   /** The longest a recording may run: each start asks for the rest of the meeting up to this, and a recording the
    * platform ends while the meeting is open (limit reached, error) is followed by the next. Absent: neither. */
   recordingMaxDurationSeconds?: number;
+  /** While open, the run continues as new (its state carried) once its history has this many events, so a replay
+   * costs the same in a meeting's first minute and its fourth hour. Absent: only when Temporal suggests it. */
+  historyMaxEvents?: number;
   /** How the platform records each speaker's audio (Platform.recordingCapabilities): absent in runs started before
    * it was passed, which were all `with-composite` (Daily's raw tracks). */
   perSpeakerAudio?: PerSpeakerAudio;
   /** State carried across continue-as-new. */
   carried?: MeetingState;
+  /** Events that were waiting when the run continued as new: the next applies them first, in their order. */
+  carriedEvents?: Array<MeetingEvent | RecordingRequested>;
 }
 
 /** See RecordingCapabilities in platforms/platform.ts. */
@@ -123,6 +128,14 @@ export type MeetingEvent =
   | { type: 'recording.error'; eventId: string; instanceId: string; message: string; at: string; kind?: RecordingKind }
   /** A microphone published or unpublished, where each is recorded on its own (RecordingCapabilities `per-track`). */
   | { type: 'speaker-track.published' | 'speaker-track.unpublished'; eventId: string; sessionId: string; trackId: string; at: string };
+
+/** A start the platform accepted, queued so that it is applied in order with the platform's events. */
+export interface RecordingRequested {
+  type: 'recording.requested';
+  eventId: string;
+  kind: RecordingKind;
+  at: string;
+}
 
 export type ParticipantEvent = Extract<MeetingEvent, { type: 'participant.joined' | 'participant.left' }>;
 

@@ -24,6 +24,7 @@ export function meetingWorkflowOptions(services: Services, meeting: Meeting): Wo
       recordingReadyTimeoutSeconds: services.config.meetings.recordingReadyTimeoutSeconds,
       presenceSweepSeconds: services.config.meetings.presenceSweepSeconds,
       recordingMaxDurationSeconds: services.config.meetings.recordingMaxDurationSeconds,
+      historyMaxEvents: services.config.meetings.historyMaxEvents,
       perSpeakerAudio: services.platforms.get(meeting.platform).recordingCapabilities.perSpeakerAudio,
     }],
     // Exactly one workflow per meeting: a second start finds the running one, and an ended one is never restarted.

@@ -118,6 +118,7 @@ const envSchema = z.object({
   RECORDING_READY_TIMEOUT_SECONDS: positiveInt.default(900),
   MEETING_PRESENCE_SWEEP_SECONDS: positiveInt.default(60),
   RECORDING_MAX_DURATION_SECONDS: positiveInt.default(4 * 3600),
+  MEETING_HISTORY_MAX_EVENTS: z.coerce.number().int().min(50, 'must be at least 50').max(50_000).default(2000),
   SIGNED_URL_TTL_SECONDS: positiveInt.default(900),
 });
 
@@ -146,7 +147,7 @@ export interface Config {
   livekit:
     | { mode: 'livekit'; url: string; clientUrl: string; apiKey: string; apiSecret: string }
     | { mode: 'simulator'; url: string; clientUrl: string; apiKey: string; apiSecret: string; port: number };
-  meetings: { defaultMinutes: number; recordingReadyTimeoutSeconds: number; presenceSweepSeconds: number; recordingMaxDurationSeconds: number };
+  meetings: { defaultMinutes: number; recordingReadyTimeoutSeconds: number; presenceSweepSeconds: number; recordingMaxDurationSeconds: number; historyMaxEvents: number };
   transcription: {
     language: string;
     speech:
@@ -243,7 +244,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     daily: dailyConfig(e, appSecret),
     platforms,
     livekit,
-    meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES, recordingReadyTimeoutSeconds: e.RECORDING_READY_TIMEOUT_SECONDS, presenceSweepSeconds: e.MEETING_PRESENCE_SWEEP_SECONDS, recordingMaxDurationSeconds: e.RECORDING_MAX_DURATION_SECONDS },
+    meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES, recordingReadyTimeoutSeconds: e.RECORDING_READY_TIMEOUT_SECONDS, presenceSweepSeconds: e.MEETING_PRESENCE_SWEEP_SECONDS, recordingMaxDurationSeconds: e.RECORDING_MAX_DURATION_SECONDS, historyMaxEvents: e.MEETING_HISTORY_MAX_EVENTS },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     web: {
       distDir: path.resolve(e.WEB_DIST_DIR ?? path.join(import.meta.dirname, '..', 'web', 'dist')),

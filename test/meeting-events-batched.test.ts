@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sendDailyWebhook, startTestProduct, type TestProduct } from './support/product.ts';
 import { Meeting, ParticipantSession, WebhookEvent } from '../db/entities.ts';
 import { meetingEventSignal, meetingStateQuery } from '../workflows/meeting.ts';
-import { meetingWorkflowId, type MeetingEvent } from '../meetings/messages.ts';
+import { meetingWorkflowId, type MeetingEvent, type MeetingState } from '../meetings/messages.ts';
 
 describe('participant events in a burst', () => {
   let product: TestProduct;
@@ -84,5 +84,50 @@ describe('participant events in a burst', () => {
     assert.ok(signals.includes('meetingEvents'), `webhooks waiting together went in one signal: ${signals.join(', ')}`);
     assert.ok(signals.length < 40, `40 webhooks, ${signals.length} signals`);
     assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/end`)).status, 202);
+  });
+});
+
+describe('a busy meeting keeps its history short', () => {
+  let product: TestProduct;
+  before(async () => {
+    product = await startTestProduct({ name: 'historybound', env: { MEETING_HISTORY_MAX_EVENTS: '50' } });
+  });
+  after(() => product?.stop());
+
+  it('continues as new at its bound, its state carried: every event applied once across the runs', { timeout: 120_000 }, async () => {
+    assert.equal((await product.request('POST', '/v1/rooms', { name: 'busy' })).status, 201);
+    const meeting = (await product.request('POST', '/v1/rooms/busy/meetings')).body;
+    const workflowId = meetingWorkflowId(meeting.id);
+    const handle = product.services.temporal.workflow.getHandle(workflowId);
+    const t0 = Date.now();
+    // One at a time, so that each costs its workflow tasks and activity: 40 joins and 30 leaves.
+    for (let i = 0; i < 40; i++) {
+      await handle.signal(meetingEventSignal, { type: 'participant.joined', eventId: `j${i}`, sessionId: `s${i}`, userId: null, userName: `P${i}`, isOwner: false, at: new Date(t0 + i).toISOString() });
+      if (i >= 10) await handle.signal(meetingEventSignal, { type: 'participant.left', eventId: `l${i - 10}`, sessionId: `s${i - 10}`, at: new Date(t0 + 1000 + i).toISOString() });
+      await sleep(20);
+    }
+    const deadline = Date.now() + 60_000;
+    let state = await handle.query(meetingStateQuery);
+    while ((state.participantsSeen < 40 || state.presentSessions.length !== 10) && Date.now() < deadline) {
+      await sleep(100);
+      state = await handle.query(meetingStateQuery);
+    }
+    assert.equal(state.participantsSeen, 40);
+    assert.deepEqual([...state.presentSessions].sort(), Array.from({ length: 10 }, (_, i) => `s${30 + i}`).sort());
+    const runs = [];
+    for await (const run of product.services.temporal.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(run);
+    assert.ok(runs.length >= 2, `${runs.length} run(s): it continued as new`);
+    for (const run of runs.filter((r) => r.status.name !== 'RUNNING')) {
+      const history = await product.services.temporal.workflow.getHandle(workflowId, run.runId).fetchHistory();
+      // The bound, and the last workflow task: what still waits is handed to the next run.
+      assert.ok((history.events?.length ?? 0) <= 50 + 15, `a run of ${history.events?.length} events`);
+    }
+    const em = product.services.db.em.fork();
+    assert.equal(await em.count(ParticipantSession, { meeting: meeting.id }), 40);
+    assert.equal((await em.findOneOrFail(Meeting, meeting.id)).participantCount, 10);
+    assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/end`)).status, 202);
+    const ended: MeetingState = await handle.result();
+    assert.equal(ended.phase, 'ended');
+    assert.equal(ended.participantsSeen, 40);
   });
 });

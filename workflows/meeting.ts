@@ -40,6 +40,7 @@ import {
   type ParticipantEvent,
   type ParticipantWrite,
   type ReadyRecording,
+  type RecordingRequested,
   type RecordingKind,
   type RecordingRequestResult,
   type SpeakerTrackRecording,
@@ -53,13 +54,6 @@ export const requestedRecordingId = (meetingId: string, start: { kind: Recording
 /** Recordings are `pending` when requested and `recording` when the platform confirms (patch id). */
 const RECORDING_LIFE_VISIBLE = 'recording-life-visible';
 
-/** A start the platform accepted, queued so that it is applied in order with the platform's events. */
-interface RecordingRequested {
-  type: 'recording.requested';
-  eventId: string;
-  kind: RecordingKind;
-  at: string;
-}
 
 export const meetingEventSignal = defineSignal<[MeetingEvent]>('meetingEvent');
 /** Several events that waited together at the dispatcher, in their order: one signal instead of one each. */
@@ -103,6 +97,8 @@ const RECORDING_LIMIT_MARGIN_MS = 1_000;
 const MAX_RESTARTS_AFTER_ERROR = 5;
 /** Participant events waiting together are written by one activity, at most this many (its payload stays small). */
 const PARTICIPANT_WRITES_PER_ACTIVITY = 100;
+/** Events waiting at a continue-as-new go with the state up to this many (the next run's input stays small). */
+const MAX_CARRIED_EVENTS = 500;
 
 const isParticipantEvent = (event: MeetingEvent | RecordingRequested): event is ParticipantEvent =>
   event.type === 'participant.joined' || event.type === 'participant.left';
@@ -128,6 +124,9 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   const recordingsContinue = input.recordingMaxDurationSeconds !== undefined && patched('recordings-continue-while-open');
   /** Participant events that wait together cost one activity and one workflow task, not one each. */
   const participantWritesBatched = patched('participant-events-batched');
+  const historyMaxEvents = input.historyMaxEvents !== undefined && patched('history-bounded') ? input.historyMaxEvents : Infinity;
+  /** Time for a fresh history: Temporal suggests it, or ours has reached its bound. */
+  const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= historyMaxEvents;
   /** Sessions that may be the trigger's two: present when recording was asked for, or heard of since. */
   const triggerCandidates = new Set(recordingWanted ? state.presentSessions : []);
   const handedOff = new Set(state.recordings.filter((r) => r.status === 'ready').map((r) => r.id));
@@ -511,8 +510,10 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
    * Everything waiting, in order: a run of participant events is noted on the state at once and written by one
    * activity (runs before the patch: one activity each); any other event is applied on its own.
    */
-  async function applyWaiting(): Promise<void> {
+  async function applyWaiting(options: { untilHistoryFull?: boolean } = {}): Promise<void> {
     while (inbox.length > 0) {
+      // A bounded run hands what still waits to the next (continue-as-new) rather than grow past its bound.
+      if (options.untilHistoryFull && historyMaxEvents !== Infinity && historyFull()) return;
       if (!participantWritesBatched || !isParticipantEvent(inbox[0]!)) {
         await apply(inbox.shift()!);
         continue;
@@ -615,7 +616,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   }
 
   // Events are applied one at a time, in arrival order, by the main loop.
-  const inbox: Array<MeetingEvent | RecordingRequested> = [];
+  const inbox: Array<MeetingEvent | RecordingRequested> = [...(input.carriedEvents ?? [])];
   setHandler(meetingEventSignal, (event) => void inbox.push(event));
   setHandler(meetingEventsSignal, (events) => void inbox.push(...events));
   setHandler(endMeetingSignal, ({ reason }) => void (endRequested ??= reason));
@@ -667,9 +668,9 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     const remaining = Math.max(0, endAt - Date.now());
     const wakeAt = Math.min(sweepMs ? nextSweepAt : Infinity, nextRecordingLimit());
     const timeout = wakeAt === Infinity ? remaining : Math.max(0, Math.min(remaining, wakeAt - Date.now()));
-    const woke = await condition(() => inbox.length > 0 || endRequested !== null || secondParticipantArrived() || workflowInfo().continueAsNewSuggested, timeout);
+    const woke = await condition(() => inbox.length > 0 || endRequested !== null || secondParticipantArrived() || historyFull(), timeout);
     if (!woke && ((!sweepMs && !recordingsContinue) || Date.now() >= endAt)) endRequested ??= 'end-date';
-    await applyWaiting();
+    await applyWaiting({ untilHistoryFull: true });
     if (sweepMs && !endRequested && Date.now() >= nextSweepAt) {
       await sweepPresence();
       nextSweepAt = Date.now() + sweepMs;
@@ -700,10 +701,14 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       await meetingActivities.markMeetingEnded({ meetingId: input.meetingId, endedAt, reason: endRequested });
       setPhase('awaiting-recordings');
       if (patched('participants-closed-at-meeting-end')) await closeOpenSessions(platformEndedAt ?? endedAt);
-    } else if (workflowInfo().continueAsNewSuggested) {
-      // Long meetings: start a fresh history carrying the state. Events that arrived meanwhile are applied
-      // first; nothing awaits between the last check of the inbox and continue-as-new, so none is lost.
+    } else if (historyFull()) {
+      // Long meetings: start a fresh history carrying the state. Events that wait go with it (a bounded run, a
+      // payload of at most MAX_CARRIED_EVENTS) or are applied first; nothing awaits between the last check of the
+      // inbox and continue-as-new, so none is lost.
       await condition(allHandlersFinished);
+      if (historyMaxEvents !== Infinity && inbox.length <= MAX_CARRIED_EVENTS) {
+        await continueAsNew<typeof meetingWorkflow>({ ...input, carried: state, carriedEvents: [...inbox] });
+      }
       await applyWaiting();
       if (!endRequested) await continueAsNew<typeof meetingWorkflow>({ ...input, carried: state });
     }
