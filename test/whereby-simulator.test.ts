@@ -1,29 +1,25 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { connectWherebySimulator, startWherebySimulator } from '../platforms/whereby/simulator/index.ts';
 import type { WherebySimulator, WherebySimulatorControl } from '../platforms/whereby/simulator/index.ts';
 import type { S3Storage } from '../storage/s3.ts';
 import { waitForValue } from './support/poll.ts';
 import { freshBucket, s3ServerFromEnv } from './support/s3-server.ts';
 import type { S3TestServer } from './support/s3-server.ts';
+import { downloadObject, probeMedia, speechStarts } from './support/media-files.ts';
 
 // The Whereby simulator's fidelity to Whereby's documented API: its REST surface with the Bearer key checked and
 // Whereby's error bodies, the points rate limit's 429, webhooks signed as Whereby signs them (checked here with
 // node:crypto from the documented recipe, not with our own verifier) and retried by its rules, and cloud
 // recordings written into a real S3-compatible server under Whereby's file name scheme, checked with ffprobe.
 
-const run = promisify(execFile);
 const API_KEY = `wb-${randomBytes(12).toString('hex')}`;
 const SECRET = `whsec ${randomBytes(12).toString('base64')}`;
 
@@ -73,16 +69,7 @@ function eventsOf(type: string, roomName: string): Received['event'][] {
   return received.map((r) => r.event).filter((e) => e.type === type && e.data.roomName === roomName);
 }
 
-async function download(storage: S3Storage, key: string): Promise<string> {
-  const path = join(dir, key.replaceAll('/', '_'));
-  await pipeline((await storage.get(key)).body, createWriteStream(path));
-  return path;
-}
-
-async function probe(path: string) {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,codec_type:format=format_name,duration', '-of', 'json', path]);
-  return JSON.parse(stdout) as { streams: Array<{ codec_name: string; codec_type: string }>; format: { format_name: string; duration: string } };
-}
+const download = (storage: S3Storage, key: string) => downloadObject(storage, key, dir);
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'whereby-sim-test-'));
@@ -276,12 +263,11 @@ describe('Whereby simulator: a meeting recorded to S3', () => {
     assert.deepEqual(finished, { filename, recordingId: finished.recordingId, roomName: meeting.roomName, status: 'completed' });
 
     const key = `tenant/recordings/${filename}`;
-    const info = await probe(await download(bucket, key));
+    const info = await probeMedia(await download(bucket, key));
     assert.match(info.format.format_name, /matroska/);
     assert.deepEqual(info.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort(), ['audio:aac', 'video:h264']);
     assert.ok(Math.abs(Number(info.format.duration) - 7) < 0.5, `the recorder's 7 s, got ${info.format.duration}`);
-    const { stderr } = await run('ffmpeg', ['-hide_banner', '-i', await download(bucket, key), '-af', 'silencedetect=n=-45dB:d=0.4', '-f', 'null', '-']);
-    const starts = [...stderr.matchAll(/silence_end: ([\d.]+)/g)].map((m) => Number(m[1]));
+    const starts = await speechStarts(await download(bucket, key));
     assert.ok(starts.some((s) => Math.abs(s - 1) < 0.3), `Bob speaks 1 s into the recording, heard at ${starts.join(', ')}`);
 
     const listed = await api('GET', `/recordings?roomName=${encodeURIComponent(meeting.roomName)}`);
