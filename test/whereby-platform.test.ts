@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/activity';
 import { classifyPlatformError } from '../activities/errors.ts';
+import { createPlatform } from '../platforms/index.ts';
 import { WebhookPayloadError } from '../platforms/platform.ts';
 import type { ParsedWebhook, PlatformEvent, WebhookVerification } from '../platforms/platform.ts';
 import { WherebyApiError } from '../platforms/whereby/client.ts';
@@ -194,6 +195,10 @@ describe('WherebyPlatform: rooms and recordings', () => {
       assert.throws(() => classifyPlatformError(error), (failure: unknown) => failure instanceof ApplicationFailure && failure.nonRetryable === true);
     }
     assert.deepEqual(platform.recordingCapabilities, { composite: true, perSpeakerAudio: 'none' });
+    const built = createPlatform('whereby', { apiKey: API_KEY, webhookSecret: SECRET });
+    assert.ok(built instanceof WherebyPlatform);
+    assert.equal(built.name, 'whereby');
+    assert.equal((built as WherebyPlatform).client.baseUrl, 'https://api.whereby.dev/v1');
   });
 });
 
