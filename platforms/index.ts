@@ -5,6 +5,8 @@ import { rolloutPlatform, type PlatformRollout } from './rollout.ts';
 import type { PlatformName as StoredPlatformName } from '../db/entities.ts';
 import { LiveKitPlatform } from './livekit/livekit-platform.ts';
 import type { LiveKitPlatformOptions } from './livekit/livekit-platform.ts';
+import { WherebyPlatform } from './whereby/whereby-platform.ts';
+import type { WherebyPlatformOptions } from './whereby/whereby-platform.ts';
 
 // The registry of video platforms: configuration names the ones this deployment runs, this builds them, and
 // the PlatformRegistry hands each meeting the platform it was created on.
@@ -12,6 +14,7 @@ import type { LiveKitPlatformOptions } from './livekit/livekit-platform.ts';
 export interface PlatformOptionsByName {
   daily: DailyPlatformOptions;
   livekit: LiveKitPlatformOptions;
+  whereby: WherebyPlatformOptions;
 }
 
 export type PlatformName = keyof PlatformOptionsByName;
@@ -19,6 +22,7 @@ export type PlatformName = keyof PlatformOptionsByName;
 const factories: { [N in PlatformName]: (options: PlatformOptionsByName[N]) => Platform } = {
   daily: (options) => new DailyPlatform(options),
   livekit: (options) => new LiveKitPlatform(options),
+  whereby: (options) => new WherebyPlatform(options),
 };
 
 export const PLATFORM_NAMES = Object.keys(factories) as PlatformName[];

@@ -15,6 +15,12 @@ export interface CreateRoomInput {
   /** Nobody can join after this instant. */
   expiresAt: Date;
   recordingsBucket: RecordingsBucket;
+  /** Where the platform itself starts recording (Whereby's startTrigger); platforms whose recording the workflow
+   * starts ignore it. */
+  recordingTrigger?: 'none' | 'prompt' | 'automatic' | 'automatic-2nd-participant';
+  roomMode?: PlatformRoomMode;
+  /** Nobody joins without knocking, except with a host's link. */
+  isLocked?: boolean;
 }
 
 export interface CreatedRoom {
@@ -100,7 +106,7 @@ export interface WebhookRequest {
 
 export type WebhookVerification =
   | { ok: true }
-  | { ok: false; reason: 'missing_signature' | 'bad_signature' | 'stale_timestamp' | 'body_tampered' | 'unexpected_content_type'; detail?: string };
+  | { ok: false; reason: 'missing_signature' | 'bad_signature' | 'stale_timestamp' | 'body_tampered' | 'unexpected_content_type' | 'replayed'; detail?: string };
 
 interface EventBase {
   /** The platform's id for this delivery's event: the deduplication key. */
@@ -128,7 +134,7 @@ export type PlatformEvent =
   | (EventBase & { type: 'meeting.ended'; platformMeetingId: string; roomName: string; startedAt: Date; endedAt: Date })
   /**
    * `recordingType` where the platform itself says which recording it is (else the instance id tells); `roomName`
-   * where the instance id is the platform's own and cannot find the meeting (LiveKit's egress id).
+   * where the instance id is the platform's own and cannot find the meeting (LiveKit's egress id, Whereby's session).
    */
   | (EventBase & { type: 'recording.started'; recordingId: string; instanceId: string; startedAt: Date; recordingType?: RecordingType; roomName?: string })
   | (EventBase & {

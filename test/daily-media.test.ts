@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { DailyPlatform } from '../platforms/daily/daily-platform.ts';
@@ -12,6 +10,7 @@ import { startDailySimulator } from '../platforms/daily/simulator/index.ts';
 import type { DailySimulator } from '../platforms/daily/simulator/index.ts';
 import type { PlatformRecording } from '../platforms/platform.ts';
 import { LocalFolderStorage } from '../storage/local-folder.ts';
+import { downloadObject, probeMedia, speechStarts } from './support/media-files.ts';
 
 // The simulator writes real media with Daily's layout: checked with ffprobe and ffmpeg's silencedetect.
 
@@ -27,25 +26,8 @@ let recordingStartMs: number;
 let alice: string;
 let bob: string;
 
-async function download(key: string): Promise<string> {
-  const path = join(dir, `${key.replaceAll('/', '_')}.download`);
-  await pipeline((await storage.get(key)).body, createWriteStream(path));
-  return path;
-}
-
-async function probe(path: string) {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,codec_type,start_time:format=format_name,duration,start_time', '-of', 'json', path]);
-  return JSON.parse(stdout) as {
-    streams: Array<{ codec_name: string; codec_type: string; start_time: string }>;
-    format: { format_name: string; duration: string; start_time: string };
-  };
-}
-
-/** Start times of sound (ends of silences), in seconds from the file's first sample. */
-async function speechStarts(path: string): Promise<number[]> {
-  const { stderr } = await run('ffmpeg', ['-hide_banner', '-i', path, '-af', 'silencedetect=n=-45dB:d=0.4', '-f', 'null', '-']);
-  return [...stderr.matchAll(/silence_end: ([\d.]+)/g)].map((m) => Number(m[1]));
-}
+const download = (key: string) => downloadObject(storage, key, dir);
+const probe = probeMedia;
 
 /** Peak level in dB of the stretch [from, to) seconds from the file's first sample. */
 async function maxVolume(path: string, from: number, to: number): Promise<number> {

@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import {
   AccessToken,
   DirectFileOutput,
@@ -37,12 +33,12 @@ import type { S3Storage } from '../storage/s3.ts';
 import { waitForValue } from './support/poll.ts';
 import { freshBucket, s3ServerFromEnv } from './support/s3-server.ts';
 import type { S3TestServer } from './support/s3-server.ts';
+import { downloadObject, probeMedia, speechStarts } from './support/media-files.ts';
 
 // The LiveKit simulator's fidelity, judged by LiveKit's own server SDK: its RoomServiceClient and
 // EgressClient drive it over Twirp, its AccessToken mints the refused tokens, its WebhookReceiver verifies
 // every webhook; egress files land in a real S3-compatible server and are checked with ffprobe/ffmpeg.
 
-const run = promisify(execFile);
 const API_KEY = 'APIsimKey';
 const API_SECRET = randomBytes(24).toString('base64url');
 
@@ -99,22 +95,8 @@ function eventsOf(type: string, roomName?: string): WebhookEvent[] {
   return received.map((r) => r.event).filter((e) => e.event === type && (roomName === undefined || e.room?.name === roomName));
 }
 
-async function download(key: string): Promise<string> {
-  const path = join(dir, key.replaceAll('/', '_'));
-  await pipeline((await bucket.get(key)).body, createWriteStream(path));
-  return path;
-}
-
-async function probe(path: string) {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,codec_type:format=format_name,duration', '-of', 'json', path]);
-  return JSON.parse(stdout) as { streams: Array<{ codec_name: string; codec_type: string }>; format: { format_name: string; duration: string } };
-}
-
-/** Start times of sound (ends of silences), in seconds from the file's start. */
-async function speechStarts(path: string): Promise<number[]> {
-  const { stderr } = await run('ffmpeg', ['-hide_banner', '-i', path, '-af', 'silencedetect=n=-45dB:d=0.4', '-f', 'null', '-']);
-  return [...stderr.matchAll(/silence_end: ([\d.]+)/g)].map((m) => Number(m[1]));
-}
+const download = (key: string) => downloadObject(bucket, key, dir);
+const probe = probeMedia;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'livekit-sim-test-'));

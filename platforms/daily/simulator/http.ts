@@ -71,16 +71,22 @@ export async function readBody(request: IncomingMessage, maxBytes: number): Prom
 
 /** An empty body counts as `{}`, as Daily treats a bodiless POST. */
 export function jsonBody(request: SimRequest): Record<string, unknown> {
+  return jsonObjectBody(request, {
+    notJson: () => new DailySimError(400, 'json-parsing-error', 'could not parse the request body as JSON'),
+    notObject: () => invalidRequest('the request body must be a JSON object'),
+  });
+}
+
+/** The body as a JSON object (empty: `{}`), refused with each simulator's own errors. */
+export function jsonObjectBody(request: SimRequest, refuse: { notJson: () => Error; notObject: () => Error }): Record<string, unknown> {
   if (request.body.length === 0) return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(request.body.toString('utf8'));
   } catch {
-    throw new DailySimError(400, 'json-parsing-error', 'could not parse the request body as JSON');
+    throw refuse.notJson();
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw invalidRequest('the request body must be a JSON object');
-  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw refuse.notObject();
   return parsed as Record<string, unknown>;
 }
 

@@ -110,20 +110,25 @@ export async function writeVideoTrack(storage: ObjectStorage, workDir: string, t
   );
 }
 
-/** A cloud recording: one small H.264/AAC MP4 with everyone's voices mixed; the fast AAC coder at 24 kHz keeps long meetings quick. */
+/**
+ * A cloud recording: one small H.264/AAC file with everyone's voices mixed; the fast AAC coder at 24 kHz keeps long
+ * meetings quick. MP4 (Daily, LiveKit) unless `container` asks for Matroska (Whereby's default `.mkv`).
+ */
 export async function writeCloudRecording(
   storage: ObjectStorage,
   workDir: string,
-  recording: { key: string; span: TimeSpan; clips: readonly PlacedClip[] },
+  recording: { key: string; span: TimeSpan; clips: readonly PlacedClip[]; container?: 'mp4' | 'matroska' },
 ): Promise<number> {
   const seconds = (recording.span.toMs - recording.span.fromMs) / 1000;
-  return encodeAndStore(storage, workDir, recording.key, 'video/mp4', (out) =>
+  const mkv = recording.container === 'matroska';
+  return encodeAndStore(storage, workDir, recording.key, mkv ? 'video/x-matroska' : 'video/mp4', (out) =>
     ffmpeg(
       [
         '-f', 'lavfi', '-i', 'color=c=0x1e293b:s=320x180:r=2', ...PCM_INPUT,
         '-map', '0:v', '-map', '1:a', '-t', seconds.toFixed(3),
         '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'stillimage', '-pix_fmt', 'yuv420p',
-        '-c:a', 'aac', '-aac_coder', 'fast', '-ar', '24000', '-b:a', '48k', '-movflags', '+faststart', '-f', 'mp4', out,
+        '-c:a', 'aac', '-aac_coder', 'fast', '-ar', '24000', '-b:a', '48k',
+        ...(mkv ? ['-f', 'matroska'] : ['-movflags', '+faststart', '-f', 'mp4']), out,
       ],
       renderPcm(recording.clips, recording.span),
     ),

@@ -40,3 +40,36 @@ export async function afterUnlessAborted(ms: number, signal: AbortSignal, then: 
   }
   await then();
 }
+
+/** Items per key (a webhook URL) handled one at a time, in the order pushed; each run is tracked as pending work. */
+export class OrderedQueues<T> {
+  readonly #queues = new Map<string, { items: T[]; pumping: boolean }>();
+  readonly #work: PendingWork;
+  readonly #handle: (key: string, item: T) => Promise<void>;
+
+  constructor(work: PendingWork, handle: (key: string, item: T) => Promise<void>) {
+    this.#work = work;
+    this.#handle = handle;
+  }
+
+  push(key: string, item: T): void {
+    let queue = this.#queues.get(key);
+    if (!queue) {
+      queue = { items: [], pumping: false };
+      this.#queues.set(key, queue);
+    }
+    queue.items.push(item);
+    if (queue.pumping) return;
+    queue.pumping = true;
+    const pumped = queue;
+    void this.#work.track(
+      (async () => {
+        try {
+          for (let next = pumped.items.shift(); next !== undefined; next = pumped.items.shift()) await this.#handle(key, next);
+        } finally {
+          pumped.pumping = false;
+        }
+      })(),
+    );
+  }
+}

@@ -5,7 +5,7 @@ import type { PartialMessage } from '@bufbuild/protobuf';
 import { ruleFires } from '../../daily/simulator/faults.ts';
 import { postWebhook } from '../../daily/simulator/http.ts';
 import type { FaultRuleBase } from '../../daily/simulator/faults.ts';
-import { afterUnlessAborted } from '../../daily/simulator/pending-work.ts';
+import { OrderedQueues, afterUnlessAborted } from '../../daily/simulator/pending-work.ts';
 import type { PendingWork } from '../../daily/simulator/pending-work.ts';
 import { webhookAuthorization } from './auth.ts';
 import { webhookJson } from './twirp.ts';
@@ -75,13 +75,14 @@ export interface WebhookNotifierOptions {
 export class WebhookNotifier {
   readonly #options: WebhookNotifierOptions;
   readonly #retry: Required<WebhookRetryOptions>;
-  readonly #queues = new Map<string, { items: Outgoing[]; pumping: boolean }>();
+  readonly #queues: OrderedQueues<Outgoing>;
   readonly #deliveries: WebhookDelivery[] = [];
   readonly #closed = new AbortController();
   #urls: string[];
 
   constructor(options: WebhookNotifierOptions) {
     this.#options = options;
+    this.#queues = new OrderedQueues(options.work, (url, outgoing) => this.#deliver(url, outgoing));
     this.#urls = [...options.urls];
     this.#retry = { retryWaitMinMs: 1_000, retryWaitMaxMs: 30_000, maxRetries: 4, timeoutMs: 10_000, ...options.retry };
   }
@@ -125,31 +126,10 @@ export class WebhookNotifier {
     const delayed = fired('delay');
     for (let copy = 0; copy < copies; copy++) {
       for (const url of urls) {
-        if (delayed) void this.#options.work.track(afterUnlessAborted(delayed.delayMs ?? 1000, this.#closed.signal, () => this.#enqueue(url, outgoing)));
-        else this.#enqueue(url, outgoing);
+        if (delayed) void this.#options.work.track(afterUnlessAborted(delayed.delayMs ?? 1000, this.#closed.signal, () => this.#queues.push(url, outgoing)));
+        else this.#queues.push(url, outgoing);
       }
     }
-  }
-
-  #enqueue(url: string, outgoing: Outgoing): void {
-    let queue = this.#queues.get(url);
-    if (!queue) {
-      queue = { items: [], pumping: false };
-      this.#queues.set(url, queue);
-    }
-    queue.items.push(outgoing);
-    if (queue.pumping) return;
-    queue.pumping = true;
-    const pumped = queue;
-    void this.#options.work.track(
-      (async () => {
-        try {
-          for (let next = pumped.items.shift(); next; next = pumped.items.shift()) await this.#deliver(url, next);
-        } finally {
-          pumped.pumping = false;
-        }
-      })(),
-    );
   }
 
   async #deliver(url: string, outgoing: Outgoing): Promise<void> {
