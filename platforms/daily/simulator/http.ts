@@ -71,16 +71,22 @@ export async function readBody(request: IncomingMessage, maxBytes: number): Prom
 
 /** An empty body counts as `{}`, as Daily treats a bodiless POST. */
 export function jsonBody(request: SimRequest): Record<string, unknown> {
+  return jsonObjectBody(request, {
+    notJson: () => new DailySimError(400, 'json-parsing-error', 'could not parse the request body as JSON'),
+    notObject: () => invalidRequest('the request body must be a JSON object'),
+  });
+}
+
+/** A request's JSON object (`{}` for an empty body), or the simulator's own error for a body that is not one. */
+export function jsonObjectBody(request: SimRequest, errors: { notJson: () => Error; notObject: () => Error }): Record<string, unknown> {
   if (request.body.length === 0) return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(request.body.toString('utf8'));
   } catch {
-    throw new DailySimError(400, 'json-parsing-error', 'could not parse the request body as JSON');
+    throw errors.notJson();
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw invalidRequest('the request body must be a JSON object');
-  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw errors.notObject();
   return parsed as Record<string, unknown>;
 }
 

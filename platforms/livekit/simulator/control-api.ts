@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { controlRouter, speechOf } from '../../daily/simulator/control-api.ts';
+import { jsonObjectBody } from '../../daily/simulator/http.ts';
 import type { Route, SimRequest } from '../../daily/simulator/http.ts';
 import type { LiveKitSimFaults, LiveKitSimulatorControl } from './control.ts';
 import { TwirpError } from './twirp.ts';
@@ -85,13 +86,8 @@ export function createControlApi(sim: LiveKitSimulatorControl & { faults: LiveKi
 }
 
 function jsonBody(request: SimRequest): Record<string, unknown> {
-  if (request.body.length === 0) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(request.body.toString('utf8'));
-  } catch {
-    throw new TwirpError('malformed', 'the request body is not JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TwirpError('invalid_argument', 'the request body must be a JSON object');
-  return parsed as Record<string, unknown>;
+  return jsonObjectBody(request, {
+    notJson: () => new TwirpError('malformed', 'the request body is not JSON'),
+    notObject: () => new TwirpError('invalid_argument', 'the request body must be a JSON object'),
+  });
 }
