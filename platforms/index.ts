@@ -5,6 +5,8 @@ import { rolloutPlatform, type PlatformRollout } from './rollout.ts';
 import type { PlatformName as StoredPlatformName } from '../db/entities.ts';
 import { LiveKitPlatform } from './livekit/livekit-platform.ts';
 import type { LiveKitPlatformOptions } from './livekit/livekit-platform.ts';
+import { HmsPlatform } from './hms/hms-platform.ts';
+import type { HmsPlatformOptions } from './hms/hms-platform.ts';
 
 // The registry of video platforms: configuration names the ones this deployment runs, this builds them, and
 // the PlatformRegistry hands each meeting the platform it was created on.
@@ -12,6 +14,7 @@ import type { LiveKitPlatformOptions } from './livekit/livekit-platform.ts';
 export interface PlatformOptionsByName {
   daily: DailyPlatformOptions;
   livekit: LiveKitPlatformOptions;
+  '100ms': HmsPlatformOptions;
 }
 
 export type PlatformName = keyof PlatformOptionsByName;
@@ -19,6 +22,7 @@ export type PlatformName = keyof PlatformOptionsByName;
 const factories: { [N in PlatformName]: (options: PlatformOptionsByName[N]) => Platform } = {
   daily: (options) => new DailyPlatform(options),
   livekit: (options) => new LiveKitPlatform(options),
+  '100ms': (options) => new HmsPlatform(options),
 };
 
 export const PLATFORM_NAMES = Object.keys(factories) as PlatformName[];

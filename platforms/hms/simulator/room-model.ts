@@ -372,7 +372,7 @@ export class RoomModel {
     const room = this.room(recording.roomId);
     const session = this.sessions.get(recording.sessionId)!;
     const span = { fromMs: recording.startedAtMs!, toMs: recording.stoppedAtMs! };
-    const key = `${recording.beamId ? 'beam' : 'sfu'}/${room.id}/${new Date(span.fromMs).toISOString().slice(0, 10).replaceAll('-', '')}/Rec-${room.id}-${span.fromMs}.mp4`;
+    const key = `${recording.beamId ? 'beam' : 'sfu'}/${room.id}/${new Date(span.fromMs).toISOString().slice(0, 10).replaceAll('-', '')}/Rec-${room.id}-${Math.round(span.fromMs)}.mp4`;
     let size: number;
     try {
       size = await writeCloudRecording(this.#options.storage, this.#options.workDir, { key, span, clips: session.peers.flatMap((p) => p.speech) });
@@ -415,7 +415,7 @@ export class RoomModel {
   /** The peer's microphone from join to leave, WebM/Opus, when the template records tracks. */
   async #finishTrack(room: SimRoom, peer: SimPeer): Promise<void> {
     const span = { fromMs: peer.joinedAtMs, toMs: peer.leftAtMs! };
-    const key = `track-recordings/${room.id}/${peer.sessionId}/${peer.id}/${peer.trackId}-${span.fromMs}.webm`;
+    const key = `track-recordings/${room.id}/${peer.sessionId}/${peer.id}/${peer.trackId}-${Math.round(span.fromMs)}.webm`;
     let size: number;
     try {
       size = await writeAudioTrack(this.#options.storage, this.#options.workDir, { key, span, streamOffsetMs: 0, clips: peer.speech });
