@@ -222,6 +222,18 @@ describe('HmsPlatform: rooms and the composite', () => {
     await server.leave(peer.peerId);
   });
 
+  it('says a 5xx answer may be retried and a refusal may not', async () => {
+    const { platformRoomName: roomId } = await platform.createRoom({ name: 'unavailable-1', expiresAt: EXPIRES, recordingsBucket: { bucketName: 'unused', bucketRegion: 'us-east-1' } });
+    const peer = await server.join(roomId, { name: 'Solo' });
+    await server.setFaults({ api: [{ routes: ['POST /recordings/room/:id/start'], status: 503, count: 1 }] });
+    await assert.rejects(platform.startRecording(roomId, { type: 'cloud', instanceId: 'composite' }), (e: unknown) => e instanceof HmsApiError && e.status === 503 && e.retryable);
+    assert.equal(await platform.startRecording(roomId, { type: 'cloud', instanceId: 'composite' }), 'started');
+    const forged = new HmsPlatform(options({ appSecret: 'not-the-secret' }));
+    await assert.rejects(forged.listRecordings(), (e: unknown) => e instanceof HmsApiError && e.status === 401 && !e.retryable && /invalid token/.test(e.info));
+    await server.setFaults({});
+    await server.leave(peer.peerId);
+  });
+
   it('reports a failed composite as recording.error', async () => {
     const { platformRoomName: roomId } = await platform.createRoom({ name: 'failing-1', expiresAt: EXPIRES, recordingsBucket: { bucketName: 'unused', bucketRegion: 'us-east-1' } });
     const peer = await server.join(roomId, { name: 'Solo' });

@@ -338,6 +338,30 @@ describe('100ms simulator: webhooks and links', () => {
     await sim.leave(peer.peerId);
   });
 
+  it('delays or duplicates a webhook (same id and body) and refuses REST calls on a fault', async () => {
+    const roomId = await newRoom('faults-1');
+    await sim.setFaults({
+      webhooks: [
+        { action: 'duplicate', types: ['peer.join.success'], count: 1 },
+        { action: 'delay', types: ['session.open.success'], delayMs: 300, count: 1 },
+      ],
+      api: [{ routes: ['POST /recordings/room/:id/start'], status: 503, count: 1 }],
+    });
+    const startsBefore = (await sim.stats()).apiCalls['POST /recordings/room/:id/start'] ?? 0;
+    const peer = await sim.join(roomId, { name: 'Faulty' });
+    const joins = await waitForValue('two copies of peer.join.success', () => eventsOf('peer.join.success', roomId).length === 2 && eventsOf('peer.join.success', roomId));
+    assert.equal(joins[0]!.envelope.id, joins[1]!.envelope.id);
+    assert.equal(joins[0]!.body, joins[1]!.body);
+    const opened = await waitForValue('delayed session.open.success', () => eventsOf('session.open.success', roomId)[0]);
+    assert.ok(opened.at - joins[0]!.at >= 250, 'the session opening came after the later join, delayed');
+    const refused = await api<{ code: number }>('POST', `/recordings/room/${roomId}/start`, {});
+    assert.equal(refused.status, 503);
+    assert.equal((await api('POST', `/recordings/room/${roomId}/start`, {})).status, 200, 'the fault fired once');
+    assert.equal((await sim.stats()).apiCalls['POST /recordings/room/:id/start'], startsBefore + 2, 'the refused call is counted too');
+    await sim.setFaults({});
+    await sim.leave(peer.peerId);
+  });
+
   it('serves a file through its presigned link until the link expires, then answers 403 AccessDenied; a forged link too', async () => {
     await sim.setPresignedUrlTtl(1);
     const roomId = await newRoom('expiring-1');
