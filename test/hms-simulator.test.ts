@@ -6,11 +6,12 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import * as jose from 'jose';
-import { connectHmsSimulator, startHmsSimulator } from '../platforms/hms/simulator/index.ts';
+import { loadScenario } from '../platforms/daily/simulator/scenario.ts';
+import { connectHmsSimulator, runHmsScenario, startHmsSimulator } from '../platforms/hms/simulator/index.ts';
 import type { HmsSimulator, HmsSimulatorControl } from '../platforms/hms/simulator/index.ts';
 import { waitForValue } from './support/poll.ts';
 
@@ -383,5 +384,33 @@ describe('100ms simulator: webhooks and links', () => {
     assert.match(await expired.text(), /Request has expired/);
     await sim.setPresignedUrlTtl(86_400);
     await sim.leave(peer.peerId);
+  });
+});
+
+describe('100ms simulator: meeting scripts', () => {
+  it('plays a Daily meeting script in a 100ms room: peers, speech, the host role, recording steps handed over', async () => {
+    const { scenario, baseDir } = await loadScenario(resolve(import.meta.dirname, '../platforms/daily/simulator/scenarios/two-person-demo.json'));
+    const steps: string[] = [];
+    let roomId = '';
+    const result = await runHmsScenario(sim, scenario, {
+      baseDir,
+      tailSeconds: 5,
+      recordingStep: async (step) => {
+        steps.push(`${step.action}:${step.type}`);
+        if (step.action === 'startRecording' && step.type === 'cloud') assert.equal((await api('POST', `/recordings/room/${roomId}/start`, {})).status, 200);
+      },
+      afterStep: async (step, index) => {
+        if (index === 0) roomId = (await sim.state()).rooms.find((r) => r.name === scenario.room)!.id;
+      },
+    });
+    assert.equal(result.roomId, roomId);
+    assert.deepEqual(steps, ['startRecording:raw-tracks', 'startRecording:cloud']);
+    assert.deepEqual(Object.keys(result.peers).sort(), ['ada', 'grace']);
+    const joined = eventsOf('peer.join.success', roomId).map((r) => [r.envelope.data.user_id, r.envelope.data.role]);
+    assert.deepEqual(joined, [['user-ada', 'host'], ['user-grace', 'guest']]);
+    // The script's end has everyone leave: the session closes and stops the recording, whose file has the meeting.
+    const success = await eventOf('beam.recording.success', (d) => d.room_id === roomId);
+    assert.equal(success.data.duration, 16, 'from running (1 s + 2 s starting) to the end at 19 s');
+    assert.equal(eventsOf('session.close.success', roomId).length, 1);
   });
 });

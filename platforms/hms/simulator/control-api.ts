@@ -10,6 +10,7 @@ import type { HmsWebhookConfig } from './webhooks.ts';
 // loopback; CORS is open. Errors come back in 100ms's `{code, message, details}` shape.
 //
 //   GET  /_sim/state
+//   POST /_sim/rooms                {name, templateId?} → {roomId}
 //   POST /_sim/rooms/:id/join       {token} | {name, userId?, role?, metadata?, voice?} → JoinedPeer
 //   POST /_sim/peers/:id/say        {text} | {wavPath} | audio bytes (Content-Type audio/*) → {atMs, durationMs}
 //   POST /_sim/peers/:id/leave
@@ -24,6 +25,15 @@ export function createControlApi(sim: HmsSimulatorControl & { faults: HmsSimFaul
   const ok = { json: { ok: true } };
   const routes: Route[] = [
     { method: 'GET', pattern: '/state', handle: async () => ({ json: await sim.state() }) },
+    {
+      method: 'POST',
+      pattern: '/rooms',
+      handle: async (req) => {
+        const { name, templateId } = jsonBody(req);
+        if (typeof name !== 'string' || (templateId !== undefined && typeof templateId !== 'string')) throw badRequest('name (and templateId, when given) must be strings');
+        return { json: await sim.ensureRoom(name, templateId as string | undefined) };
+      },
+    },
     { method: 'POST', pattern: '/rooms/:id/join', handle: async (req) => ({ json: await sim.join(req.params.id!, jsonBody(req) as HmsJoinOptions) }) },
     {
       method: 'POST',

@@ -12,6 +12,7 @@ export function connectHmsSimulator(controlUrl: string): HmsSimulatorControl {
   };
   const enc = encodeURIComponent;
   return {
+    ensureRoom: (name, templateId) => call('POST', '/rooms', { name, ...(templateId && { templateId }) }),
     join: (roomId, options) => call('POST', `/rooms/${enc(roomId)}/join`, options),
     say: async (peerId, speech: SpeechInput) => {
       // A WAV path names a file on this machine: send its bytes, the simulator may run elsewhere.

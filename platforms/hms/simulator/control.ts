@@ -46,6 +46,8 @@ export interface HmsSimStats {
 }
 
 export interface HmsSimulatorControl {
+  /** A room of that name, made as the dashboard makes one (the existing one when there is). */
+  ensureRoom(name: string, templateId?: string): Promise<{ roomId: string }>;
   join(roomId: string, options: HmsJoinOptions): Promise<JoinedPeer>;
   /** Places speech on the peer's microphone at the timeline's current instant; time does not move. */
   say(peerId: string, speech: SpeechInput): Promise<{ atMs: number; durationMs: number }>;

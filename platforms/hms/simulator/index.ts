@@ -81,6 +81,10 @@ export class HmsSimulator implements HmsSimulatorControl {
     return this.#parts.model.templates;
   }
 
+  async ensureRoom(name: string, templateId?: string): Promise<{ roomId: string }> {
+    return { roomId: this.#parts.model.createRoom({ name, ...(templateId !== undefined && { templateId }) }).id };
+  }
+
   async join(roomId: string, options: HmsJoinOptions): Promise<JoinedPeer> {
     const { model, app } = this.#parts;
     let who: { name: string; userId?: string; role: string };
@@ -294,3 +298,5 @@ export type * from './control.ts';
 export type { HmsTemplate } from './room-model.ts';
 export type { HmsWebhookConfig, HmsWebhookDelivery, HmsWebhookFaultRule, HmsWebhookRetryOptions } from './webhooks.ts';
 export { connectHmsSimulator } from './control-client.ts';
+export { runHmsScenario } from './scenario.ts';
+export type { HmsScenarioOptions, HmsScenarioResult } from './scenario.ts';
