@@ -319,7 +319,7 @@ describe('100ms simulator: webhooks and links', () => {
     for (const r of received) assert.ok(!Object.keys(r.headers).some((h) => /signature/i.test(h)), 'nothing is signed');
     for (const field of ['room_id', 'room_name', 'session_id', 'peer_id', 'user_id', 'role', 'joined_at']) assert.ok(field in joined.data, field);
     const types = new Set(received.map((r) => r.envelope.type));
-    for (const type of ['peer.join.success', 'peer.leave.success', 'session.open.success', 'session.close.success', 'beam.started.success', 'beam.recording.success', 'beam.failure', 'recording.success', 'track.recording.success']) {
+    for (const type of ['peer.join.success', 'peer.leave.success', 'session.open.success', 'session.close.success', 'beam.started.success', 'beam.stopped.success', 'beam.recording.success', 'beam.failure', 'recording.success', 'track.recording.success']) {
       assert.ok(types.has(type), `${type} was sent`);
     }
     assert.deepEqual((await sim.state()).webhook.headerNames, [SECRET_HEADER.name], 'state shows header names, not values');

@@ -18,7 +18,7 @@ import type { HmsWebhookNotifier } from './webhooks.ts';
 // - a recording started through the API is a browser (beam) composite of the session: the given `meeting_url`,
 //   or the template's own composite page (where the template has none, `meeting_url` is required). It needs a
 //   running session (404 without peers); a second start while one is starting or running is 409. Its status
-//   goes starting → running → stopping → completed (or failed), with beam.started.success,
+//   goes starting → running → stopping → completed (or failed), with beam.started.success, beam.stopped.success,
 //   beam.recording.success, beam.failure; the session closing stops it;
 // - where the template enables SFU recording, each session is recorded whole without being asked: its
 //   recording.success (or recording.failed) comes after the session closes;
@@ -342,6 +342,10 @@ export class RoomModel {
       return;
     }
     recording.status = 'stopping';
+    if (recording.beamId) {
+      const room = this.room(recording.roomId);
+      this.#notify(room, 'beam.stopped.success', { ...this.#beamData(room, recording), stopped_at: iso(now), duration: durationOf(recording) });
+    }
     void this.#options.work.track(this.#finishComposite(recording));
   }
 
