@@ -120,6 +120,7 @@ export interface RoomModelOptions {
   log: (message: string) => void;
 }
 
+/** 100ms allows letters, digits, "-", ".", ":" and "_" in a room name; the 80-character cap is UNCONFIRMED. */
 const ROOM_NAME = /^[a-zA-Z0-9\-._:]{1,80}$/;
 
 /** A 100ms id: 24 hex digits. */
