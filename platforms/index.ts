@@ -7,6 +7,8 @@ import { LiveKitPlatform } from './livekit/livekit-platform.ts';
 import type { LiveKitPlatformOptions } from './livekit/livekit-platform.ts';
 import { WherebyPlatform } from './whereby/whereby-platform.ts';
 import type { WherebyPlatformOptions } from './whereby/whereby-platform.ts';
+import { HmsPlatform } from './hms/hms-platform.ts';
+import type { HmsPlatformOptions } from './hms/hms-platform.ts';
 
 // The registry of video platforms: configuration names the ones this deployment runs, this builds them, and
 // the PlatformRegistry hands each meeting the platform it was created on.
@@ -15,6 +17,7 @@ export interface PlatformOptionsByName {
   daily: DailyPlatformOptions;
   livekit: LiveKitPlatformOptions;
   whereby: WherebyPlatformOptions;
+  '100ms': HmsPlatformOptions;
 }
 
 export type PlatformName = keyof PlatformOptionsByName;
@@ -23,6 +26,7 @@ const factories: { [N in PlatformName]: (options: PlatformOptionsByName[N]) => P
   daily: (options) => new DailyPlatform(options),
   livekit: (options) => new LiveKitPlatform(options),
   whereby: (options) => new WherebyPlatform(options),
+  '100ms': (options) => new HmsPlatform(options),
 };
 
 export const PLATFORM_NAMES = Object.keys(factories) as PlatformName[];

@@ -1,4 +1,4 @@
-// The one interface every video platform implements (Daily, LiveKit; Whereby and 100ms next).
+// The one interface every video platform implements (Daily, LiveKit, 100ms; Whereby next).
 // Everything here is in our own normalized vocabulary; each adapter translates its vendor's API into it.
 
 export type RecordingType = 'cloud' | 'raw-tracks';
@@ -147,6 +147,9 @@ export type PlatformEvent =
       objectKey: string;
       tracks: RecordingTrack[] | null;
       maxParticipants?: number;
+      /** Where the file is when the platform wrote it into its own storage, not our bucket (100ms): a link to copy it
+       * from before it expires. `objectKey` is then the file's key there. */
+      download?: { url: string; expiresAt: Date };
     })
   | (EventBase & { type: 'recording.error'; instanceId: string; roomName: string; message: string; at: Date; recordingType?: RecordingType })
   /** A participant published (or unpublished) a microphone: where each one is recorded on its own (`per-track`). */

@@ -79,28 +79,7 @@ function refusalFor(error: unknown): LiveKitWebhookRefused {
   return as('malformed-body');
 }
 
-// Replay protection. A captured webhook stays verifiable for the 5 minutes of its token, and LiveKit itself
-// resends an event (retries, and duplicates: the same `id`). Accept an event once per `id` and only while its
-// `createdAt` is within a window of our clock; keep the ids seen for at least that window.
-
-export interface WebhookFreshnessPolicy {
-  /** How old `createdAt` may be. Default 10 minutes: the token's 5 minutes plus LiveKit's retry backoff. */
-  maxAgeSeconds?: number;
-  /** How far ahead of our clock `createdAt` may be (clock skew). Default 60 s. */
-  maxSkewSeconds?: number;
-}
-
-export type WebhookFreshness = 'fresh' | 'duplicate' | 'stale' | 'from-the-future';
-
-/** Pure: judges one verified event against the ids already accepted and our clock. */
-export function judgeWebhookFreshness(
-  event: { id: string; createdAt: bigint | number },
-  context: { now: Date; seenEventIds: ReadonlySet<string> },
-  policy: WebhookFreshnessPolicy = {},
-): WebhookFreshness {
-  if (context.seenEventIds.has(event.id)) return 'duplicate';
-  const ageSeconds = context.now.getTime() / 1000 - Number(event.createdAt);
-  if (ageSeconds > (policy.maxAgeSeconds ?? 600)) return 'stale';
-  if (-ageSeconds > (policy.maxSkewSeconds ?? 60)) return 'from-the-future';
-  return 'fresh';
-}
+// Replay protection (a captured webhook stays verifiable for the 5 minutes of its token, and LiveKit resends
+// events): platforms/webhook-freshness.ts, shared with the other platforms.
+export { judgeWebhookFreshness } from '../webhook-freshness.ts';
+export type { WebhookFreshness, WebhookFreshnessPolicy } from '../webhook-freshness.ts';

@@ -74,6 +74,20 @@ const scenarioSchema = z.strictObject({
   ),
 }) satisfies z.ZodType<DailyScenario>;
 
+/** What a scenario runner on any platform's simulator takes besides its own join and recording hooks. */
+export interface ScenarioPacing {
+  /** Folder that relative `wav` paths are resolved against. Default: the working directory. */
+  baseDir?: string;
+  /** Runs after every step: a place to wait for our product to react. */
+  afterStep?: (step: ScenarioStep, index: number) => Promise<void>;
+  /** Virtual clock: pace steps at this many simulated seconds per real second. Default: no pacing. */
+  speed?: number;
+  /** Virtual clock: simulated seconds to advance after the last step. Default 30. */
+  tailSeconds?: number;
+  /** Wait for media and webhooks to settle at the end. Default true. */
+  waitForIdle?: boolean;
+}
+
 export interface RoutedRecordingRequest {
   type: RecordingType;
   instanceId: string;
@@ -217,6 +231,61 @@ export async function runScenario(
   }
   await afterLastStep(sim, clock.mode, options);
   return result;
+}
+
+/** What one platform's simulator does for each kind of step; `rejoin` and `end` are made of these. */
+export interface ScenarioActions {
+  join(who: string): Promise<void>;
+  leave(who: string): Promise<void>;
+  /** A full reconnection; absent: a leave (when present) and a join. */
+  rejoin?(who: string): Promise<void>;
+  say(who: string, speech: { text: string } | { wavPath: string }): Promise<unknown>;
+  recording(step: ScenarioStep & { action: 'startRecording' | 'stopRecording' }): Promise<void>;
+  /** Who is in the room now, by script key. */
+  present(): Iterable<string>;
+}
+
+/** Plays a parsed script's steps in `at` order on a simulator's clock with one platform's actions, then its tail. */
+export async function playScenario(
+  sim: { clock(): Promise<{ mode: 'real' | 'virtual'; nowMs: number }>; advance(ms: number): Promise<unknown>; whenIdle(): Promise<void> },
+  script: DailyScenario,
+  actions: ScenarioActions,
+  options: ScenarioPacing,
+): Promise<{ startedAtMs: number }> {
+  const clock = await sim.clock();
+  const run = { mode: clock.mode, startedAtMs: clock.nowMs, wallStart: Date.now(), ...(options.speed && { speed: options.speed }) };
+  const isPresent = (who: string) => [...actions.present()].includes(who);
+  for (const { step, index } of orderedSteps(script.steps)) {
+    await untilStep(sim, run, step.at);
+    switch (step.action) {
+      case 'join':
+        await actions.join(step.who);
+        break;
+      case 'rejoin':
+        if (actions.rejoin && isPresent(step.who)) await actions.rejoin(step.who);
+        else {
+          if (isPresent(step.who)) await actions.leave(step.who);
+          await actions.join(step.who);
+        }
+        break;
+      case 'leave':
+        await actions.leave(step.who);
+        break;
+      case 'say':
+        await actions.say(step.who, 'text' in step ? { text: step.text } : { wavPath: resolve(options.baseDir ?? '.', step.wav) });
+        break;
+      case 'startRecording':
+      case 'stopRecording':
+        await actions.recording(step);
+        break;
+      case 'end':
+        for (const who of [...actions.present()]) await actions.leave(who);
+        break;
+    }
+    await options.afterStep?.(step, index);
+  }
+  await afterLastStep(sim, clock.mode, options);
+  return { startedAtMs: clock.nowMs };
 }
 
 /** A virtual clock moves `tailSeconds` (default 30) past the last step; then media and webhooks settle unless told not to. */
