@@ -117,6 +117,8 @@ test('a LiveKit room made in the form: its page joins the call, shows recording 
   await grace.getByLabel('Sentence for Grace to say').fill('Thank you Ada. The budget is on track and we will hire two engineers.');
   await grace.getByRole('button', { name: 'Say it' }).click();
   await page.getByText(/Grace said "Thank you Ada/).waitFor({ timeout: 30_000 });
+  // Her sentence (about 5 s) plays out before Ada speaks: people take turns, and the transcript's turns follow.
+  await page.waitForTimeout(6000);
   await ada.getByLabel('Sentence for Ada to say').fill('Good morning everyone. Let us review the hiring plan for next quarter.');
   await ada.getByRole('button', { name: 'Say it' }).click();
   await page.getByText(/Ada said "Good morning/).waitFor({ timeout: 30_000 });
