@@ -37,6 +37,8 @@ const HISTORY_SAMPLE = 50;
 /** After the load: how long the workflows may take to write the rows of what was accepted; after the ends, to finish. */
 const APPLY_BOUND_S = 120;
 const FINISH_BOUND_S = 180;
+/** Before the restart: how long to wait for the histories to stop growing. */
+const QUIET_BOUND_S = 90;
 /** The whole bench is stopped after this long, whatever happens. */
 const HARD_TIMEOUT_MS = 15 * 60_000;
 const RSS_SAMPLE_MS = 500;
@@ -127,7 +129,8 @@ function histogram(before: Metrics, after: Metrics, name: string): { count: numb
   const sum = metricDelta(before, after, `${name}_sum`);
   const earlier = new Map((before.buckets.get(name) ?? []).map((b) => [b.le, b.count]));
   const buckets = (after.buckets.get(name) ?? []).map((b) => ({ le: b.le, count: b.count - (earlier.get(b.le) ?? 0) }));
-  const p99 = buckets.find((b) => b.count >= 0.99 * count)?.le ?? NaN;
+  // Infinity: beyond the largest bound.
+  const p99 = buckets.find((b) => b.count >= 0.99 * count)?.le ?? Infinity;
   return { count, meanMs: count ? sum / count : NaN, p99AtMostMs: count ? p99 : NaN };
 }
 
@@ -263,7 +266,7 @@ const workflowTasks = (history: History) => (history.events ?? []).filter((e) =>
 // ---------------------------------------------------------------------------------------------------
 // The bench
 
-const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : n.toFixed(0)) : '–');
+const ms = (n: number) => (Number.isFinite(n) ? (n < 10 ? n.toFixed(1) : n.toFixed(0)) : n === Infinity ? '∞' : '–');
 const mib = (bytes: number) => `${(bytes / MIB).toFixed(0)} MiB`;
 
 async function bench(options: Options, postgresPort: string) {
@@ -354,7 +357,17 @@ async function bench(options: Options, postgresPort: string) {
     const sample = meetings.filter((_, i) => i % Math.max(1, Math.floor(meetings.length / HISTORY_SAMPLE)) === 0).slice(0, HISTORY_SAMPLE);
     const sampled = await eachLimited(sample, CONCURRENCY, (m) => temporalClient.workflow.getHandle(meetingWorkflowId(m.id)).fetchHistory());
     const taskLatencies = Float64Array.from(sampled.flatMap(workflowTaskLatencies)).sort();
-    const lengths = await eachLimited(meetings, CONCURRENCY, async (m) => ({ meeting: m, length: (await temporalClient.workflow.getHandle(meetingWorkflowId(m.id)).describe()).historyLength }));
+    // Every meeting's history length, once they no longer grow (the tasks still queued after the load are done), so the restart replays quiet meetings.
+    const historyLengths = () => eachLimited(meetings, CONCURRENCY, async (m) => ({ meeting: m, length: (await temporalClient.workflow.getHandle(meetingWorkflowId(m.id)).describe()).historyLength }));
+    const quietStarted = performance.now();
+    let lengths = await historyLengths();
+    for (let previous = -1, total = lengths.reduce((sum, l) => sum + l.length, 0); total !== previous && performance.now() - quietStarted < QUIET_BOUND_S * 1000;) {
+      await sleep(1000);
+      lengths = await historyLengths();
+      previous = total;
+      total = lengths.reduce((sum, l) => sum + l.length, 0);
+    }
+    const quietAfterS = (performance.now() - quietStarted) / 1000;
     const longest = lengths.reduce((a, b) => (b.length > a.length ? b : a));
 
     // Restart: the worker killed, a new one started; one more event to the longest history's meeting, whose run the new worker replays whole.
@@ -418,7 +431,7 @@ async function bench(options: Options, postgresPort: string) {
         cacheSize: metric(metricsAfterLoad, 'temporal_sticky_cache_size'),
         names: [...metricsAfterLoad.values.keys(), ...metricsAfterLoad.buckets.keys()].filter((n) => n.startsWith('temporal_')),
       },
-      restart: { seconds: restartSeconds, extraStatus, extraAppliedMs, newWorkerTasks, longestLength: longest.length, longestTasks, replayMs, medianLength: lengths.map((l) => l.length).sort((a, b) => a - b)[Math.floor(lengths.length / 2)]! },
+      restart: { quietAfterS, seconds: restartSeconds, extraStatus, extraAppliedMs, newWorkerTasks, longestLength: longest.length, longestTasks, replayMs, medianLength: lengths.map((l) => l.length).sort((a, b) => a - b)[Math.floor(lengths.length / 2)]! },
       end: { seconds: endSeconds, endFailed: endStatuses.filter((s) => s !== 202).length, outcomes: tally(outcomes), rowsAtEnd, joinsTotal, openRows, endedRows },
     };
   } finally {
@@ -430,7 +443,7 @@ async function bench(options: Options, postgresPort: string) {
 
 type Result = Awaited<ReturnType<typeof bench>>;
 
-function report(r: Result, options: Options): { table: string; summary: string } {
+function report(r: Result, options: Options, load: string): { table: string; summary: string } {
   const m = r.metrics;
   const stuck = Object.entries(r.end.outcomes).filter(([outcome]) => outcome !== 'ended').reduce((sum, [, n]) => sum + n, 0);
   const replayPerTaskMs = r.restart.replayMs / Math.max(1, r.restart.longestTasks);
@@ -447,7 +460,7 @@ function report(r: Result, options: Options): { table: string; summary: string }
     ['Sticky cache: hits / misses (each a replay of the whole history) / forced evictions, over the load', `${m.cacheHits} / ${m.cacheMisses} / ${m.forcedEvictions} (replay-latency samples: ${m.replay.count}, mean ${ms(m.replay.meanMs)} ms)`],
     ['CPU, % of one core over the load: worker / API (this process) / Temporal / PostgreSQL / other work on the machine', `${r.cpu.worker.toFixed(0)} / ${r.cpu.api.toFixed(0)} / ${r.cpu.temporal.toFixed(0)} / ${r.cpu.postgres.toFixed(0)} / ${Math.max(0, r.cpu.machine - r.cpu.worker - r.cpu.api - r.cpu.temporal - r.cpu.postgres).toFixed(0)} (machine ${r.cpu.machine.toFixed(0)} of ${os.availableParallelism() * 100})`],
     ['Longest history (median)', `${r.restart.longestLength} events, ${r.restart.longestTasks} workflow tasks (median ${r.restart.medianLength} events)`],
-    ['After kill -9 and a new worker (up in ' + `${r.restart.seconds.toFixed(1)} s): one more event to that meeting`, `HTTP ${r.restart.extraStatus}, its row written ${ms(r.restart.extraAppliedMs)} ms after; the new worker's workflow tasks meanwhile: ${r.restart.newWorkerTasks.count}, mean ${ms(r.restart.newWorkerTasks.meanMs)} ms, p99 ≤ ${ms(r.restart.newWorkerTasks.p99AtMostMs)} ms`],
+    ['After the histories were quiet (' + `${r.restart.quietAfterS.toFixed(0)} s after the rows), kill -9 and a new worker (up in ${r.restart.seconds.toFixed(1)} s): one more event to that meeting`, `HTTP ${r.restart.extraStatus}, its row written ${ms(r.restart.extraAppliedMs)} ms after; the new worker's workflow tasks meanwhile: ${r.restart.newWorkerTasks.count}, mean ${ms(r.restart.newWorkerTasks.meanMs)} ms, p99 ≤ ${ms(r.restart.newWorkerTasks.p99AtMostMs)} ms`],
     ['Replay of the longest history here (Worker.runReplayHistory)', `${ms(r.restart.replayMs)} ms in all, ${ms(replayPerTaskMs)} ms per workflow task`],
     ['End: POST /v1/meetings/:id/end for every meeting', `${r.end.endFailed} failed; workflows: ${JSON.stringify(r.end.outcomes)} within ${r.end.seconds.toFixed(0)} s (bound ${FINISH_BOUND_S} s)`],
     ['Participant rows at the end (joins sent) / still open', `${r.end.rowsAtEnd} (${r.end.joinsTotal}) / ${r.end.openRows}`],
@@ -458,7 +471,7 @@ function report(r: Result, options: Options): { table: string; summary: string }
     `- **${r.meetings} open meetings on one worker, no stuck run: ${stuck === 0 && r.end.rowsAtEnd === r.end.joinsTotal ? 'met' : '**missed**'}**: ${r.end.outcomes.ended ?? 0} of ${r.meetings} workflows ended with phase 'ended' and no recordings (trigger 'none'), ${stuck} did not within ${FINISH_BOUND_S} s; ${r.end.rowsAtEnd} participant rows for ${r.end.joinsTotal} joins sent, ${r.end.openRows} left open.`,
     `- **Worker RSS ≤ 1 GiB in all: ${memoryMet ? 'met' : '**missed**'}**: peak ${mib(r.rss.peak)} (idle ${mib(r.rss.idle)}), ${(r.rss.perMeeting / 1024).toFixed(0)} KiB per open meeting; the sticky cache holds ${r.settings.maxCachedWorkflows} workflows, so beyond that meetings are evicted and replayed on their next task (${m.cacheMisses} cache misses, ${m.forcedEvictions} forced evictions during the load).`,
     `- **Replay of the longest history ≤ 1 s per workflow task: ${replayPerTaskMs <= 1000 ? 'met' : '**missed**'}**: ${r.restart.longestLength} events, ${r.restart.longestTasks} workflow tasks, replayed in ${ms(r.restart.replayMs)} ms (${ms(replayPerTaskMs)} ms per task); after the restart the new worker applied one more event to it in ${ms(r.restart.extraAppliedMs)} ms${r.restart.extraAppliedMs > 5000 ? " (the task first went to the killed worker's sticky queue and was moved to the shared queue after the sticky schedule-to-start timeout, the SDK's 10 s: a kill -9 does not tell Temporal the worker is gone)" : ''}.`,
-    `- Workflow task latency p99 ${ms(r.tasks.p99)} ms (scheduled → completed, from ${r.tasks.histories} histories), at ${(r.webhooks / r.loadSeconds).toFixed(1)} webhooks/s; CPU over the load: worker ${r.cpu.worker.toFixed(0)}%, API ${r.cpu.api.toFixed(0)}%, Temporal ${r.cpu.temporal.toFixed(0)}%, PostgreSQL ${r.cpu.postgres.toFixed(0)}% of a core (machine ${r.cpu.machine.toFixed(0)}% of ${os.availableParallelism() * 100}%).`,
+    `- Workflow task latency p99 ${ms(r.tasks.p99)} ms (scheduled → completed, from ${r.tasks.histories} histories; by the SDK's metrics a task waits mean ${ms(m.scheduleToStart.meanMs)} ms for the worker to pick it up and runs mean ${ms(m.execution.meanMs)} ms), at ${(r.webhooks / r.loadSeconds).toFixed(1)} webhooks/s; CPU over the load: worker ${r.cpu.worker.toFixed(0)}%, API ${r.cpu.api.toFixed(0)}%, Temporal ${r.cpu.temporal.toFixed(0)}%, PostgreSQL ${r.cpu.postgres.toFixed(0)}% of a core (machine ${r.cpu.machine.toFixed(0)}% of ${os.availableParallelism() * 100}%, other work ${Math.max(0, r.cpu.machine - r.cpu.worker - r.cpu.api - r.cpu.temporal - r.cpu.postgres).toFixed(0)}%; ${load}).`,
     ...(options.seconds < 60 ? [`- A short load period (${options.seconds} s): the figures say little about meetings that stay open for hours.`] : []),
   ].join('\n');
   return { table, summary };
@@ -482,8 +495,10 @@ async function main(): Promise<void> {
     process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
     process.env.TEST_DATABASE_URL = postgres.url;
     console.log(`servers up: Temporal ${temporal.address}, PostgreSQL ${postgres.url}; ${options.meetings} meetings, load over ${options.seconds} s`);
+    const loadAtStart = os.loadavg();
     const result = await bench(options, new URL(postgres.url).port);
-    const { table, summary } = report(result, options);
+    const load = `load average ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} at the start, ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`;
+    const { table, summary } = report(result, options, load);
     const total = (performance.now() - started) / 1000;
     console.log(`\n${table}\n\n${summary}\n\nSDK metrics seen: ${result.metrics.names.join(', ')}\nbench took ${total.toFixed(0)} s`);
     if (options.doc) {
