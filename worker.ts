@@ -4,7 +4,7 @@
 // run WORKER_QUEUES=speech). One process serves all three on a single machine.
 // `npm run worker` runs it alone (production); `npm start` runs it inside the single-machine process.
 import path from 'node:path';
-import { Worker, bundleWorkflowCode, DefaultLogger, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, DefaultLogger, type NativeConnection, type TelemetryOptions, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.ts';
 import { audioQueue, speechQueue } from './workflows/recording.ts';
 import { createTranscriptionEngines } from './runtime/engines.ts';
@@ -63,7 +63,8 @@ export async function createWorkers(
   };
 }
 
-if (import.meta.main) {
+/** The worker process (`npm run worker`): config from the environment, polls until SIGINT/SIGTERM. */
+export async function runWorkerProcess(telemetryOptions?: TelemetryOptions): Promise<void> {
   const { loadConfig } = await import('./runtime/config.ts');
   const { openServices } = await import('./runtime/services.ts');
   const { connectWorker, installWorkerRuntime } = await import('./runtime/temporal.ts');
@@ -71,7 +72,7 @@ if (import.meta.main) {
   const { runUntilSignal } = await import('./runtime/lifecycle.ts');
   const config = await loadConfig();
   const log = createLogger(config.logLevel);
-  installWorkerRuntime(config.logLevel);
+  installWorkerRuntime(config.logLevel, telemetryOptions);
   const services = await openServices(config);
   const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
   const workers = await createWorkers({ ...services, log }, connection);
@@ -86,3 +87,5 @@ if (import.meta.main) {
   await connection.close();
   await services.close();
 }
+
+if (import.meta.main) await runWorkerProcess();

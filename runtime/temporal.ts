@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, Client } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, type LogLevel, type LogMetadata, type TelemetryOptions } from '@temporalio/worker';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { customSearchAttributes } from '../workflows/search-attributes.ts';
 import type { Config } from './config.ts';
@@ -232,10 +232,11 @@ export class SdkLogger extends DefaultLogger {
 }
 
 /** The SDK's own logs: warnings and errors only, unless LOG_LEVEL=debug. */
-export function installWorkerRuntime(level: Config['logLevel']): void {
+/** `telemetryOptions`: the SDK's own metrics, say a Prometheus endpoint (`npm run bench:scale` reads its worker's). */
+export function installWorkerRuntime(level: Config['logLevel'], telemetryOptions?: TelemetryOptions): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new SdkLogger(level === 'debug' ? 'DEBUG' : 'WARN') });
+  Runtime.install({ logger: new SdkLogger(level === 'debug' ? 'DEBUG' : 'WARN'), ...(telemetryOptions && { telemetryOptions }) });
 }
 
 export async function connectWorker(options: TemporalConnectionOptions): Promise<NativeConnection> {

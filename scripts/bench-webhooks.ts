@@ -12,9 +12,7 @@
 // phase the bench waits (briefly) for the workflows to apply what was accepted, so no phase pays for the last.
 // The results go to stdout and, as a dated section, to docs/benchmarks.md. Speed goals live there, not in
 // timed tests. Usage: npm run bench:webhooks [-- --seconds 30 --steps 100,200,400,800 --no-pglite --no-doc]
-import { execFileSync, spawn as spawnProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +25,7 @@ import { signDailyWebhook } from '../platforms/daily/signature.ts';
 import { meetingEventSignal } from '../workflows/meeting.ts';
 import { meetingWorkflowId, type MeetingEvent } from '../meetings/messages.ts';
 import { appendBenchmarkSection, BENCHMARKS_DOC, machineDescription } from './benchmarks-doc.ts';
+import { cpuSample, percentile, postgresCpuMs, startWorkerProcess } from './bench-processes.ts';
 import type { RunningServer } from '../test/support/servers.ts';
 import type { TestProduct } from '../test/support/product.ts';
 
@@ -115,11 +114,6 @@ class Gate {
       else this.#free++;
     }
   }
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
 async function runLoader(setup: LoaderSetup): Promise<void> {
@@ -335,39 +329,6 @@ function readOptions(): Options {
   };
 }
 
-/** CPU time (ms) so far: this process, our Temporal dev server, each process of our PostgreSQL, the whole machine (busy and total). */
-interface CpuSample { at: number; self: number; temporal: number; postgres: Map<number, number>; machineBusy: number; machineTotal: number }
-
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
-function processes(): Array<{ pid: number; ppid: number; comm: string; cpuMs: number }> {
-  const found = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      const fields = stat.slice(close + 2).split(' ');
-      found.push({ pid: Number(entry), ppid: Number(fields[1]), comm: stat.slice(stat.indexOf('(') + 1, close), cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
-
-function cpuSample(postgresPort: string): CpuSample {
-  const all = processes();
-  const temporal = all.filter((p) => p.ppid === process.pid && p.comm.startsWith('temporal')).reduce((sum, p) => sum + p.cpuMs, 0);
-  const postmaster = all.find((p) => p.comm === 'postgres' && readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').replaceAll('\0', ' ').includes(`-p ${postgresPort} `));
-  const postgres = new Map(postmaster ? all.filter((p) => p.pid === postmaster.pid || p.ppid === postmaster.pid).map((p) => [p.pid, p.cpuMs]) : []);
-  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
-  const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
-  const idle = ticks[3]! + ticks[4]!;
-  const usage = process.cpuUsage();
-  return { at: performance.now(), self: (usage.user + usage.system) / 1000, temporal, postgres, machineBusy: ((total - idle) * 1000) / CLK_TCK, machineTotal: (total * 1000) / CLK_TCK };
-}
-
 interface PhaseRow {
   database: 'PostgreSQL' | 'PGlite';
   label: string;
@@ -448,20 +409,6 @@ async function createMeetings(product: TestProduct, count: number): Promise<Load
   }));
 }
 
-/** `node worker.ts` with the product's configuration (shared PostgreSQL and data folder), as production runs it. */
-function startWorkerProcess(product: TestProduct) {
-  const c = product.config;
-  return spawnProcess(process.execPath, [path.join(import.meta.dirname, '..', 'worker.ts')], {
-    stdio: 'ignore',
-    env: {
-      ...process.env, DATA_DIR: c.dataDir, APP_SECRET: c.appSecret, API_PORT: String(c.api.port), LOG_LEVEL: 'warn',
-      DATABASE_URL: c.database.kind === 'postgresql' ? c.database.url : '', TEMPORAL_ADDRESS: c.temporal.address,
-      TEMPORAL_NAMESPACE: c.temporal.namespace, TEMPORAL_TASK_QUEUE: c.temporal.taskQueue,
-      DAILY_API_KEY: c.daily.apiKey, DAILY_API_URL: c.daily.apiUrl, DAILY_WEBHOOK_SECRET: c.daily.webhookSecret,
-    },
-  });
-}
-
 async function benchProduct(database: 'postgresql' | 'pglite', options: Options, postgresPort: string, full: boolean): Promise<{ rows: PhaseRow[]; outcomes: Record<string, number>; poolMax: number | null }> {
   const { startTestProduct } = await import('../test/support/product.ts');
   const label = database === 'postgresql' ? 'PostgreSQL' : 'PGlite';
@@ -517,7 +464,7 @@ async function benchProduct(database: 'postgresql' | 'pglite', options: Options,
       const applyTimes = applyLatencies(result.acceptedAtMs, samples);
       const wallMs = after.at - before.at;
       const pct = (cpuMs: number) => (100 * cpuMs) / wallMs;
-      const postgresMs = [...after.postgres].reduce((sum, [pid, cpuMs]) => sum + cpuMs - (before.postgres.get(pid) ?? 0), 0);
+      const postgresMs = postgresCpuMs(before, after);
       const machine = (100 * os.availableParallelism() * (after.machineBusy - before.machineBusy)) / Math.max(1, after.machineTotal - before.machineTotal);
       const generator = pct(result.generatorCpuMs);
       const cpu = { product: pct(after.self - before.self) - generator, temporal: pct(after.temporal - before.temporal), postgres: pct(postgresMs), generator };
