@@ -90,20 +90,7 @@ export function createControlApi(sim: DailySimulator, beforeAnswer: () => void =
         return ok;
       },
     },
-    { method: 'GET', pattern: '/clock', handle: async () => ({ json: await sim.clock() }) },
-    {
-      method: 'POST',
-      pattern: '/clock/advance',
-      handle: async (req) => {
-        const ms = jsonBody(req).ms;
-        if (typeof ms !== 'number') throw invalidRequest('ms must be a number');
-        try {
-          return { json: await sim.advance(ms) };
-        } catch (error) {
-          throw invalidRequest((error as Error).message);
-        }
-      },
-    },
+    ...clockRoutes(sim, jsonBody, invalidRequest),
     { method: 'GET', pattern: '/faults', handle: () => ({ json: sim.faults }) },
     {
       method: 'PUT',
@@ -167,6 +154,30 @@ export function controlRouter(
       send(response, answer, CORS);
     }
   };
+}
+
+/** Every simulator's virtual clock: `GET /clock`, `POST /clock/advance {ms}`; `invalid` is the simulator's own 400. */
+export function clockRoutes(
+  sim: { clock(): Promise<unknown>; advance(ms: number): Promise<unknown> },
+  json: (request: SimRequest) => Record<string, unknown>,
+  invalid: (message: string) => Error,
+): Route[] {
+  return [
+    { method: 'GET', pattern: '/clock', handle: async () => ({ json: await sim.clock() }) },
+    {
+      method: 'POST',
+      pattern: '/clock/advance',
+      handle: async (req) => {
+        const ms = json(req).ms;
+        if (typeof ms !== 'number') throw invalid('ms must be a number');
+        try {
+          return { json: await sim.advance(ms) };
+        } catch (error) {
+          throw invalid((error as Error).message);
+        }
+      },
+    },
+  ];
 }
 
 function requiredString(body: Record<string, unknown>, name: string): string {

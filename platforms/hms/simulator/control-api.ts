@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { controlRouter, speechOf } from '../../daily/simulator/control-api.ts';
+import { clockRoutes, controlRouter, speechOf } from '../../daily/simulator/control-api.ts';
 import { jsonObjectBody } from '../../daily/simulator/http.ts';
 import type { Route, SimRequest } from '../../daily/simulator/http.ts';
 import { HmsSimError, badRequest } from './auth.ts';
@@ -45,20 +45,7 @@ export function createControlApi(sim: HmsSimulatorControl & { faults: HmsSimFaul
       },
     },
     { method: 'POST', pattern: '/peers/:id/leave', handle: async (req) => (await sim.leave(req.params.id!), ok) },
-    { method: 'GET', pattern: '/clock', handle: async () => ({ json: await sim.clock() }) },
-    {
-      method: 'POST',
-      pattern: '/clock/advance',
-      handle: async (req) => {
-        const ms = jsonBody(req).ms;
-        if (typeof ms !== 'number') throw badRequest('ms must be a number');
-        try {
-          return { json: await sim.advance(ms) };
-        } catch (error) {
-          throw badRequest((error as Error).message);
-        }
-      },
-    },
+    ...clockRoutes(sim, jsonBody, badRequest),
     { method: 'GET', pattern: '/faults', handle: () => ({ json: sim.faults }) },
     { method: 'PUT', pattern: '/faults', handle: async (req) => (await sim.setFaults(jsonBody(req) as HmsSimFaults), ok) },
     {

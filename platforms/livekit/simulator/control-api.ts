@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { controlRouter, speechOf } from '../../daily/simulator/control-api.ts';
+import { clockRoutes, controlRouter, speechOf } from '../../daily/simulator/control-api.ts';
 import { jsonObjectBody } from '../../daily/simulator/http.ts';
 import type { Route, SimRequest } from '../../daily/simulator/http.ts';
 import type { LiveKitSimFaults, LiveKitSimulatorControl } from './control.ts';
@@ -40,20 +40,7 @@ export function createControlApi(sim: LiveKitSimulatorControl & { faults: LiveKi
     { method: 'POST', pattern: '/participants/:sid/reconnect', handle: async (req) => ({ json: await sim.reconnect(req.params.sid!) }) },
     { method: 'POST', pattern: '/participants/:sid/leave', handle: async (req) => (await sim.leave(req.params.sid!), ok) },
     { method: 'POST', pattern: '/tracks/:sid/unpublish', handle: async (req) => (await sim.unpublish(req.params.sid!), ok) },
-    { method: 'GET', pattern: '/clock', handle: async () => ({ json: await sim.clock() }) },
-    {
-      method: 'POST',
-      pattern: '/clock/advance',
-      handle: async (req) => {
-        const ms = jsonBody(req).ms;
-        if (typeof ms !== 'number') throw new TwirpError('invalid_argument', 'ms must be a number');
-        try {
-          return { json: await sim.advance(ms) };
-        } catch (error) {
-          throw new TwirpError('invalid_argument', (error as Error).message);
-        }
-      },
-    },
+    ...clockRoutes(sim, jsonBody, (message) => new TwirpError('invalid_argument', message)),
     { method: 'GET', pattern: '/faults', handle: () => ({ json: sim.faults }) },
     { method: 'PUT', pattern: '/faults', handle: async (req) => (await sim.setFaults(jsonBody(req) as LiveKitSimFaults), ok) },
     {
