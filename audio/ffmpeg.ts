@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 
 // One way to run ffmpeg: progress on file descriptor 3 (so stdout stays free for raw audio), stderr read
@@ -26,7 +27,16 @@ export interface FfmpegRunOptions {
   onStdout?: ((chunk: Buffer) => void) | undefined;
   /** ffmpeg's log level; `info` is needed for filters that report on stderr (silencedetect). */
   logLevel?: 'error' | 'info' | undefined;
+  /**
+   * `background`: ffmpeg runs at a lower CPU priority (nice +10), so on a busy machine it takes only what speech
+   * recognition leaves. For work nothing waits on before the transcript's words (the mixdown and its waveform);
+   * preparing a track stays at normal priority, since its transcription waits for it.
+   */
+  priority?: 'normal' | 'background' | undefined;
 }
+
+/** Niceness of `background` ffmpeg runs; an unprivileged process may always lower its children's priority. */
+export const BACKGROUND_NICENESS = 10;
 
 /**
  * Mono 16-bit, right after decoding. Opus decodes silence as decaying denormal floats, and every float
@@ -47,6 +57,13 @@ export function runFfmpeg(args: string[], options: FfmpegRunOptions = {}): Promi
     const child = spawn('ffmpeg', fullArgs, {
       stdio: ['ignore', options.onStdout ? 'pipe' : 'ignore', 'pipe', options.onProgressSeconds ? 'pipe' : 'ignore'],
     });
+    if (options.priority === 'background' && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, BACKGROUND_NICENESS);
+      } catch {
+        // Exited already (its close event reports how), or the OS refuses: the run goes on at normal priority.
+      }
+    }
     let tail = '';
     let aborted = false;
     const onAbort = () => {

@@ -48,6 +48,7 @@ export async function mixdownToMp3(inputs: readonly MixInput[], outPath: string,
   try {
     await runFfmpeg(args, {
       signal: options.signal,
+      priority: 'background',
       onProgressSeconds: onProgress && ((seconds) => onProgress(Math.min(1, seconds / durationSeconds))),
     });
     await rename(partial, outPath);
@@ -106,6 +107,7 @@ export async function waveformPeaks(audioPath: string, options: WaveformOptions 
   let carry: Buffer | null = null; // an odd byte split across chunks
   await runFfmpeg(['-i', audioPath, '-map', '0:a:0', '-af', `${QUANTIZE},aresample=${WAVEFORM_RATE}`, '-f', 's16le', '-c:a', 'pcm_s16le', 'pipe:1'], {
     signal: options.signal,
+    priority: 'background',
     onStdout: (chunk) => {
       const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
       const usable = data.length - (data.length % 2);

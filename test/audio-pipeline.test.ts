@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import { packPieces, planChunks, splitAtSilences, toTrackSeconds, wordToTrack } 
 import type { AudioChunk, ChunkPiece } from '../audio/chunks.ts';
 import { decodeToPcm16k } from '../audio/decode.ts';
 import { mixdownToMp3, waveformPeaks } from '../audio/mixdown.ts';
+import { BACKGROUND_NICENESS } from '../audio/ffmpeg.ts';
 import { MediaError, probeMedia } from '../audio/tracks.ts';
 import type { MediaProbe } from '../audio/tracks.ts';
 import { dailyRecordingKey, dailyTrackKey, parseTrackKey, trackOffsetSeconds } from '../platforms/daily/recordings.ts';
@@ -65,6 +66,12 @@ function ffmpegProcessesWriting(path: string): Promise<number[]> {
     }
     return pids;
   });
+}
+
+/** A process's niceness (field 19 of /proc/<pid>/stat, counted after the command's closing parenthesis). */
+async function niceness(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 }
 
 const exists = (path: string) => access(path).then(() => true, () => false);
@@ -392,6 +399,24 @@ describe('mixdown', () => {
     assert.ok(at((alice.speech.to + bob.speech.from) / 2) < 0.01);
     assert.ok(Math.max(...peaks.slice(Math.ceil(bob.speech.from * 10), Math.floor(bob.speech.to * 10))) > 0.1);
     assert.equal((await waveformPeaks(mp3)).length, 1000);
+  });
+
+  it('runs below normal CPU priority (speech recognition comes first on a busy machine)', async () => {
+    const out = join(dir, 'niced.mp3');
+    const controller = new AbortController();
+    let seen: Promise<number[]> | undefined;
+    const mixing = mixdownToMp3([{ path: alice.path, offsetSeconds: 0 }], out, {
+      durationSeconds: 6 * 3600,
+      signal: controller.signal,
+      onProgress: (f) => {
+        if (f > 0 && !seen) {
+          seen = ffmpegProcessesWriting(`${out}.partial`).then((pids) => Promise.all(pids.map(niceness)));
+          void seen.finally(() => controller.abort(new Error('seen')));
+        }
+      },
+    });
+    await assert.rejects(mixing, /seen/);
+    assert.deepEqual(await seen, [getPriority() + BACKGROUND_NICENESS]);
   });
 
   it('stops on abort: ffmpeg is killed and no MP3 is left', async () => {
