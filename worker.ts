@@ -39,7 +39,7 @@ export async function createWorkers(
     if (kind === 'meetings') {
       // Bundled here with a quiet logger (the bundler's own output is long); tests pass a prebuilt bundle.
       const workflowBundle = overrides.workflowBundle ?? await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
-      workers.push(await Worker.create({ ...base, taskQueue: config.temporal.taskQueue, ...overrides, workflowBundle, workflowsPath: undefined }));
+      workers.push(await Worker.create({ ...base, taskQueue: config.temporal.taskQueue, ...meetingsQueueOptions(config.worker.meetingsQueue), ...overrides, workflowBundle, workflowsPath: undefined }));
     } else {
       const { workflowBundle: _bundle, workflowsPath: _path, ...activityOverrides } = overrides;
       workers.push(await Worker.create({
@@ -61,6 +61,19 @@ export async function createWorkers(
     },
     shutdown: () => workers.forEach((worker) => worker.shutdown()),
   };
+}
+
+/** The base queue's knobs (WORKER_* settings); an unset one is left out, so the SDK's default holds. */
+function meetingsQueueOptions(knobs: Services['config']['worker']['meetingsQueue']): Partial<WorkerOptions> {
+  const options: Partial<WorkerOptions> = {
+    maxCachedWorkflows: knobs.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: knobs.workflowTasks,
+    maxConcurrentActivityTaskExecutions: knobs.activityTasks,
+    maxConcurrentWorkflowTaskPolls: knobs.pollers,
+    maxConcurrentActivityTaskPolls: knobs.pollers,
+    stickyQueueScheduleToStartTimeout: knobs.stickyTimeoutSeconds === undefined ? undefined : `${knobs.stickyTimeoutSeconds} seconds`,
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
 }
 
 /** The worker process (`npm run worker`): config from the environment, polls until SIGINT/SIGTERM. */

@@ -96,6 +96,11 @@ const envSchema = z.object({
   WORKER_QUEUES: z.string().regex(/^(all|(meetings|audio|speech)(,(meetings|audio|speech))*)$/, 'must be "all" or a comma list of meetings, audio, speech').default('all'),
   AUDIO_CONCURRENCY: positiveInt.optional(),
   SPEECH_CONCURRENCY: positiveInt.optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt.optional(),
+  WORKER_WORKFLOW_TASKS: positiveInt.optional(),
+  WORKER_ACTIVITY_TASKS: positiveInt.optional(),
+  WORKER_POLLERS: z.coerce.number({ message: 'must be a whole number' }).int().min(2, 'must be at least 2 (one sticky, one shared poll)').optional(),
+  WORKER_STICKY_TIMEOUT_SECONDS: positiveInt.optional(),
 
   OUTGOING_WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
 
@@ -160,7 +165,11 @@ export interface Config {
       | { engine: 'openai-compatible'; apiUrl: string; apiKey?: string; model: string; timeoutSeconds: number };
     summary: { engine: 'offline' } | { engine: 'openai-compatible'; apiUrl: string; apiKey?: string; model: string; timeoutSeconds: number };
   };
-  worker: { queues: Array<'meetings' | 'audio' | 'speech'>; audioConcurrency: number; speechConcurrency: number };
+  /** `meetingsQueue`: the base queue's knobs for scale (README "Scaling out"); unset ones keep the SDK's defaults. */
+  worker: {
+    queues: Array<'meetings' | 'audio' | 'speech'>; audioConcurrency: number; speechConcurrency: number;
+    meetingsQueue: { maxCachedWorkflows?: number; workflowTasks?: number; activityTasks?: number; pollers?: number; stickyTimeoutSeconds?: number };
+  };
   /** Rooms' webhook URLs may point at private or loopback addresses (development and tests only). */
   outgoingWebhooksAllowPrivate: boolean;
   signedUrlTtlSeconds: number;
@@ -283,6 +292,10 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
       queues: e.WORKER_QUEUES === 'all' ? ['meetings', 'audio', 'speech'] : (e.WORKER_QUEUES.split(',') as Array<'meetings' | 'audio' | 'speech'>),
       audioConcurrency: e.AUDIO_CONCURRENCY ?? Math.max(1, availableParallelism()),
       speechConcurrency,
+      meetingsQueue: {
+        maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS, workflowTasks: e.WORKER_WORKFLOW_TASKS, activityTasks: e.WORKER_ACTIVITY_TASKS,
+        pollers: e.WORKER_POLLERS, stickyTimeoutSeconds: e.WORKER_STICKY_TIMEOUT_SECONDS,
+      },
     },
   };
 }

@@ -1,8 +1,10 @@
-// What the bench scripts share about processes: the product's worker started as production runs it, and the
+// What the bench scripts share about processes: the product's worker and API started as production runs them, and the
 // CPU time of our own servers (the Temporal dev server, the PostgreSQL cluster) and of the machine, from /proc.
-import { execFileSync, spawn as spawnProcess, type StdioOptions } from 'node:child_process';
+import { execFileSync, spawn as spawnProcess, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../test/support/servers.ts';
 import type { TestProduct } from '../test/support/product.ts';
 
 /** CPU time (ms) so far: this process, our Temporal dev server, each process of our PostgreSQL, the whole machine (busy and total). */
@@ -65,6 +67,21 @@ export function startWorkerProcess(product: TestProduct, options: { script?: str
       ...options.env,
     },
   });
+}
+
+/** An API process as production runs it (`node api/main.ts`, the product's configuration), once it answers /healthz. */
+export async function startApiProcess(product: TestProduct, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = startWorkerProcess(product, {
+    script: path.join(import.meta.dirname, '..', 'api', 'main.ts'), env: { ...env, API_HOST: '127.0.0.1', API_PORT: String(port), PUBLIC_URL: url }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (const deadline = Date.now() + 60_000; ; await sleep(250)) {
+    if (child.exitCode !== null) throw new Error(`the API process exited (${child.exitCode})`);
+    const status = await fetch(`${url}/healthz`).then((r) => r.status, () => 0);
+    if (status === 200) return { child, url };
+    if (Date.now() > deadline) throw new Error('the API process did not answer /healthz within 60 s');
+  }
 }
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {

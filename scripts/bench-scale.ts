@@ -11,7 +11,11 @@
 // (its whole history replays there), and that history is replayed here, timed; finally every meeting is ended
 // through the API and every workflow must finish with phase 'ended' and no recordings (the rooms record
 // nothing: trigger 'none'), and every join must have its participant row.
-// Usage: npm run bench:scale [-- --meetings 1000 --minutes 2 | --seconds 120 --no-doc]
+//
+// --scale-out: instead, 2 API processes and 2 worker processes share the one Temporal and PostgreSQL; meetings are opened
+// and webhooks sent across both APIs, and one API and one worker are killed (kill -9) under load: every acknowledged
+// event must be applied exactly once (rows in PostgreSQL, counts in each workflow's result), every meeting must end.
+// Usage: npm run bench:scale [-- --meetings 1000 --minutes 2 | --seconds 120 --no-doc] [-- --scale-out] (default there: 200 meetings, 60 s)
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,12 +25,12 @@ import { parseArgs } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
-import { signDailyWebhook } from '../platforms/daily/signature.ts';
+import { participantWebhookBody } from '../test/support/daily.ts';
 import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
 import { appendBenchmarkSection, BENCHMARKS_DOC, machineDescription } from './benchmarks-doc.ts';
-import { cpuSample, percentile, postgresCpuMs, processCpu, startWorkerProcess } from './bench-processes.ts';
+import { cpuSample, percentile, postgresCpuMs, processCpu, startApiProcess, startWorkerProcess } from './bench-processes.ts';
 import { freePort, type RunningServer } from '../test/support/servers.ts';
-import type { TestProduct } from '../test/support/product.ts';
+import { sendDailyWebhook, type ApiResponse, type TestProduct } from '../test/support/product.ts';
 
 const JOINS_PER_MEETING = 3;
 const LEAVES_PER_MEETING = 2;
@@ -46,15 +50,16 @@ const GIB = 2 ** 30;
 const MIB = 2 ** 20;
 const EventType = { WorkflowTaskScheduled: 5, WorkflowTaskCompleted: 7 } as const;
 
-interface Options { meetings: number; seconds: number; doc: boolean }
+interface Options { meetings: number; seconds: number; doc: boolean; scaleOut: boolean }
 
 function readOptions(): Options {
   const { values } = parseArgs({
     options: {
-      meetings: { type: 'string', default: '1000' },
+      meetings: { type: 'string' },
       minutes: { type: 'string' },
       seconds: { type: 'string' },
       'no-doc': { type: 'boolean', default: false },
+      'scale-out': { type: 'boolean', default: false },
     },
   });
   const num = (name: string, value: string) => {
@@ -62,8 +67,10 @@ function readOptions(): Options {
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${value}"`);
     return n;
   };
-  const seconds = values.seconds !== undefined ? num('seconds', values.seconds) : values.minutes !== undefined ? 60 * num('minutes', values.minutes) : 120;
-  return { meetings: Math.round(num('meetings', values.meetings)), seconds, doc: !values['no-doc'] };
+  const scaleOut = values['scale-out'];
+  // The scale-out run proves correctness under kills, not capacity: a moderate size by default.
+  const seconds = values.seconds !== undefined ? num('seconds', values.seconds) : values.minutes !== undefined ? 60 * num('minutes', values.minutes) : scaleOut ? 60 : 120;
+  return { meetings: Math.round(num('meetings', values.meetings ?? (scaleOut ? '200' : '1000'))), seconds, doc: !values['no-doc'], scaleOut };
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
@@ -139,10 +146,10 @@ function histogram(before: Metrics, after: Metrics, name: string): { count: numb
 
 interface BenchWorker { child: ChildProcess; pid: number; metricsAddress: string; settings: { heapLimitMiB: number; maxCachedWorkflows: number } }
 
-async function startBenchWorker(product: TestProduct): Promise<BenchWorker> {
+async function startBenchWorker(product: TestProduct, env: Record<string, string> = {}): Promise<BenchWorker> {
   const metricsAddress = `127.0.0.1:${await freePort()}`;
   const child = startWorkerProcess(product, {
-    script: path.join(import.meta.dirname, 'bench-scale-worker.ts'), env: { BENCH_METRICS_ADDRESS: metricsAddress }, stdio: ['ignore', 'pipe', 'inherit'],
+    script: path.join(import.meta.dirname, 'bench-scale-worker.ts'), env: { ...env, BENCH_METRICS_ADDRESS: metricsAddress }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const settings = await new Promise<BenchWorker['settings']>((resolve, reject) => {
     let text = '';
@@ -167,7 +174,7 @@ async function startBenchWorker(product: TestProduct): Promise<BenchWorker> {
   return { child, pid: child.pid!, metricsAddress, settings };
 }
 
-async function killWorker(worker: BenchWorker): Promise<void> {
+async function killWorker(worker: { child: ChildProcess }): Promise<void> {
   if (worker.child.exitCode !== null || worker.child.signalCode !== null) return;
   const exited = new Promise((resolve) => worker.child.once('exit', resolve));
   worker.child.kill('SIGKILL');
@@ -179,12 +186,16 @@ async function killWorker(worker: BenchWorker): Promise<void> {
 
 interface OpenMeeting { id: string; platformRoomName: string }
 
-async function openMeetings(product: TestProduct, count: number): Promise<OpenMeeting[]> {
+type ApiRequest = (method: string, urlPath: string, body?: unknown) => Promise<{ status: number; body: ApiResponse['body'] }>;
+
+/** `requestFor(i)`: the API that opens meeting i (default: the product's own). */
+async function openMeetings(product: TestProduct, count: number, requestFor: (i: number) => ApiRequest = () => product.request): Promise<OpenMeeting[]> {
   return eachLimited(Array.from({ length: count }, (_, i) => i), CONCURRENCY, async (i) => {
+    const request = requestFor(i);
     // Trigger 'none': nothing records, so a meeting ends with no recordings (the recording pipeline is measured elsewhere).
-    const room = await product.request('POST', '/v1/rooms', { name: `scale-${i}`, recordingTrigger: 'none' });
+    const room = await request('POST', '/v1/rooms', { name: `scale-${i}`, recordingTrigger: 'none' });
     if (room.status !== 201) throw new Error(`creating room scale-${i}: HTTP ${room.status} ${JSON.stringify(room.body)}`);
-    const meeting = await product.request('POST', `/v1/rooms/scale-${i}/meetings`, {});
+    const meeting = await request('POST', `/v1/rooms/scale-${i}/meetings`, {});
     if (meeting.status !== 201) throw new Error(`creating a meeting in scale-${i}: HTTP ${meeting.status} ${JSON.stringify(meeting.body)}`);
     return { id: meeting.body.id as string, platformRoomName: meeting.body.platformRoomName as string };
   });
@@ -193,32 +204,9 @@ async function openMeetings(product: TestProduct, count: number): Promise<OpenMe
 interface ParticipantEvent { meeting: OpenMeeting; type: 'participant.joined' | 'participant.left'; sessionId: string; joinedAtMs: number }
 
 /** A participant webhook as Daily sends it, signed at send time; resolves to the HTTP status. */
-async function sendParticipantWebhook(product: TestProduct, event: ParticipantEvent): Promise<number> {
-  const nowMs = Date.now();
-  const left = event.type === 'participant.left';
-  const body = JSON.stringify({
-    version: '1.0.0',
-    type: event.type,
-    id: `ptcpt-${left ? 'left' : 'join'}-${event.sessionId}-${event.joinedAtMs}`,
-    payload: {
-      room: event.meeting.platformRoomName,
-      user_name: `Scale ${event.sessionId.slice(0, 8)}`,
-      session_id: event.sessionId,
-      joined_at: event.joinedAtMs / 1000,
-      will_eject_at: null,
-      owner: false,
-      permissions: { hasPresence: true, canSend: true, canReceive: { base: true }, canAdmin: false },
-      ...(left && { duration: Math.max(1, Math.round((nowMs - event.joinedAtMs) / 1000)) }),
-    },
-    event_ts: nowMs / 1000,
-  });
-  const timestamp = String(Math.floor(nowMs / 1000));
-  const response = await fetch(`${product.url}/v1/webhooks/daily`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-webhook-signature': signDailyWebhook(product.config.daily.webhookSecret, timestamp, body), 'x-webhook-timestamp': timestamp },
-    body,
-    signal: AbortSignal.timeout(10_000),
-  });
+async function sendParticipantWebhook(product: TestProduct, event: ParticipantEvent, apiUrl = product.url): Promise<number> {
+  const body = participantWebhookBody({ ...event, room: event.meeting.platformRoomName });
+  const response = await sendDailyWebhook(product, body, apiUrl, { signal: AbortSignal.timeout(10_000) });
   await response.arrayBuffer();
   return response.status;
 }
@@ -441,6 +429,182 @@ async function bench(options: Options, postgresPort: string) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Scale-out (--scale-out): 2 API processes and 2 worker processes against the one Temporal and PostgreSQL,
+// one API and one worker killed (kill -9) under load
+
+/** After this share of the load's webhooks has gone out, one API process is killed; after this one, one worker process. */
+const KILL_API_AT = 1 / 3;
+const KILL_WORKER_AT = 1 / 2;
+/** A webhook not acknowledged (no answer, or not 200) is sent again, to the other API, as the platform retries it; at most this often. */
+const SEND_ATTEMPTS = 6;
+const SCALE_OUT_ENV = { MEETING_PRESENCE_SWEEP_SECONDS: '3600' };
+
+async function benchScaleOut(options: Options) {
+  const { startTestProduct } = await import('../test/support/product.ts');
+  console.log('starting the product: 2 API processes, 2 worker processes (this process holds the Daily simulator and checks the database) …');
+  const product = await startTestProduct({ name: 'bench-scale-out', database: 'postgresql', worker: false, env: SCALE_OUT_ENV });
+  // The product's own API (in this process) is closed: only the API processes answer webhooks and deliver them.
+  await product.api.close();
+  const apis: Array<Awaited<ReturnType<typeof startApiProcess>>> = [];
+  const workers: BenchWorker[] = [];
+  try {
+    apis.push(...await Promise.all([0, 1].map(() => startApiProcess(product, SCALE_OUT_ENV))));
+    // The meetings record nothing (trigger 'none'): only the base queue has work, so the workers serve only it.
+    workers.push(...await Promise.all([0, 1].map(() => startBenchWorker(product, { ...SCALE_OUT_ENV, WORKER_QUEUES: 'meetings' }))));
+    const connection = product.services.db.em.getConnection();
+    const count = async (sql: string) => Number((await connection.execute<Array<{ n: number }>>(sql))[0]!.n);
+    const requestAt = (url: string): ApiRequest => async (method, urlPath, body) => {
+      const response = await fetch(`${url}${urlPath}`, {
+        method, headers: body === undefined ? product.adminHeaders : { 'content-type': 'application/json', ...product.adminHeaders }, body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    };
+    const meetings = await openMeetings(product, options.meetings, (i) => requestAt(apis[i % 2]!.url));
+    console.log(`${meetings.length} meetings open (through both APIs); load over ${options.seconds} s`);
+
+    const plan = plannedEvents(meetings);
+    const joinedAt = new Map<string, number>();
+    const alive = new Set([0, 1]);
+    const acknowledged = new Array<boolean>(plan.length).fill(false);
+    let resent = 0;
+    let firstProblem: string | null = null;
+    /** Sends the webhook until an API answers 200: first to API `first`, then to the others alive (a dead one is dropped, as a load balancer's health check does). */
+    const sendAcknowledged = async (event: ParticipantEvent, first: number) => {
+      for (let attempt = 0; attempt < SEND_ATTEMPTS && alive.size > 0; attempt++) {
+        const candidates = [...alive];
+        const target = attempt === 0 && alive.has(first) ? first : candidates[(first + attempt) % candidates.length]!;
+        if (attempt > 0) resent++;
+        try {
+          const status = await sendParticipantWebhook(product, event, apis[target]!.url);
+          if (status === 200) return true;
+          firstProblem ??= `HTTP ${status}`;
+        } catch (error) {
+          firstProblem ??= (error as Error).message;
+          if (apis[target]!.child.exitCode !== null || apis[target]!.child.signalCode !== null) alive.delete(target);
+        }
+        await sleep(100 * 2 ** attempt);
+      }
+      return false;
+    };
+    const loadStarted = performance.now();
+    const interval = (options.seconds * 1000) / plan.length;
+    const killApiAt = Math.floor(plan.length * KILL_API_AT);
+    const killWorkerAt = Math.floor(plan.length * KILL_WORKER_AT);
+    const kills: Array<Promise<unknown>> = [];
+    let workerKilledAt = 0;
+    let undeliveredAtApiKill = 0;
+    let survivorMetricsAtKill: Metrics | undefined;
+    let next = 0;
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (next < plan.length) {
+        const i = next++;
+        const wait = loadStarted + i * interval - performance.now();
+        if (wait >= 1) await sleep(wait);
+        if (i === killApiAt) {
+          kills.push(killWorker(apis[0]!).then(async () => {
+            // Recorded, not yet signalled: the dead API's share of these is left to the survivor's sweep.
+            undeliveredAtApiKill = await count(`select count(*)::int as n from webhook_event where outcome = 'received'`);
+            console.log(`kill -9 API process 1 after ${i} of ${plan.length} webhooks (${undeliveredAtApiKill} recorded webhooks not yet delivered)`);
+          }));
+        }
+        if (i === killWorkerAt) {
+          workerKilledAt = performance.now();
+          kills.push(scrapeMetrics(workers[1]!.metricsAddress).then((m) => (survivorMetricsAtKill = m)));
+          kills.push(killWorker(workers[0]!).then(() => console.log(`kill -9 worker process 1 after ${i} of ${plan.length} webhooks`)));
+        }
+        const event = plan[i]!;
+        if (event.type === 'participant.joined') joinedAt.set(event.sessionId, Date.now());
+        acknowledged[i] = await sendAcknowledged({ ...event, joinedAtMs: joinedAt.get(event.sessionId) ?? Date.now() }, i % 2);
+      }
+    }));
+    await Promise.all(kills);
+    const loadSeconds = (performance.now() - loadStarted) / 1000;
+    const acked = plan.filter((_, i) => acknowledged[i]);
+    console.log(`load: ${plan.length} webhooks over ${loadSeconds.toFixed(0)} s; ${acked.length} acknowledged, ${resent} sent again`);
+
+    // What the database holds per meeting: every session's row and whether it has left.
+    const rowsByMeeting = async () => {
+      const rows = await connection.execute<Array<{ meeting_id: string; session_id: string; left: boolean }>>('select meeting_id, session_id, left_at is not null as left from participant_session');
+      const byMeeting = new Map<string, Map<string, { rows: number; left: boolean }>>();
+      for (const row of rows) {
+        const sessions = byMeeting.get(row.meeting_id) ?? new Map();
+        const seen = sessions.get(row.session_id);
+        sessions.set(row.session_id, { rows: (seen?.rows ?? 0) + 1, left: row.left });
+        byMeeting.set(row.meeting_id, sessions);
+      }
+      return byMeeting;
+    };
+    /** Acknowledged joins without their row, acknowledged leaves without their left_at. */
+    const lostOf = (byMeeting: Map<string, Map<string, { rows: number; left: boolean }>>) => acked.filter((e) => {
+      const session = byMeeting.get(e.meeting.id)?.get(e.sessionId);
+      return e.type === 'participant.joined' ? !session : !session?.left;
+    }).length;
+    const applyStarted = performance.now();
+    let lost = lostOf(await rowsByMeeting());
+    while (lost > 0 && performance.now() - applyStarted < APPLY_BOUND_S * 1000) {
+      await sleep(500);
+      lost = lostOf(await rowsByMeeting());
+    }
+    const appliedAfterS = (performance.now() - applyStarted) / 1000;
+    const afterLoad = await rowsByMeeting();
+    const duplicateRows = [...afterLoad.values()].flatMap((sessions) => [...sessions.values()]).filter((s) => s.rows > 1).length;
+    const webhookRows = await count('select count(*)::int as n from webhook_event');
+    const undelivered = await count(`select count(*)::int as n from webhook_event where outcome = 'received'`);
+    const survivorTasks = histogram(survivorMetricsAtKill!, await scrapeMetrics(workers[1]!.metricsAddress), 'temporal_workflow_task_execution_latency').count;
+    console.log(`${lost} acknowledged events lost, ${duplicateRows} duplicated rows, ${appliedAfterS.toFixed(1)} s after the load; the surviving worker ran ${survivorTasks} workflow tasks since the kill`);
+
+    // The end, through the surviving API: every workflow finishes 'ended', no recordings, each join counted once.
+    const endStarted = performance.now();
+    const survivor = requestAt(apis[1]!.url);
+    const endStatuses = await eachLimited(meetings, CONCURRENCY, async (m) => (await survivor('POST', `/v1/meetings/${m.id}/end`)).status);
+    const finishDeadline = Date.now() + FINISH_BOUND_S * 1000;
+    const outcomes = await eachLimited(meetings, CONCURRENCY * 4, async (m) => {
+      const remaining = finishDeadline - Date.now();
+      const result = remaining <= 0 ? null : await Promise.race([product.services.temporal.workflow.getHandle(meetingWorkflowId(m.id)).result() as Promise<MeetingState>, sleep(remaining).then(() => null)]);
+      if (result === null) return { outcome: 'stuck', seenTwice: 0, seenMissing: 0 };
+      const joins = afterLoad.get(m.id)?.size ?? 0;
+      return {
+        outcome: result.phase === 'ended' && result.recordings.length === 0 ? 'ended' : `phase ${result.phase}, ${result.recordings.length} recording(s)`,
+        seenTwice: Math.max(0, result.participantsSeen - joins), seenMissing: Math.max(0, joins - result.participantsSeen),
+      };
+    });
+    const endSeconds = (performance.now() - endStarted) / 1000;
+    const tally = outcomes.reduce<Record<string, number>>((all, o) => ((all[o.outcome] = (all[o.outcome] ?? 0) + 1), all), {});
+    return {
+      meetings: meetings.length, webhooks: plan.length, acknowledged: acked.length, resent, firstProblem, loadSeconds, killApiAt, killWorkerAt,
+      lost, duplicateRows, appliedAfterS, webhookRows, undelivered, undeliveredAtApiKill, survivorTasks, workerKilledAfterS: (workerKilledAt - loadStarted) / 1000,
+      seenTwice: outcomes.reduce((sum, o) => sum + o.seenTwice, 0), seenMissing: outcomes.reduce((sum, o) => sum + o.seenMissing, 0),
+      end: { seconds: endSeconds, endFailed: endStatuses.filter((st) => st !== 202).length, outcomes: tally },
+    };
+  } finally {
+    await Promise.all([...apis, ...workers].map(killWorker));
+    await product.stop();
+  }
+}
+
+function reportScaleOut(r: Awaited<ReturnType<typeof benchScaleOut>>): { table: string; summary: string } {
+  const stuck = Object.entries(r.end.outcomes).filter(([outcome]) => outcome !== 'ended').reduce((sum, [, n]) => sum + n, 0);
+  const duplicated = r.duplicateRows + r.seenTwice;
+  const rows: Array<[string, string]> = [
+    ['Processes', '2 API (`node api/main.ts`), 2 workers (worker.ts, WORKER_QUEUES=meetings), one Temporal dev server, one PostgreSQL'],
+    ['Meetings (opened alternately through both APIs)', `${r.meetings}`],
+    ['Load', `${r.webhooks} participant webhooks (${JOINS_PER_MEETING} joins, ${LEAVES_PER_MEETING} leaves per meeting) over ${r.loadSeconds.toFixed(0)} s, alternately to both APIs`],
+    ['Killed (kill -9)', `API process 1 after webhook ${r.killApiAt}, worker process 1 after webhook ${r.killWorkerAt} (${r.workerKilledAfterS.toFixed(0)} s into the load)`],
+    ['Acknowledged (HTTP 200) / sent again to the other API (not answered, as a platform retries)', `${r.acknowledged} of ${r.webhooks} / ${r.resent}${r.firstProblem ? ` (first problem: ${r.firstProblem})` : ''}`],
+    ['Acknowledged events lost (a join without its row, a leave without its left_at)', `${r.lost} (checked ${r.appliedAfterS.toFixed(1)} s after the load)`],
+    ['Applied twice (a session with two rows; a workflow counting more joins than its rows)', `${r.duplicateRows} rows; ${r.seenTwice} joins (and ${r.seenMissing} counted fewer)`],
+    ['Webhook rows recorded / not yet delivered right after the API kill / left undelivered at the end', `${r.webhookRows} / ${r.undeliveredAtApiKill} / ${r.undelivered}`],
+    ['Surviving worker: workflow tasks run after the kill', `${r.survivorTasks}`],
+    ['End through the surviving API', `${r.end.endFailed} failed; workflows ${JSON.stringify(r.end.outcomes)} within ${r.end.seconds.toFixed(0)} s (bound ${FINISH_BOUND_S} s)`],
+  ];
+  const table = ['| Measure | Figure |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
+  const met = r.lost === 0 && duplicated === 0 && r.seenMissing === 0 && stuck === 0 && r.acknowledged === r.webhooks;
+  const summary = `- **Scale-out, one API and one worker killed: ${r.lost} lost, ${duplicated} duplicated: ${met ? 'met' : '**missed**'}**: ${r.acknowledged} of ${r.webhooks} webhooks acknowledged (${r.resent} sent again after the API's death), every acknowledged join has its one row and every acknowledged leave its left_at; ${r.end.outcomes.ended ?? 0} of ${r.meetings} meetings ended with phase 'ended' and the right recordings (none: trigger 'none'), ${stuck} not; the surviving worker ran ${r.survivorTasks} workflow tasks after the kill.`;
+  return { table, summary };
+}
+
 type Result = Awaited<ReturnType<typeof bench>>;
 
 function report(r: Result, options: Options, load: string): { table: string; summary: string } {
@@ -496,6 +660,31 @@ async function main(): Promise<void> {
     process.env.TEST_DATABASE_URL = postgres.url;
     console.log(`servers up: Temporal ${temporal.address}, PostgreSQL ${postgres.url}; ${options.meetings} meetings, load over ${options.seconds} s`);
     const loadAtStart = os.loadavg();
+    if (options.scaleOut) {
+      const result = reportScaleOut(await benchScaleOut(options));
+      const total = (performance.now() - started) / 1000;
+      const load = `load average ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} at the start, ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`;
+      console.log(`\n${result.table}\n\n${result.summary}\n\nbench took ${total.toFixed(0)} s (${load})`);
+      if (options.doc) {
+        await appendBenchmarkSection('Scale-out: 2 API and 2 worker processes, one of each killed', [
+          `- Command: \`${command}\` (${total.toFixed(0)} s; ${load})`,
+          `- Machine: ${machineDescription()}.`,
+          '- Setup: on this machine, 127.0.0.1 only: a Temporal dev server and a PostgreSQL cluster (fsync off) shared by two API processes',
+          "  (`node api/main.ts`) and two worker processes (worker.ts's, serving the base queue). The meetings are opened alternately through both",
+          '  APIs, then get signed Daily participant webhooks round by round, each sent first to one API and, when not answered 200, again to the',
+          '  other (as a platform retries), with a back-off; one API process and then one worker process are killed (kill -9) during the load.',
+          "  Checked in PostgreSQL and in each workflow's result: every acknowledged join has exactly one participant row, every acknowledged leave",
+          '  its left_at, each workflow counts each join once, and every meeting ends through the surviving API.',
+          '',
+          result.table,
+          '',
+          result.summary,
+          '',
+        ]);
+        console.log(`appended to ${path.relative(process.cwd(), BENCHMARKS_DOC)}`);
+      }
+      return;
+    }
     const result = await bench(options, new URL(postgres.url).port);
     const load = `load average ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} at the start, ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`;
     const { table, summary } = report(result, options, load);

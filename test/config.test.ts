@@ -72,6 +72,14 @@ describe('configuration', () => {
     assert.throws(() => parseConfig({ SPEECH_ENGINE: 'openai-compatible' }, secret), /SPEECH_API_URL is required with SPEECH_ENGINE=openai-compatible/);
   });
 
+  it("reads the base queue's scale knobs, leaving unset ones to the SDK", () => {
+    assert.deepEqual(parseConfig({}, secret).worker.meetingsQueue, { maxCachedWorkflows: undefined, workflowTasks: undefined, activityTasks: undefined, pollers: undefined, stickyTimeoutSeconds: undefined });
+    const knobs = { WORKER_MAX_CACHED_WORKFLOWS: '500', WORKER_WORKFLOW_TASKS: '20', WORKER_ACTIVITY_TASKS: '50', WORKER_POLLERS: '4', WORKER_STICKY_TIMEOUT_SECONDS: '5' };
+    assert.deepEqual(parseConfig(knobs, secret).worker.meetingsQueue, { maxCachedWorkflows: 500, workflowTasks: 20, activityTasks: 50, pollers: 4, stickyTimeoutSeconds: 5 });
+    assert.throws(() => parseConfig({ WORKER_POLLERS: '1' }, secret), /WORKER_POLLERS: must be at least 2/);
+    assert.throws(() => parseConfig({ WORKER_MAX_CACHED_WORKFLOWS: 'many' }, secret), /WORKER_MAX_CACHED_WORKFLOWS: must be a whole number/);
+  });
+
   it('reads .env under the real environment, and keeps a generated secret across starts', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'config-'));
     await writeFile(path.join(dir, '.env'), 'API_PORT=9999\nLOG_LEVEL=debug\n');

@@ -27,3 +27,25 @@ export function startTestDaily(plan: TestDailyPlan, storage: ObjectStorage, opti
     ...options,
   });
 }
+
+/** A participant webhook's body as Daily sends it (its id is the same for every delivery of the one event). */
+export function participantWebhookBody(event: { room: string; type: 'participant.joined' | 'participant.left'; sessionId: string; joinedAtMs: number }): string {
+  const nowMs = Date.now();
+  const left = event.type === 'participant.left';
+  return JSON.stringify({
+    version: '1.0.0',
+    type: event.type,
+    id: `ptcpt-${left ? 'left' : 'join'}-${event.sessionId}-${event.joinedAtMs}`,
+    payload: {
+      room: event.room,
+      user_name: `Participant ${event.sessionId.slice(0, 8)}`,
+      session_id: event.sessionId,
+      joined_at: event.joinedAtMs / 1000,
+      will_eject_at: null,
+      owner: false,
+      permissions: { hasPresence: true, canSend: true, canReceive: { base: true }, canAdmin: false },
+      ...(left && { duration: Math.max(1, Math.round((nowMs - event.joinedAtMs) / 1000)) }),
+    },
+    event_ts: nowMs / 1000,
+  });
+}

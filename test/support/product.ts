@@ -119,10 +119,11 @@ export async function recordingWorkflowResult(product: TestProduct, recordingId:
   }
 }
 
-export function sendDailyWebhook(product: TestProduct, body: string): Promise<Response> {
+/** Signed as Daily signs it, to the product's API or (`apiUrl`) another API process of the same product. */
+export function sendDailyWebhook(product: TestProduct, body: string, apiUrl = product.url, init: RequestInit = {}): Promise<Response> {
   const ts = String(Math.floor(Date.now() / 1000));
   const signature = signDailyWebhook(product.config.daily.webhookSecret, ts, body);
-  return fetch(`${product.url}/v1/webhooks/daily`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-webhook-timestamp': ts, 'x-webhook-signature': signature }, body });
+  return fetch(`${apiUrl}/v1/webhooks/daily`, { ...init, method: 'POST', headers: { 'content-type': 'application/json', 'x-webhook-timestamp': ts, 'x-webhook-signature': signature }, body });
 }
 
 export interface ApiResponse {
