@@ -195,7 +195,12 @@ async function openMeetings(product: TestProduct, count: number, requestFor: (i:
     // Trigger 'none': nothing records, so a meeting ends with no recordings (the recording pipeline is measured elsewhere).
     const room = await request('POST', '/v1/rooms', { name: `scale-${i}`, recordingTrigger: 'none' });
     if (room.status !== 201) throw new Error(`creating room scale-${i}: HTTP ${room.status} ${JSON.stringify(room.body)}`);
-    const meeting = await request('POST', `/v1/rooms/scale-${i}/meetings`, {});
+    let meeting = await request('POST', `/v1/rooms/scale-${i}/meetings`, {});
+    // The platform's rate limit on room creation (Daily's, which the simulator keeps) answers 502 platform_unavailable: again, later.
+    for (let attempt = 1; meeting.status === 502 && attempt <= 6; attempt++) {
+      await sleep(500 * 2 ** attempt);
+      meeting = await request('POST', `/v1/rooms/scale-${i}/meetings`, {});
+    }
     if (meeting.status !== 201) throw new Error(`creating a meeting in scale-${i}: HTTP ${meeting.status} ${JSON.stringify(meeting.body)}`);
     return { id: meeting.body.id as string, platformRoomName: meeting.body.platformRoomName as string };
   });
