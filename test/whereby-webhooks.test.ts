@@ -4,7 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestProduct, type TestProduct } from './support/product.ts';
-import { WebhookEvent } from '../db/entities.ts';
+import { Meeting, Room, WebhookEvent } from '../db/entities.ts';
 import { wherebySignatureHeader } from '../platforms/whereby/signature.ts';
 
 const SECRET = 'whereby-webhook-secret-for-tests';
@@ -75,5 +75,24 @@ describe('Whereby webhooks on the generic path', () => {
     assert.equal(replayed.status, 401);
     assert.equal(await code(replayed), 'replayed');
     assert.equal(await stored(id), 1);
+  });
+
+  it('refuses a start or stop request on a meeting whose platform records by itself, saying why', async () => {
+    const em = product.services.db.em.fork();
+    const created = await product.request('POST', '/v1/rooms', { name: 'wherebyroom', platform: 'whereby', recordingTrigger: 'automatic-2nd-participant' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const room = await em.findOneOrFail(Room, { name: 'wherebyroom' });
+    const start = new Date();
+    const meeting = em.create(Meeting, {
+      room, platform: 'whereby', platformRoomName: '/wherebyroom-1', startDate: start, endDate: new Date(start.getTime() + 3_600_000),
+      recordingType: 'cloud', recordingTrigger: 'automatic-2nd-participant',
+    });
+    await em.flush();
+    for (const action of ['start', 'stop']) {
+      const answer = await product.request('POST', `/v1/meetings/${meeting.id}/recordings/${action}`, {});
+      assert.equal(answer.status, 409, JSON.stringify(answer.body));
+      assert.equal(answer.body.error.code, 'recording_started_by_platform');
+      assert.match(answer.body.error.message, /starts and stops recording itself/);
+    }
   });
 });
