@@ -63,6 +63,7 @@ async function main() {
     `  Speech:       ${speech.engine === 'whisper' ? `Whisper ${path.basename(speech.modelDir)} on this machine (${speech.device}, ${speech.computeType}; ${config.worker.speechConcurrency} at once × ${speech.threads} thread${speech.threads > 1 ? 's' : ''})` : `${speech.apiUrl} (${speech.model})`}`,
     ...(runs('daily') ? [`  Daily:        ${simulator ? `simulator at ${simulator.baseUrl} (control: ${simulator.controlUrl}); try \`npm run demo\`` : `${config.daily.apiUrl}, webhooks to ${webhookUrlOf('daily')}`}`] : []),
     ...(runs('livekit') ? [`  LiveKit:      ${liveKitSimulator ? `simulator at ${liveKitSimulator.url} (control: ${liveKitSimulator.url}/_sim); try \`npm run demo -- --platform livekit\`` : `${config.livekit.url}, webhooks to ${webhookUrlOf('livekit')} (set it in LiveKit's webhook.urls)`}`] : []),
+    ...(runs('whereby') ? [`  Whereby:      ${config.whereby!.apiUrl}, webhooks to ${webhookUrlOf('whereby')} (set it as the webhook URL in Whereby's dashboard)`] : []),
     `  New rooms:    ${rolloutSummary(config.platforms.rollout)}`,
     ...firstAdminNotice(api.firstAdmin),
     '  Stop with Ctrl+C (a second Ctrl+C stops at once); data is kept for the next start.',

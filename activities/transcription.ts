@@ -13,7 +13,7 @@ import { Context, ApplicationFailure } from '@temporalio/activity';
 import { Meeting, ParticipantSession, Recording, Room, Transcript, type TranscriptParticipant } from '../db/entities.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
 import type { Speaker, TimedWord, Segment } from '../transcripts/words.ts';
-import { placeTrack, probeMedia, MediaError } from '../audio/tracks.ts';
+import { placeTrack, probeMedia, MediaError, type TrackPlacement } from '../audio/tracks.ts';
 import { decodeToPcm16k } from '../audio/decode.ts';
 import { splitAtSilences, wordToTrack, type ChunkPiece } from '../audio/chunks.ts';
 import { mixdownToMp3, waveformPeaks } from '../audio/mixdown.ts';
@@ -35,6 +35,8 @@ export interface TrackPlan {
   sessionId: string;
   speaker: number;
   speakerName: string;
+  /** The platform's mixed (composite) recording standing in for every speaker: it starts the recording's timeline. */
+  composite?: true;
 }
 
 export interface TranscriptPlan {
@@ -68,6 +70,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       return engines[key as keyof TranscriptionDependencies];
     },
   });
+  const speechEngine = () => `${transcription.recognizer.name}:${transcription.recognizer.model}`.slice(0, 64);
   /** What is known of one of a recording's tracks (from its platform's events, or its key on its meeting's platform). */
   async function trackFactsOf(recordingId: string, key: string): Promise<TrackFacts | null> {
     const recording = await db.em.fork().findOneOrFail(Recording, recordingId, { populate: ['meeting'] });
@@ -75,9 +78,16 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
   }
   return {
     /** Tracks and people: audio tracks only; one speaker per participant, even across a rejoin. */
-    async planTranscript(input: { recordingId: string; meetingId: string; platformMeetingId: string | null }): Promise<TranscriptPlan> {
+    async planTranscript(input: { recordingId: string; meetingId: string; platformMeetingId: string | null; composite?: { key: string; speakerName: string } }): Promise<TranscriptPlan> {
       const em = db.em.fork();
       const recording = await em.findOneOrFail(Recording, input.recordingId);
+      // Composite only (no per-speaker audio on the platform): the mixed audio is one track, one speaker for the whole
+      // room, since no diarization model is available offline.
+      if (input.composite) {
+        const tracks: TrackPlan[] = [{ index: 0, key: input.composite.key, sessionId: 'room', speaker: 0, speakerName: input.composite.speakerName, composite: true }];
+        const transcriptId = await openTranscript(em, input.recordingId, tracks, [{ speaker: 0, platformParticipantId: null, name: input.composite.speakerName, userId: null }], speechEngine());
+        return { transcriptId, tracks, speakers: [{ index: 0, name: input.composite.speakerName }] };
+      }
       const meeting = await em.findOne(Meeting, input.meetingId);
       const platform = platformOf(platforms, meeting?.platform);
       const describe = (key: string) => describeTrack(recording, platform, key);
@@ -114,13 +124,8 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
         });
 
       const participants: TranscriptParticipant[] = speakers.map((s) => ({ speaker: s.index, platformParticipantId: s.sessionIds[0] ?? null, name: s.name, userId: s.userId }));
-      const progress = { step: 'tracks', tracksDone: 0, tracksTotal: tracks.length, percent: 0 };
-      await em.upsert(Transcript, { recording: input.recordingId, status: 'processing', participants, progress, error: null, speechEngine: `${transcription.recognizer.name}:${transcription.recognizer.model}`.slice(0, 64) }, {
-        onConflictFields: ['recording'], onConflictAction: 'merge', onConflictMergeFields: ['status', 'participants', 'progress', 'error', 'speechEngine', 'updatedAt'],
-      });
-      await em.nativeUpdate(Recording, { id: input.recordingId }, { status: 'processing' });
-      const transcript = await em.findOneOrFail(Transcript, { recording: input.recordingId });
-      return { transcriptId: transcript.id, tracks, speakers: speakers.map((s) => ({ index: s.index, name: s.name })) };
+      const transcriptId = await openTranscript(em, input.recordingId, tracks, participants, speechEngine());
+      return { transcriptId, tracks, speakers: speakers.map((s) => ({ index: s.index, name: s.name })) };
     },
 
     /** CPU work: decode one track to 16 kHz mono, place it on the timeline, cut it at silences into chunks in storage. */
@@ -130,7 +135,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
         await download(storage, input.track.key, source);
         Context.current().heartbeat({ stage: 'downloaded' });
         const probe = await asFinalMediaError(() => probeMedia(source));
-        const placed = placeTrack(input.track.key, await trackFactsOf(input.recordingId, input.track.key), probe);
+        const placed: TrackPlacement = input.track.composite ? { offsetSeconds: 0, source: 'key' } : placeTrack(input.track.key, await trackFactsOf(input.recordingId, input.track.key), probe);
         const wav = path.join(dir, 'track.wav');
         await asFinalMediaError(() => decodeToPcm16k(source, wav, { signal: Context.current().cancellationSignal, onProgress: (fraction: number) => Context.current().heartbeat({ stage: 'decode', fraction }) }));
         const chunks = await splitAtSilences(wav, { outDir: path.join(dir, 'chunks') });
@@ -387,6 +392,16 @@ const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
  * A track's speaker session and place on the recording's clock: as the platform's events stated them for a track
  * recorded on its own (the recording starts at its earliest track), else as the platform's key layout tells.
  */
+/** The recording's transcript row, (re)opened as processing with its participants; the recording is processing too. */
+async function openTranscript(em: ReturnType<ActivityDependencies['db']['em']['fork']>, recordingId: string, tracks: TrackPlan[], participants: TranscriptParticipant[], speechEngine: string): Promise<string> {
+  const progress = { step: 'tracks', tracksDone: 0, tracksTotal: tracks.length, percent: 0 };
+  await em.upsert(Transcript, { recording: recordingId, status: 'processing', participants, progress, error: null, speechEngine }, {
+    onConflictFields: ['recording'], onConflictAction: 'merge', onConflictMergeFields: ['status', 'participants', 'progress', 'error', 'speechEngine', 'updatedAt'],
+  });
+  await em.nativeUpdate(Recording, { id: recordingId }, { status: 'processing' });
+  return (await em.findOneOrFail(Transcript, { recording: recordingId })).id;
+}
+
 function describeTrack(recording: Recording, platform: Platform, key: string): TrackFacts | null {
   const stated = recording.trackFacts?.[key];
   if (!stated) return platform.describeTrack(key);

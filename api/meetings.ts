@@ -254,11 +254,12 @@ export const meetingEndpoints = [
     access: rules.meetingParticipant,
     params: meetingParams,
     body: startRecordingSchema,
-    responses: { 200: { description: "The workflow's answer", schema: recordingRequestAnswer }, 409: { description: "The meeting has ended, or its room's recording type records nothing here" } },
+    responses: { 200: { description: "The workflow's answer", schema: recordingRequestAnswer }, 409: { description: "The meeting has ended, its room's recording type records nothing here, or its platform starts recording itself (recording_started_by_platform)" } },
     async handler(ctx, { params, body: input }) {
       const meeting = await loadMeeting(ctx, params.id, input.manual ? 'host' : 'participate');
       if (!meeting.active) throw new ApiError(409, 'meeting_ended', 'This meeting has ended');
       if (meeting.recordingType !== 'cloud') throw recordingNotAllowed(meeting);
+      refuseIfPlatformRecords(ctx.state.services, meeting);
       const { services } = ctx.state;
       try {
         ctx.body = await services.temporal.workflow.executeUpdateWithStart(requestRecordingUpdate, {
@@ -277,10 +278,11 @@ export const meetingEndpoints = [
     tag: 'meetings',
     access: rules.meetingHost,
     params: meetingParams,
-    responses: { 200: { description: "The workflow's answer", schema: recordingRequestAnswer }, 409: { description: 'The meeting has ended' } },
+    responses: { 200: { description: "The workflow's answer", schema: recordingRequestAnswer }, 409: { description: 'The meeting has ended, or its platform stops recording itself (recording_started_by_platform)' } },
     async handler(ctx, { params }) {
       const meeting = await loadMeeting(ctx, params.id, 'host');
       if (!meeting.active) throw new ApiError(409, 'meeting_ended', 'This meeting has ended');
+      refuseIfPlatformRecords(ctx.state.services, meeting);
       try {
         ctx.body = await ctx.state.services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id)).executeUpdate(stopRecordingUpdate);
       } catch (error) {
@@ -437,4 +439,10 @@ async function createMeetingRow(ctx: ApiContext, room: Room, input: z.infer<type
   await em.flush();
   await em.populate(meeting, ['room']);
   return meeting;
+}
+
+/** A platform that starts and stops recording itself (RecordingCapabilities.startedBy) has nothing we could ask. */
+function refuseIfPlatformRecords(services: Services, meeting: Meeting): void {
+  if (services.platforms.find(meeting.platform)?.recordingCapabilities.startedBy !== 'platform') return;
+  throw new ApiError(409, 'recording_started_by_platform', "This meeting's platform starts and stops recording itself: by the room's recording trigger, or by a host in the platform's own call controls. It has no API to start or stop it, so the recording is seen (and processed) when the platform records");
 }

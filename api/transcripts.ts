@@ -7,7 +7,8 @@ import { Recording, Transcript, Meeting, TRANSCRIPT_STATUSES, TRANSCRIPT_SHARE_M
 import { ObjectNotFoundError, RangeNotSatisfiableError } from '../storage/object-storage.ts';
 import type { Segment } from '../transcripts/words.ts';
 import { transcriptionProgressQuery } from '../workflows/recording.ts';
-import { recordingWorkflowId } from '../recordings/messages.ts';
+import { compositeTranscriptFor, recordingWorkflowId } from '../recordings/messages.ts';
+import { COMPOSITE } from '../meetings/messages.ts';
 import { transcriptKey } from '../recordings/keys.ts';
 import { startRecordingPipeline } from '../recordings/pipeline.ts';
 import { ApiError, notFound } from './errors.ts';
@@ -78,6 +79,7 @@ const transcriptSchema = transcriptSummarySchema.extend({
   topics: z.array(z.object({ title: z.string(), summary: z.string(), start: z.number(), end: z.number() })),
   actionItems: z.array(z.string()),
   language: z.string(),
+  speakers: z.enum(['per-speaker-audio', 'mixed-audio']).describe('per-speaker-audio: each speaker recorded on their own. mixed-audio: the platform records only the room mix (composite), so the transcript has one speaker, the whole room: no diarization model is available offline'),
   engines: z.object({ speech: z.string().nullable(), summary: z.string().nullable(), offline: z.boolean() }),
   segments: z.array(segmentSchema),
   audio: z.object({ url: z.string(), waveformUrl: z.string() }).nullable(),
@@ -145,6 +147,7 @@ export const transcriptEndpoints = [
         topics: t.topics ?? [],
         actionItems: t.actionItems ?? [],
         language: t.language,
+        speakers: t.recording.type === COMPOSITE ? 'mixed-audio' : 'per-speaker-audio',
         engines: {
           speech: t.speechEngine ?? null,
           summary: t.summaryEngine ?? null,
@@ -284,6 +287,7 @@ export async function reprocessRecording(services: Services, recordingId: string
       // on the timeline as the first run did); their sizes are the recording's, already stored.
       tracks: recording.trackKeys?.map((key) => ({ type: 'audio' as const, key, size: 0, ...recording.trackFacts?.[key] })) ?? null,
       platformMeetingId: meeting.platformMeetingId ?? null,
+      ...compositeTranscriptFor(services.platforms.find(meeting.platform)?.recordingCapabilities.perSpeakerAudio),
     }, {
       runs: 'again',
       summary: `Reprocess ${recording.type} recording ${recording.id} of room "${meeting.room.name}"`,

@@ -8,6 +8,7 @@ import type { PlatformEvent } from '../platforms/platform.ts';
 import type { Services } from '../runtime/services.ts';
 import { meetingEventSignal, meetingEventsSignal } from '../workflows/meeting.ts';
 import { startRecordingPipeline } from '../recordings/pipeline.ts';
+import { compositeTranscriptFor } from '../recordings/messages.ts';
 import { SPEAKER_AUDIO, meetingWorkflowId, type MeetingEvent } from './messages.ts';
 
 /** A recorded event's outcomes once it needs no more delivery. */
@@ -141,7 +142,7 @@ async function deliverLate(services: Pick<Services, 'temporal' | 'config' | 'pla
   if (signal.kind === SPEAKER_AUDIO && services.platforms.find(meeting.platform)?.recordingCapabilities.perSpeakerAudio === 'per-track') return 'late';
   const { eventId: _eventId, type: _type, ...ready } = signal;
   try {
-    await startRecordingPipeline(services.temporal, services.config.temporal.taskQueue, { meetingId: meeting.id, roomName: meeting.room.name, ...ready }, {
+    await startRecordingPipeline(services.temporal, services.config.temporal.taskQueue, { meetingId: meeting.id, roomName: meeting.room.name, ...ready, ...compositeTranscriptFor(services.platforms.find(meeting.platform)?.recordingCapabilities.perSpeakerAudio) }, {
       runs: 'once',
       summary: `${ready.kind} recording ${ready.recordingId} of room "${meeting.room.name}" (late webhook)`,
     });

@@ -189,6 +189,9 @@ export interface TrackFacts {
 export interface RecordingCapabilities {
   composite: boolean;
   perSpeakerAudio: 'with-composite' | 'per-track' | 'none';
+  /** `platform`: the platform starts and stops recording itself (the room's trigger, or a host in its own call
+   * controls) and has no API to ask it to; our start/stop requests are refused. Absent: the workflow starts it. */
+  startedBy?: 'platform';
 }
 
 /** A microphone published in a room: one speaker's session. */

@@ -1,11 +1,21 @@
 // The messages of a recording's processing, shared by the API, workflows/ (recordingWorkflow) and
 // activities/: pure types and constants, no I/O, so workflow code may import them.
-import type { ReadyRecording } from '../meetings/messages.ts';
+import type { PerSpeakerAudio, ReadyRecording } from '../meetings/messages.ts';
 
 export interface RecordingWorkflowInput extends ReadyRecording {
   meetingId: string;
   roomName: string;
+  /** The platform records no per-speaker audio (RecordingCapabilities.perSpeakerAudio `none`): the composite gets a
+   * transcript of its mixed audio with one speaker, the whole room. Absent: the composite is only stored. */
+  compositeTranscript?: true;
 }
+
+/** The one speaker of a composite-only transcript: the whole room (no diarization model is available offline). */
+/** Set wherever a recording's processing starts, from its meeting's platform's capability. */
+export const compositeTranscriptFor = (perSpeakerAudio: PerSpeakerAudio | undefined): Pick<RecordingWorkflowInput, 'compositeTranscript'> =>
+  perSpeakerAudio === 'none' ? { compositeTranscript: true } : {};
+
+export const compositeSpeakerName = (roomName: string) => `Room ${roomName}`;
 
 export interface RecordingWorkflowResult {
   recordingId: string;

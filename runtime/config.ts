@@ -15,8 +15,8 @@ const port = z.coerce.number({ message: 'must be a port number' }).int().min(0).
 const url = z.url({ message: 'must be a URL such as http://host:port' });
 const hostPort = z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233');
 const positiveInt = z.coerce.number({ message: 'must be a whole number' }).int().positive();
-/** The platforms this code can run (db/entities.ts names more: Whereby and 100ms come next). */
-const RUNNABLE_PLATFORMS = ['daily', 'livekit'] as const;
+/** The platforms this code can run (db/entities.ts names more: 100ms comes next). */
+const RUNNABLE_PLATFORMS = ['daily', 'livekit', 'whereby'] as const;
 const platformName = z.enum(RUNNABLE_PLATFORMS, { message: `must be one of ${RUNNABLE_PLATFORMS.join(', ')}` });
 const platformList = z
   .string()
@@ -74,6 +74,10 @@ const envSchema = z.object({
   LIVEKIT_API_SECRET: z.string().min(32, 'must be at least 32 characters (LiveKit refuses shorter secrets)').optional(),
   LIVEKIT_SIMULATOR_PORT: port.default(8091),
   LIVEKIT_SIMULATOR_IN_BROWSER: bool.optional(),
+  // Whereby (platforms/whereby/): its REST API key, and the secret it signs webhooks with (Whereby-Signature).
+  WHEREBY_API_KEY: z.string().min(1).optional(),
+  WHEREBY_API_URL: url.default('https://api.whereby.dev/v1'),
+  WHEREBY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (the webhook signing secret from Whereby\'s dashboard)').optional(),
   WEB_DIST_DIR: z.string().min(1).optional(),
 
   SPEECH_ENGINE: z.enum(['whisper', 'openai-compatible'], { message: 'must be whisper or openai-compatible (pocketsphinx was retired: whisper is the offline engine)' }).default('whisper'),
@@ -148,6 +152,8 @@ export interface Config {
     | { mode: 'simulator'; apiKey: string; apiUrl: string; webhookSecret: string; port: number; domain: string };
   /** The platforms this deployment runs, side by side, and the rule that gives a new room its platform. */
   platforms: { enabled: RunnablePlatform[]; rollout: PlatformRollout };
+  /** Whereby (only with WHEREBY_API_KEY: no embedded Whereby simulator is started yet). */
+  whereby: { apiKey: string; apiUrl: string; webhookSecret: string } | null;
   /** LiveKit with Egress, or (embedded default) the LiveKit simulator started by `npm start`. */
   livekit:
     | { mode: 'livekit'; url: string; clientUrl: string; apiKey: string; apiSecret: string }
@@ -253,6 +259,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     daily: dailyConfig(e, appSecret),
     platforms,
     livekit,
+    whereby: e.WHEREBY_API_KEY && e.WHEREBY_WEBHOOK_SECRET ? { apiKey: e.WHEREBY_API_KEY, apiUrl: e.WHEREBY_API_URL, webhookSecret: e.WHEREBY_WEBHOOK_SECRET } : null,
     meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES, recordingReadyTimeoutSeconds: e.RECORDING_READY_TIMEOUT_SECONDS, presenceSweepSeconds: e.MEETING_PRESENCE_SWEEP_SECONDS, recordingMaxDurationSeconds: e.RECORDING_MAX_DURATION_SECONDS, historyMaxEvents: e.MEETING_HISTORY_MAX_EVENTS },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     web: {
@@ -353,7 +360,9 @@ export type RunnablePlatform = (typeof RUNNABLE_PLATFORMS)[number];
  */
 function platformsConfig(e: Env): Config['platforms'] {
   const embedded = !e.DAILY_API_KEY && !e.LIVEKIT_API_KEY;
-  const enabled = e.PLATFORMS ?? (embedded ? ['daily', 'livekit'] : [...(e.DAILY_API_KEY ? ['daily' as const] : []), ...(e.LIVEKIT_API_KEY ? ['livekit' as const] : [])]);
+  const enabled = e.PLATFORMS ?? (embedded
+    ? ['daily', 'livekit', ...(e.WHEREBY_API_KEY ? ['whereby' as const] : [])]
+    : [...(e.DAILY_API_KEY ? ['daily' as const] : []), ...(e.LIVEKIT_API_KEY ? ['livekit' as const] : []), ...(e.WHEREBY_API_KEY ? ['whereby' as const] : [])]);
   const legacy = e.PLATFORM_LEGACY ?? enabled[0]!;
   const rollout: PlatformRollout = {
     enabled: e.PLATFORM_ROLLOUT,
@@ -370,6 +379,8 @@ function platformsConfig(e: Env): Config['platforms'] {
   if (enabled.includes('livekit') && e.LIVEKIT_API_KEY && (!e.LIVEKIT_URL || !e.LIVEKIT_API_SECRET)) {
     throw new ConfigError('Invalid configuration:\n  LIVEKIT_URL and LIVEKIT_API_SECRET are required with LIVEKIT_API_KEY');
   }
+  if (e.WHEREBY_API_KEY && !e.WHEREBY_WEBHOOK_SECRET) throw new ConfigError('Invalid configuration:\n  WHEREBY_WEBHOOK_SECRET is required with WHEREBY_API_KEY (the secret Whereby signs webhooks with)');
+  if (enabled.includes('whereby') && !e.WHEREBY_API_KEY) throw new ConfigError('Invalid configuration:\n  WHEREBY_API_KEY is required with whereby in PLATFORMS (no embedded Whereby simulator is started)');
   return { enabled, rollout };
 }
 

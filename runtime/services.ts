@@ -70,5 +70,12 @@ function createConfiguredPlatform(config: Config, name: Config['platforms']['ena
         : undefined;
       return createPlatform('livekit', { url, clientUrl, apiKey, apiSecret, ...(bucket && { bucket }) });
     }
+    case 'whereby': {
+      // Whereby writes its cloud recordings into our bucket with our S3 keys (platforms/whereby/whereby-platform.ts).
+      const { apiKey, apiUrl, webhookSecret } = config.whereby!;
+      const s3 = config.storage.kind === 's3' ? config.storage : null;
+      const destination = s3?.accessKeyId && s3.secretAccessKey ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } : undefined;
+      return createPlatform('whereby', { apiKey, baseUrl: apiUrl, webhookSecret, ...(destination && { destination }) });
+    }
   }
 }

@@ -47,6 +47,23 @@ describe('configuration', () => {
     }
   });
 
+  it('runs Whereby beside the others when its key and webhook secret are set, and says what is missing', () => {
+    assert.equal(parseConfig({}, secret).whereby, null);
+    assert.ok(!parseConfig({}, secret).platforms.enabled.includes('whereby'));
+    const config = parseConfig({ WHEREBY_API_KEY: 'key', WHEREBY_WEBHOOK_SECRET: 'w'.repeat(24) }, secret);
+    assert.deepEqual(config.platforms.enabled, ['daily', 'livekit', 'whereby']);
+    assert.deepEqual(config.whereby, { apiKey: 'key', apiUrl: 'https://api.whereby.dev/v1', webhookSecret: 'w'.repeat(24) });
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ WHEREBY_API_KEY: 'key' }, /WHEREBY_WEBHOOK_SECRET is required with WHEREBY_API_KEY/],
+      [{ WHEREBY_API_KEY: 'key', WHEREBY_WEBHOOK_SECRET: 'short' }, /WHEREBY_WEBHOOK_SECRET: must be at least 16/],
+      [{ WHEREBY_API_KEY: 'key', WHEREBY_WEBHOOK_SECRET: 'w'.repeat(24), WHEREBY_API_URL: 'nope' }, /WHEREBY_API_URL: must be a URL/],
+      [{ PLATFORMS: 'daily,whereby' }, /WHEREBY_API_KEY is required with whereby in PLATFORMS/],
+    ];
+    for (const [env, message] of cases) {
+      assert.throws(() => parseConfig(env, secret), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+    }
+  });
+
   it('recognizes speech with Whisper on this machine by default, never oversubscribing the cores', () => {
     const cores = os.availableParallelism();
     const config = parseConfig({}, secret);

@@ -35,6 +35,21 @@ describe('platform rollout rule', () => {
     assert.deepEqual(migrating.platforms, { enabled: ['daily', 'livekit'], rollout: { enabled: true, legacy: 'daily', target: 'livekit', rooms: ['standup', 'all-hands'], default: 'daily' } });
   });
 
+  it('states the design\'s migration from Whereby to Daily: listed rooms first, then every new room', () => {
+    const whereby = { WHEREBY_API_KEY: 'key', WHEREBY_WEBHOOK_SECRET: 'w'.repeat(24), PLATFORMS: 'whereby,daily', PLATFORM_LEGACY: 'whereby', PLATFORM_ROLLOUT_TARGET: 'daily' };
+    // Before the switch: every new room where rooms have always been.
+    const before = parseConfig(whereby, secret).platforms.rollout;
+    assert.equal(rolloutPlatform(before, 'standup'), 'whereby');
+    // Migrating: the listed rooms move to Daily, the others stay on Whereby.
+    const migrating = parseConfig({ ...whereby, PLATFORM_ROLLOUT: 'true', PLATFORM_ROLLOUT_ROOMS: 'standup' }, secret).platforms.rollout;
+    assert.equal(rolloutPlatform(migrating, 'standup'), 'daily');
+    assert.equal(rolloutPlatform(migrating, 'retro'), 'whereby');
+    // Done: every new room on Daily; Whereby stays configured for the rooms already made on it.
+    const done = parseConfig({ ...whereby, PLATFORM_ROLLOUT: 'true', PLATFORM_DEFAULT: 'daily' }, secret);
+    assert.equal(rolloutPlatform(done.platforms.rollout, 'anything'), 'daily');
+    assert.deepEqual(done.platforms.enabled, ['whereby', 'daily']);
+  });
+
   it('refuses a rule naming a platform not configured, or a switch with no target', () => {
     assert.throws(() => parseConfig({ PLATFORMS: 'daily', PLATFORM_ROLLOUT: 'true', PLATFORM_ROLLOUT_TARGET: 'livekit' }, secret), (error: unknown) => error instanceof ConfigError && /PLATFORM_ROLLOUT_TARGET: livekit is not among PLATFORMS/.test(error.message));
     assert.throws(() => parseConfig({ PLATFORMS: 'daily,livekit', PLATFORM_ROLLOUT: 'true' }, secret), /PLATFORM_ROLLOUT_TARGET is required/);

@@ -194,7 +194,7 @@ describe('WherebyPlatform: rooms and recordings', () => {
       assert.equal(error.status, 405);
       assert.throws(() => classifyPlatformError(error), (failure: unknown) => failure instanceof ApplicationFailure && failure.nonRetryable === true);
     }
-    assert.deepEqual(platform.recordingCapabilities, { composite: true, perSpeakerAudio: 'none' });
+    assert.deepEqual(platform.recordingCapabilities, { composite: true, perSpeakerAudio: 'none', startedBy: 'platform' });
     const built = createPlatform('whereby', { apiKey: API_KEY, webhookSecret: SECRET });
     assert.ok(built instanceof WherebyPlatform);
     assert.equal(built.name, 'whereby');

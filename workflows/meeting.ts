@@ -26,7 +26,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type * as activities from '../activities/index.ts';
 import { MeetingIdAttribute, MeetingStateAttribute, RecordingIdAttribute, RoomNameAttribute } from './search-attributes.ts';
 import { recordingWorkflow } from './recording.ts';
-import { recordingWorkflowId, type RecordingWorkflowInput } from '../recordings/messages.ts';
+import { compositeTranscriptFor, recordingWorkflowId, type RecordingWorkflowInput } from '../recordings/messages.ts';
 import {
   COMPOSITE,
   RECORDING_KINDS,
@@ -360,7 +360,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     if (handedOff.has(ready.recordingId)) return;
     handedOff.add(ready.recordingId);
     const { recordingId, kind, startedAt, durationSeconds, objectKey, tracks, platformMeetingId } = ready;
-    const childInput: RecordingWorkflowInput = { meetingId: input.meetingId, roomName: input.roomName, recordingId, kind, startedAt, durationSeconds, objectKey, tracks, platformMeetingId };
+    const childInput: RecordingWorkflowInput = { meetingId: input.meetingId, roomName: input.roomName, recordingId, kind, startedAt, durationSeconds, objectKey, tracks, platformMeetingId, ...compositeTranscriptFor(input.perSpeakerAudio) };
     try {
       await startChild(recordingWorkflow, {
         workflowId: recordingWorkflowId(ready.recordingId),

@@ -12,6 +12,7 @@ import {
   defineQuery,
   log,
   proxyActivities,
+  patched,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -19,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities/index.ts';
 import { SPEAKER_AUDIO } from '../meetings/messages.ts';
-import type { RecordingWorkflowInput, RecordingWorkflowResult, TranscriptionProgress, TranscriptionStep } from '../recordings/messages.ts';
+import { compositeSpeakerName, type RecordingWorkflowInput, type RecordingWorkflowResult, type TranscriptionProgress, type TranscriptionStep } from '../recordings/messages.ts';
 
 export const transcriptionProgressQuery = defineQuery<TranscriptionProgress>('progress');
 
@@ -74,13 +75,16 @@ export async function recordingWorkflow(input: RecordingWorkflowInput): Promise<
 
   setCurrentDetails(`Storing ${input.kind} recording ${input.recordingId} of meeting ${input.meetingId}.`);
   const stored = await light.persistRecording(input);
-  if (input.kind !== SPEAKER_AUDIO) {
+  // Composite only (the platform records no per-speaker audio): the composite is the one track, the room its speaker.
+  const composite = input.kind !== SPEAKER_AUDIO && input.compositeTranscript && input.objectKey && patched(COMPOSITE_TRANSCRIPT)
+    ? { key: input.objectKey, speakerName: compositeSpeakerName(input.roomName) } : undefined;
+  if (input.kind !== SPEAKER_AUDIO && !composite) {
     setCurrentDetails(`Cloud recording stored on the meeting (${input.durationSeconds} s).`);
     return { recordingId: input.recordingId, kind: input.kind, audioTracks: 0 };
   }
 
   // 1. Tracks and people.
-  const plan = await light.planTranscript({ recordingId: input.recordingId, meetingId: input.meetingId, platformMeetingId: input.platformMeetingId });
+  const plan = await light.planTranscript({ recordingId: input.recordingId, meetingId: input.meetingId, platformMeetingId: input.platformMeetingId, ...(composite ? { composite } : {}) });
   current.transcriptId = plan.transcriptId;
   progress.tracksTotal = plan.tracks.length;
   await step('tracks', `${plan.tracks.length} audio track(s), ${plan.speakers.length} speaker(s): ${plan.speakers.map((s) => s.name).join(', ')}.`);
@@ -152,6 +156,9 @@ export async function recordingWorkflow(input: RecordingWorkflowInput): Promise<
   await step('done', `Transcript ${plan.transcriptId} ended${progress.warnings.length ? ` with ${progress.warnings.length} warning(s)` : ''}.`);
   return { recordingId: input.recordingId, kind: input.kind, audioTracks: stored.audioTracks, transcriptId: plan.transcriptId, transcriptStatus: 'ended', warnings: progress.warnings };
 }
+
+/** patched(): a composite recording of a platform without per-speaker audio gets a single-speaker transcript. */
+const COMPOSITE_TRANSCRIPT = 'composite-transcript';
 
 /** Failures retrying cannot fix (see activities/errors.ts): corrupt media, 4xx from a service, bad credentials. */
 const FINAL_ERRORS = ['MediaError', 'SpeechRequestRefused', 'SummaryRequestRefused', 'PlatformRequestRefused', 'NoAudio'];

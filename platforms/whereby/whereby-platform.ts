@@ -84,7 +84,7 @@ const RECORDING_CONTROL = "the meeting's startTrigger starts its recording, or a
 export class WherebyPlatform implements Platform {
   readonly name = 'whereby';
   readonly roomModes = ['normal', 'group'] as const;
-  readonly recordingCapabilities = { composite: true, perSpeakerAudio: 'none' } as const;
+  readonly recordingCapabilities = { composite: true, perSpeakerAudio: 'none', startedBy: 'platform' } as const;
   readonly client: WherebyClient;
   readonly #options: WherebyPlatformOptions;
   readonly #verifier: WherebyWebhookVerifier;

@@ -215,6 +215,8 @@ export interface Transcript extends TranscriptSummary {
   longSummary: string | null;
   topics: Array<{ title: string; summary: string; start: number; end: number }>;
   actionItems: string[];
+  /** `mixed-audio`: a composite-only platform; one speaker, the whole room (no diarization offline). */
+  speakers: 'per-speaker-audio' | 'mixed-audio';
   engines: { speech: string | null; summary: string | null; offline: boolean };
   segments: Segment[];
   audio: { url: string; waveformUrl: string } | null;

@@ -92,6 +92,9 @@ export function TranscriptPage({ id, share }: { id: string; share?: string }) {
 
       {ended && (
         <>
+          {t.speakers === 'mixed-audio' && (
+            <p className="note">A single-speaker transcript of the room's mixed audio: this platform records no per-speaker audio, and no diarization model is available offline to tell the voices apart.</p>
+          )}
           {t.engines.summary === 'offline-extractive' && (
             <p className="note">The summary is extractive: sentences picked from the transcript, not written. A summary service (SUMMARY_ENGINE) writes one.</p>
           )}
