@@ -206,6 +206,35 @@ export const Transcript = defineEntity({
 });
 export type Transcript = InferEntity<typeof Transcript>;
 
+export const PASSAGE_KINDS = ['title', 'summary', 'topic', 'turn', 'action-item'] as const;
+export type PassageKind = (typeof PASSAGE_KINDS)[number];
+
+/**
+ * The search index of an ended transcript (transcripts/search-index.ts writes it, api/search.ts reads it): one row
+ * per speaker turn, and one for the title, the summary, each topic and each action item, with its full-text vector.
+ * Rebuilt whole when the transcript ends (and, later, when it is corrected); it goes with its transcript.
+ */
+export const TranscriptPassage = defineEntity({
+  name: 'TranscriptPassage',
+  properties: {
+    id: p.bigint().primary().autoincrement(),
+    transcript: () => p.manyToOne(Transcript).deleteRule('cascade').index(),
+    kind: p.enum(PASSAGE_KINDS),
+    /** Its place in the transcript: the turn's index, the topic's… */
+    position: p.integer(),
+    speakerName: p.string().length(256).nullable(),
+    /** Where it is said, in seconds from the recording's start (turns and topics). */
+    startSeconds: p.double().nullable(),
+    endSeconds: p.double().nullable(),
+    text: p.text(),
+    /** The text-search configuration the vector was made with (english, simple, …): snippets use the same. */
+    textConfig: p.string().length(32),
+    search: p.string().columnType('tsvector').hidden().lazy(),
+  },
+  indexes: [{ properties: ['search'], type: 'fulltext' }],
+});
+export type TranscriptPassage = InferEntity<typeof TranscriptPassage>;
+
 /** A participant's presence in a meeting, from the platform's participant webhooks. */
 export const ParticipantSession = defineEntity({
   name: 'ParticipantSession',
@@ -303,4 +332,4 @@ export const RecordingShare = defineEntity({
 });
 export type RecordingShare = InferEntity<typeof RecordingShare>;
 
-export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, MeetingAdmission, RecordingAccessLog];
+export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, MeetingAdmission, RecordingAccessLog, TranscriptPassage];

@@ -269,6 +269,7 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
       expect: byRule(202, rule),
       request: async (role) => ({ path: share(role, `/v1/recordings/${role === 'owner' || role === 'admin' ? await freshRecording() : recordingFor(role)}/reprocess`) }),
     }),
+    'GET /v1/search': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/search?q=release' }) }),
     'GET /v1/transcripts': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/transcripts' }) }),
     'GET /v1/transcripts/:id': (rule) => ({ expect: byRule(200, rule), request: (role) => ({ path: share(role, `/v1/transcripts/${transcriptFor(role)}`) }) }),
     'GET /v1/transcripts/:id/export': (rule) => ({ expect: byRule(200, rule), request: (role) => ({ path: share(role, `/v1/transcripts/${transcriptFor(role)}/export?format=vtt`) }) }),

@@ -91,6 +91,17 @@ describe('transcription pipeline', () => {
     }
     lastTranscriptText = (transcript.segments as Array<{ text: string }>).map((s) => s.text).join(' ');
 
+    // Searchable once ended: what Bob said is found, by him, at his turn, and links to that moment.
+    const bobTurn = (transcript.segments as Array<{ speakerName: string; start: number; text: string }>).find((s) => s.speakerName === 'Bob' && /release/i.test(s.text));
+    assert.ok(bobTurn, 'Bob\'s turn mentions the release');
+    const found = (await product.request('GET', `/v1/search?q=${encodeURIComponent('release went out')}&speaker=bob`)).body;
+    const hit = found.items.find((h: { transcriptId: string; kind: string }) => h.transcriptId === transcriptId && h.kind === 'turn');
+    assert.ok(hit, JSON.stringify(found));
+    assert.equal(hit.speakerName, 'Bob');
+    assert.equal(hit.start, bobTurn.start);
+    assert.equal(hit.link, `/transcripts/${transcriptId}?t=${Math.floor(bobTurn.start)}`);
+    assert.ok(hit.snippet.some((part: { text: string; match: boolean }) => part.match && /release/i.test(part.text)), JSON.stringify(hit.snippet));
+
     // Exports.
     const vtt = await fetch(`${product.url}/v1/transcripts/${transcriptId}/export?format=vtt`, { headers: product.adminHeaders });
     assert.equal(vtt.status, 200);

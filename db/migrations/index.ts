@@ -9,6 +9,7 @@ import { Migration20261204021451 } from './Migration20261204021451.ts';
 import { Migration20261204021928 } from './Migration20261204021928.ts';
 import { Migration20261204023026 } from './Migration20261204023026.ts';
 import { Migration20261204135751 } from './Migration20261204135751.ts';
+import { Migration20261205120016 } from './Migration20261205120016.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121180514', class: Migration20261121180514 },
@@ -19,4 +20,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204021928', class: Migration20261204021928 },
   { name: 'Migration20261204023026', class: Migration20261204023026 },
   { name: 'Migration20261204135751', class: Migration20261204135751 },
+  { name: 'Migration20261205120016', class: Migration20261205120016 },
 ];
