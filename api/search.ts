@@ -33,7 +33,7 @@ const hitSchema = z.object({
   rank: z.number(),
   link: z.string().describe('The transcript page at this moment'),
 });
-const searchAnswerSchema = z.object({ query: z.string(), items: z.array(hitSchema), total: z.number(), limit: z.number(), offset: z.number() });
+const searchAnswerSchema = z.object({ query: z.string(), items: z.array(hitSchema), total: z.number(), limit: z.number(), offset: z.number(), hasMore: z.boolean() });
 
 /** Words shown around a hit's first matched word in its snippet, and how many of them before it. */
 const SNIPPET_WORDS = 30;
@@ -103,6 +103,7 @@ export const searchEndpoints = [
         order by h.rank desc, h.transcript_id, h.kind, h.position`,
         [...configs.flatMap((config) => [config, query.q]), ...visible.getParams(), ...(query.speaker ? [query.speaker] : []), query.limit, query.offset],
       );
+      const total = rows.length ? Number(rows[0]!.total) : 0;
       ctx.body = {
         query: query.q,
         items: rows.map((row) => {
@@ -122,9 +123,10 @@ export const searchEndpoints = [
             link: `/transcripts/${row.transcript_id}${start === null ? '' : `?t=${Math.floor(start)}`}`,
           };
         }),
-        total: rows.length ? Number(rows[0]!.total) : 0,
+        total,
         limit: query.limit,
         offset: query.offset,
+        hasMore: query.offset + rows.length < total,
       };
     },
   }),

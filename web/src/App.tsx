@@ -1,8 +1,8 @@
 // The app shell: who is signed in, the header, and which page the path names.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { api, whenUnauthenticated } from './api/client.ts';
 import type { AppConfig, User } from './api/types.ts';
-import { Link, match, navigate, usePath } from './router.tsx';
+import { Link, match, navigate, usePath, useQueryString } from './router.tsx';
 import { SessionContext, useSession, type Session } from './session.tsx';
 import { ErrorNote, Loading } from './components/ui.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
@@ -14,6 +14,7 @@ import { RecordingsPage } from './pages/Recordings.tsx';
 import { NotFoundPage } from './pages/NotFound.tsx';
 import { AccountPage, ApiKeysPage, UsersPage } from './pages/Accounts.tsx';
 import { MeetingsPage } from './pages/Meetings.tsx';
+import { SearchPage } from './pages/Search.tsx';
 
 type Boot = { state: 'loading' } | { state: 'failed'; error: unknown } | { state: 'ready'; user: User | null; local: boolean; config: AppConfig };
 
@@ -67,6 +68,7 @@ export function App() {
 }
 
 function Page({ path, admin }: { path: string; admin: boolean }) {
+  const query = useQueryString();
   let params: Record<string, string> | null;
   if (path === '/' || path === '/rooms') return <RoomsPage />;
   if (path === '/signin') return <SignInPage next="/" />;
@@ -74,16 +76,18 @@ function Page({ path, admin }: { path: string; admin: boolean }) {
   if ((params = match('/rooms/:name/settings', path))) return <RoomFormPage name={params.name} />;
   if (path === '/recordings') return <RecordingsPage />;
   if (path === '/meetings') return <MeetingsPage />;
+  // A new search from the header starts the page afresh from the address.
+  if (path === '/search') return <SearchPage key={query} />;
   if (path === '/account') return <AccountPage />;
   if (path === '/admin/users') return admin ? <UsersPage /> : <NotFoundPage />;
   if (path === '/account/api-keys') return <ApiKeysPage />;
-  if ((params = match('/transcripts/:id', path))) return <TranscriptPage key={params.id} id={params.id!} share={shareParam()} />;
+  if ((params = match('/transcripts/:id', path))) return <TranscriptPage key={params.id + query} id={params.id!} share={shareParam()} startAt={startParam(query)} />;
   if ((params = match('/:roomName', path))) return <RoomPage roomName={params.roomName!} />;
   return <NotFoundPage />;
 }
 
 /** Paths that are pages of the app, not room names. */
-const APP_PATHS = new Set(['signin', 'rooms', 'meetings', 'recordings', 'transcripts', 'account', 'admin']);
+const APP_PATHS = new Set(['signin', 'rooms', 'meetings', 'recordings', 'transcripts', 'search', 'account', 'admin']);
 const isRoomPath = (path: string) => {
   const params = match('/:roomName', path);
   return Boolean(params && !APP_PATHS.has(params.roomName!));
@@ -91,6 +95,30 @@ const isRoomPath = (path: string) => {
 
 /** The page's `?share=` public-link token, if it was opened through one. */
 const shareParam = () => new URLSearchParams(location.search).get('share') || undefined;
+
+/** A transcript link's `?t=<seconds>`: the moment to play from. */
+function startParam(query: string): number | undefined {
+  const t = new URLSearchParams(query).get('t');
+  const seconds = t === null || t === '' ? NaN : Number(t);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+}
+
+/** The header's search box: opens the search page with what was typed. */
+function HeaderSearch() {
+  const [q, setQ] = useState('');
+  const go = (event: FormEvent) => {
+    event.preventDefault();
+    if (!q.trim()) return;
+    navigate(`/search?${new URLSearchParams({ q: q.trim() })}`);
+    setQ('');
+  };
+  return (
+    <form role="search" aria-label="Search transcripts" className="header-search" onSubmit={go}>
+      <input type="search" aria-label="Search what was said" placeholder="Search transcripts" value={q} onChange={(e) => setQ(e.target.value)} />
+      <button type="submit">Search</button>
+    </form>
+  );
+}
 
 function Header() {
   const session = useSession();
@@ -109,6 +137,7 @@ function Header() {
             {session.user?.role === 'admin' && <Link href="/admin/users" aria-current={current('/admin/users')}>Users</Link>}
           </nav>
         )}
+        {(session.user || session.local) && <HeaderSearch />}
         <div className="who">
           {session.user ? (
             <>

@@ -11,14 +11,27 @@ export function navigate(to: string, options: { replace?: boolean } = {}) {
   listeners.forEach((l) => l());
 }
 
-export function usePath(): string {
-  const [path, setPath] = useState(location.pathname);
+/** A part of the address, kept current across navigations. */
+function useAddress(read: () => string): string {
+  const [value, setValue] = useState(read);
   useEffect(() => {
-    const update = () => setPath(location.pathname);
+    const update = () => setValue(read());
     listeners.add(update);
     return () => void listeners.delete(update);
-  }, []);
-  return path;
+  }, [read]);
+  return value;
+}
+
+const readPath = () => location.pathname;
+const readQuery = () => location.search;
+
+export function usePath(): string {
+  return useAddress(readPath);
+}
+
+/** The address's query (`?q=…`): changes when a navigation changes it, not when a page only replaces it. */
+export function useQueryString(): string {
+  return useAddress(readQuery);
 }
 
 /** Matches `/rooms/:name/settings` against a path; the parameters, decoded, or null. */

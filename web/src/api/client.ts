@@ -2,7 +2,7 @@
 // with its OpenAPI path, so a test can check each one exists in GET /v1/openapi.json.
 import type {
   AccessLogEntry, ApiKey, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, Page, Recording, RecordingFilters,
-  RecordingRequestResult, Room, RoomDefaults, RoomInput, Knock, KnockAnswer, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
+  RecordingRequestResult, Room, SearchAnswer, SearchFilters, RoomDefaults, RoomInput, Knock, KnockAnswer, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
 } from './types.ts';
 
 export const API_OPERATIONS = {
@@ -35,6 +35,7 @@ export const API_OPERATIONS = {
   stopRecording: ['POST', '/v1/meetings/{id}/recordings/stop'],
   endMeeting: ['POST', '/v1/meetings/{id}/end'],
   cloudRecording: ['GET', '/v1/meetings/{id}/cloud-recording'],
+  search: ['GET', '/v1/search'],
   listTranscripts: ['GET', '/v1/transcripts'],
   getTranscript: ['GET', '/v1/transcripts/{id}'],
   transcriptEvents: ['GET', '/v1/transcripts/{id}/events'],
@@ -192,6 +193,7 @@ export const api = {
   endMeeting: (meetingId: string) => call<Meeting>('endMeeting', { params: id(meetingId) }),
   cloudRecordingUrl: (meetingId: string, share?: string) => operationUrl('cloudRecording', id(meetingId), { share }),
 
+  search: (query: SearchFilters & { limit: number; offset: number }, signal?: AbortSignal) => call<SearchAnswer>('search', { query: { ...query }, signal }),
   listTranscripts: (query: { recordingId?: string; status?: string; limit?: number; offset?: number }) => call<Page<TranscriptSummary>>('listTranscripts', { query }),
   // `share`: the page was opened through a public link; every call of that page carries it.
   getTranscript: (transcriptId: string, share?: string) => call<Transcript>('getTranscript', { params: id(transcriptId), query: { share } }),

@@ -141,6 +141,35 @@ export interface MeetingSummary extends Meeting {
   transcripts: Array<{ id: string; recordingId: string; status: TranscriptStatus; title: string | null }>;
 }
 
+/** GET /v1/search's filters (api/search.ts). */
+export interface SearchFilters {
+  q: string;
+  room?: string;
+  speaker?: string;
+  /** ISO instants: recorded at or after `from`, before `to`. */
+  from?: string;
+  to?: string;
+}
+
+export interface SearchHit {
+  transcriptId: string;
+  recordingId: string;
+  title: string | null;
+  roomName: string | null;
+  recordedAt: string;
+  kind: 'turn' | 'title' | 'summary' | 'topic' | 'action-item';
+  speakerName: string | null;
+  start: number | null;
+  end: number | null;
+  snippet: Array<{ text: string; match: boolean }>;
+  rank: number;
+  link: string;
+}
+
+export interface SearchAnswer extends Page<SearchHit> {
+  query: string;
+}
+
 export interface MeetingFilters {
   room?: string;
   status?: '' | MeetingListStatus;

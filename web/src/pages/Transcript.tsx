@@ -41,10 +41,11 @@ function useTranscriptUpdates(id: string, share: string | undefined, active: boo
   }, [id, share, active]);
 }
 
-export function TranscriptPage({ id, share }: { id: string; share?: string }) {
+/** `startAt`: the moment the page was linked to (`?t=<seconds>`, from a search hit): highlighted, scrolled to, played from. */
+export function TranscriptPage({ id, share, startAt }: { id: string; share?: string; startAt?: number }) {
   const [transcript, setTranscript] = useState<Transcript | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [time, setTime] = useState(0);
+  const [time, setTime] = useState(startAt ?? 0);
   const player = useRef<PlayerHandle>(null);
   const { config } = useSession();
   // Every platform here is simulated in the page, so this meeting's was too (a transcript does not name its platform).
@@ -61,6 +62,10 @@ export function TranscriptPage({ id, share }: { id: string; share?: string }) {
   });
 
   const ended = transcript?.status === 'ended';
+  // A linked moment: its turn scrolled into view once the transcript is shown.
+  useEffect(() => {
+    if (ended && startAt !== undefined) document.querySelector('.turn.current')?.scrollIntoView({ block: 'center' });
+  }, [ended, startAt]);
 
   if (share && error instanceof ApiError && (error.status === 404 || error.status === 401)) return <LinkNotAvailable />;
   if (error instanceof ApiError && error.status === 404) return <NotFoundPage what="This transcript" />;
@@ -68,7 +73,10 @@ export function TranscriptPage({ id, share }: { id: string; share?: string }) {
   if (!transcript) return <Loading what="the transcript" />;
 
   const t = transcript;
-  const current = t.segments.findIndex((s, i) => time >= s.start && (time < (t.segments[i + 1]?.start ?? Infinity)) && time <= s.end + 1.5);
+  const playing = t.segments.findIndex((s, i) => time >= s.start && (time < (t.segments[i + 1]?.start ?? Infinity)) && time <= s.end + 1.5);
+  // A link's moment is whole seconds (`?t=30` for a turn at 30.25 s): until playback moves, that turn is the current one.
+  const linked = startAt !== undefined && time === startAt ? t.segments.findLastIndex((s) => Math.floor(s.start) <= startAt && startAt <= s.end) : -1;
+  const current = playing === -1 ? linked : playing;
   return (
     <div className="transcript-page">
       <PageHeading title={t.title ?? (making ? 'Transcript in progress' : 'Transcript')}>
@@ -101,7 +109,7 @@ export function TranscriptPage({ id, share }: { id: string; share?: string }) {
           <div className="transcript-grid">
             <div className="transcript-main">
               {t.audio ? (
-                <Player ref={player} transcriptId={t.id} share={share} src={withShare(t.audio.url, share)} onTime={setTime} />
+                <Player ref={player} transcriptId={t.id} share={share} src={withShare(t.audio.url, share)} onTime={setTime} startAt={startAt} />
               ) : (
                 <p className="note">{t.audioDeleted ? 'The audio was deleted after transcription, as a participant asked.' : 'No audio for this transcript.'}</p>
               )}

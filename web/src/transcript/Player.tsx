@@ -14,13 +14,15 @@ interface Props {
   share?: string;
   src: string;
   onTime: (seconds: number) => void;
+  /** Where playback starts (a link's `?t=`): sought once the audio's length is known, and played if the browser lets it. */
+  startAt?: number;
 }
 
-export const Player = forwardRef<PlayerHandle, Props>(function Player({ transcriptId, share, src, onTime }, ref) {
+export const Player = forwardRef<PlayerHandle, Props>(function Player({ transcriptId, share, src, onTime, startAt }, ref) {
   const audio = useRef<HTMLAudioElement>(null);
   const [peaks, setPeaks] = useState<number[]>([]);
   const [duration, setDuration] = useState(0);
-  const [time, setTime] = useState(0);
+  const [time, setTime] = useState(startAt ?? 0);
 
   useEffect(() => {
     api.waveform(transcriptId, share).then((w) => {
@@ -38,6 +40,22 @@ export const Player = forwardRef<PlayerHandle, Props>(function Player({ transcri
     if (play) void a.play().catch(() => undefined);
   };
   useImperativeHandle(ref, () => ({ seek }));
+
+  // A linked moment: once the audio's length is known, seek there and play (a browser may refuse to play
+  // without a click on this page; the position stays, and the play button starts from there).
+  const started = useRef(false);
+  useEffect(() => {
+    const a = audio.current;
+    if (!a || startAt === undefined) return;
+    const start = () => {
+      if (started.current) return;
+      started.current = true;
+      seek(startAt, true);
+    };
+    if (a.readyState >= HTMLMediaElement.HAVE_METADATA) start();
+    else a.addEventListener('loadedmetadata', start, { once: true });
+    return () => a.removeEventListener('loadedmetadata', start);
+  }, [startAt]);
 
   // Timeupdate fires a few times a second; animation frames keep the highlight exact while playing.
   useEffect(() => {
