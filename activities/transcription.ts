@@ -18,7 +18,7 @@ import { decodeToPcm16k } from '../audio/decode.ts';
 import { splitAtSilences, wordToTrack, type ChunkPiece } from '../audio/chunks.ts';
 import { mixdownToMp3, waveformPeaks } from '../audio/mixdown.ts';
 import { mergeIntoSegments } from '../transcripts/merge.ts';
-import { transcriptPassages, writeSearchIndex } from '../transcripts/search-index.ts';
+import { indexTranscript } from '../transcripts/search-index.ts';
 import { toWebVTT, toSRT, toPlainText, toJSON } from '../transcripts/exports.ts';
 import type { SpeechRecognizer } from '../speech/index.ts';
 import type { Summarizer } from '../summaries/index.ts';
@@ -265,9 +265,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       const em = db.em.fork();
       await deletePrefix(storage, recordingWorkPrefix(input.recordingId));
       // Searchable from the moment it has ended: the index is written before the status says so.
-      const transcript = await em.findOneOrFail(Transcript, input.transcriptId);
-      const segments = await readJson<Segment[]>(storage, transcriptKey(input.transcriptId, 'segments.json'));
-      await writeSearchIndex(em, input.transcriptId, transcript.language, transcriptPassages(transcript, segments));
+      await indexTranscript(em, storage, input.transcriptId);
       // The end state first, then the refusals: a refusal recorded meanwhile is seen here or by its own run.
       await em.nativeUpdate(Transcript, { id: input.transcriptId }, {
         status: 'ended', error: input.warnings.length ? `warnings: ${input.warnings.join('; ')}` : null,

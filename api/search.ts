@@ -18,6 +18,13 @@ const searchQuerySchema = pageQuerySchema.extend({
   limit: z.coerce.number().int().min(1).max(50).default(20),
 }).refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { message: '`from` must be before `to`', path: ['from'] });
 
+/**
+ * Passages ranked at most: a word said in a large share of every meeting (hundreds of thousands of passages)
+ * is ranked among the first this many the index finds, so that its answer costs what a rare word's does.
+ */
+export const SEARCH_CANDIDATES = 2000;
+const SEARCH_CANDIDATES_TEXT = SEARCH_CANDIDATES.toLocaleString('en');
+
 const snippetPartSchema = z.object({ text: z.string(), match: z.boolean() });
 const hitSchema = z.object({
   transcriptId: z.uuid(),
@@ -33,7 +40,15 @@ const hitSchema = z.object({
   rank: z.number(),
   link: z.string().describe('The transcript page at this moment'),
 });
-const searchAnswerSchema = z.object({ query: z.string(), items: z.array(hitSchema), total: z.number(), limit: z.number(), offset: z.number(), hasMore: z.boolean() });
+const searchAnswerSchema = z.object({
+  query: z.string(),
+  items: z.array(hitSchema),
+  total: z.number().describe(`Passages found, at most ${SEARCH_CANDIDATES_TEXT}`),
+  totalCapped: z.boolean().describe(`More than ${SEARCH_CANDIDATES_TEXT} passages matched: the first ${SEARCH_CANDIDATES_TEXT} found (in the index's order) are ranked; more words or a filter narrow it`),
+  limit: z.number(),
+  offset: z.number(),
+  hasMore: z.boolean(),
+});
 
 /** Words shown around a hit's first matched word in its snippet, and how many of them before it. */
 const SNIPPET_WORDS = 30;
@@ -79,31 +94,39 @@ export const searchEndpoints = [
         ],
       });
       const configs = [...new Set([textSearchConfig(services.config.transcription.language), SIMPLE_TEXT_CONFIG])];
+      // The query as an expression of its parameters (not a CTE's column), so that the planner sees how common its
+      // words are; the GIN index finds the passages (a speaker's name is in their vectors too, so the index narrows to them).
       const tsquery = configs.map(() => 'websearch_to_tsquery(?::regconfig, ?)').join(' || ');
+      const tsqueryParams = configs.flatMap((config) => [config, query.q]);
       const rows: Row[] = await em.getConnection().execute(
-        `with query as (select (${tsquery}) as q),
+        `with candidates as materialized (
+          select p.transcript_id, p.kind, p.position, p.speaker_name, p.start_seconds, p.end_seconds, p.text, p.text_config, p.search
+          from transcript_passage p
+          where p.search @@ (${tsquery})
+            ${query.speaker ? "and p.search @@ plainto_tsquery('simple', ?) and lower(p.speaker_name) = lower(?)" : ''}
+            and p.transcript_id in (${visible.getQuery()})
+          limit ${SEARCH_CANDIDATES + 1}
+        ),
         hits as (
-          select p.transcript_id, p.kind, p.position, p.speaker_name, p.start_seconds, p.end_seconds, p.text, p.text_config,
-            ts_rank_cd(p.search, query.q) as rank, count(*) over () as total
-          from transcript_passage p, query
-          where p.search @@ query.q and p.transcript_id in (${visible.getQuery()})
-            ${query.speaker ? 'and lower(p.speaker_name) = lower(?)' : ''}
-          order by rank desc, p.transcript_id, p.kind, p.position
+          select c.*, ts_rank_cd(c.search, (${tsquery})) as rank, count(*) over () as total
+          from candidates c
+          order by rank desc, c.transcript_id, c.kind, c.position
           limit ? offset ?
         )
         select h.transcript_id, r.id as recording_id, t.title, room.name as room_name, r.recorded_at, h.kind, h.speaker_name,
           h.start_seconds, h.end_seconds, h.rank, h.total,
           (select json_agg(json_build_array(d.token, d.lexemes)) from ts_debug(h.text_config::regconfig, h.text) d) as tokens,
-          query.q::text as query_text
-        from hits h cross join query
+          (${tsquery})::text as query_text
+        from hits h
           join transcript t on t.id = h.transcript_id
           join recording r on r.id = t.recording_id
           left join meeting m on m.id = r.meeting_id
           left join room on room.id = m.room_id
         order by h.rank desc, h.transcript_id, h.kind, h.position`,
-        [...configs.flatMap((config) => [config, query.q]), ...visible.getParams(), ...(query.speaker ? [query.speaker] : []), query.limit, query.offset],
+        [...tsqueryParams, ...(query.speaker ? [query.speaker, query.speaker] : []), ...visible.getParams(), ...tsqueryParams, query.limit, query.offset, ...tsqueryParams],
       );
-      const total = rows.length ? Number(rows[0]!.total) : 0;
+      const found = rows.length ? Number(rows[0]!.total) : 0;
+      const total = Math.min(found, SEARCH_CANDIDATES);
       ctx.body = {
         query: query.q,
         items: rows.map((row) => {
@@ -127,6 +150,7 @@ export const searchEndpoints = [
         limit: query.limit,
         offset: query.offset,
         hasMore: query.offset + rows.length < total,
+        totalCapped: found > SEARCH_CANDIDATES,
       };
     },
   }),

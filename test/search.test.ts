@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { startTestProduct, type TestProduct, type TestUser } from './support/product.ts';
 import { seedRecording, seedRoom } from './support/recordings.ts';
 import { type Meeting, Recording, Transcript, TranscriptPassage, type TranscriptTopic } from '../db/entities.ts';
-import { transcriptPassages, writeSearchIndex } from '../transcripts/search-index.ts';
+import { indexTranscript, transcriptPassages, writeSearchIndex } from '../transcripts/search-index.ts';
+import { SEARCH_CANDIDATES } from '../api/search.ts';
 
 interface Said { speakerName: string; start: number; end: number; text: string }
 
@@ -163,6 +164,37 @@ for (const database of ['pglite', 'postgresql'] as const) {
       const stop = await search(asAlice, { q: 'the and' });
       assert.equal(stop.status, 200);
       assert.equal(stop.body.total, 0);
+    });
+
+    it(`ranks a word said everywhere among the first ${SEARCH_CANDIDATES} passages found, and says so`, async () => {
+      const em = product.services.db.em.fork();
+      const { meeting } = await seedRoom(em, { name: `chatty-${database}`, ownerId: bob.id });
+      const said = Array.from({ length: SEARCH_CANDIDATES + 50 }, (_, i) => ({
+        speakerName: 'Bob', start: i * 2, end: i * 2 + 1.5, text: i === 7 ? 'Okay okay okay, okay.' : `Okay, item ${i}.`,
+      }));
+      await transcriptOf(meeting, new Date(base), { title: 'Long stand-up', summary: 'Many items.', said });
+      const answer = await search(asBob, { q: 'okay', limit: '5' });
+      assert.equal(answer.status, 200);
+      assert.equal(answer.body.total, SEARCH_CANDIDATES);
+      assert.equal(answer.body.totalCapped, true);
+      assert.equal(answer.body.hasMore, true);
+      assert.equal(answer.body.items[0].start, 14, 'the passage saying it most ranks first');
+      const narrow = await search(asBob, { q: 'okay item 12' });
+      assert.equal(narrow.body.totalCapped, false);
+      assert.ok(narrow.body.total < SEARCH_CANDIDATES);
+    });
+
+    it('indexes a transcript made before the index from what the pipeline stored (search:reindex)', async () => {
+      const em = product.services.db.em.fork();
+      const { meeting } = await seedRoom(em, { name: `older-${database}`, ownerId: bob.id });
+      const { transcript } = await seedRecording(em, product.services.storage, { meeting, type: 'raw-tracks', transcript: true });
+      const segments = [{ speakerName: 'Bob', speaker: 0, start: 4, end: 9, text: 'The quarterly numbers look unusual.', words: [] }];
+      await product.services.storage.put(`transcripts/${transcript!.id}/segments.json`, JSON.stringify(segments), { contentType: 'application/json' });
+      assert.equal((await search(asBob, { q: 'quarterly' })).body.total, 0);
+      assert.equal(await indexTranscript(em.fork(), product.services.storage, transcript!.id), 1, 'one passage: its one turn (no title, summary, topics yet)');
+      const found = await search(asBob, { q: 'quarterly' });
+      assert.equal(found.body.total, 1);
+      assert.equal(found.body.items[0].start, 4);
     });
 
     it('forgets a transcript\'s words when it is deleted', async () => {

@@ -3,7 +3,9 @@
 // vector is PostgreSQL's (to_tsvector), made with the transcript language's configuration so that "budgets"
 // finds "budget"; titles weigh most, then summaries and topics, then what was said, then who said it.
 import type { EntityManager } from '@mikro-orm/core';
-import type { PassageKind, Transcript } from '../db/entities.ts';
+import { Transcript, type PassageKind } from '../db/entities.ts';
+import type { ObjectStorage } from '../storage/object-storage.ts';
+import { transcriptKey } from '../recordings/keys.ts';
 import type { Segment } from './words.ts';
 
 /** PostgreSQL's text-search configuration for a transcript language; `simple` (no stemming) for the rest. */
@@ -72,6 +74,14 @@ export async function writeSearchIndex(em: EntityManager, transcriptId: string, 
   });
 }
 
-export async function deleteSearchIndex(em: EntityManager, transcriptId: string): Promise<void> {
-  await em.getConnection().execute('delete from transcript_passage where transcript_id = ?', [transcriptId]);
+/** Indexes a transcript from what the pipeline stored (its row and segments.json); the passages written. */
+export async function indexTranscript(em: EntityManager, storage: ObjectStorage, transcriptId: string): Promise<number> {
+  const transcript = await em.findOneOrFail(Transcript, transcriptId);
+  const object = await storage.get(transcriptKey(transcriptId, 'segments.json'));
+  const chunks: Buffer[] = [];
+  for await (const chunk of object.body) chunks.push(chunk as Buffer);
+  const segments = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Segment[];
+  const passages = transcriptPassages(transcript, segments);
+  await writeSearchIndex(em, transcriptId, transcript.language, passages);
+  return passages.length;
 }

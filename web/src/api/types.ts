@@ -168,6 +168,8 @@ export interface SearchHit {
 
 export interface SearchAnswer extends Page<SearchHit> {
   query: string;
+  /** More passages matched than are ranked: `total` is that cap. */
+  totalCapped: boolean;
 }
 
 export interface MeetingFilters {

@@ -82,6 +82,9 @@ export function SearchPage() {
       {answer && answer.total === 0 && <Empty>Nothing found for “{answer.query}”{filtered ? ' with these filters' : ''}.</Empty>}
       {answer && answer.items.length > 0 && (
         <>
+          {answer.totalCapped && (
+            <p className="note">“{answer.query}” was said very often: these are the best of the first {answer.total.toLocaleString()} passages found. More words, a room, a speaker or dates narrow it.</p>
+          )}
           <ol className="search-hits" aria-label={`Results for ${answer.query}`}>
             {answer.items.map((hit, i) => <HitItem key={`${hit.transcriptId}-${i}`} hit={hit} />)}
           </ol>
