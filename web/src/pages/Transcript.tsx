@@ -74,9 +74,11 @@ export function TranscriptPage({ id, share, startAt }: { id: string; share?: str
 
   const t = transcript;
   const playing = t.segments.findIndex((s, i) => time >= s.start && (time < (t.segments[i + 1]?.start ?? Infinity)) && time <= s.end + 1.5);
-  // A link's moment is whole seconds (`?t=30` for a turn at 30.25 s): until playback moves, that turn is the current one.
-  const linked = startAt !== undefined && time === startAt ? t.segments.findLastIndex((s) => Math.floor(s.start) <= startAt && startAt <= s.end) : -1;
-  const current = playing === -1 ? linked : playing;
+  // A link's moment is whole seconds (`?t=30` for a turn at 30.25 s): from that moment to the turn's end, that turn is
+  // the current one (also in the quarter second before it starts, and over an earlier turn's trailing grace).
+  const linkedTurn = startAt === undefined ? -1 : t.segments.findLastIndex((s) => Math.floor(s.start) <= startAt && startAt <= s.end);
+  const linked = linkedTurn !== -1 && time >= startAt! && time <= t.segments[linkedTurn]!.end ? linkedTurn : -1;
+  const current = linked !== -1 && (playing === -1 || playing < linked) ? linked : playing;
   return (
     <div className="transcript-page">
       <PageHeading title={t.title ?? (making ? 'Transcript in progress' : 'Transcript')}>
