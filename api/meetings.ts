@@ -78,6 +78,40 @@ const meetingListItemSchema = meetingSchema.extend({
   transcripts: z.array(z.object({ id: z.string(), recordingId: z.string(), status: z.enum(TRANSCRIPT_STATUSES), title: z.string().nullable() })),
 });
 
+const timelinePartSchema = z.object({
+  transcriptId: z.string(),
+  recordingId: z.string(),
+  recordingType: z.enum(RECORDING_KINDS),
+  status: z.enum(TRANSCRIPT_STATUSES),
+  title: z.string().nullable(),
+  recordedAt: z.iso.datetime(),
+  durationSeconds: z.number().nullable(),
+  startSeconds: z.number().describe("Where the part starts, in seconds from the first part's start"),
+  gapBeforeSeconds: z.number().nullable().describe('Seconds not recorded between the end of the part before and this one (0 when they touch or overlap; null for the first)'),
+});
+const meetingTimelineSchema = meetingSchema.extend({
+  participants: z.array(z.string()),
+  parts: z.array(timelinePartSchema),
+});
+
+/** A meeting's transcripts in the order they were recorded, each placed on the meeting's time line. */
+export function timelineParts(transcripts: readonly Transcript[]): Array<z.infer<typeof timelinePartSchema>> {
+  const ordered = [...transcripts].sort((a, b) => a.recording.recordedAt.getTime() - b.recording.recordedAt.getTime() || a.createdAt.getTime() - b.createdAt.getTime());
+  const origin = ordered[0]?.recording.recordedAt.getTime() ?? 0;
+  let previousEnd: number | null = null;
+  return ordered.map((t) => {
+    const startMs = t.recording.recordedAt.getTime();
+    const known = t.durationSeconds ?? t.recording.durationSeconds;
+    const durationSeconds = known === null || known === undefined ? null : Number(known);
+    const gapBeforeSeconds = previousEnd === null ? null : Math.max(0, Math.round((startMs - previousEnd) / 1000));
+    previousEnd = Math.max(previousEnd ?? startMs, startMs + (durationSeconds ?? 0) * 1000);
+    return {
+      transcriptId: t.id, recordingId: t.recording.id, recordingType: t.recording.type, status: t.status, title: t.title ?? null,
+      recordedAt: t.recording.recordedAt.toISOString(), durationSeconds, startSeconds: Math.round((startMs - origin) / 1000), gapBeforeSeconds,
+    };
+  });
+}
+
 /** The names of a meeting's participants, in order of first joining, each once. */
 export function participantNames(sessions: readonly Pick<ParticipantSession, 'userName' | 'joinedAt'>[]): string[] {
   const names = [...sessions].sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime()).map((s) => s.userName?.trim()).filter((n): n is string => Boolean(n));
@@ -193,6 +227,24 @@ export const meetingEndpoints = [
     responses: { 200: { description: 'The meeting', schema: meetingSchema } },
     async handler(ctx, { params }) {
       ctx.body = meetingView(await loadMeeting(ctx, params.id, 'participate'));
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/meetings/:id/timeline',
+    summary: "The meeting's transcripts as one timeline: each part (a recording stopped and started again makes another) with where it starts and what was not recorded between",
+    description: 'Parts are the transcripts you may see of the meeting\'s recordings, in the order they were recorded; each is still its own transcript (`GET /v1/transcripts/{id}` for its turns).',
+    tag: 'meetings',
+    access: rules.meetingHost,
+    params: meetingParams,
+    responses: { 200: { description: 'The timeline', schema: meetingTimelineSchema } },
+    async handler(ctx, { params }) {
+      const meeting = await loadMeeting(ctx, params.id, 'host');
+      const [names, transcripts] = await Promise.all([
+        participantNamesByMeeting(ctx, [meeting.id]),
+        ctx.state.em.find(Transcript, { $and: [await visibleTranscriptsWhere(ctx), { recording: { meeting: meeting.id } }] }, { populate: ['recording'] }),
+      ]);
+      ctx.body = { ...meetingView(meeting), participants: names.get(meeting.id) ?? [], parts: timelineParts(transcripts) };
     },
   }),
   endpoint({

@@ -220,6 +220,7 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
     'GET /v1/meetings': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/meetings' }) }),
     'GET /v1/meetings/:id': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}` }) }),
     'GET /v1/meetings/:id/state': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/state` }) }),
+    'GET /v1/meetings/:id/timeline': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/timeline` }) }),
     'POST /v1/meetings/:id/join': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/join`, body: { userName: 'Someone' } }) }),
     'POST /v1/meetings/:id/knock': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/knock`, body: { userName: 'Someone' } }) }),
     'GET /v1/meetings/:id/knocks': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/meetings/${meetingId}/knocks` }) }),

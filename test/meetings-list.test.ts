@@ -126,3 +126,49 @@ describe('room names', () => {
     assert.equal((await product.request('POST', '/v1/rooms', { name: 'meetings-weekly' })).status, 201);
   });
 });
+
+describe('a meeting’s timeline', () => {
+  let product: TestProduct;
+  let alice: TestUser;
+  let bob: TestUser;
+  let meeting: Meeting;
+  const parts: Array<{ transcriptId: string; recordingId: string }> = [];
+
+  before(async () => {
+    product = await startTestProduct({ name: 'meeting-timeline', worker: false });
+    alice = await product.createUser({ email: 'alice@example.com' });
+    bob = await product.createUser({ email: 'bob@example.com' });
+    const em = product.services.db.em.fork();
+    const { storage } = product.services;
+    ({ meeting } = await seedRoom(em, { name: 'weekly', ownerId: alice.id }));
+    const at = (s: number) => new Date(meeting.startDate.getTime() + s * 1000);
+    // Recorded from 0:10 for a minute, stopped for three minutes, recorded again for a minute; the second part's
+    // transcript is made first (creation order is not recording order).
+    for (const [offset, title] of [[250, 'After the break'], [10, 'Opening']] as const) {
+      const { recording, transcript } = await seedRecording(em, storage, { meeting, type: 'raw-tracks', recordedAt: at(offset), transcript: true });
+      transcript!.title = title;
+      parts.unshift({ transcriptId: transcript!.id, recordingId: recording.id });
+    }
+    await em.flush();
+  });
+  after(() => product?.stop());
+
+  it('lays the parts out in the order recorded, with where each starts and how long was not recorded between', async () => {
+    const answer = await product.as(alice.headers)('GET', `/v1/meetings/${meeting.id}/timeline`);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.roomName, 'weekly');
+    assert.deepEqual(answer.body.parts.map((p: any) => [p.transcriptId, p.recordingId, p.title, p.startSeconds, p.durationSeconds, p.gapBeforeSeconds]), [
+      [parts[0]!.transcriptId, parts[0]!.recordingId, 'Opening', 0, 60, null],
+      [parts[1]!.transcriptId, parts[1]!.recordingId, 'After the break', 240, 60, 180],
+    ]);
+    assert.equal(Date.parse(answer.body.parts[1].recordedAt) - Date.parse(answer.body.parts[0].recordedAt), 240_000);
+  });
+
+  it('is the host’s: another user is refused, a stranger to the API is asked to sign in, an unknown meeting is 404', async () => {
+    const asBob = await product.as(bob.headers)('GET', `/v1/meetings/${meeting.id}/timeline`);
+    assert.ok([403, 404].includes(asBob.status), `Bob: ${asBob.status}`);
+    assert.equal(asBob.body.parts, undefined);
+    assert.equal((await product.as({})('GET', `/v1/meetings/${meeting.id}/timeline`)).body.parts, undefined);
+    assert.equal((await product.as(alice.headers)('GET', '/v1/meetings/00000000-0000-4000-8000-000000000000/timeline')).status, 404);
+  });
+});

@@ -14,6 +14,7 @@ import { RecordingsPage } from './pages/Recordings.tsx';
 import { NotFoundPage } from './pages/NotFound.tsx';
 import { AccountPage, ApiKeysPage, UsersPage } from './pages/Accounts.tsx';
 import { MeetingsPage } from './pages/Meetings.tsx';
+import { MeetingPage } from './pages/Meeting.tsx';
 import { SearchPage } from './pages/Search.tsx';
 
 type Boot = { state: 'loading' } | { state: 'failed'; error: unknown } | { state: 'ready'; user: User | null; local: boolean; config: AppConfig };
@@ -76,6 +77,7 @@ function Page({ path, admin }: { path: string; admin: boolean }) {
   if ((params = match('/rooms/:name/settings', path))) return <RoomFormPage name={params.name} />;
   if (path === '/recordings') return <RecordingsPage />;
   if (path === '/meetings') return <MeetingsPage />;
+  if ((params = match('/meetings/:id', path))) return <MeetingPage key={params.id} id={params.id!} />;
   // A new search from the header starts the page afresh from the address.
   if (path === '/search') return <SearchPage key={query} />;
   if (path === '/account') return <AccountPage />;

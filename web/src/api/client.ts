@@ -1,7 +1,7 @@
 // The typed client of our API: every call the browser makes goes through `call()`, named in API_OPERATIONS
 // with its OpenAPI path, so a test can check each one exists in GET /v1/openapi.json.
 import type {
-  AccessLogEntry, ApiKey, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, Page, Recording, RecordingFilters,
+  AccessLogEntry, ApiKey, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, MeetingTimeline, Page, Recording, RecordingFilters,
   RecordingRequestResult, Room, SearchAnswer, SearchFilters, RoomDefaults, RoomInput, Knock, KnockAnswer, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
 } from './types.ts';
 
@@ -26,6 +26,7 @@ export const API_OPERATIONS = {
   listMeetings: ['GET', '/v1/meetings'],
   getMeeting: ['GET', '/v1/meetings/{id}'],
   meetingState: ['GET', '/v1/meetings/{id}/state'],
+  meetingTimeline: ['GET', '/v1/meetings/{id}/timeline'],
   joinMeeting: ['POST', '/v1/meetings/{id}/join'],
   knock: ['POST', '/v1/meetings/{id}/knock'],
   listKnocks: ['GET', '/v1/meetings/{id}/knocks'],
@@ -182,6 +183,7 @@ export const api = {
   openMeeting: (roomName: string) => call<Meeting>('openMeeting', { params: { name: roomName }, body: {} }),
   listMeetings: (query: MeetingFilters & { limit: number; offset: number }) => call<Page<MeetingSummary>>('listMeetings', { query: { ...query } }),
   getMeeting: (meetingId: string) => call<Meeting>('getMeeting', { params: id(meetingId) }),
+  meetingTimeline: (meetingId: string) => call<MeetingTimeline>('meetingTimeline', { params: id(meetingId) }),
   meetingState: (meetingId: string, signal?: AbortSignal) => call<MeetingState>('meetingState', { params: id(meetingId), signal }),
   knock: (meetingId: string, userName: string) => call<KnockAnswer>('knock', { params: id(meetingId), body: { userName } }),
   listKnocks: async (meetingId: string) => (await call<{ items: Knock[] }>('listKnocks', { params: id(meetingId) })).items,

@@ -141,6 +141,22 @@ export interface MeetingSummary extends Meeting {
   transcripts: Array<{ id: string; recordingId: string; status: TranscriptStatus; title: string | null }>;
 }
 
+/** GET /v1/meetings/{id}/timeline: the meeting's transcripts in the order recorded (api/meetings.ts). */
+export interface MeetingTimeline extends Meeting {
+  participants: string[];
+  parts: Array<{
+    transcriptId: string;
+    recordingId: string;
+    recordingType: 'cloud' | 'raw-tracks';
+    status: TranscriptStatus;
+    title: string | null;
+    recordedAt: string;
+    durationSeconds: number | null;
+    startSeconds: number;
+    gapBeforeSeconds: number | null;
+  }>;
+}
+
 /** GET /v1/search's filters (api/search.ts). */
 export interface SearchFilters {
   q: string;

@@ -81,7 +81,7 @@ function MeetingRow({ meeting: m }: { meeting: MeetingSummary }) {
   const recorded = m.recordings.length > 0;
   return (
     <tr aria-label={`Meeting in ${m.roomName} started ${formatDate(m.startDate)}`}>
-      <td data-label="Started">{formatDate(m.startDate)}</td>
+      <td data-label="Started">{m.transcripts.length ? <Link href={`/meetings/${m.id}`} aria-label={`Timeline of the meeting started ${formatDate(m.startDate)}`}>{formatDate(m.startDate)}</Link> : formatDate(m.startDate)}</td>
       <td data-label="Room"><Link href={`/${m.roomName}`}>{m.roomName}</Link></td>
       <td data-label="Participants" className="wrap-anywhere">{m.participants.length ? m.participants.join(', ') : <span className="muted">nobody joined</span>}</td>
       <td data-label="Status">
