@@ -159,10 +159,11 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       const manifest = await readJson<TrackManifest>(storage, input.manifestKey);
       // Everyone in the meeting, not only this track's speaker: people say each other's names.
       const em = db.em.fork();
-      const transcript = await em.findOneOrFail(Transcript, input.transcriptId, { populate: ['recording'] });
+      const transcript = await em.findOneOrFail(Transcript, input.transcriptId, { populate: ['recording.meeting.room'] });
       const meetingId = transcript.recording.meeting?.id;
       const sessions = meetingId ? await em.find(ParticipantSession, { meeting: meetingId }) : [];
       const participantNames = [...(transcript.participants ?? []).map((p) => p.name), ...sessions.map((s) => s.userName)].filter((name): name is string => Boolean(name));
+      const vocabulary = transcript.recording.meeting?.room.vocabulary ?? [];
       const context = Context.current();
       const resumed = context.info.heartbeatDetails as { done: number; partialKey: string } | undefined;
       const partialKey = trackWorkKey(input.recordingId, input.track.index, 'words-partial.json');
@@ -176,7 +177,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
           await download(storage, chunk.key, wav);
           let recognized;
           try {
-            recognized = await transcription.recognizer.transcribe({ wavPath: wav, durationSeconds: chunk.durationSeconds ?? chunk.end - chunk.start }, { language: transcription.language, participantNames, signal: context.cancellationSignal });
+            recognized = await transcription.recognizer.transcribe({ wavPath: wav, durationSeconds: chunk.durationSeconds ?? chunk.end - chunk.start }, { language: transcription.language, participantNames, vocabulary, signal: context.cancellationSignal });
           } catch (error) {
             return classifyServiceError(error);
           }
@@ -242,12 +243,13 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
     /** Title, summaries, topics and action items, from the transcript with speaker names. */
     async summarizeTranscript(input: { transcriptId: string; recordingId: string }): Promise<{ engine: string; topics: number }> {
       const segments = await readJson<Segment[]>(storage, transcriptKey(input.transcriptId, 'segments.json'));
-      const transcript = await db.em.fork().findOneOrFail(Transcript, input.transcriptId);
+      const transcript = await db.em.fork().findOneOrFail(Transcript, input.transcriptId, { populate: ['recording.meeting.room'] });
+      const room = transcript.recording.meeting?.room;
       const context = Context.current();
       let summary;
       try {
         summary = await transcription.summarizer.summarize(
-          { segments, language: transcription.language, durationSeconds: Number(transcript.durationSeconds ?? 0) },
+          { segments, language: transcription.language, durationSeconds: Number(transcript.durationSeconds ?? 0), context: { background: room?.background, vocabulary: room?.vocabulary ?? [] } },
           { signal: context.cancellationSignal, onProgress: (done: number, total: number) => context.heartbeat({ done, total }) },
         );
       } catch (error) {

@@ -30,6 +30,13 @@ const roomSettings = {
   webhookUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2048).nullable(),
   webhookSecret: z.string().min(16, 'must be at least 16 characters').max(256).nullable(),
   retentionDays: z.number().int().min(1).max(3650).nullable(),
+  vocabulary: z
+    .array(z.string().trim().min(1, 'a term may not be empty').max(64, 'a term is at most 64 characters'))
+    .max(100, 'at most 100 terms')
+    .transform((terms) => [...new Set(terms)])
+    .describe("Names and terms said in the room's meetings (product names, jargon): the recognizer is told them so they come out as written, and so is the summary engine"),
+  background: z.string().trim().max(4000).nullable().transform((text) => text || null)
+    .describe('Who the team is and what the meeting series is for: given to the summary engine (a service engine; the offline summary cannot use it)'),
 };
 
 const updateRoomSchema = z.strictObject(roomSettings).partial();
@@ -68,6 +75,8 @@ export function roomView(room: Room) {
     webhookUrl: room.webhookUrl ?? null,
     hasWebhookSecret: Boolean(room.webhookSecret),
     retentionDays: room.retentionDays ?? null,
+    vocabulary: room.vocabulary ?? [],
+    background: room.background ?? null,
     createdAt: room.createdAt.toISOString(),
     updatedAt: room.updatedAt.toISOString(),
   };
@@ -105,7 +114,7 @@ function assertHonourable(ctx: ApiContext, input: { name?: string; platform?: Pl
 
 /** What the settings of a new room are unless set, and what each configured platform takes. */
 const roomDefaultsSchema = z.object({
-  defaults: z.object({ ...roomSettings, webhookUrl: z.null(), retentionDays: z.null() }).omit({ webhookSecret: true }),
+  defaults: z.object({ ...roomSettings, webhookUrl: z.null(), retentionDays: z.null(), vocabulary: z.array(z.string()).max(0), background: z.null() }).omit({ webhookSecret: true }),
   platforms: z.array(z.object({ name: z.enum(PLATFORMS), roomModes: z.array(z.enum(ROOM_MODES)) })),
   rollout: z.object({
     enabled: z.boolean().describe('The master switch'),

@@ -45,9 +45,12 @@ export const ROOM_DEFAULTS = {
   allowAnonymous: false,
   webhookUrl: null,
   retentionDays: null,
+  vocabulary: [] as string[],
+  background: null,
 } as const satisfies {
   platform: PlatformName; recordingType: (typeof RECORDING_TYPES)[number]; recordingTrigger: (typeof RECORDING_TRIGGERS)[number];
   locked: boolean; roomMode: RoomMode; shared: boolean; skipConsent: boolean; allowAnonymous: boolean; webhookUrl: null; retentionDays: null;
+  vocabulary: string[]; background: null;
 };
 
 /** A persistent, named template from which meetings are held. */
@@ -69,6 +72,10 @@ export const Room = defineEntity({
     webhookUrl: p.string().length(2048).nullable(),
     webhookSecret: p.string().length(256).nullable().hidden(),
     retentionDays: p.integer().nullable(),
+    /** Names and terms said in its meetings (product names, jargon): given to the recognizer, and to the summary engine. */
+    vocabulary: p.json<string[]>().nullable(),
+    /** Who the team is and what the meeting series is for: given to the summary engine. */
+    background: p.text().nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

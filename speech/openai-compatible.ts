@@ -63,7 +63,7 @@ export class OpenAICompatibleRecognizer implements SpeechRecognizer {
     this.#url = `${options.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1/audio/transcriptions`;
   }
 
-  async transcribe(chunk: SpeechChunk, { language, participantNames, signal }: TranscribeOptions): Promise<RecognizedWord[]> {
+  async transcribe(chunk: SpeechChunk, { language, participantNames, vocabulary, signal }: TranscribeOptions): Promise<RecognizedWord[]> {
     const engine = this.#options.engineName ?? ENGINE;
     const code = languageCode(language);
     if (!code) throw new SpeechServiceError(`language '${language}' is not an ISO 639-1 code`, { engine, retryable: false });
@@ -76,7 +76,7 @@ export class OpenAICompatibleRecognizer implements SpeechRecognizer {
     form.append('timestamp_granularities[]', 'word');
     form.append('timestamp_granularities[]', 'segment');
     form.append('language', code);
-    const prompt = speechPrompt(this.#options.prompt, participantNames);
+    const prompt = speechPrompt(this.#options.prompt, participantNames, vocabulary);
     if (prompt) form.append('prompt', prompt);
     if (this.#options.temperature !== undefined) form.append('temperature', String(this.#options.temperature));
     const headers: Record<string, string> = { accept: 'application/json' };

@@ -12,6 +12,8 @@ export interface TranscribeOptions {
   language: string;
   /** The meeting's participants: Whisper is told them (its prompt) so their names come out right. */
   participantNames?: string[];
+  /** The room's vocabulary (product names, jargon): told to Whisper the same way, so they come out as written. */
+  vocabulary?: string[];
   signal?: AbortSignal;
 }
 
@@ -34,18 +36,25 @@ export interface SpeechRecognizer {
  * (18 unusual names × 2 voices, docs/benchmarks.md): with this prompt 32 of 36 came out right and the sentences' WER
  * was 0.05; with faster-whisper's `hotwords` 31 (WER 0.10: "Thanks." often became "and"), with a bare list of names
  * as the prompt 30 (0.12), with nothing 3 (0.31). Placeholder names ("Speaker 2") and repeats are left out; the list
- * is capped well under Whisper's 224 prompt tokens.
+ * is capped well under Whisper's 224 prompt tokens. A room's vocabulary goes in the same way ("Terms: …"), before
+ * the names: `npm run bench:speech -- --vocabulary` measures it.
  */
-export function speechPrompt(configured: string | undefined, participantNames: readonly string[] = []): string | undefined {
-  const names = [...new Set(participantNames.map((n) => n.trim()).filter((n) => n && !/^Speaker \d+$/.test(n)))];
+export function speechPrompt(configured: string | undefined, participantNames: readonly string[] = [], vocabulary: readonly string[] = []): string | undefined {
+  const names = listWithin(participantNames.filter((n) => !/^Speaker \d+$/.test(n.trim())), 300);
+  const terms = listWithin(vocabulary, 400);
+  const parts = [configured?.trim(), terms ? `Terms: ${terms}.` : '', names ? `Participants: ${names}.` : ''].filter(Boolean);
+  return parts.length ? parts.join(' ') : undefined;
+}
+
+/** Distinct non-empty items, comma-separated, as many as fit in `maxChars` (Whisper reads at most 224 prompt tokens). */
+function listWithin(items: readonly string[], maxChars: number): string {
   let list = '';
-  for (const name of names) {
-    const next = list ? `${list}, ${name}` : name;
-    if (next.length > 300) break;
+  for (const item of new Set(items.map((i) => i.trim()).filter(Boolean))) {
+    const next = list ? `${list}, ${item}` : item;
+    if (next.length > maxChars) break;
     list = next;
   }
-  const parts = [configured?.trim(), list ? `Participants: ${list}.` : ''].filter(Boolean);
-  return parts.length ? parts.join(' ') : undefined;
+  return list;
 }
 
 export interface SpeechServiceErrorDetails {

@@ -109,6 +109,9 @@ const MIN_ITEM_SUMMARY_CHARS = 200;
 const MAX_ITEM_SUMMARY_CHARS = 1200;
 const MAX_LANGUAGE_CHARS = 40;
 const MAX_PARTICIPANTS_CHARS = 600;
+/** What of a room's background and vocabulary goes into each request (the rest of the budget is the transcript's). */
+const MAX_BACKGROUND_CHARS = 2_000;
+const MAX_VOCABULARY_CHARS = 1_000;
 const MAX_RETRY_AFTER_MS = 60_000;
 
 export class OpenAICompatibleSummarizer implements Summarizer {
@@ -118,6 +121,8 @@ export class OpenAICompatibleSummarizer implements Summarizer {
   readonly #apiKey: string | undefined;
   readonly #model: string;
   readonly #promptChars: number;
+  /** How much of a room's background and vocabulary each request carries: a sixteenth and a thirty-second of the budget, at most. */
+  readonly #contextChars: ContextChars;
   readonly #timeoutMs: number;
   readonly #maxAttempts: number;
   readonly #backoffBaseMs: number;
@@ -136,6 +141,7 @@ export class OpenAICompatibleSummarizer implements Summarizer {
     this.#apiKey = options.apiKey || undefined;
     this.#model = options.model;
     this.#promptChars = (options.maxPromptTokens ?? 8000) * CHARS_PER_TOKEN;
+    this.#contextChars = { background: Math.min(MAX_BACKGROUND_CHARS, Math.floor(this.#promptChars / 16)), vocabulary: Math.min(MAX_VOCABULARY_CHARS, Math.floor(this.#promptChars / 32)) };
     this.#timeoutMs = options.requestTimeoutMs ?? 120_000;
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.#backoffBaseMs = options.backoffBaseMs ?? 1000;
@@ -146,7 +152,8 @@ export class OpenAICompatibleSummarizer implements Summarizer {
     this.#temperature = options.temperature;
     this.#topicsKind = answerKind('meeting_topics', chunkTopicsAnswerSchema(this.#maxTopicsPerChunk));
     // Worst case of what varies per meeting, so a budget that is too small fails here, not mid-meeting.
-    const rooms = this.#rooms('x'.repeat(MAX_LANGUAGE_CHARS), ['x'.repeat(MAX_PARTICIPANTS_CHARS)], 360_000);
+    const worst = systemMessage('x'.repeat(MAX_LANGUAGE_CHARS), this.#contextChars, { background: 'x'.repeat(MAX_BACKGROUND_CHARS), vocabulary: ['x'.repeat(MAX_VOCABULARY_CHARS)] });
+    const rooms = this.#rooms(worst, ['x'.repeat(MAX_PARTICIPANTS_CHARS)], 360_000);
     const item = rooms.itemSummary + ITEM_TITLE_CHARS + ITEM_FRAMING_CHARS;
     // Two items must fit a recap, and four a condense request, or condensing would never end.
     if (rooms.transcript < MIN_TRANSCRIPT_CHARS || rooms.itemSummary < MIN_ITEM_SUMMARY_CHARS || rooms.recap < 2 * item) {
@@ -158,7 +165,8 @@ export class OpenAICompatibleSummarizer implements Summarizer {
     options.signal?.throwIfAborted();
     const language = cut(languageName(input.language), MAX_LANGUAGE_CHARS);
     const participants = [...new Set(input.segments.filter((s) => s.text.trim()).map((s) => s.speakerName.trim() || `Speaker ${s.speaker}`))];
-    const rooms = this.#rooms(language, participants, input.durationSeconds);
+    const system = systemMessage(language, this.#contextChars, input.context);
+    const rooms = this.#rooms(system, participants, input.durationSeconds);
     const lines = transcriptLines(input.segments, Math.min(MAX_LINE_CHARS, rooms.transcript));
     if (lines.length === 0) return emptySummary();
 
@@ -172,7 +180,7 @@ export class OpenAICompatibleSummarizer implements Summarizer {
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     try {
       const perChunk = await mapConcurrently(chunks, this.#concurrency, async (chunk, i) => {
-        const answer = await this.#ask(this.#topicsKind, this.#topicsMessages(chunk, i + 1, chunks.length, language), signal);
+        const answer = await this.#ask(this.#topicsKind, this.#topicsMessages(chunk, i + 1, chunks.length, system), signal);
         progress();
         return placeTopics(answer, chunk);
       });
@@ -183,7 +191,7 @@ export class OpenAICompatibleSummarizer implements Summarizer {
         const groups = chunkBySize(items, (item) => renderItem(item).length, rooms.condense);
         total += groups.length;
         items = await mapConcurrently(groups, this.#concurrency, async (group) => {
-          const answer = await this.#ask(this.#condenseKind, this.#condenseMessages(group, language), signal);
+          const answer = await this.#ask(this.#condenseKind, this.#condenseMessages(group, system), signal);
           progress();
           const first = group[0]!;
           const last = group.at(-1)!;
@@ -191,7 +199,7 @@ export class OpenAICompatibleSummarizer implements Summarizer {
         });
       }
 
-      const recap = await this.#ask(this.#recapKind, this.#recapMessages(items, participants, input.durationSeconds, language), signal);
+      const recap = await this.#ask(this.#recapKind, this.#recapMessages(items, participants, input.durationSeconds, system), signal);
       progress();
       return {
         title: recap.title.trim(),
@@ -209,13 +217,13 @@ export class OpenAICompatibleSummarizer implements Summarizer {
   }
 
   /** Characters left for the transcript or the topic lines in each kind of request. */
-  #rooms(language: string, participants: string[], durationSeconds: number) {
+  #rooms(system: ChatMessage, participants: string[], durationSeconds: number) {
     const lastPart = 99_999;
-    const condense = this.#room(this.#condenseMessages([], language), this.#condenseKind);
+    const condense = this.#room(this.#condenseMessages([], system), this.#condenseKind);
     return {
-      transcript: this.#room(this.#topicsMessages([], lastPart, lastPart, language), this.#topicsKind),
+      transcript: this.#room(this.#topicsMessages([], lastPart, lastPart, system), this.#topicsKind),
       condense,
-      recap: this.#room(this.#recapMessages([], participants, durationSeconds, language), this.#recapKind),
+      recap: this.#room(this.#recapMessages([], participants, durationSeconds, system), this.#recapKind),
       // A quarter of a condense request at most, so each condensing round cuts the list to a third or less.
       itemSummary: Math.min(MAX_ITEM_SUMMARY_CHARS, Math.floor(condense / 4) - ITEM_TITLE_CHARS - ITEM_FRAMING_CHARS),
     };
@@ -227,9 +235,9 @@ export class OpenAICompatibleSummarizer implements Summarizer {
     return this.#promptChars - fixed - REFLECTION_RESERVE_CHARS;
   }
 
-  #topicsMessages(chunk: TranscriptLine[], part: number, parts: number, language: string): ChatMessage[] {
+  #topicsMessages(chunk: TranscriptLine[], part: number, parts: number, system: ChatMessage): ChatMessage[] {
     return [
-      systemMessage(language),
+      system,
       {
         role: 'user',
         content:
@@ -241,9 +249,9 @@ export class OpenAICompatibleSummarizer implements Summarizer {
     ];
   }
 
-  #condenseMessages(items: PartItem[], language: string): ChatMessage[] {
+  #condenseMessages(items: PartItem[], system: ChatMessage): ChatMessage[] {
     return [
-      systemMessage(language),
+      system,
       {
         role: 'user',
         content:
@@ -254,9 +262,9 @@ export class OpenAICompatibleSummarizer implements Summarizer {
     ];
   }
 
-  #recapMessages(items: PartItem[], participants: string[], durationSeconds: number, language: string): ChatMessage[] {
+  #recapMessages(items: PartItem[], participants: string[], durationSeconds: number, system: ChatMessage): ChatMessage[] {
     return [
-      systemMessage(language),
+      system,
       {
         role: 'user',
         content:
@@ -390,12 +398,19 @@ function answerKind<T>(name: string, schema: z.ZodType<T>): AnswerKind<T> {
   return { name, zod: schema, json: strictJsonSchema(schema) };
 }
 
-function systemMessage(language: string): ChatMessage {
+/** The instructions, with what the room's owner said of the meeting series and the terms its people use. */
+type ContextChars = { background: number; vocabulary: number };
+
+function systemMessage(language: string, limits: ContextChars, context: SummarizeInput['context'] = {}): ChatMessage {
+  const background = context.background?.trim();
+  const terms = [...new Set((context.vocabulary ?? []).map((t) => t.trim()).filter(Boolean))];
   return {
     role: 'system',
     content:
       'You summarize meeting transcripts for the people who attended. Be factual: use only what the transcript says, ' +
-      `and name the speakers. Write in ${language}. Answer with a single JSON object that matches the given schema.`,
+      `and name the speakers. Write in ${language}. Answer with a single JSON object that matches the given schema.` +
+      (background ? `\nBackground on this meeting series, from its organiser (context only, not something said in this meeting): ${cut(background, limits.background)}` : '') +
+      (terms.length ? `\nNames and terms used in these meetings, spelled as they should be: ${cut(terms.join(', '), limits.vocabulary)}.` : ''),
   };
 }
 

@@ -26,6 +26,8 @@ export interface SummarizeInput {
   /** The language the summary is written in, e.g. `en`. */
   language: string;
   durationSeconds: number;
+  /** The room's own words on its meetings: its background text and its vocabulary (see db/entities.ts Room). */
+  context?: { background?: string | null; vocabulary?: readonly string[] };
 }
 
 export interface SummarizeOptions {

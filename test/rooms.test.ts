@@ -102,6 +102,27 @@ for (const database of ['pglite', 'postgresql'] as const) {
       assert.equal((await product.request('PATCH', '/v1/rooms/patch-me', { name: 'renamed' })).status, 400);
     });
 
+    it("keeps a room's vocabulary (trimmed, each term once) and background; a bad term is a 400 naming its place", async () => {
+      const created = await product.request('POST', '/v1/rooms', { name: 'jargon-room', vocabulary: [' Kestrel ', 'PGlite', 'Kestrel'], background: '  The platform team.  ' });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.deepEqual(created.body.vocabulary, ['Kestrel', 'PGlite']);
+      assert.equal(created.body.background, 'The platform team.');
+      assert.deepEqual((await product.request('GET', '/v1/rooms/jargon-room')).body.vocabulary, ['Kestrel', 'PGlite']);
+      const cleared = await product.request('PATCH', '/v1/rooms/jargon-room', { vocabulary: [], background: '' });
+      assert.deepEqual([cleared.body.vocabulary, cleared.body.background], [[], null]);
+      const plain = await product.request('POST', '/v1/rooms', { name: 'plain-room' });
+      assert.deepEqual([plain.body.vocabulary, plain.body.background], [[], null]);
+      const defaults = await product.request('GET', '/v1/room-defaults');
+      assert.deepEqual([defaults.body.defaults.vocabulary, defaults.body.defaults.background], [[], null]);
+      const bad = await product.request('PATCH', '/v1/rooms/jargon-room', { vocabulary: ['ok', '   ', 'x'.repeat(65)] });
+      assert.equal(bad.status, 400);
+      assert.deepEqual(bad.body.error.details.map((d: { field: string }) => d.field), ['vocabulary.1', 'vocabulary.2']);
+      const many = await product.request('PATCH', '/v1/rooms/jargon-room', { vocabulary: Array.from({ length: 101 }, (_, i) => `term${i}`) });
+      assert.deepEqual(many.body.error.details.map((d: { field: string; message: string }) => [d.field, d.message]), [['vocabulary', 'at most 100 terms']]);
+      assert.equal((await product.request('PATCH', '/v1/rooms/jargon-room', { background: 'x'.repeat(4001) })).body.error.details[0].field, 'background');
+      assert.deepEqual((await product.request('GET', '/v1/rooms/jargon-room')).body.vocabulary, [], 'nothing half-written');
+    });
+
     it('lists with pagination and deletes', async () => {
       for (const name of ['page-a', 'page-b', 'page-c']) await product.request('POST', '/v1/rooms', { name });
       const first = await product.request('GET', '/v1/rooms?limit=2');

@@ -90,6 +90,16 @@ describe('whisper engine', () => {
     assert.match(told, /report tomorrow/);
   });
 
+  it("spells a room's vocabulary right when given it (product names Whisper has never heard)", async () => {
+    const clip = await spoken('vocabulary', 'We store the drafts in PGlite and ship them with Kubectl.');
+    const unaided = text(await whisper.transcribe({ wavPath: clip.path, durationSeconds: clip.durationSeconds }, { language: 'en' }));
+    const told = text(await whisper.transcribe({ wavPath: clip.path, durationSeconds: clip.durationSeconds }, { language: 'en', vocabulary: ['PGlite', 'Kubectl'], participantNames: ['Alice'] }));
+    assert.doesNotMatch(unaided, /PGlite|Kubectl/, `without the vocabulary: "${unaided}"`);
+    assert.match(told, /\bPGlite\b/, `with the vocabulary: "${told}"`);
+    assert.match(told, /\bKubectl\b/, `with the vocabulary: "${told}"`);
+    assert.match(told, /store the drafts/);
+  });
+
   it('transcribes another language when told it (TRANSCRIPT_LANGUAGE)', async () => {
     const clip = await spoken('german', 'Guten Morgen. Wir beginnen heute mit dem Bericht.', 'de');
     const words = await whisper.transcribe({ wavPath: clip.path, durationSeconds: clip.durationSeconds }, { language: 'de' });

@@ -87,6 +87,29 @@ async function rejectsWith(promise: Promise<unknown>, expected: { retryable: boo
 }
 
 describe('openai-compatible summarizer', () => {
+  it("tells every request the room's background and vocabulary, within a share of the budget", async () => {
+    const input = { ...meeting(6), language: 'en', context: { background: 'The platform team of Acme; this weekly meeting plans the Kestrel release.', vocabulary: ['Kestrel', 'PGlite', 'Kestrel'] } };
+    await summarizer().summarize(input);
+    assert.deepEqual(standIn.problems, []);
+    assert.equal(standIn.requests.length, 2);
+    for (const request of standIn.requests) {
+      const system = (request.body as any).messages[0].content as string;
+      assert.match(system, /Background on this meeting series, from its organiser \(context only, not something said in this meeting\): The platform team of Acme; this weekly meeting plans the Kestrel release\./);
+      assert.match(system, /Names and terms used in these meetings, spelled as they should be: Kestrel, PGlite\./);
+    }
+    standIn.reset();
+    // A long background is cut to a sixteenth of the budget (2,000 tokens: 500 characters), and the request still fits.
+    await summarizer({ maxPromptTokens: 2000 }).summarize({ ...input, context: { background: 'word '.repeat(2000) } });
+    const system = (standIn.requests[0]!.body as any).messages[0].content as string;
+    const background = system.split('meeting): ')[1]!;
+    assert.ok(background.length <= 2000 * CHARS_PER_TOKEN / 16 + 1, `background of ${background.length} characters`);
+    assert.deepEqual(standIn.problems, []);
+    // Without either, the instructions are as they were.
+    standIn.reset();
+    await summarizer().summarize({ ...meeting(6), language: 'en' });
+    assert.doesNotMatch((standIn.requests[0]!.body as any).messages[0].content, /Background|Names and terms/);
+  });
+
   it('summarizes a short meeting in one topic call and one recap call, as the API documents', async () => {
     const input = { ...meeting(6), language: 'en' };
     const progress: Array<[number, number]> = [];

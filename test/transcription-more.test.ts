@@ -217,7 +217,10 @@ describe('transcription with the production engines and the room webhook', () =>
         SUMMARY_ENGINE: 'openai-compatible', SUMMARY_API_URL: chat.baseUrl, SUMMARY_API_KEY: SUMMARY_KEY, SUMMARY_MODEL: 'gpt-4o-mini',
       },
     });
-    assert.equal((await product.request('POST', '/v1/rooms', { name: 'planning', recordingTrigger: 'automatic' })).status, 201);
+    // The room's vocabulary and background reach the recognizer's prompt and every summary request.
+    assert.equal((await product.request('POST', '/v1/rooms', {
+      name: 'planning', recordingTrigger: 'automatic', vocabulary: ['Kestrel', 'PGlite'], background: 'The release team of Acme plans the Kestrel launch here.',
+    })).status, 201);
     const patched = await product.request('PATCH', '/v1/rooms/planning', { webhookUrl: receiver.url, webhookSecret: WEBHOOK_SECRET });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     assert.equal(patched.body.webhookUrl, receiver.url);
@@ -262,6 +265,7 @@ describe('transcription with the production engines and the room webhook', () =>
       assert.deepEqual(request.fields.response_format, ['verbose_json']);
       assert.deepEqual(request.fields['timestamp_granularities[]'], ['word', 'segment']);
       assert.deepEqual(request.fields.language, ['en']);
+      assert.match(request.fields.prompt?.[0] ?? '', /^Terms: Kestrel, PGlite\. Participants: .*\b(Alice|Bob)\b/);
       assert.match(request.file!.filename, /\.wav$/);
       assert.equal(request.file!.wav!.sampleRate, 16_000);
       assert.equal(request.file!.wav!.channels, 1);
@@ -283,6 +287,9 @@ describe('transcription with the production engines and the room webhook', () =>
     assert.ok(chat.requests.length >= 2, `${chat.requests.length} chat request(s)`);
     for (const request of chat.requests) {
       assert.equal(request.authorization, `Bearer ${SUMMARY_KEY}`);
+      const system = (request.body as { messages: Array<{ content: string }> }).messages[0]!.content;
+      assert.match(system, /Background on this meeting series.*The release team of Acme plans the Kestrel launch here\./);
+      assert.match(system, /spelled as they should be: Kestrel, PGlite\./);
       assert.equal(request.answer, 'content');
       assert.equal((request.body as { model: string }).model, 'gpt-4o-mini');
     }

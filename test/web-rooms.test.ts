@@ -29,7 +29,9 @@ async function shownSettings(page: Page): Promise<Record<string, unknown>> {
   for (const [field, label] of Object.entries(CHECKS)) shown[field] = await page.getByLabel(new RegExp(`^${label}`)).isChecked();
   const webhookUrl = await page.getByLabel('Webhook URL').inputValue();
   const retention = await page.getByLabel('Keep recordings for (days)').inputValue();
-  return { ...shown, webhookUrl: webhookUrl || null, retentionDays: retention === '' ? null : Number(retention) };
+  const vocabulary = (await page.getByLabel(/^Vocabulary/).inputValue()).split('\n').map((t) => t.trim()).filter(Boolean);
+  const background = (await page.getByLabel('Background for summaries').inputValue()).trim();
+  return { ...shown, webhookUrl: webhookUrl || null, retentionDays: retention === '' ? null : Number(retention), vocabulary, background: background || null };
 }
 
 async function storedSettings(name: string): Promise<Record<string, unknown>> {
@@ -93,6 +95,13 @@ test('a room with every field changed in the form stores every change, and the s
   await page.getByLabel('Webhook URL').fill('http://127.0.0.1:9/hooks/transcripts');
   await page.getByLabel('Webhook secret').fill('sixteen-chars-or-more');
   await page.getByLabel('Keep recordings for (days)').fill('30');
+  // A term too long is named by its line, then corrected.
+  await page.getByLabel(/^Vocabulary/).fill(`Kestrel\n${'x'.repeat(65)}`);
+  await page.getByRole('button', { name: 'Create room' }).click();
+  await page.getByText('Line 2: a term is at most 64 characters').waitFor();
+  assert.equal(await page.locator('form .note-error').innerText(), 'Please correct the field marked below: Vocabulary (one term per line).');
+  await page.getByLabel(/^Vocabulary/).fill('Kestrel\nPGlite\n');
+  await page.getByLabel('Background for summaries').fill('The release team plans the Kestrel launch.');
   const changed = await shownSettings(page);
   // Platform and room mode have one choice each here (see the first test); everything else differs.
   for (const field of Object.keys(changed).filter((f) => f !== 'platform' && f !== 'roomMode')) {
@@ -105,6 +114,7 @@ test('a room with every field changed in the form stores every change, and the s
     platform: 'daily', recordingType: 'local', recordingTrigger: 'prompt', roomMode: 'normal',
     locked: true, shared: true, allowAnonymous: true, skipConsent: true,
     webhookUrl: 'http://127.0.0.1:9/hooks/transcripts', retentionDays: 30, hasWebhookSecret: true,
+    vocabulary: ['Kestrel', 'PGlite'], background: 'The release team plans the Kestrel launch.',
   });
 
   // The settings page shows the stored room back, and unchecking guests stores false (not left out).

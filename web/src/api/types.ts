@@ -68,6 +68,9 @@ export interface RoomSettings {
   webhookUrl: string | null;
   retentionDays: number | null;
   allowAnonymous?: boolean;
+  /** Names and terms the recognizer and the summary engine are told. */
+  vocabulary: string[];
+  background: string | null;
 }
 
 export interface Room extends RoomSettings {

@@ -1,6 +1,6 @@
 // Small shared pieces: page heading (title + focus on navigation), error and empty states, form fields
 // that show the API's message for that field, a labelled progress bar, and the pieces of a paged, filtered list.
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode, type InputHTMLAttributes, type SelectHTMLAttributes } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode, type InputHTMLAttributes, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
 import { ApiError } from '../api/client.ts';
 
 export function PageHeading({ title, children }: { title: string; children?: ReactNode }) {
@@ -45,31 +45,35 @@ interface FieldProps {
   error?: string;
 }
 
-export function TextField({ label, hint, error, ...input }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+/** A labelled control with its hint and the API's message for it: `control` gets the id and what describes it. */
+function Field({ label, hint, error, control }: FieldProps & { control: (props: { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode }) {
   const id = useId();
   const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div className={`field${error ? ' field-invalid' : ''}`}>
       <label htmlFor={id}>{label}</label>
-      <input id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...input} />
+      {control({ id, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy })}
       {hint && <p id={`${id}-hint`} className="hint">{hint}</p>}
       {error && <p id={`${id}-error`} className="field-error">{error}</p>}
     </div>
   );
 }
 
+export function TextField({ label, hint, error, ...input }: FieldProps & InputHTMLAttributes<HTMLInputElement>) {
+  return <Field label={label} hint={hint} error={error} control={(props) => <input {...props} {...input} />} />;
+}
+
+export function TextAreaField({ label, hint, error, ...area }: FieldProps & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  return <Field label={label} hint={hint} error={error} control={(props) => <textarea {...props} {...area} />} />;
+}
+
 export function SelectField({ label, hint, error, options, ...select }: FieldProps & SelectHTMLAttributes<HTMLSelectElement> & { options: ReadonlyArray<readonly [string, string]> }) {
-  const id = useId();
-  const describedBy = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
   return (
-    <div className={`field${error ? ' field-invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      <select id={id} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...select}>
+    <Field label={label} hint={hint} error={error} control={(props) => (
+      <select {...props} {...select}>
         {options.map(([value, text]) => <option key={value} value={value}>{text}</option>)}
       </select>
-      {hint && <p id={`${id}-hint`} className="hint">{hint}</p>}
-      {error && <p id={`${id}-error`} className="field-error">{error}</p>}
-    </div>
+    )} />
   );
 }
 

@@ -8,7 +8,7 @@ import { api, ApiError } from '../api/client.ts';
 import { PLATFORM_LABELS, RECORDING_TRIGGERS, RECORDING_TYPES, type Platform, type Room, type RoomDefaults, type RoomInput } from '../api/types.ts';
 import { rolloutPlatform } from '../../../shared/platform-rollout.ts';
 import { Link, navigate } from '../router.tsx';
-import { CheckField, ErrorNote, Loading, PageHeading, SelectField, TextField } from '../components/ui.tsx';
+import { CheckField, ErrorNote, Loading, PageHeading, SelectField, TextAreaField, TextField } from '../components/ui.tsx';
 import { NotFoundPage } from './NotFound.tsx';
 
 export const TYPE_LABELS: Record<Room['recordingType'], string> = {
@@ -37,6 +37,9 @@ interface FormState {
   webhookUrl: string;
   webhookSecret: string;
   retentionDays: string;
+  /** One term per line. */
+  vocabulary: string;
+  background: string;
 }
 
 /** The labels of the fields, also used to name them in the error note. */
@@ -44,17 +47,20 @@ const FIELD_LABELS: Record<keyof FormState, string> = {
   name: 'Name', platform: 'Platform', recordingType: 'Recording', recordingTrigger: 'Recording starts', roomMode: 'Room mode',
   locked: 'Locked (people knock; you let them in)', shared: 'Shared (listed for everyone here)', skipConsent: 'Skip the consent question',
   allowAnonymous: 'Allow guests without an account', webhookUrl: 'Webhook URL', webhookSecret: 'Webhook secret', retentionDays: 'Keep recordings for (days)',
+  vocabulary: 'Vocabulary (one term per line)', background: 'Background for summaries',
 };
 const MODE_LABELS: Record<Room['roomMode'], string> = { normal: 'Normal (up to a few people)', group: 'Group (larger meetings)' };
 
 /** The labels of the fields named in an error, in the form's order (unknown ones last, as named). */
 function fieldsToCorrect(fields: string[]): string[] {
-  const known = (Object.keys(FIELD_LABELS) as Array<keyof FormState>).filter((f) => fields.includes(f)).map((f) => FIELD_LABELS[f]);
-  return [...known, ...new Set(fields.filter((f) => !(f in FIELD_LABELS)))];
+  // A term of the vocabulary is named by its place ("vocabulary.3"): the field is the vocabulary.
+  const named = fields.map((f) => f.replace(/^vocabulary\.\d+$/, 'vocabulary'));
+  const known = (Object.keys(FIELD_LABELS) as Array<keyof FormState>).filter((f) => named.includes(f)).map((f) => FIELD_LABELS[f]);
+  return [...known, ...new Set(named.filter((f) => !(f in FIELD_LABELS)))];
 }
 
 function fromDefaults({ defaults }: RoomDefaults): FormState {
-  return { ...defaults, name: '', webhookUrl: '', webhookSecret: '', retentionDays: '' };
+  return { ...defaults, name: '', webhookUrl: '', webhookSecret: '', retentionDays: '', vocabulary: defaults.vocabulary.join('\n'), background: defaults.background ?? '' };
 }
 
 /** On another platform: the room mode stays if that platform takes it, else it is that platform's first. */
@@ -68,6 +74,7 @@ function fromRoom(room: Room): FormState {
     name: room.name, platform: room.platform, webhookSecret: '', recordingType: room.recordingType, recordingTrigger: room.recordingTrigger,
     roomMode: room.roomMode, locked: room.locked, shared: room.shared, skipConsent: room.skipConsent, allowAnonymous: room.allowAnonymous ?? false,
     webhookUrl: room.webhookUrl ?? '', retentionDays: room.retentionDays === null ? '' : String(room.retentionDays),
+    vocabulary: room.vocabulary.join('\n'), background: room.background ?? '',
   };
 }
 
@@ -106,6 +113,9 @@ export function RoomFormPage({ name }: { name?: string }) {
   const roomModes = defaults.platforms.find((p) => p.name === form.platform)?.roomModes.slice() ?? [];
   if (!roomModes.includes(form.roomMode)) roomModes.push(form.roomMode);
   const fieldError = (field: string) => (error instanceof ApiError ? error.field(field) : undefined);
+  // A term's problem names the term by its line.
+  const termProblem = error instanceof ApiError ? error.details.find((d) => /^vocabulary(\.\d+)?$/.test(d.field)) : undefined;
+  const vocabularyError = termProblem && (/\.(\d+)$/.test(termProblem.field) ? `Line ${Number(termProblem.field.split('.')[1]) + 1}: ${termProblem.message}` : termProblem.message);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -119,6 +129,8 @@ export function RoomFormPage({ name }: { name?: string }) {
       locked: form.locked, shared: form.shared, skipConsent: form.skipConsent, allowAnonymous: form.allowAnonymous,
       webhookUrl: form.webhookUrl.trim() || null,
       retentionDays: retention === '' ? null : Number(retention),
+      vocabulary: form.vocabulary.split('\n').map((term) => term.trim()).filter(Boolean),
+      background: form.background.trim() || null,
       ...(form.webhookSecret ? { webhookSecret: form.webhookSecret } : {}),
     };
     try {
@@ -180,6 +192,13 @@ export function RoomFormPage({ name }: { name?: string }) {
             error={fieldError('webhookSecret')} hint={room?.hasWebhookSecret ? 'A secret is set; type a new one to replace it.' : 'At least 16 characters.'} />
           <TextField label={FIELD_LABELS.retentionDays} type="number" inputMode="numeric" min={1} max={3650} value={form.retentionDays}
             onChange={(e) => set('retentionDays', e.target.value)} error={fieldError('retentionDays')} hint="Empty: keep them until deleted." />
+        </fieldset>
+        <fieldset>
+          <legend>Words and context</legend>
+          <TextAreaField label={FIELD_LABELS.vocabulary} rows={4} value={form.vocabulary} onChange={(e) => set('vocabulary', e.target.value)} error={vocabularyError}
+            hint="Product names, jargon, names of people often mentioned: the speech recognizer is told them so they come out as written (the participants' names are told anyway). Up to 100." />
+          <TextAreaField label={FIELD_LABELS.background} rows={3} maxLength={4000} value={form.background} onChange={(e) => set('background', e.target.value)} error={fieldError('background')}
+            hint="Who the team is and what these meetings are for. Given to a summary service (SUMMARY_ENGINE=openai-compatible); the offline summary does not use it." />
         </fieldset>
         <div className="actions">
           <button type="submit" className="button-primary" disabled={busy}>{busy ? 'Saving…' : editing ? 'Save changes' : 'Create room'}</button>
