@@ -129,6 +129,20 @@ describe('transcript corrections (API)', () => {
     assert.deepEqual(await current(), before);
   });
 
+  it('lets exactly one of two concurrent corrections based on the same revision win', async () => {
+    const { revision } = await current();
+    const answers = await Promise.all(['First wins?', 'Second wins?'].map((text) => asAlice('PATCH', `${base()}/turns/1`, { revision, text })));
+    assert.deepEqual(answers.map((a) => a.status).sort(), [200, 409], JSON.stringify(answers.map((a) => a.body)));
+    const won = answers.find((a) => a.status === 200)!;
+    const lost = answers.find((a) => a.status === 409)!;
+    assert.equal(lost.body.error.details.revision, revision + 1);
+    assert.equal(lost.body.error.details.turn.text, won.body.segments[1].text);
+    assert.equal((await current()).segments[1]!.text, won.body.segments[1].text);
+    // Put the turn back for the tests after this one.
+    const back = await asAlice('PATCH', `${base()}/turns/1`, { revision: revision + 1, text: 'Sounds good.' });
+    assert.equal(back.status, 200, JSON.stringify(back.body));
+  });
+
   it('moves a turn and merges speakers; bad input is a clear 4xx naming the problem', async () => {
     let { revision } = await current();
     const moved = await asAlice('PATCH', `${base()}/turns/2`, { revision, speaker: 1 });
@@ -160,9 +174,9 @@ describe('transcript corrections (API)', () => {
   it('keeps every edit (who, when, before/after) and reverts one as a new edit', async () => {
     const history = await asAlice('GET', `${base()}/edits`);
     assert.equal(history.status, 200);
-    assert.deepEqual(history.body.items.map((e: { kind: string }) => e.kind), ['merge-speakers', 'move-turn', 'edit-text', 'rename-speaker']);
+    assert.deepEqual(history.body.items.map((e: { kind: string }) => e.kind), ['merge-speakers', 'move-turn', 'edit-text', 'edit-text', 'edit-text', 'rename-speaker']);
     assert.ok(history.body.items.every((e: { userId: string; revertible: boolean }) => e.userId === alice.id && e.revertible));
-    const textEdit = history.body.items.find((e: { kind: string }) => e.kind === 'edit-text');
+    const textEdit = history.body.items.findLast((e: { kind: string }) => e.kind === 'edit-text');
     assert.equal(textEdit.before.turns[0].text, 'We ship the tractor on Friday.');
     assert.equal(textEdit.after.turns[0].text, 'We ship the combine harvester on Friday.');
 
@@ -179,14 +193,14 @@ describe('transcript corrections (API)', () => {
     const unknown = await asAlice('POST', `${base()}/edits/00000000-0000-4000-8000-000000000000/revert`, { revision: reverted.body.revision });
     assert.equal(unknown.status, 404);
     const stored = await product.services.db.em.fork().count(TranscriptEdit, { transcript: transcriptId });
-    assert.equal(stored, 5);
+    assert.equal(stored, 7);
   });
 
   it('writes every edit to the access log', async () => {
     const log = await asAlice('GET', `/v1/recordings/${recordingId}/access-log?limit=100`);
     assert.equal(log.status, 200, JSON.stringify(log.body));
     const edits = log.body.items.filter((entry: { action: string }) => entry.action === 'edit');
-    assert.equal(edits.length, 5);
+    assert.equal(edits.length, 7);
     assert.ok(edits.every((entry: { userId: string }) => entry.userId === alice.id));
     assert.ok(edits.some((entry: { detail: string }) => /Renamed "Quinton" to "Ada"/.test(entry.detail)));
   });
