@@ -12,6 +12,7 @@ import { waitForValue } from './support/poll.ts';
 import { Room, Transcript, TranscriptEdit } from '../db/entities.ts';
 import { indexTranscript } from '../transcripts/search-index.ts';
 import { signOutgoingWebhook } from '../activities/outgoing-webhooks.ts';
+import { createTranscriptionActivities } from '../activities/transcription.ts';
 import type { Segment, TimedWord } from '../transcripts/words.ts';
 
 const SECRET = 'corrections-webhook-secret';
@@ -215,5 +216,25 @@ describe('transcript corrections (API)', () => {
     const anonymous = await product.as({})('PATCH', `${base()}/turns/0`, { revision: before.revision, text: 'anonymous' });
     assert.equal(anonymous.status, 401);
     assert.deepEqual(await current(), before);
+  });
+
+  it('a rerun of the pipeline drops the corrections: the revision advances and earlier edits are no longer revertible', async () => {
+    const before = await current();
+    const words = [w(0, 'Made', 1, 1.5), w(0, 'again.', 1.6, 2)];
+    await product.services.storage.put(`transcripts/${transcriptId}/words/track-0.json`, JSON.stringify(words), { contentType: 'application/json' });
+    const activities = createTranscriptionActivities({
+      db: product.services.db, storage: product.services.storage, platforms: product.services.platforms,
+      transcription: { recognizer: {} as never, summarizer: {} as never, language: 'en', publicUrl: product.url, allowPrivateWebhooks: true },
+    });
+    await activities.assembleTranscript({ transcriptId, recordingId, wordKeys: [`transcripts/${transcriptId}/words/track-0.json`], speakers: [{ index: 0, name: 'Ada' }], durationSeconds: 60 });
+    const now = await current();
+    assert.equal(now.revision, before.revision + 1);
+    assert.deepEqual(now.segments.map((s) => s.text), ['Made again.']);
+    const history = await asAlice('GET', `${base()}/edits`);
+    assert.ok(history.body.items.every((e: { revertible: boolean }) => !e.revertible));
+    const revert = await asAlice('POST', `${base()}/edits/${history.body.items[0].id}/revert`, { revision: now.revision });
+    assert.deepEqual([revert.status, revert.body.error.code], [409, 'not_revertible']);
+    const stale = await asAlice('PATCH', `${base()}/turns/0`, { revision: before.revision, text: 'Based on the old content.' });
+    assert.deepEqual([stale.status, stale.body.error.code], [409, 'revision_conflict']);
   });
 });
