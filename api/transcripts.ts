@@ -46,7 +46,7 @@ export function transcriptSummaryView(t: Transcript) {
   };
 }
 
-export async function readText(services: Services, key: string): Promise<string | null> {
+async function readText(services: Services, key: string): Promise<string | null> {
   try {
     const object = await services.storage.get(key);
     const chunks: Buffer[] = [];

@@ -240,7 +240,7 @@ export type PassageKind = (typeof PASSAGE_KINDS)[number];
 /**
  * The search index of an ended transcript (transcripts/search-index.ts writes it, api/search.ts reads it): one row
  * per speaker turn, and one for the title, the summary, each topic and each action item, with its full-text vector.
- * Rebuilt whole when the transcript ends (and, later, when it is corrected); it goes with its transcript.
+ * Rebuilt whole when the transcript ends and in the transaction of each correction; it goes with its transcript.
  */
 export const TranscriptPassage = defineEntity({
   name: 'TranscriptPassage',
