@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Context, ApplicationFailure } from '@temporalio/activity';
-import { Meeting, ParticipantSession, Recording, Room, Transcript, type TranscriptParticipant } from '../db/entities.ts';
+import { Meeting, ParticipantSession, Recording, Room, Transcript, TranscriptEdit, type TranscriptParticipant } from '../db/entities.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
 import type { Speaker, TimedWord, Segment } from '../transcripts/words.ts';
 import { placeTrack, probeMedia, MediaError, type TrackPlacement } from '../audio/tracks.ts';
@@ -19,7 +19,7 @@ import { splitAtSilences, wordToTrack, type ChunkPiece } from '../audio/chunks.t
 import { mixdownToMp3, waveformPeaks } from '../audio/mixdown.ts';
 import { mergeIntoSegments } from '../transcripts/merge.ts';
 import { indexTranscript } from '../transcripts/search-index.ts';
-import { toWebVTT, toSRT, toPlainText, toJSON } from '../transcripts/exports.ts';
+import { transcriptFiles } from '../transcripts/exports.ts';
 import type { SpeechRecognizer } from '../speech/index.ts';
 import type { Summarizer } from '../summaries/index.ts';
 import { isRetryableStatus } from '../runtime/retryable.ts';
@@ -54,6 +54,8 @@ interface TrackManifest {
   chunks: Array<{ key: string; start: number; end: number; durationSeconds?: number; pieces?: ChunkPiece[] }>;
   warning?: string;
 }
+
+export type TranscriptWebhookEvent = 'transcript.completed' | 'transcript.updated';
 
 export interface TranscriptionDependencies {
   recognizer: SpeechRecognizer;
@@ -225,18 +227,14 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
     async assembleTranscript(input: { transcriptId: string; recordingId: string; wordKeys: string[]; speakers: Speaker[]; durationSeconds: number }): Promise<{ segments: number; words: number }> {
       const words = (await Promise.all(input.wordKeys.map((key) => readJson<TimedWord[]>(storage, key)))).flat();
       const segments = mergeIntoSegments(words, input.speakers, {});
-      const key = (file: string) => transcriptKey(input.transcriptId, file);
-      const vtt = toWebVTT(segments);
       const meta = { id: input.transcriptId, recordingId: input.recordingId, durationSeconds: input.durationSeconds, speakers: input.speakers };
-      await Promise.all([
-        storage.put(key('segments.json'), JSON.stringify(segments), { contentType: 'application/json' }),
-        storage.put(key('transcript.vtt'), vtt, { contentType: 'text/vtt' }),
-        storage.put(key('transcript.srt'), toSRT(segments), { contentType: 'application/x-subrip' }),
-        storage.put(key('transcript.txt'), toPlainText(segments, { timestamps: false }), { contentType: 'text/plain; charset=utf-8' }),
-        storage.put(key('transcript-timestamps.txt'), toPlainText(segments, { timestamps: true }), { contentType: 'text/plain; charset=utf-8' }),
-        storage.put(key('transcript.json'), JSON.stringify(toJSON(meta, segments)), { contentType: 'application/json' }),
-      ]);
-      await db.em.fork().nativeUpdate(Transcript, { id: input.transcriptId }, { webvtt: vtt, durationSeconds: input.durationSeconds, language: transcription.language });
+      const files = transcriptFiles(meta, segments);
+      await Promise.all(files.map(({ file, body, contentType }) => storage.put(transcriptKey(input.transcriptId, file), body, { contentType })));
+      // The content is the pipeline's again (a rerun drops corrections): a correction based on what was there before is stale.
+      await db.em.getConnection().execute(
+        `update transcript set webvtt = ?, duration_seconds = ?, language = ?, content_version = null, revision = revision + 1, updated_at = now() where id = ?`,
+        [files.find((f) => f.file === 'transcript.vtt')!.body, input.durationSeconds, transcription.language, input.transcriptId],
+      );
       return { segments: segments.length, words: words.length };
     },
 
@@ -296,14 +294,20 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       );
     },
 
-    /** The room's outgoing webhook `transcript.completed`, HMAC-signed with the room's secret; retried by Temporal. */
-    async sendTranscriptWebhook(input: { transcriptId: string }): Promise<{ sent: boolean; status?: number }> {
+    /**
+     * The room's outgoing webhook, HMAC-signed with the room's secret; retried by Temporal. `transcript.completed` when
+     * the pipeline has ended; `transcript.updated` after a correction (`editId`): the transcript as it is now, and the edit.
+     */
+    async sendTranscriptWebhook(input: { transcriptId: string; event?: TranscriptWebhookEvent; editId?: string }): Promise<{ sent: boolean; status?: number }> {
+      const event = input.event ?? 'transcript.completed';
       const em = db.em.fork();
       const transcript = await em.findOneOrFail(Transcript, input.transcriptId, { populate: ['recording'] });
       const recording = await em.findOneOrFail(Recording, transcript.recording.id, { populate: ['meeting'] });
       const meeting = recording.meeting ? await em.findOne(Meeting, recording.meeting.id, { populate: ['room'] }) : null;
       const room = meeting ? await em.findOne(Room, meeting.room.id) : null;
       if (!room?.webhookUrl) return { sent: false };
+      const edit = input.editId ? await em.findOne(TranscriptEdit, { id: input.editId, transcript: transcript.id }) : null;
+      if (event === 'transcript.updated' && !edit) throw ApplicationFailure.nonRetryable(`edit ${input.editId} of transcript ${transcript.id} not found`, 'WebhookRefused');
       try {
         await assertPublicDestination(room.webhookUrl, { allowPrivate: transcription.allowPrivateWebhooks });
       } catch (error) {
@@ -311,13 +315,15 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
         throw error;
       }
       const body = JSON.stringify({
-        event: 'transcript.completed',
+        event,
         transcript: {
           id: transcript.id, recordingId: recording.id, meetingId: meeting?.id ?? null, roomName: room.name, title: transcript.title ?? null,
           shortSummary: transcript.shortSummary ?? null, longSummary: transcript.longSummary ?? null, topics: transcript.topics ?? [],
           actionItems: transcript.actionItems ?? [], participants: transcript.participants ?? [], durationSeconds: transcript.durationSeconds ?? null,
           webvtt: transcript.webvtt ?? '', url: `${transcription.publicUrl}/v1/transcripts/${transcript.id}`,
+          ...(edit ? { revision: transcript.revision } : {}),
         },
+        ...(edit ? { edit: { id: edit.id, revision: edit.revision, kind: edit.kind, summary: edit.summary, userId: edit.userId ?? null, at: edit.at.toISOString(), revertOf: edit.revertOf ?? null } } : {}),
       });
       const timestamp = String(Math.floor(Date.now() / 1000));
       const attempt = Context.current().info.attempt;
@@ -326,8 +332,8 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
         headers: {
           'content-type': 'application/json',
           'user-agent': 'meeting-recorder-webhook/1',
-          'x-webhook-event': 'transcript.completed',
-          'x-webhook-id': transcript.id,
+          'x-webhook-event': event,
+          'x-webhook-id': edit ? edit.id : transcript.id,
           'x-webhook-attempt': String(attempt),
           ...(room.webhookSecret ? { 'x-webhook-signature': signOutgoingWebhook(room.webhookSecret, timestamp, body) } : {}),
           'x-webhook-timestamp': timestamp,

@@ -13,6 +13,7 @@ import { webhookEndpoints } from './webhooks.ts';
 import type { WebhookDispatcher } from '../meetings/dispatcher.ts';
 import { transcriptEndpoints } from './transcripts.ts';
 import { transcriptEventEndpoints } from './transcript-events.ts';
+import { correctionEndpoints } from './corrections.ts';
 import { searchEndpoints } from './search.ts';
 import { accountEndpoints } from './accounts.ts';
 import { recordingEndpoints } from './recordings.ts';
@@ -47,6 +48,7 @@ export const endpoints: readonly Endpoint[] = [
   ...recordingEndpoints,
   ...transcriptEndpoints,
   ...transcriptEventEndpoints,
+  ...correctionEndpoints,
   ...searchEndpoints,
   ...webhookEndpoints,
   ...openApiEndpoints,

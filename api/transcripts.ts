@@ -9,7 +9,7 @@ import type { Segment } from '../transcripts/words.ts';
 import { transcriptionProgressQuery } from '../workflows/recording.ts';
 import { compositeTranscriptFor, recordingWorkflowId } from '../recordings/messages.ts';
 import { COMPOSITE } from '../meetings/messages.ts';
-import { transcriptKey } from '../recordings/keys.ts';
+import { transcriptContentKey } from '../recordings/keys.ts';
 import { startRecordingPipeline } from '../recordings/pipeline.ts';
 import { ApiError, notFound } from './errors.ts';
 import { pageAnswer, pageOf, pageQuerySchema } from './rooms.ts';
@@ -58,7 +58,7 @@ async function readText(services: Services, key: string): Promise<string | null>
   }
 }
 
-const transcriptParams = z.object({ id: z.string() });
+export const transcriptParams = z.object({ id: z.string() });
 const transcriptSummarySchema = z.object({
   id: z.uuid(),
   recordingId: z.string(),
@@ -70,7 +70,7 @@ const transcriptSummarySchema = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
-const segmentSchema = z.object({ speaker: z.number(), name: z.string().optional(), start: z.number(), end: z.number(), text: z.string() }).loose();
+export const segmentSchema = z.object({ speaker: z.number(), name: z.string().optional(), start: z.number(), end: z.number(), text: z.string() }).loose();
 const transcriptSchema = transcriptSummarySchema.extend({
   error: z.string().nullable(),
   workflow: z.object({}).loose().nullable().describe('Live progress from the recording workflow while processing'),
@@ -87,6 +87,7 @@ const transcriptSchema = transcriptSummarySchema.extend({
   exports: z.record(z.string(), z.string()),
   shareMode: z.enum(TRANSCRIPT_SHARE_MODES),
   isOwner: z.boolean(),
+  revision: z.number().int().describe('Advances with every correction; a correction names the revision it was based on (409 when it is not the current one)'),
   meetingId: z.string().nullable(),
   hasCloudRecording: z.boolean(),
 });
@@ -129,7 +130,7 @@ export const transcriptEndpoints = [
     async handler(ctx, { params }) {
       const t = await loadTranscript(ctx, params.id, 'view');
       const { services, caller } = ctx.state;
-      const segmentsJson = t.status === 'ended' ? await readText(services, transcriptKey(t.id, 'segments.json')) : null;
+      const segmentsJson = t.status === 'ended' ? await readText(services, transcriptContentKey(t, 'segments.json')) : null;
       const segments = segmentsJson ? (JSON.parse(segmentsJson) as Segment[]).map(({ words: _words, ...turn }) => turn) : [];
       let live = null;
       if (t.status === 'processing') {
@@ -160,6 +161,7 @@ export const transcriptEndpoints = [
         exports: t.status === 'ended' ? Object.fromEntries(Object.keys(EXPORT_FORMATS).map((f) => [f, withShare(ctx, `${base}/export?format=${f}`)])) : {},
         shareMode: t.shareMode,
         isOwner: caller.kind === 'user' && (caller.user.role === 'admin' || meeting?.room.ownerId === caller.user.id),
+        revision: t.revision,
         meetingId: meeting?.id ?? null,
         hasCloudRecording: Boolean(meeting?.cloudRecordingKey),
       };
@@ -180,7 +182,7 @@ export const transcriptEndpoints = [
       const t = await loadTranscript(ctx, params.id, 'view');
       if (t.status !== 'ended') throw new ApiError(409, 'transcript_not_ready', `The transcript is ${t.status}; exports exist once it has ended`);
       const spec = EXPORT_FORMATS[format];
-      const text = await readText(ctx.state.services, transcriptKey(t.id, spec.file));
+      const text = await readText(ctx.state.services, transcriptContentKey(t, spec.file));
       if (text === null) throw notFound(`Export "${format}"`);
       await logAccess(ctx, { recordingId: t.recording.id, transcriptId: t.id, action: 'download', detail: `export ${format}` });
       ctx.type = spec.type;

@@ -5,6 +5,7 @@ import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { authEntities, User } from '../auth/entities.ts';
 import { RECORDING_STATUSES } from '../shared/recording-statuses.ts';
 import { RECORDING_KINDS, RECORDING_TRIGGERS, RECORDING_TYPES } from '../meetings/messages.ts';
+import { CORRECTION_KINDS, type ContentPart } from '../transcripts/corrections.ts';
 
 export const PLATFORMS = ['daily', 'whereby', '100ms', 'livekit'] as const;
 export type PlatformName = (typeof PLATFORMS)[number];
@@ -22,7 +23,7 @@ export type ShareMode = (typeof SHARE_MODES)[number];
 /** A transcript follows its recording's rule (`inherit`) unless its owner set one of its own. */
 export const TRANSCRIPT_SHARE_MODES = ['inherit', 'private', 'public'] as const;
 export type TranscriptShareMode = (typeof TRANSCRIPT_SHARE_MODES)[number];
-export const ACCESS_ACTIONS = ['view', 'download', 'share', 'delete'] as const;
+export const ACCESS_ACTIONS = ['view', 'download', 'share', 'delete', 'edit'] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
 const id = () => p.uuid().primary().onCreate(() => randomUUID());
@@ -206,6 +207,10 @@ export const Transcript = defineEntity({
     shareMode: p.enum(TRANSCRIPT_SHARE_MODES).default('inherit'),
     publicLinkHash: p.string().length(64).nullable().unique().hidden(),
     publicLinkExpiresAt: p.datetime().nullable(),
+    /** Advances with every correction (and when the pipeline writes the content again): an edit names the one it was based on. */
+    revision: p.integer().default(0),
+    /** The correction whose files are current (`transcripts/<id>/revisions/<it>/`); null: the pipeline's own files. */
+    contentVersion: p.uuid().nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     version: p.integer().version(),
@@ -213,13 +218,36 @@ export const Transcript = defineEntity({
 });
 export type Transcript = InferEntity<typeof Transcript>;
 
+/**
+ * One correction of a transcript (transcripts/corrections.ts): who made it, when, and the parts it changed before
+ * and after, so it can be reverted (a revert is a correction of its own, naming the one it reverts).
+ */
+export const TranscriptEdit = defineEntity({
+  name: 'TranscriptEdit',
+  properties: {
+    id: id(),
+    transcript: () => p.manyToOne(Transcript).deleteRule('cascade').index(),
+    /** The revision this edit made. */
+    revision: p.integer(),
+    kind: p.enum(CORRECTION_KINDS),
+    summary: p.string().length(512),
+    userId: p.string().length(128).nullable(),
+    before: p.json<ContentPart>(),
+    after: p.json<ContentPart>(),
+    revertOf: p.uuid().nullable(),
+    at: p.datetime().onCreate(() => new Date()),
+  },
+  uniques: [{ properties: ['transcript', 'revision'] }],
+});
+export type TranscriptEdit = InferEntity<typeof TranscriptEdit>;
+
 export const PASSAGE_KINDS = ['title', 'summary', 'topic', 'turn', 'action-item'] as const;
 export type PassageKind = (typeof PASSAGE_KINDS)[number];
 
 /**
  * The search index of an ended transcript (transcripts/search-index.ts writes it, api/search.ts reads it): one row
  * per speaker turn, and one for the title, the summary, each topic and each action item, with its full-text vector.
- * Rebuilt whole when the transcript ends (and, later, when it is corrected); it goes with its transcript.
+ * Rebuilt whole when the transcript ends and in the transaction of each correction; it goes with its transcript.
  */
 export const TranscriptPassage = defineEntity({
   name: 'TranscriptPassage',
@@ -339,4 +367,4 @@ export const RecordingShare = defineEntity({
 });
 export type RecordingShare = InferEntity<typeof RecordingShare>;
 
-export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, MeetingAdmission, RecordingAccessLog, TranscriptPassage];
+export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, MeetingAdmission, RecordingAccessLog, TranscriptPassage, TranscriptEdit];

@@ -13,6 +13,11 @@ export const transcriptPrefix = (transcriptId: string) => `transcripts/${transcr
 /** One of a transcript's files: `segments.json`, `transcript.vtt`, `audio.mp3`, `words/track-0.json`… */
 export const transcriptKey = (transcriptId: string, file: string) => `${transcriptPrefix(transcriptId)}${file}`;
 
+/** A file of a transcript's current content (segments.json, the exports): the pipeline's own while `contentVersion` is
+ * null, else the correction's that made it, under `revisions/<contentVersion>/` (written before the row names it). */
+export const transcriptContentKey = (transcript: { id: string; contentVersion?: string | null }, file: string) =>
+  transcriptKey(transcript.id, transcript.contentVersion ? `revisions/${transcript.contentVersion}/${file}` : file);
+
 /** A per-speaker audio recording's tracks are named after its object key and a dash (the dash keeps a composite
  * MP4 started in the same millisecond, whose key is the bare object key, out of the prefix). */
 export const tracksPrefix = (objectKey: string) => `${objectKey}-`;

@@ -175,6 +175,15 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
     return name;
   };
   const freshRecording = async () => (await addRecording(meetingId)).recordingId;
+  /** An ended transcript of its own, with two speakers, at revision 0 (corrections change what they touch). */
+  const freshTranscript = async () => {
+    const { transcriptId } = await addRecording(meetingId);
+    const segments = [0, 1].map((speaker) => ({ speaker, speakerName: `S${speaker}`, start: speaker, end: speaker + 1, text: 'hello', words: [] }));
+    await product.services.storage.put(`transcripts/${transcriptId}/segments.json`, Buffer.from(JSON.stringify(segments)), { contentType: 'application/json' });
+    return transcriptId!;
+  };
+  /** Owners and admins correct a fresh transcript; the others ask for the cast's (and are refused). */
+  const correctable = async (role: Role) => (role === 'owner' || role === 'admin' ? freshTranscript() : transcriptFor(role));
 
   const rows: Record<string, (rule: string) => Row> = {
     'GET /healthz': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/healthz' }) }),
@@ -279,6 +288,29 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
     'GET /v1/transcripts/:id/events': (rule) => ({ expect: byRule(200, rule), request: (role) => ({ path: share(role, `/v1/transcripts/${transcriptFor(role)}/events`) }) }),
     'GET /v1/transcripts/:id/sharing': (rule) => ({ expect: byRule(200, rule), request: (role) => ({ path: share(role, `/v1/transcripts/${transcriptFor(role)}/sharing`) }) }),
     'PUT /v1/transcripts/:id/sharing': (rule) => ({ expect: byRule(200, rule), request: (role) => ({ path: share(role, `/v1/transcripts/${transcriptFor(role)}/sharing`), body: { mode: 'inherit' } }) }),
+    'PATCH /v1/transcripts/:id/speakers/:speaker': (rule) => ({
+      expect: byRule(200, rule),
+      request: async (role) => ({ path: share(role, `/v1/transcripts/${await correctable(role)}/speakers/0`), body: { revision: 0, name: 'Renamed' } }),
+    }),
+    'POST /v1/transcripts/:id/speakers/:speaker/merge': (rule) => ({
+      expect: byRule(200, rule),
+      request: async (role) => ({ path: share(role, `/v1/transcripts/${await correctable(role)}/speakers/1/merge`), body: { revision: 0, into: 0 } }),
+    }),
+    'PATCH /v1/transcripts/:id/turns/:index': (rule) => ({
+      expect: byRule(200, rule),
+      request: async (role) => ({ path: share(role, `/v1/transcripts/${await correctable(role)}/turns/0`), body: { revision: 0, text: 'hello there' } }),
+    }),
+    'GET /v1/transcripts/:id/edits': (rule) => ({ expect: byRule(200, rule), request: (role) => ({ path: share(role, `/v1/transcripts/${transcriptFor(role)}/edits`) }) }),
+    'POST /v1/transcripts/:id/edits/:editId/revert': (rule) => ({
+      expect: byRule(200, rule),
+      request: async (role) => {
+        if (role !== 'owner' && role !== 'admin') return { path: share(role, `/v1/transcripts/${transcriptFor(role)}/edits/${randomUUID()}/revert`), body: { revision: 0 } };
+        const id = await freshTranscript();
+        const renamed = await product.request('PATCH', `/v1/transcripts/${id}/speakers/0`, { revision: 0, name: 'To revert' }, owner.headers);
+        assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+        return { path: `/v1/transcripts/${id}/edits/${renamed.body.edit.id}/revert`, body: { revision: 1 } };
+      },
+    }),
     'POST /v1/webhooks/:platform': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/webhooks/daily', body: { test: 'test' } }) }),
     'GET /v1/openapi.json': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/openapi.json' }) }),
     'GET /v1/docs': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/docs' }) }),

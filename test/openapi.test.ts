@@ -9,6 +9,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { z } from 'zod';
 import { startTestProduct, type TestProduct } from './support/product.ts';
+import { seedRecording, seedRoom } from './support/recordings.ts';
 import { endpoints } from '../api/app.ts';
 import { endpoint } from '../api/endpoint.ts';
 import { rules } from '../api/access.ts';
@@ -162,6 +163,30 @@ describe('OpenAPI document', () => {
     assert.ok(validateBody({ name: 'another-room', retentionDays: 30, webhookUrl: null }));
     assert.equal(validateBody({ name: 'No Spaces!' }), false);
     assert.equal(validateBody({ name: 'fine-name', unknownField: 1 }), false, 'strict bodies are documented as closed');
+  });
+
+  it('describes corrections: the corrected answer, a stale revision\'s 409 and the history', async () => {
+    const em = product.services.db.em.fork();
+    const owner = await product.createUser();
+    const { meeting } = await seedRoom(em, { name: 'openapi-corrections', ownerId: owner.id });
+    const { transcript } = await seedRecording(em, product.services.storage, { meeting, type: 'raw-tracks', transcript: true });
+    const segments = [{ speaker: 0, speakerName: 'A', start: 0, end: 1, text: 'hello world', words: [] }];
+    await product.services.storage.put(`transcripts/${transcript!.id}/segments.json`, JSON.stringify(segments), { contentType: 'application/json' });
+    const as = product.as(owner.headers);
+    const renamed = await as('PATCH', `/v1/transcripts/${transcript!.id}/speakers/0`, { revision: 0, name: 'Ada' });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+    assertMatchesDocument('patch', '/v1/transcripts/{id}/speakers/{speaker}', 200, renamed.body);
+    const stale = await as('PATCH', `/v1/transcripts/${transcript!.id}/turns/0`, { revision: 0, text: 'hello there' });
+    assert.equal(stale.status, 409);
+    assertMatchesDocument('patch', '/v1/transcripts/{id}/turns/{index}', 409, stale.body);
+    const invalid = await as('PATCH', `/v1/transcripts/${transcript!.id}/turns/0`, { revision: 1 });
+    assert.equal(invalid.status, 400);
+    assertMatchesDocument('patch', '/v1/transcripts/{id}/turns/{index}', 400, invalid.body);
+    const edits = await as('GET', `/v1/transcripts/${transcript!.id}/edits`);
+    assertMatchesDocument('get', '/v1/transcripts/{id}/edits', 200, edits.body);
+    const view = await as('GET', `/v1/transcripts/${transcript!.id}`);
+    assertMatchesDocument('get', '/v1/transcripts/{id}', 200, view.body);
+    assert.equal(view.body.revision, 1);
   });
 
   it('serves a readable page: every operation by tag with its rule, no scripts, escaped', async () => {

@@ -328,6 +328,20 @@ export function toJSON(meta: TranscriptMeta, segments: readonly Segment[]): Tran
   };
 }
 
+// ---- The stored files ----
+
+/** The files a transcript's content is kept as (segments.json and every export), with their content types. */
+export function transcriptFiles(meta: TranscriptMeta, segments: readonly Segment[]): Array<{ file: string; body: string; contentType: string }> {
+  return [
+    { file: 'segments.json', body: JSON.stringify(segments), contentType: 'application/json' },
+    { file: 'transcript.vtt', body: toWebVTT(segments), contentType: 'text/vtt' },
+    { file: 'transcript.srt', body: toSRT(segments), contentType: 'application/x-subrip' },
+    { file: 'transcript.txt', body: toPlainText(segments, { timestamps: false }), contentType: 'text/plain; charset=utf-8' },
+    { file: 'transcript-timestamps.txt', body: toPlainText(segments, { timestamps: true }), contentType: 'text/plain; charset=utf-8' },
+    { file: 'transcript.json', body: JSON.stringify(toJSON(meta, segments)), contentType: 'application/json' },
+  ];
+}
+
 // ---- Times ----
 
 const toMs = (seconds: number) => Math.max(0, Math.round(seconds * 1000));

@@ -5,7 +5,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { Transcript, type PassageKind } from '../db/entities.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
-import { transcriptKey } from '../recordings/keys.ts';
+import { transcriptContentKey } from '../recordings/keys.ts';
 import type { Segment } from './words.ts';
 
 /** PostgreSQL's text-search configuration for a transcript language; `simple` (no stemming) for the rest. */
@@ -74,10 +74,13 @@ export async function writeSearchIndex(em: EntityManager, transcriptId: string, 
   });
 }
 
-/** Indexes a transcript from what the pipeline stored (its row and segments.json); the passages written. */
+/**
+ * Indexes a transcript from what is stored (its row and its current segments.json: the pipeline's, or the last
+ * correction's); the passages written. Inside a transaction, pass its EntityManager: the row is read through it.
+ */
 export async function indexTranscript(em: EntityManager, storage: ObjectStorage, transcriptId: string): Promise<number> {
-  const transcript = await em.findOneOrFail(Transcript, transcriptId);
-  const object = await storage.get(transcriptKey(transcriptId, 'segments.json'));
+  const transcript = await em.findOneOrFail(Transcript, transcriptId, { refresh: true });
+  const object = await storage.get(transcriptContentKey(transcript, 'segments.json'));
   const chunks: Buffer[] = [];
   for await (const chunk of object.body) chunks.push(chunk as Buffer);
   const segments = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Segment[];

@@ -4,3 +4,4 @@ export { recordingWorkflow } from './recording.ts';
 export { recordingDeletionWorkflow } from './recording-deletion.ts';
 export { retentionWorkflow } from './retention.ts';
 export { consentRefusalWorkflow } from './consent.ts';
+export { transcriptUpdatedWorkflow } from './transcript-updated.ts';

@@ -20,6 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type * as activities from '../activities/index.ts';
 import { SPEAKER_AUDIO } from '../meetings/messages.ts';
+import { OUTGOING_WEBHOOK_ACTIVITY } from './outgoing-webhooks.ts';
 import { compositeSpeakerName, type RecordingWorkflowInput, type RecordingWorkflowResult, type TranscriptionProgress, type TranscriptionStep } from '../recordings/messages.ts';
 
 export const transcriptionProgressQuery = defineQuery<TranscriptionProgress>('progress');
@@ -37,11 +38,7 @@ export async function recordingWorkflow(input: RecordingWorkflowInput): Promise<
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: FINAL_ERRORS },
   });
   const progressWriter = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
-  // Outgoing webhooks: retried with backoff for about a day (5xx, 429, timeouts); a 4xx answer is final.
-  const webhook = proxyActivities<Activities>({
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 hour', maximumAttempts: 30, nonRetryableErrorTypes: ['WebhookRefused'] },
-  });
+  const webhook = proxyActivities<Activities>(OUTGOING_WEBHOOK_ACTIVITY);
   const audio = proxyActivities<Activities>({
     taskQueue: audioQueue(base),
     startToCloseTimeout: '2 hours',

@@ -10,6 +10,7 @@ import { Migration20261204021928 } from './Migration20261204021928.ts';
 import { Migration20261204023026 } from './Migration20261204023026.ts';
 import { Migration20261204135751 } from './Migration20261204135751.ts';
 import { Migration20261205120016 } from './Migration20261205120016.ts';
+import { Migration20261206035502 } from './Migration20261206035502.ts';
 import { Migration20261206042406 } from './Migration20261206042406.ts';
 
 export const migrationsList: MigrationObject[] = [
@@ -22,5 +23,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261204023026', class: Migration20261204023026 },
   { name: 'Migration20261204135751', class: Migration20261204135751 },
   { name: 'Migration20261205120016', class: Migration20261205120016 },
+  { name: 'Migration20261206035502', class: Migration20261206035502 },
   { name: 'Migration20261206042406', class: Migration20261206042406 },
 ];

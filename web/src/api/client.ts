@@ -1,7 +1,7 @@
 // The typed client of our API: every call the browser makes goes through `call()`, named in API_OPERATIONS
 // with its OpenAPI path, so a test can check each one exists in GET /v1/openapi.json.
 import type {
-  AccessLogEntry, ApiKey, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, MeetingTimeline, Page, Recording, RecordingFilters,
+  AccessLogEntry, ApiKey, Corrected, TranscriptEdit, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, MeetingTimeline, Page, Recording, RecordingFilters,
   RecordingRequestResult, Room, SearchAnswer, SearchFilters, RoomDefaults, RoomInput, Knock, KnockAnswer, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
 } from './types.ts';
 
@@ -51,6 +51,11 @@ export const API_OPERATIONS = {
   shareRecording: ['PUT', '/v1/recordings/{id}/sharing'],
   transcriptSharing: ['GET', '/v1/transcripts/{id}/sharing'],
   shareTranscript: ['PUT', '/v1/transcripts/{id}/sharing'],
+  renameSpeaker: ['PATCH', '/v1/transcripts/{id}/speakers/{speaker}'],
+  mergeSpeaker: ['POST', '/v1/transcripts/{id}/speakers/{speaker}/merge'],
+  correctTurn: ['PATCH', '/v1/transcripts/{id}/turns/{index}'],
+  listEdits: ['GET', '/v1/transcripts/{id}/edits'],
+  revertEdit: ['POST', '/v1/transcripts/{id}/edits/{editId}/revert'],
 } as const satisfies Record<string, readonly [string, `/v1/${string}`]>;
 
 type Operation = keyof typeof API_OPERATIONS;
@@ -59,12 +64,15 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details: ApiErrorDetail[];
-  constructor(status: number, code: string, message: string, details: ApiErrorDetail[] = []) {
+  /** What the error's `details` said when it is not a list of fields (a 409 revision_conflict's current revision and turn). */
+  readonly facts: unknown;
+  constructor(status: number, code: string, message: string, details: unknown = []) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
-    this.details = details;
+    this.details = Array.isArray(details) ? (details as ApiErrorDetail[]) : [];
+    this.facts = Array.isArray(details) ? null : details;
   }
   /** The message the API gave for one form field, if any. */
   field(name: string): string | undefined {
@@ -137,7 +145,7 @@ async function call<T>(op: Operation, options: CallOptions = {}): Promise<T> {
     body = undefined;
   }
   if (response.ok || options.accept?.includes(response.status)) return body as T;
-  const error = (body as { error?: { code?: string; message?: string; details?: ApiErrorDetail[] } } | undefined)?.error;
+  const error = (body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
   if (response.status === 401 && op !== 'login' && op !== 'authMe') onUnauthenticated?.();
   throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? `${method} ${API_OPERATIONS[op][1]} answered ${response.status}`, error?.details ?? []);
 }
@@ -204,6 +212,15 @@ export const api = {
   transcriptSharing: (transcriptId: string) => call<TranscriptSharing>('transcriptSharing', { params: id(transcriptId) }),
   shareTranscript: (transcriptId: string, input: { mode: TranscriptShareMode; publicLinkExpiresAt?: string | null }) =>
     call<TranscriptSharing>('shareTranscript', { params: id(transcriptId), body: input }),
+  // Corrections: each names the revision it was based on; a stale one is a 409 revision_conflict.
+  renameSpeaker: (transcriptId: string, speaker: number, revision: number, name: string) =>
+    call<Corrected>('renameSpeaker', { params: { id: transcriptId, speaker: String(speaker) }, body: { revision, name } }),
+  mergeSpeaker: (transcriptId: string, speaker: number, revision: number, into: number) =>
+    call<Corrected>('mergeSpeaker', { params: { id: transcriptId, speaker: String(speaker) }, body: { revision, into } }),
+  correctTurn: (transcriptId: string, index: number, revision: number, change: { speaker: number } | { text: string }) =>
+    call<Corrected>('correctTurn', { params: { id: transcriptId, index: String(index) }, body: { revision, ...change } }),
+  listEdits: (transcriptId: string) => call<Page<TranscriptEdit> & { revision: number }>('listEdits', { params: id(transcriptId), query: { limit: 100 } }),
+  revertEdit: (transcriptId: string, editId: string, revision: number) => call<Corrected>('revertEdit', { params: { id: transcriptId, editId }, body: { revision } }),
 
   listRecordings: (query: RecordingFilters & { limit: number; offset: number }) => call<Page<Recording>>('listRecordings', { query: { ...query } }),
   getRecording: (recordingId: string) => call<Recording>('getRecording', { params: id(recordingId) }),

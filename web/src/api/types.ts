@@ -278,6 +278,27 @@ export interface Transcript extends TranscriptSummary {
   isOwner: boolean;
   meetingId: string | null;
   hasCloudRecording: boolean;
+  /** Advances with every correction; a correction names the one it was based on. */
+  revision: number;
+}
+
+export interface TranscriptEdit {
+  id: string;
+  revision: number;
+  kind: 'rename-speaker' | 'merge-speakers' | 'move-turn' | 'edit-text' | 'revert';
+  summary: string;
+  userId: string | null;
+  at: string;
+  revertOf: string | null;
+  revertible: boolean;
+}
+
+/** A correction's answer: the transcript's new revision and content. */
+export interface Corrected {
+  revision: number;
+  edit: TranscriptEdit;
+  participants: Array<{ speaker: number; name: string }>;
+  segments: Segment[];
 }
 
 /** What GET /v1/transcripts/:id/events sends on each change. */
@@ -332,7 +353,7 @@ export interface TranscriptSharing {
 
 export interface AccessLogEntry {
   at: string;
-  action: 'view' | 'download' | 'share' | 'delete';
+  action: 'view' | 'download' | 'share' | 'delete' | 'edit';
   userId: string | null;
   userEmail: string | null;
   transcriptId: string | null;

@@ -1,14 +1,16 @@
 // A transcript: live progress while it is made (server-sent events), then the audio with its waveform,
 // the speaker turns (click to seek; the current one highlighted while playing), summary, topics, action
-// items, the cloud recording, downloads and — for its owner — sharing. Opened through a public link
-// (`?share=<token>`, no account needed) every call of the page carries the token.
+// items, the cloud recording, downloads and — for its owner — corrections (speaker names, a turn's text or
+// speaker inline, the edit history with reverts; web/src/transcript/Corrections.tsx) and sharing. Opened through a
+// public link (`?share=<token>`, no account needed) every call of the page carries the token.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, withShare } from '../api/client.ts';
-import type { Transcript, TranscriptEvent } from '../api/types.ts';
+import type { Corrected, Transcript, TranscriptEvent } from '../api/types.ts';
 import { Empty, ErrorNote, Loading, PageHeading, ProgressBar, formatDuration } from '../components/ui.tsx';
 import { NotFoundPage } from './NotFound.tsx';
 import { Player, type PlayerHandle } from '../transcript/Player.tsx';
 import { Sharing, TranscriptSharing } from '../transcript/Sharing.tsx';
+import { CorrectionProblems, EditHistory, Speakers, TurnEditor, useCorrections } from '../transcript/Corrections.tsx';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
@@ -62,6 +64,16 @@ export function TranscriptPage({ id, share, startAt }: { id: string; share?: str
   });
 
   const ended = transcript?.status === 'ended';
+  const [editing, setEditing] = useState<number | null>(null);
+  const onCorrected = useCallback((answer: Corrected) => {
+    setTranscript((t) => (t ? { ...t, revision: answer.revision, segments: answer.segments, participants: answer.participants } : t));
+  }, []);
+  const corrections = useCorrections(transcript?.revision ?? 0, onCorrected);
+  const reload = () => {
+    setEditing(null);
+    corrections.clear();
+    void load();
+  };
   // A linked moment: its turn scrolled into view once the transcript is shown.
   useEffect(() => {
     if (ended && startAt !== undefined) document.querySelector('.turn.current')?.scrollIntoView({ block: 'center' });
@@ -117,6 +129,7 @@ export function TranscriptPage({ id, share, startAt }: { id: string; share?: str
               )}
               <section aria-labelledby="turns-title">
                 <h2 id="turns-title">Transcript</h2>
+                {t.isOwner && <CorrectionProblems state={corrections} onReload={reload} />}
                 {t.segments.length === 0 ? (
                   <Empty>No speech was recognised.</Empty>
                 ) : (
@@ -130,6 +143,12 @@ export function TranscriptPage({ id, share, startAt }: { id: string; share?: str
                           <span className="turn-text">{s.text}</span>
                           {t.audio && <span className="visually-hidden"> (play from here)</span>}
                         </button>
+                        {t.isOwner && editing !== i && (
+                          <button type="button" className="button-small turn-edit" onClick={() => setEditing(i)}>
+                            Edit<span className="visually-hidden"> the turn at {formatDuration(s.start)}</span>
+                          </button>
+                        )}
+                        {t.isOwner && editing === i && <TurnEditor key={`${t.revision}:${i}`} transcript={t} index={i} state={corrections} onDone={() => setEditing(null)} />}
                       </li>
                     ))}
                   </ol>
@@ -173,6 +192,8 @@ export function TranscriptPage({ id, share, startAt }: { id: string; share?: str
                   {t.audio && <li><a href={withShare(t.audio.url, share)} download>Audio (MP3)</a></li>}
                 </ul>
               </section>
+              {t.isOwner && <Speakers transcript={t} state={corrections} />}
+              {t.isOwner && <EditHistory transcript={t} state={corrections} />}
               {t.isOwner && <Sharing recordingId={t.recordingId} transcriptId={t.id} />}
               {t.isOwner && <TranscriptSharing transcriptId={t.id} />}
             </aside>
