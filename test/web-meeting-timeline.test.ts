@@ -77,6 +77,7 @@ test('a meeting recorded in two parts reads as one timeline, each turn at its ti
   await turns.nth(3).getByRole('link').click();
   await page.waitForURL((url) => url.pathname === `/transcripts/${transcriptIds[1]}` && url.searchParams.get('t') === '31');
   await page.getByRole('heading', { name: 'After the alarm' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: "the meeting's timeline" }).getAttribute('href'), `/meetings/${meetingId}`);
   await page.goBack();
   await turns.nth(3).waitFor();
   await page.setViewportSize(PHONE);

@@ -100,6 +100,8 @@ export function TranscriptPage({ id, share, startAt }: { id: string; share?: str
         {t.participants.map((p) => p.name).join(', ') || 'No speakers yet'}
         {t.durationSeconds !== null && ` · ${formatDuration(t.durationSeconds)}`}
         {` · ${new Date(t.createdAt).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}`}
+        {/* The meeting's page is its host's: every part of the meeting on one timeline. */}
+        {t.isOwner && t.meetingId && <> · <Link href={`/meetings/${t.meetingId}`}>the meeting's timeline</Link></>}
       </p>
 
       {making && (
