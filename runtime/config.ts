@@ -202,7 +202,12 @@ export interface Config {
    */
   web: {
     distDir: string;
-    calls: { daily?: { simulatorControlUrl: string | null }; livekit?: { simulatorControlUrl: string | null; clientUrl: string } };
+    calls: {
+      daily?: { simulatorControlUrl: string | null };
+      livekit?: { simulatorControlUrl: string | null; clientUrl: string };
+      /** 100ms: only its embedded simulator (the page has no 100ms browser SDK yet). */
+      '100ms'?: { simulatorControlUrl: string | null };
+    };
   };
   auth: {
     firstAdmin: { email: string; password?: string };
@@ -298,7 +303,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     web: {
       distDir: path.resolve(e.WEB_DIST_DIR ?? path.join(import.meta.dirname, '..', 'web', 'dist')),
-      calls: webCalls(e, livekit, platforms.enabled),
+      calls: webCalls(e, livekit, hms, platforms.enabled),
     },
     transcription: {
       language: e.TRANSCRIPT_LANGUAGE,
@@ -459,7 +464,7 @@ function liveKitConfig(e: Env, appSecret: string): Config['livekit'] {
  * An embedded simulator is driven from the page by default; a DAILY_API_URL or LIVEKIT_URL that is a simulator can
  * opt in (…_SIMULATOR_IN_BROWSER=true), and an embedded one opt out (false: the page uses the platform's own client).
  */
-function webCalls(e: Env, livekit: Config['livekit'], enabled: readonly RunnablePlatform[]): Config['web']['calls'] {
+function webCalls(e: Env, livekit: Config['livekit'], hms: HmsConfig, enabled: readonly RunnablePlatform[]): Config['web']['calls'] {
   const calls: Config['web']['calls'] = {};
   if (enabled.includes('daily')) {
     const simulated = e.DAILY_SIMULATOR_IN_BROWSER ?? !e.DAILY_API_KEY;
@@ -471,6 +476,7 @@ function webCalls(e: Env, livekit: Config['livekit'], enabled: readonly Runnable
     const origin = new URL(livekit.url.replace(/^ws/, 'http')).origin;
     calls.livekit = { simulatorControlUrl: simulated ? `${origin}/_sim` : null, clientUrl: livekit.clientUrl };
   }
+  if (enabled.includes('100ms')) calls['100ms'] = { simulatorControlUrl: hms.mode === 'simulator' ? `http://127.0.0.1:${hms.port}/_sim` : null };
   return calls;
 }
 
