@@ -17,6 +17,8 @@ import { startEmbeddedDaily, registerDailyWebhook } from './runtime/embedded-dai
 import type { DailySimulator } from './platforms/daily/simulator/index.ts';
 import { startEmbeddedLiveKit } from './runtime/embedded-livekit.ts';
 import type { LiveKitSimulator } from './platforms/livekit/simulator/index.ts';
+import { startEmbeddedHms } from './runtime/embedded-hms.ts';
+import type { HmsSimulator } from './platforms/hms/simulator/index.ts';
 import type { PlatformRollout } from './platforms/rollout.ts';
 import type { RunnablePlatform } from './runtime/config.ts';
 
@@ -44,6 +46,10 @@ async function main() {
     const { port, apiKey, apiSecret } = config.livekit;
     liveKitSimulator = await startEmbeddedLiveKit({ port, apiKey, apiSecret, storage: services.storage, webhookUrl: webhookUrlOf('livekit'), dataDir: config.dataDir, log: (line) => log.debug(line) });
   }
+  let hmsSimulator: HmsSimulator | undefined;
+  if (runs('100ms') && config.hms.mode === 'simulator') {
+    hmsSimulator = await startEmbeddedHms({ config: config.hms, webhookUrl: webhookUrlOf('100ms'), log: (line) => log.debug(line) });
+  }
   const api = await startApiServer(services, log);
   if (simulator) await registerDailyWebhook(config.daily, webhookUrlOf('daily'));
   const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
@@ -63,6 +69,7 @@ async function main() {
     `  Speech:       ${speech.engine === 'whisper' ? `Whisper ${path.basename(speech.modelDir)} on this machine (${speech.device}, ${speech.computeType}; ${config.worker.speechConcurrency} at once × ${speech.threads} thread${speech.threads > 1 ? 's' : ''})` : `${speech.apiUrl} (${speech.model})`}`,
     ...(runs('daily') ? [`  Daily:        ${simulator ? `simulator at ${simulator.baseUrl} (control: ${simulator.controlUrl}); try \`npm run demo\`` : `${config.daily.apiUrl}, webhooks to ${webhookUrlOf('daily')}`}`] : []),
     ...(runs('livekit') ? [`  LiveKit:      ${liveKitSimulator ? `simulator at ${liveKitSimulator.url} (control: ${liveKitSimulator.url}/_sim); try \`npm run demo -- --platform livekit\`` : `${config.livekit.url}, webhooks to ${webhookUrlOf('livekit')} (set it in LiveKit's webhook.urls)`}`] : []),
+    ...(runs('100ms') ? [`  100ms:        ${hmsSimulator ? `simulator at ${hmsSimulator.apiUrl} (control: ${hmsSimulator.controlUrl}); try \`npm run demo -- --platform 100ms\`` : `${config.hms.apiUrl}, webhooks to ${webhookUrlOf('100ms')} (set it on 100ms's dashboard with the ${config.hms.webhookHeader.name} header)`}`] : []),
     ...(runs('whereby') ? [`  Whereby:      ${config.whereby!.apiUrl}, webhooks to ${webhookUrlOf('whereby')} (set it as the webhook URL in Whereby's dashboard)`] : []),
     `  New rooms:    ${rolloutSummary(config.platforms.rollout)}`,
     ...firstAdminNotice(api.firstAdmin),
@@ -89,6 +96,7 @@ async function main() {
     await step('the API', () => api.close());
     await step('the Daily simulator', () => simulator?.stop());
     await step('the LiveKit simulator', () => liveKitSimulator?.stop());
+    await step('the 100ms simulator', () => hmsSimulator?.stop());
     await step("the worker's connection", () => connection.close());
     await step('the database and clients', () => services.close());
     await step('the Temporal dev server', () => embeddedTemporal?.stop());

@@ -1,9 +1,15 @@
 // Activities about recordings: controlling them at the platform, learning what the platform has, and
 // storing what we learn. Each is idempotent, so a retry or a second path changes nothing.
+import { Readable, Transform, pipeline } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
 import { Meeting, ParticipantSession, Recording, RecordingAccessLog, type StoredTrackFacts } from '../db/entities.ts';
 import { COMPOSITE, SPEAKER_AUDIO, type ParticipantWrite, type RecordingKind, type ReadyRecording } from '../meetings/messages.ts';
 import type { RecordingWorkflowInput } from '../recordings/messages.ts';
+import { platformFileKey } from '../recordings/keys.ts';
+import type { Platform } from '../platforms/platform.ts';
+import type { ObjectStorage } from '../storage/object-storage.ts';
 import { classifyPlatformError } from './errors.ts';
 import { deleteRefusedMedia } from './consent.ts';
 import { platformOf, type ActivityDependencies } from './index.ts';
@@ -93,6 +99,29 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
         return classifyPlatformError(error);
       }
       return found;
+    },
+
+    /**
+     * Where the meeting's platform keeps the files in its own storage (Platform.recordingFileLink): copies each file
+     * of the recording into ours, from a fresh link, streamed and checked by size, and answers the keys of our
+     * copies. Null where the platform writes into our storage (nothing to copy). A copy already made is kept.
+     */
+    async copyPlatformFiles(input: Pick<RecordingWorkflowInput, 'meetingId' | 'recordingId' | 'kind' | 'objectKey' | 'tracks'>): Promise<Pick<RecordingWorkflowInput, 'objectKey' | 'tracks'> | null> {
+      const meeting = await db.em.fork().findOne(Meeting, input.meetingId);
+      const platform = meeting && platformOf(platforms, meeting.platform);
+      if (!meeting || !platform?.recordingFileLink) return null;
+      const copy = async (key: string) => {
+        // A reprocessed recording names our copies already.
+        if (key.startsWith(platformFileKey(platform.name, ''))) return key;
+        const ours = platformFileKey(platform.name, key);
+        await copyPlatformFile(platform, storage, { platformRoomName: meeting.platformRoomName, recordingId: input.recordingId, key }, ours);
+        return ours;
+      };
+      const tracks = input.tracks ? await Promise.all(input.tracks.map(async (t) => ({ ...t, key: await copy(t.key) }))) : null;
+      // A per-speaker recording's object key is its tracks' common prefix, not a file; a composite's is its file.
+      const prefixed = (key: string) => (key.startsWith(platformFileKey(platform.name, '')) ? key : platformFileKey(platform.name, key));
+      const objectKey = input.kind === SPEAKER_AUDIO || !input.objectKey ? (input.objectKey && prefixed(input.objectKey)) : await copy(input.objectKey);
+      return { objectKey, tracks };
     },
 
     /** Stores one ready recording: raw-tracks with its audio track keys (video ignored); cloud on its meeting too. */
@@ -213,6 +242,48 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
 }
 
 type EntityManager = ActivityDependencies['db']['em'];
+
+/**
+ * One file from the platform's storage into ours, streamed (never whole in memory) with heartbeats, and kept only
+ * when every byte came: the count must match the link's Content-Length and the size the platform states. A file
+ * copied before (a retry) is not fetched again. Failures are retried: the next attempt asks for a fresh link.
+ */
+async function copyPlatformFile(platform: Platform, storage: ObjectStorage, file: { platformRoomName: string; recordingId: string; key: string }, ours: string): Promise<void> {
+  let link;
+  try {
+    link = await platform.recordingFileLink!(file);
+  } catch (error) {
+    return classifyPlatformError(error);
+  }
+  if (!link) throw new Error(`${platform.name} has no file ${file.key} in room ${file.platformRoomName} (yet?)`);
+  const existing = await storage.head(ours);
+  if (existing && link.size !== undefined && existing.size === link.size) return;
+  const response = await fetch(link.url, { signal: AbortSignal.timeout(30 * 60_000) });
+  if (!response.ok || !response.body) throw new Error(`${platform.name} answered ${response.status} for the file ${file.key} (an expired link is asked for anew on the next attempt)`);
+  const declared = response.headers.get('content-length');
+  const expected = declared !== null ? Number(declared) : link.size;
+  if (link.size !== undefined && expected !== link.size) throw new Error(`${platform.name} serves ${expected} bytes for ${file.key}, which it says has ${link.size}`);
+  let received = 0;
+  let lastBeat = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      received += chunk.length;
+      if (Date.now() - lastBeat > 5_000) {
+        lastBeat = Date.now();
+        Context.current().heartbeat({ key: file.key, received });
+      }
+      done(null, chunk);
+    },
+  });
+  // pipeline: a broken download errors the stream the store reads (pipe would leave it waiting).
+  const body = pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), counter, () => undefined);
+  await storage.put(ours, body, { contentType: response.headers.get('content-type') ?? 'application/octet-stream', ...(expected !== undefined && { size: expected }) });
+  const stored = await storage.head(ours);
+  if ((expected !== undefined && received !== expected) || stored?.size !== received) {
+    await storage.delete(ours);
+    throw new Error(`the copy of ${file.key} is incomplete: ${received} of ${expected ?? '?'} bytes came, ${stored?.size ?? 0} stored`);
+  }
+}
 
 /** A session's row as a participant event leaves it; a known leave is kept by a later join. */
 async function writeParticipant(em: EntityManager, meetingId: string, write: ParticipantWrite): Promise<void> {

@@ -455,7 +455,8 @@ async function createPlatformRoom(ctx: ApiContext, meeting: Meeting): Promise<vo
       const name = platformRoomName(meeting.room.name, new Date(meeting.startDate.getTime() + attempt * 1000));
       try {
         created = await platform.createRoom({ name, expiresAt: meeting.endDate, recordingsBucket });
-        meeting.platformRoomName = name;
+        // The platform's own name for the room, which every later call and webhook uses (100ms: its room id).
+        meeting.platformRoomName = created.platformRoomName;
         break;
       } catch (error) {
         if (attempt >= 5 || !(error instanceof PlatformApiError && error.nameTaken)) throw error;

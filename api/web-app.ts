@@ -1,6 +1,7 @@
 // The browser client (web/, built into web/dist by Vite) served by the API's own origin: its files, and
 // index.html for every other page path (the app routes in the browser). In the embedded mode it also
-// forwards /_sim/* to the Daily simulator's control API and /_sim/livekit/* to the LiveKit simulator's, so the
+// forwards /_sim/* to the Daily simulator's control API, /_sim/livekit/* to the LiveKit simulator's and /_sim/100ms/*
+// to the 100ms simulator's, so the
 // room page can run a simulated call on the same origin, and answers /app-config.json saying how the page
 // holds each platform's calls.
 import { createReadStream } from 'node:fs';
@@ -26,12 +27,17 @@ const API_PATH = /^\/(v1|healthz)(\/|$)/;
 const MAX_SIM_BODY = 50 * 1024 * 1024;
 const DAILY_SIM_PATH = '/_sim';
 const LIVEKIT_SIM_PATH = '/_sim/livekit';
+const HMS_SIM_PATH = '/_sim/100ms';
 /**
  * What the page's simulated LiveKit call does, as its participants' livekit-client would (who is in the room,
  * join, speak, leave); the rest of the control API (faults, the clock, webhook URLs) is not the page's to reach.
  */
 const LIVEKIT_PAGE_ROUTES: ReadonlyArray<readonly [string, RegExp]> = [
   ['GET', /^\/state$/], ['POST', /^\/rooms\/[^/]+\/join$/], ['POST', /^\/participants\/[^/]+\/(say|leave)$/],
+];
+/** The same for the 100ms simulator's peers (the browser SDK's part): who is in the room, join, speak, leave. */
+const HMS_PAGE_ROUTES: ReadonlyArray<readonly [string, RegExp]> = [
+  ['GET', /^\/state$/], ['POST', /^\/rooms\/[^/]+\/join$/], ['POST', /^\/peers\/[^/]+\/(say|leave)$/],
 ];
 
 // The page loads its scripts and styles from here, talks to this origin (and the simulators through it),
@@ -57,12 +63,13 @@ function liveKitOrigins(clientUrl: string): string[] {
 export function webAppRoute(options: WebAppOptions) {
   const root = path.resolve(options.distDir);
   const csp = pageCsp(options.calls);
-  const { daily, livekit } = options.calls;
+  const { daily, livekit, '100ms': hms } = options.calls;
   // What the page reads first: per platform run here, where its simulator is on this origin (null: the platform's own client).
   const appConfig = {
     calls: {
       ...(daily && { daily: { simulatorControlPath: daily.simulatorControlUrl ? DAILY_SIM_PATH : null } }),
       ...(livekit && { livekit: { simulatorControlPath: livekit.simulatorControlUrl ? LIVEKIT_SIM_PATH : null } }),
+      ...(hms && { '100ms': { simulatorControlPath: hms.simulatorControlUrl ? HMS_SIM_PATH : null } }),
     },
   };
   return async function webApp(ctx: ApiContext, next: Next): Promise<void> {
@@ -76,6 +83,16 @@ export function webAppRoute(options: WebAppOptions) {
         return;
       }
       return forwardToSimulator(ctx, { name: 'LiveKit', controlUrl: livekit.simulatorControlUrl, route });
+    }
+    if (ctx.path === HMS_SIM_PATH || ctx.path.startsWith(`${HMS_SIM_PATH}/`)) {
+      if (!hms?.simulatorControlUrl) return next();
+      const route = ctx.path.slice(HMS_SIM_PATH.length);
+      if (!HMS_PAGE_ROUTES.some(([method, pattern]) => method === ctx.method && pattern.test(route))) {
+        ctx.status = 404;
+        ctx.body = { code: 404, message: `${ctx.method} ${ctx.path} is not open to the page` };
+        return;
+      }
+      return forwardToSimulator(ctx, { name: '100ms', controlUrl: hms.simulatorControlUrl, route });
     }
     if (ctx.path === DAILY_SIM_PATH || ctx.path.startsWith(`${DAILY_SIM_PATH}/`)) {
       if (!daily?.simulatorControlUrl) return next();

@@ -30,6 +30,7 @@ const webhookAnswer = z.object({ ok: z.literal(true), outcome: z.string().option
 const SCHEMES: Record<RunnablePlatform, string> = {
   daily: 'Daily: X-Webhook-Signature is the base64 HMAC-SHA256 of `timestamp.body` with the webhook secret; X-Webhook-Timestamp within 5 minutes; body application/json.',
   livekit: 'LiveKit: Authorization is a JWT (no "Bearer"), HS256 with the API secret, `iss` = the API key, whose `sha256` claim is base64(sha256(body)); body application/webhook+json; an event older than 10 minutes is refused.',
+  '100ms': '100ms: signs nothing; the secret header configured with the webhook at 100ms (HMS_WEBHOOK_HEADER, default x-webhook-secret) must carry HMS_WEBHOOK_SECRET (compared in constant time); the envelope `timestamp` within 5 minutes (HMS_WEBHOOK_TOLERANCE_SECONDS); a repeated envelope `id` is acknowledged and applied once; body application/json.',
   whereby: 'Whereby: Whereby-Signature is `t=<unix seconds>,v1=<hex HMAC-SHA256 of `t.body` with the webhook secret>`; t within 5 minutes; a signature already accepted is refused as a replay; body application/json.',
 };
 

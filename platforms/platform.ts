@@ -236,6 +236,26 @@ export interface Platform {
   parseWebhook(rawBody: Buffer): ParsedWebhook;
   /** What a track key of this platform's recordings tells; null for a key it did not write. */
   describeTrack(key: string): TrackFacts | null;
+  /**
+   * Present where the platform keeps recordings in its own storage (100ms), not our bucket: a fresh link to one
+   * file of a recording (`key` as its events and listRecordings name it), to copy it into our storage. Asked for
+   * when the copy is made, whichever path found the recording: a link a webhook carried may have expired by then.
+   * Null when the platform has no such file.
+   */
+  recordingFileLink?(file: RecordingFileRef): Promise<RecordingFileLink | null>;
+}
+
+export interface RecordingFileRef {
+  platformRoomName: string;
+  recordingId: string;
+  key: string;
+}
+
+export interface RecordingFileLink {
+  url: string;
+  expiresAt: Date;
+  /** The file's size, where the platform says. */
+  size?: number;
 }
 
 /** The room has no live call yet (Daily needs a moment after the first join): retry shortly. */

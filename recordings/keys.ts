@@ -21,3 +21,6 @@ export const transcriptContentKey = (transcript: { id: string; contentVersion?: 
 /** A per-speaker audio recording's tracks are named after its object key and a dash (the dash keeps a composite
  * MP4 started in the same millisecond, whose key is the bare object key, out of the prefix). */
 export const tracksPrefix = (objectKey: string) => `${objectKey}-`;
+
+/** Our copy of a file a platform keeps in its own storage (100ms): under its platform, by the platform's own key. */
+export const platformFileKey = (platform: string, key: string) => `platform-files/${platform}/${key}`;

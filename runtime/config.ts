@@ -15,8 +15,10 @@ const port = z.coerce.number({ message: 'must be a port number' }).int().min(0).
 const url = z.url({ message: 'must be a URL such as http://host:port' });
 const hostPort = z.string().regex(/^[^:\s]+:\d+$/, 'must be host:port, e.g. 127.0.0.1:7233');
 const positiveInt = z.coerce.number({ message: 'must be a whole number' }).int().positive();
-/** The platforms this code can run (db/entities.ts names more: 100ms comes next). */
-const RUNNABLE_PLATFORMS = ['daily', 'livekit', 'whereby'] as const;
+/** The platforms this code can run (db/entities.ts names them all). */
+const RUNNABLE_PLATFORMS = ['daily', 'livekit', 'whereby', '100ms'] as const;
+/** 100ms roles: a template's role names (letters, digits, - and _). */
+const hmsRole = z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a role name of the 100ms template (letters, digits, - and _)');
 const platformName = z.enum(RUNNABLE_PLATFORMS, { message: `must be one of ${RUNNABLE_PLATFORMS.join(', ')}` });
 const platformList = z
   .string()
@@ -78,6 +80,18 @@ const envSchema = z.object({
   WHEREBY_API_KEY: z.string().min(1).optional(),
   WHEREBY_API_URL: url.default('https://api.whereby.dev/v1'),
   WHEREBY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (the webhook signing secret from Whereby\'s dashboard)').optional(),
+  // 100ms (platforms/hms/): the app's access key and secret, and the secret header its webhooks carry (100ms signs none).
+  HMS_ACCESS_KEY: z.string().min(1).optional(),
+  HMS_APP_SECRET: z.string().min(1).optional(),
+  HMS_API_URL: url.default('https://api.100ms.live/v2'),
+  HMS_WEBHOOK_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name such as x-webhook-secret').default('x-webhook-secret'),
+  HMS_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (the value of the secret header configured with the webhook at 100ms)').optional(),
+  HMS_WEBHOOK_TOLERANCE_SECONDS: positiveInt.default(300),
+  HMS_TEMPLATE_ID: z.string().regex(/^[0-9a-f]{24}$/, 'must be a 100ms template id (24 hex digits)').optional(),
+  HMS_TEMPLATE_RECORDS_TRACKS: bool.default(false),
+  HMS_HOST_ROLE: hmsRole.default('host'),
+  HMS_GUEST_ROLE: hmsRole.default('guest'),
+  HMS_SIMULATOR_PORT: port.default(8093),
   WEB_DIST_DIR: z.string().min(1).optional(),
 
   SPEECH_ENGINE: z.enum(['whisper', 'openai-compatible'], { message: 'must be whisper or openai-compatible (pocketsphinx was retired: whisper is the offline engine)' }).default('whisper'),
@@ -158,6 +172,8 @@ export interface Config {
   livekit:
     | { mode: 'livekit'; url: string; clientUrl: string; apiKey: string; apiSecret: string }
     | { mode: 'simulator'; url: string; clientUrl: string; apiKey: string; apiSecret: string; port: number };
+  /** 100ms, or (no HMS_ACCESS_KEY) the 100ms simulator started by `npm start` when 100ms is in PLATFORMS. */
+  hms: HmsConfig;
   meetings: { defaultMinutes: number; recordingReadyTimeoutSeconds: number; presenceSweepSeconds: number; recordingMaxDurationSeconds: number; historyMaxEvents: number };
   transcription: {
     language: string;
@@ -186,7 +202,12 @@ export interface Config {
    */
   web: {
     distDir: string;
-    calls: { daily?: { simulatorControlUrl: string | null }; livekit?: { simulatorControlUrl: string | null; clientUrl: string } };
+    calls: {
+      daily?: { simulatorControlUrl: string | null };
+      livekit?: { simulatorControlUrl: string | null; clientUrl: string };
+      /** 100ms: only its embedded simulator (the page has no 100ms browser SDK yet). */
+      '100ms'?: { simulatorControlUrl: string | null };
+    };
   };
   auth: {
     firstAdmin: { email: string; password?: string };
@@ -201,6 +222,22 @@ export interface Config {
   /** Days a recording lives when its room sets none; undefined: kept until deleted. */
   defaultRetentionDays?: number;
 }
+
+interface HmsCommon {
+  apiUrl: string;
+  accessKey: string;
+  appSecret: string;
+  /** The secret header 100ms sends with every webhook: its name and value (as configured with the webhook there). */
+  webhookHeader: { name: string; value: string };
+  webhookToleranceSeconds: number;
+  templateId?: string;
+  /** The template records each peer's microphone (per-track speakers); otherwise the composite is transcribed alone. */
+  templateRecordsTracks: boolean;
+  hostRole: string;
+  guestRole: string;
+}
+
+export type HmsConfig = (HmsCommon & { mode: 'hms' }) | (HmsCommon & { mode: 'simulator'; port: number });
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -234,6 +271,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
   if (e.DAILY_API_KEY && !e.DAILY_WEBHOOK_SECRET) throw new ConfigError('Invalid configuration:\n  DAILY_WEBHOOK_SECRET is required with DAILY_API_KEY (the webhook hmac, base64)');
   const platforms = platformsConfig(e);
   const livekit = liveKitConfig(e, appSecret);
+  const hms = hmsConfig(e, appSecret);
 
   return {
     dataDir,
@@ -259,12 +297,13 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     daily: dailyConfig(e, appSecret),
     platforms,
     livekit,
+    hms,
     whereby: e.WHEREBY_API_KEY && e.WHEREBY_WEBHOOK_SECRET ? { apiKey: e.WHEREBY_API_KEY, apiUrl: e.WHEREBY_API_URL, webhookSecret: e.WHEREBY_WEBHOOK_SECRET } : null,
     meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES, recordingReadyTimeoutSeconds: e.RECORDING_READY_TIMEOUT_SECONDS, presenceSweepSeconds: e.MEETING_PRESENCE_SWEEP_SECONDS, recordingMaxDurationSeconds: e.RECORDING_MAX_DURATION_SECONDS, historyMaxEvents: e.MEETING_HISTORY_MAX_EVENTS },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     web: {
       distDir: path.resolve(e.WEB_DIST_DIR ?? path.join(import.meta.dirname, '..', 'web', 'dist')),
-      calls: webCalls(e, livekit, platforms.enabled),
+      calls: webCalls(e, livekit, hms, platforms.enabled),
     },
     transcription: {
       language: e.TRANSCRIPT_LANGUAGE,
@@ -360,9 +399,10 @@ export type RunnablePlatform = (typeof RUNNABLE_PLATFORMS)[number];
  */
 function platformsConfig(e: Env): Config['platforms'] {
   const embedded = !e.DAILY_API_KEY && !e.LIVEKIT_API_KEY;
+  const keyed = [...(e.WHEREBY_API_KEY ? ['whereby' as const] : []), ...(e.HMS_ACCESS_KEY ? ['100ms' as const] : [])];
   const enabled = e.PLATFORMS ?? (embedded
-    ? ['daily', 'livekit', ...(e.WHEREBY_API_KEY ? ['whereby' as const] : [])]
-    : [...(e.DAILY_API_KEY ? ['daily' as const] : []), ...(e.LIVEKIT_API_KEY ? ['livekit' as const] : []), ...(e.WHEREBY_API_KEY ? ['whereby' as const] : [])]);
+    ? ['daily', 'livekit', ...keyed]
+    : [...(e.DAILY_API_KEY ? ['daily' as const] : []), ...(e.LIVEKIT_API_KEY ? ['livekit' as const] : []), ...keyed]);
   const legacy = e.PLATFORM_LEGACY ?? enabled[0]!;
   const rollout: PlatformRollout = {
     enabled: e.PLATFORM_ROLLOUT,
@@ -381,7 +421,32 @@ function platformsConfig(e: Env): Config['platforms'] {
   }
   if (e.WHEREBY_API_KEY && !e.WHEREBY_WEBHOOK_SECRET) throw new ConfigError('Invalid configuration:\n  WHEREBY_WEBHOOK_SECRET is required with WHEREBY_API_KEY (the secret Whereby signs webhooks with)');
   if (enabled.includes('whereby') && !e.WHEREBY_API_KEY) throw new ConfigError('Invalid configuration:\n  WHEREBY_API_KEY is required with whereby in PLATFORMS (no embedded Whereby simulator is started)');
+  if (e.HMS_ACCESS_KEY && (!e.HMS_APP_SECRET || !e.HMS_WEBHOOK_SECRET)) {
+    throw new ConfigError('Invalid configuration:\n  HMS_APP_SECRET and HMS_WEBHOOK_SECRET are required with HMS_ACCESS_KEY (the app secret, and the value of the secret webhook header configured at 100ms)');
+  }
+  if (!e.HMS_ACCESS_KEY && e.HMS_APP_SECRET) throw new ConfigError('Invalid configuration:\n  HMS_ACCESS_KEY is required with HMS_APP_SECRET (without both, the embedded 100ms simulator runs)');
   return { enabled, rollout };
+}
+
+function hmsConfig(e: Env, appSecret: string): HmsConfig {
+  const common = {
+    webhookToleranceSeconds: e.HMS_WEBHOOK_TOLERANCE_SECONDS,
+    ...(e.HMS_TEMPLATE_ID && { templateId: e.HMS_TEMPLATE_ID }),
+    templateRecordsTracks: e.HMS_TEMPLATE_RECORDS_TRACKS,
+    hostRole: e.HMS_HOST_ROLE,
+    guestRole: e.HMS_GUEST_ROLE,
+  };
+  if (e.HMS_ACCESS_KEY && e.HMS_APP_SECRET && e.HMS_WEBHOOK_SECRET) {
+    return { mode: 'hms', apiUrl: e.HMS_API_URL, accessKey: e.HMS_ACCESS_KEY, appSecret: e.HMS_APP_SECRET, webhookHeader: { name: e.HMS_WEBHOOK_HEADER, value: e.HMS_WEBHOOK_SECRET }, ...common };
+  }
+  // As for the other simulators: credentials derived from the app secret, stable across restarts. Its templates are
+  // its own: the default one is used (no template id).
+  const derive = (purpose: string) => createHmac('sha256', appSecret).update(purpose).digest('hex');
+  const { templateId: _templateId, ...simulated } = common;
+  return {
+    mode: 'simulator', apiUrl: `http://127.0.0.1:${e.HMS_SIMULATOR_PORT}/v2`, accessKey: derive('hms-simulator-access-key').slice(0, 24), appSecret: derive('hms-simulator-app-secret'),
+    webhookHeader: { name: e.HMS_WEBHOOK_HEADER, value: derive('hms-simulator-webhook-secret') }, port: e.HMS_SIMULATOR_PORT, ...simulated,
+  };
 }
 
 function liveKitConfig(e: Env, appSecret: string): Config['livekit'] {
@@ -399,7 +464,7 @@ function liveKitConfig(e: Env, appSecret: string): Config['livekit'] {
  * An embedded simulator is driven from the page by default; a DAILY_API_URL or LIVEKIT_URL that is a simulator can
  * opt in (…_SIMULATOR_IN_BROWSER=true), and an embedded one opt out (false: the page uses the platform's own client).
  */
-function webCalls(e: Env, livekit: Config['livekit'], enabled: readonly RunnablePlatform[]): Config['web']['calls'] {
+function webCalls(e: Env, livekit: Config['livekit'], hms: HmsConfig, enabled: readonly RunnablePlatform[]): Config['web']['calls'] {
   const calls: Config['web']['calls'] = {};
   if (enabled.includes('daily')) {
     const simulated = e.DAILY_SIMULATOR_IN_BROWSER ?? !e.DAILY_API_KEY;
@@ -411,6 +476,7 @@ function webCalls(e: Env, livekit: Config['livekit'], enabled: readonly Runnable
     const origin = new URL(livekit.url.replace(/^ws/, 'http')).origin;
     calls.livekit = { simulatorControlUrl: simulated ? `${origin}/_sim` : null, clientUrl: livekit.clientUrl };
   }
+  if (enabled.includes('100ms')) calls['100ms'] = { simulatorControlUrl: hms.mode === 'simulator' ? `http://127.0.0.1:${hms.port}/_sim` : null };
   return calls;
 }
 

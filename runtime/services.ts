@@ -77,5 +77,13 @@ function createConfiguredPlatform(config: Config, name: Config['platforms']['ena
       const destination = s3?.accessKeyId && s3.secretAccessKey ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } : undefined;
       return createPlatform('whereby', { apiKey, baseUrl: apiUrl, webhookSecret, ...(destination && { destination }) });
     }
+    case '100ms': {
+      // 100ms (or its embedded simulator) keeps the files in its own storage: recordings are copied from its links.
+      const { apiUrl, accessKey, appSecret, webhookHeader, webhookToleranceSeconds, templateId, templateRecordsTracks, hostRole, guestRole } = config.hms;
+      return createPlatform('100ms', {
+        apiUrl, accessKey, appSecret, webhookHeaders: { [webhookHeader.name]: webhookHeader.value }, webhookToleranceSeconds,
+        ...(templateId && { templateId }), templateRecordsTracks, hostRole, guestRole,
+      });
+    }
   }
 }

@@ -5,6 +5,7 @@
 //
 //   npm run demo                          3 people talk for ~40 s on Daily, then leave; waits until the workflow ends
 //   npm run demo -- --platform livekit    the same meeting in a LiveKit room (the LiveKit simulator)
+//   npm run demo -- --platform 100ms      the same meeting in a 100ms room (the 100ms simulator; PLATFORMS must name 100ms)
 //   npm run demo -- --restart             the owner stops and restarts recording mid-meeting (two of each)
 //   npm run demo -- --room weekly-sync    in this room (created if missing) instead of a new demo-<random>
 //   npm run demo -- --api http://127.0.0.1:18080 --sim http://127.0.0.1:18090/_sim
@@ -13,9 +14,11 @@
 // names the signed-in user: so the owner joins as the demo's user and the others as the room's guests, each with
 // a meeting token of their own (the room the demo makes allows anonymous participants). A LiveKit room closes
 // 60 s after its last participant left; the owner ends the meeting through our API instead, as the host would.
+// 100ms is held the same way (the owner with our app token, the host role; the others as guests). Without track
+// recording 100ms records the composite only: its transcript is the mixed audio, one speaker, the whole room.
 //
 // Defaults follow the same environment (and .env) as `npm start`: API_URL or PUBLIC_URL or API_HOST/API_PORT,
-// DAILY_SIMULATOR_PORT, LIVEKIT_SIMULATOR_PORT, TEMPORAL_UI_URL or TEMPORAL_UI_PORT, TEMPORAL_NAMESPACE.
+// DAILY_SIMULATOR_PORT, LIVEKIT_SIMULATOR_PORT, HMS_SIMULATOR_PORT, TEMPORAL_UI_URL or TEMPORAL_UI_PORT, TEMPORAL_NAMESPACE.
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -26,6 +29,8 @@ import { loadScenario, runScenario, type DailyScenario, type ScenarioStep } from
 import { SIMULATOR_VOICES } from '../platforms/daily/simulator/speech.ts';
 import { connectLiveKitSimulator } from '../platforms/livekit/simulator/control-client.ts';
 import { runLiveKitScenario } from '../platforms/livekit/simulator/scenario.ts';
+import { connectHmsSimulator } from '../platforms/hms/simulator/control-client.ts';
+import { runHmsScenario } from '../platforms/hms/simulator/scenario.ts';
 import type { MeetingState, RecordingRequestResult } from '../meetings/messages.ts';
 
 const DEFAULT_SCENARIO = path.join(import.meta.dirname, '..', 'platforms', 'daily', 'simulator', 'scenarios', 'three-person-demo.json');
@@ -34,10 +39,11 @@ const USAGE = `Usage: npm run demo -- [options]
 
 Runs a recorded meeting against the running product (start it first with \`npm start\`).
 
-  --platform NAME     daily (default) or livekit: where the meeting is held, in that platform's simulator
+  --platform NAME     daily (default), livekit or 100ms: where the meeting is held, in that platform's simulator
   --api URL           our API (default: API_URL, else http://127.0.0.1:<API_PORT or 8080>)
   --sim URL           the platform simulator's control API (default: http://127.0.0.1:<DAILY_SIMULATOR_PORT or 8090>/_sim
-                      for Daily, http://127.0.0.1:<LIVEKIT_SIMULATOR_PORT or 8091>/_sim for LiveKit)
+                      for Daily, http://127.0.0.1:<LIVEKIT_SIMULATOR_PORT or 8091>/_sim for LiveKit,
+                      http://127.0.0.1:<HMS_SIMULATOR_PORT or 8093>/_sim for 100ms)
   --temporal-ui URL   Temporal UI for the links (default: TEMPORAL_UI_URL, else http://127.0.0.1:<TEMPORAL_UI_PORT or 8233>)
   --api-key KEY       an API key to act with (default: API_KEY)
   --email EMAIL       or sign in as this user (default: FIRST_ADMIN_EMAIL, else admin@example.com)
@@ -58,7 +64,7 @@ class UsageError extends DemoError {
   override name = 'UsageError';
 }
 
-const DEMO_PLATFORMS = ['daily', 'livekit'] as const;
+const DEMO_PLATFORMS = ['daily', 'livekit', '100ms'] as const;
 type DemoPlatform = (typeof DEMO_PLATFORMS)[number];
 
 interface ApiErrorBody {
@@ -121,7 +127,7 @@ function options() {
   const timeoutSeconds = Number(values.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a number of seconds (got ${values.timeout})`);
   const trim = (url: string) => url.replace(/\/+$/, '');
-  const simPort = platform === 'livekit' ? env.LIVEKIT_SIMULATOR_PORT || 8091 : env.DAILY_SIMULATOR_PORT || 8090;
+  const simPort = { daily: env.DAILY_SIMULATOR_PORT || 8090, livekit: env.LIVEKIT_SIMULATOR_PORT || 8091, '100ms': env.HMS_SIMULATOR_PORT || 8093 }[platform];
   return {
     platform,
     apiUrl: trim(values.api ?? env.API_URL ?? env.PUBLIC_URL ?? `http://${apiHost}:${env.API_PORT || 8080}`),
@@ -278,6 +284,32 @@ function liveKitCall(simUrl: string): CallSimulator {
   };
 }
 
+function hmsCall(simUrl: string): CallSimulator {
+  const sim = connectHmsSimulator(simUrl);
+  return {
+    name: '100ms',
+    apiKeyVariable: 'HMS_ACCESS_KEY',
+    async describe() {
+      const state = await sim.state();
+      return `clock ${state.clock.mode}, ${state.rooms.length} room(s), webhook ${state.webhook.url ?? 'not configured'}`;
+    },
+    async play(scenario, hooks) {
+      // A 100ms room is named by its id, which is the meeting's platform room name.
+      const { roomName, ...common } = commonScenarioOptions(hooks);
+      const result = await runHmsScenario(sim, scenario, { ...common, roomId: roomName, recordingStep: (step) => hooks.recordingStep(step.action, step.who) });
+      return Object.values(result.peers).flat().length;
+    },
+    async empty(roomId) {
+      const room = (await sim.state()).rooms.find((r) => r.id === roomId);
+      for (const peer of room?.present ?? []) await sim.leave(peer.peerId);
+    },
+  };
+}
+
+/** Where one identity is one participant (LiveKit), or a token names its user (100ms), the owner's guests join as
+ * anonymous participants with meeting tokens of their own; on Daily everyone joins as the demo's user. */
+const guestsJoinAnonymously = (platform: DemoPlatform) => platform !== 'daily';
+
 async function checkSimulator(opts: Options, call: CallSimulator): Promise<string> {
   try {
     return await call.describe();
@@ -291,14 +323,14 @@ async function checkSimulator(opts: Options, call: CallSimulator): Promise<strin
 
 async function openRoom(opts: Options, api: Api): Promise<RoomView> {
   // On LiveKit the owner's guests join as anonymous participants (see the top of this file).
-  const settings = { platform: opts.platform, recordingTrigger: 'automatic', ...(opts.platform === 'livekit' && { allowAnonymous: true }) };
+  const settings = { platform: opts.platform, recordingTrigger: 'automatic', ...(guestsJoinAnonymously(opts.platform) && { allowAnonymous: true }) };
   if (opts.room) {
     const found = await api<RoomView>('GET', `/v1/rooms/${encodeURIComponent(opts.room)}`, undefined, [404]);
     if (found.status !== 200) return (await api<RoomView>('POST', '/v1/rooms', { name: opts.room, ...settings })).body;
     const room = found.body;
     if (room.platform !== opts.platform) throw new DemoError(`room "${room.name}" is on ${room.platform}, not ${opts.platform}: pass --platform ${room.platform}, or another --room`);
-    if (opts.platform === 'livekit' && !room.allowAnonymous) {
-      throw new DemoError(`room "${room.name}" does not allow anonymous participants, and on LiveKit the demo's other participants join as guests: allow them in its settings, or pass another --room`);
+    if (guestsJoinAnonymously(opts.platform) && !room.allowAnonymous) {
+      throw new DemoError(`room "${room.name}" does not allow anonymous participants, and on ${opts.platform} the demo's other participants join as guests: allow them in its settings, or pass another --room`);
     }
     return room;
   }
@@ -342,7 +374,7 @@ function describeState(state: MeetingState): string {
 async function main(): Promise<number> {
   const opts = options();
   const api = apiClient(opts.apiUrl, await signIn(opts));
-  const call = opts.platform === 'livekit' ? liveKitCall(opts.simUrl) : dailyCall(opts.simUrl);
+  const call = { daily: dailyCall, livekit: liveKitCall, '100ms': hmsCall }[opts.platform](opts.simUrl);
 
   console.log('Meeting recorder demo');
   console.log(`  API:        ${opts.apiUrl}  (${await checkProduct(opts)})`);
@@ -391,7 +423,7 @@ async function main(): Promise<number> {
   const guests = new Map<string, Api>();
   const browserOf = (who: string) => guests.get(who) ?? api;
   const joinToken = async (who: string) => {
-    if (opts.platform !== 'livekit' || who === host) {
+    if (!guestsJoinAnonymously(opts.platform) || who === host) {
       return (await api<{ token: string }>('POST', `${meetingPath}/join`, { userName: nameOf(who) })).body.token;
     }
     // A guest's second join sends its meeting token, so it keeps its identity: one speaker, not two.
@@ -453,8 +485,8 @@ async function main(): Promise<number> {
     await poller;
     throw new DemoError(`the scenario failed: ${(error as Error).message}\n  (ended the meeting so it does not stay open)`);
   }
-  if (opts.platform === 'livekit') {
-    // LiveKit would close the room only after its departure timeout (60 s); the host ends it now.
+  if (opts.platform !== 'daily') {
+    // LiveKit would close the room only after its departure timeout (60 s); the host ends it now (on 100ms too).
     const ended = await api('POST', `${meetingPath}/end`, undefined, [409]);
     say(`${nameOf(host ?? '')}'s browser ended the meeting (host) → ${ended.status === 409 ? 'it had ended already' : 'ending'}`);
   }
@@ -513,9 +545,11 @@ async function main(): Promise<number> {
   ];
   console.log(lines.join('\n'));
 
-  // Each raw-tracks recording becomes a transcript: follow its progress, then show it.
+  // Each raw-tracks recording becomes a transcript (on a composite-only platform, the composite): follow its
+  // progress, then show it.
   const transcripts = [];
-  for (const recording of final.recordings.filter((r) => r.kind === 'raw-tracks' && r.status === 'ready')) {
+  const compositeOnly = opts.platform === '100ms' && !final.recordings.some((r) => r.kind === 'raw-tracks');
+  for (const recording of final.recordings.filter((r) => r.kind === (compositeOnly ? 'cloud' : 'raw-tracks') && r.status === 'ready')) {
     transcripts.push(await followTranscript(api, opts, recording.id, deadline));
   }
   const failed = transcripts.filter((t) => t.status !== 'ended');

@@ -64,6 +64,40 @@ describe('configuration', () => {
     }
   });
 
+  it('runs 100ms on its key, app secret and webhook secret header, else its embedded simulator, and says what is missing', () => {
+    assert.ok(!parseConfig({}, secret).platforms.enabled.includes('100ms'), 'not among the embedded defaults: it is asked for');
+    const simulated = parseConfig({ PLATFORMS: 'daily,100ms' }, secret);
+    assert.deepEqual(simulated.platforms.enabled, ['daily', '100ms']);
+    assert.equal(simulated.hms.mode, 'simulator');
+    assert.equal(simulated.hms.apiUrl, 'http://127.0.0.1:8093/v2');
+    assert.equal(simulated.hms.webhookHeader.name, 'x-webhook-secret');
+    assert.equal(simulated.hms.templateRecordsTracks, false);
+    assert.deepEqual(parseConfig({ PLATFORMS: 'daily,100ms' }, secret).hms, simulated.hms, 'its credentials are stable across starts');
+    assert.equal(parseConfig({ PLATFORMS: '100ms', HMS_SIMULATOR_PORT: '9100' }, secret).hms.apiUrl, 'http://127.0.0.1:9100/v2');
+
+    const real = parseConfig({ HMS_ACCESS_KEY: 'access', HMS_APP_SECRET: 'app-secret', HMS_WEBHOOK_SECRET: 'h'.repeat(24), HMS_WEBHOOK_HEADER: 'x-our-hook', HMS_TEMPLATE_ID: '6500000000000000000000ab', HMS_TEMPLATE_RECORDS_TRACKS: 'true' }, secret);
+    assert.deepEqual(real.platforms.enabled, ['daily', 'livekit', '100ms']);
+    assert.deepEqual(real.hms, {
+      mode: 'hms', apiUrl: 'https://api.100ms.live/v2', accessKey: 'access', appSecret: 'app-secret', webhookHeader: { name: 'x-our-hook', value: 'h'.repeat(24) },
+      webhookToleranceSeconds: 300, templateId: '6500000000000000000000ab', templateRecordsTracks: true, hostRole: 'host', guestRole: 'guest',
+    });
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ HMS_ACCESS_KEY: 'access' }, /HMS_APP_SECRET and HMS_WEBHOOK_SECRET are required with HMS_ACCESS_KEY/],
+      [{ HMS_ACCESS_KEY: 'access', HMS_APP_SECRET: 'app-secret' }, /HMS_APP_SECRET and HMS_WEBHOOK_SECRET are required with HMS_ACCESS_KEY/],
+      [{ HMS_APP_SECRET: 'app-secret' }, /HMS_ACCESS_KEY is required with HMS_APP_SECRET/],
+      [{ HMS_ACCESS_KEY: 'access', HMS_APP_SECRET: 'app-secret', HMS_WEBHOOK_SECRET: 'short' }, /HMS_WEBHOOK_SECRET: must be at least 16/],
+      [{ HMS_WEBHOOK_HEADER: 'not a header' }, /HMS_WEBHOOK_HEADER: must be an HTTP header name/],
+      [{ HMS_API_URL: 'nope' }, /HMS_API_URL: must be a URL/],
+      [{ HMS_TEMPLATE_ID: 'default' }, /HMS_TEMPLATE_ID: must be a 100ms template id/],
+      [{ HMS_HOST_ROLE: 'the host' }, /HMS_HOST_ROLE: must be a role name/],
+      [{ HMS_TEMPLATE_RECORDS_TRACKS: 'sometimes' }, /HMS_TEMPLATE_RECORDS_TRACKS: must be true or false/],
+      [{ PLATFORMS: 'daily,hms' }, /PLATFORMS\.1: must be one of daily, livekit, whereby, 100ms/],
+    ];
+    for (const [env, message] of cases) {
+      assert.throws(() => parseConfig(env, secret), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
+    }
+  });
+
   it('recognizes speech with Whisper on this machine by default, never oversubscribing the cores', () => {
     const cores = os.availableParallelism();
     const config = parseConfig({}, secret);

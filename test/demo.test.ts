@@ -16,7 +16,7 @@ const root = path.join(import.meta.dirname, '..');
 describe('npm run demo', () => {
   let product: TestProduct;
   before(async () => {
-    product = await startTestProduct({ name: 'demo', livekit: true, env: { RECORDING_READY_TIMEOUT_SECONDS: '30' } });
+    product = await startTestProduct({ name: 'demo', livekit: true, hms: true, env: { RECORDING_READY_TIMEOUT_SECONDS: '30' } });
   });
   after(() => product?.stop());
 
@@ -66,10 +66,24 @@ describe('npm run demo', () => {
     await assertSaidByTheirSpeakers(t, stdout, 0.35);
   });
 
+  it('npm run demo -- --platform 100ms prints a transcript of the composite whose words are what was said, one speaker the room', { timeout: 300_000 }, async (t) => {
+    const stdout = await demo(['--platform', '100ms', '--sim', product.hms!.controlUrl]);
+    const room = /room "(demo-[0-9a-f]+)" on 100ms/.exec(stdout)?.[1];
+    assert.ok(room, stdout);
+    const scenario = JSON.parse(await readFile(path.join(root, 'platforms', 'daily', 'simulator', 'scenarios', 'three-person-demo.json'), 'utf8')) as { steps: Array<{ action: string; text?: string }> };
+    const said = scenario.steps.filter((s) => s.action === 'say').map((s) => s.text!).join(' ');
+    const turns = [...stdout.matchAll(/^ {4}\[\d\d:\d\d\] (.+?): (.*)$/gm)].map((m) => ({ speaker: m[1]!, text: m[2]! }));
+    assert.ok(turns.length > 0, stdout);
+    assert.deepEqual([...new Set(turns.map((turn) => turn.speaker))], [`Room ${room}`], 'one speaker, the whole room');
+    const wer = wordErrorRate(said, turns.map((turn) => turn.text).join(' '));
+    t.diagnostic(`the whole demo on 100ms (mixed audio): WER ${wer.toFixed(2)}`);
+    assert.ok(wer <= 0.3, `WER ${wer.toFixed(2)}\n${stdout}`);
+  });
+
   it('refuses an unknown --platform with the usage, exit code 2', async () => {
     const refused = await run(process.execPath, [path.join(root, 'scripts', 'demo.ts'), '--platform', 'zoom'], { cwd: root }).then(() => undefined, (error: { code: number; stderr: string }) => error);
     assert.equal(refused?.code, 2);
-    assert.match(refused.stderr, /--platform must be one of daily, livekit \(got zoom\)/);
+    assert.match(refused.stderr, /--platform must be one of daily, livekit, 100ms \(got zoom\)/);
     assert.match(refused.stderr, /Usage: npm run demo/);
   });
 });

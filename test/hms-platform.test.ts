@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as jose from 'jose';
 import { CallNotHostedError, WebhookPayloadError } from '../platforms/platform.ts';
 import type { ParsedWebhook, PlatformEvent, WebhookVerification } from '../platforms/platform.ts';
@@ -199,6 +200,33 @@ describe('HmsPlatform: rooms and the composite', () => {
     const participants = await platform.getMeetingParticipants(host.sessionId);
     assert.deepEqual(participants.map((p) => [p.sessionId, p.userId]).sort(), [[guest.peerId, 'guest-1'], [host.peerId, 'host-1']].sort());
     assert.ok(participants.every((p) => p.durationSeconds === left.durationSeconds));
+  });
+
+  it('gives a fresh link to a recording file once the one its webhook carried has expired', async () => {
+    const { platformRoomName: roomId } = await platform.createRoom({ name: 'fresh-link-1', expiresAt: EXPIRES, recordingsBucket: { bucketName: 'unused', bucketRegion: 'us-east-1' } });
+    const host = await server.join(roomId, { name: 'Host', userId: 'host-2', role: 'host' });
+    const control = { type: 'cloud' as const, instanceId: 'composite' };
+    assert.equal(await platform.startRecording(roomId, control), 'started');
+    await server.advance(1_000);
+    const said = await server.say(host.peerId, { text: 'A short one.' });
+    await server.advance(said.durationMs + 500);
+    await server.setPresignedUrlTtl(1);
+    try {
+      assert.equal(await platform.stopRecording(roomId, control), 'stopped');
+      const ready = await eventOf(roomId, 'recording.ready');
+      await sleep(2_100);
+      assert.equal((await fetch(ready.download!.url)).status, 403, "the webhook's link has expired");
+    } finally {
+      await server.setPresignedUrlTtl(86_400);
+    }
+    const ready = await eventOf(roomId, 'recording.ready');
+    const link = await platform.recordingFileLink({ platformRoomName: roomId, recordingId: ready.recordingId, key: ready.objectKey });
+    assert.ok(link && link.expiresAt.getTime() - Date.now() > 23 * 3_600_000, JSON.stringify(link));
+    const file = await fetch(link.url);
+    assert.equal(file.status, 200);
+    assert.equal((await file.arrayBuffer()).byteLength, link.size);
+    assert.equal(await platform.recordingFileLink({ platformRoomName: roomId, recordingId: ready.recordingId, key: 'beam/not-a-file.mp4' }), null);
+    await server.leave(host.peerId);
   });
 
   it('pages recordings newest first with 100ms’s cursor', async () => {

@@ -24,10 +24,12 @@ describe('the start command', () => {
     await mkdir(path.join(webDir, 'assets'), { recursive: true });
     await writeFile(path.join(webDir, 'index.html'), '<!doctype html><title>app</title>');
     await writeFile(path.join(webDir, 'assets', 'large.js'), Buffer.alloc(32 * 1024 * 1024, 0x20));
-    ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), DAILY_SIMULATOR_PORT: await freePort(), LIVEKIT_SIMULATOR_PORT: await freePort() };
+    ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), DAILY_SIMULATOR_PORT: await freePort(), LIVEKIT_SIMULATOR_PORT: await freePort(), HMS_SIMULATOR_PORT: await freePort() };
     env = {
       PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(),
       DATA_DIR: path.join(dataDir, 'data'), WEB_DIST_DIR: webDir, FIRST_ADMIN_PASSWORD: 'start-stop-admin-password',
+      // Every platform with an embedded simulator: each starts with the command and stops with it.
+      PLATFORMS: 'daily,livekit,100ms',
       ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
     };
   });
@@ -60,6 +62,7 @@ describe('the start command', () => {
     assert.deepEqual(stillRunning(children).map(commandLine), [], 'every process it started has stopped within 10 s');
 
     const output = product.output();
+    assert.match(output, /100ms: +simulator at http:\/\/127\.0\.0\.1:\d+\/v2/, output);
     assert.doesNotMatch(output, /No workflows registered/);
     assert.doesNotMatch(output, /ERR_STREAM_PREMATURE_CLOSE/);
     assert.doesNotMatch(output, /"level":"(warn|error)"|\[(WARN|ERROR)\]/, output);

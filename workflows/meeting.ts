@@ -138,7 +138,9 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
   // runs, which never take these paths). The composite alone is started and stopped as one recording; the
   // speakers' tracks together are the meeting's per-speaker audio, one recording under the raw-tracks instance id.
   const perTrack = input.perSpeakerAudio === 'per-track';
-  const controlledKinds: readonly RecordingKind[] = perTrack ? [COMPOSITE] : RECORDING_KINDS;
+  // Composite-only platforms (100ms without track recording) have no per-speaker recording to start or stop either.
+  const compositeOnly = input.perSpeakerAudio === 'none' && patched('composite-only-controls');
+  const controlledKinds: readonly RecordingKind[] = perTrack || compositeOnly ? [COMPOSITE] : RECORDING_KINDS;
   const speakerAudioId = input.instanceIds[SPEAKER_AUDIO];
   const speakerTracks = () => (state.speakerTracks ??= []);
   const speakerTrackActive = (t: SpeakerTrackRecording) => t.status === 'starting' || t.status === 'recording';

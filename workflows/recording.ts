@@ -31,7 +31,7 @@ type Activities = ReturnType<typeof activities.createActivities>;
 export const audioQueue = (base: string) => `${base}-audio`;
 export const speechQueue = (base: string) => `${base}-speech`;
 
-export async function recordingWorkflow(input: RecordingWorkflowInput): Promise<RecordingWorkflowResult> {
+export async function recordingWorkflow(given: RecordingWorkflowInput): Promise<RecordingWorkflowResult> {
   const base = workflowInfo().taskQueue;
   const light = proxyActivities<Activities>({
     startToCloseTimeout: '2 minutes',
@@ -69,6 +69,19 @@ export async function recordingWorkflow(input: RecordingWorkflowInput): Promise<
     setCurrentDetails(`${details}\nTracks: ${progress.tracksDone}/${progress.tracksTotal} done${progress.tracksFailed ? `, ${progress.tracksFailed} failed` : ''}.`);
     if (current.transcriptId) await progressWriter.recordTranscriptProgress({ transcriptId: current.transcriptId, step: name, tracksDone: progress.tracksDone, tracksTotal: progress.tracksTotal });
   };
+
+  // Files the platform keeps in its own storage (100ms) are copied into ours first; from then on the recording is ours.
+  let input = given;
+  if (patched(COPY_PLATFORM_FILE)) {
+    const transfer = proxyActivities<Activities>({
+      startToCloseTimeout: '1 hour',
+      heartbeatTimeout: '1 minute',
+      retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8, nonRetryableErrorTypes: FINAL_ERRORS },
+    });
+    setCurrentDetails(`Copying ${given.kind} recording ${given.recordingId} from the platform's storage into ours.`);
+    const copied = await transfer.copyPlatformFiles({ meetingId: given.meetingId, recordingId: given.recordingId, kind: given.kind, objectKey: given.objectKey, tracks: given.tracks });
+    if (copied) input = { ...given, ...copied };
+  }
 
   setCurrentDetails(`Storing ${input.kind} recording ${input.recordingId} of meeting ${input.meetingId}.`);
   const stored = await light.persistRecording(input);
@@ -153,6 +166,9 @@ export async function recordingWorkflow(input: RecordingWorkflowInput): Promise<
   await step('done', `Transcript ${plan.transcriptId} ended${progress.warnings.length ? ` with ${progress.warnings.length} warning(s)` : ''}.`);
   return { recordingId: input.recordingId, kind: input.kind, audioTracks: stored.audioTracks, transcriptId: plan.transcriptId, transcriptStatus: 'ended', warnings: progress.warnings };
 }
+
+/** patched(): files a platform keeps in its own storage are copied into ours before anything reads them. */
+const COPY_PLATFORM_FILE = 'copy-platform-file';
 
 /** patched(): a composite recording of a platform without per-speaker audio gets a single-speaker transcript. */
 const COMPOSITE_TRANSCRIPT = 'composite-transcript';

@@ -12,6 +12,8 @@ import type {
   PublishedTrack,
   RecordingCapabilities,
   RecordingControl,
+  RecordingFileLink,
+  RecordingFileRef,
   RecordingPage,
   StartRecordingResult,
   StopRecordingResult,
@@ -23,7 +25,7 @@ import type {
 import { HmsApiError, HmsClient } from './client.ts';
 import type { HmsClientOptions } from './client.ts';
 import { parseHmsWebhook } from './events.ts';
-import { describeHmsTrack, hmsAsRecording, sfuRecordingId } from './recordings.ts';
+import { describeHmsTrack, hmsAsRecording, hmsObjectKey, sfuRecordingId } from './recordings.ts';
 import { verifyHmsWebhook } from './webhooks.ts';
 import type { HmsWebhookRefusal } from './webhooks.ts';
 
@@ -34,7 +36,8 @@ import type { HmsWebhookRefusal } from './webhooks.ts';
 // and what this adapter answers instead:
 // - rooms are never deleted: deleteRoom disables the room (nobody can join; a live session ends);
 // - no recordings bucket in the request: 100ms writes into its own storage (or the dashboard's bucket) and every
-//   recording.ready carries `download`, the presigned link to copy the file from;
+//   recording.ready carries `download`, a presigned link that expires; recordingFileLink gets a fresh one when the
+//   recording workflow copies the file into ours;
 // - no maximum recording duration in the request: RecordingControl.maxDurationSeconds is ignored;
 // - track recordings start and stop with their peer, by the template, not by a call: startTrackRecording names the
 //   recording the template is making (its peer id), stopTrackRecording has nothing to stop.
@@ -181,6 +184,22 @@ export class HmsPlatform implements Platform {
 
   describeTrack(key: string): TrackFacts | null {
     return describeHmsTrack(key);
+  }
+
+  /** The asset of that key among the room's recordings (a track recording's id is its peer's, not one the API
+   * gets), and a fresh presigned link to it from /v2/recording-assets/<id>/presigned-url. */
+  async recordingFileLink(file: RecordingFileRef): Promise<RecordingFileLink | null> {
+    let start: string | undefined;
+    do {
+      const page = await this.client.listRecordings({ roomId: file.platformRoomName, limit: 100, ...(start && { start }) });
+      const asset = page.data.flatMap((r) => r.recording_assets ?? []).find((a) => hmsObjectKey(a.path) === file.key);
+      if (asset) {
+        const link = await this.client.assetDownloadUrl(asset.id);
+        return { url: link.url, expiresAt: new Date(Date.now() + link.expiry * 1000), ...(asset.size > 0 && { size: asset.size }) };
+      }
+      start = page.last || undefined;
+    } while (start);
+    return null;
   }
 
   async #roomExists(roomId: string): Promise<boolean> {

@@ -18,6 +18,8 @@ import { planTestDaily, startTestDaily } from './daily.ts';
 import { registerDailyWebhook } from '../../runtime/embedded-daily.ts';
 import type { DailySimulator, DailySimulatorOptions } from '../../platforms/daily/simulator/index.ts';
 import { startLiveKitSimulator, type LiveKitSimulator, type LiveKitSimulatorOptions } from '../../platforms/livekit/simulator/index.ts';
+import type { HmsSimulator } from '../../platforms/hms/simulator/index.ts';
+import { startEmbeddedHms } from '../../runtime/embedded-hms.ts';
 import { User } from '../../auth/entities.ts';
 import { createLocalUser } from '../../auth/users.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
@@ -87,6 +89,8 @@ export interface TestProduct {
   daily: DailySimulator;
   /** The LiveKit simulator, when the test asked for LiveKit. */
   livekit: LiveKitSimulator | undefined;
+  /** The 100ms simulator (as `npm start` embeds it), when the test asked for 100ms. */
+  hms: HmsSimulator | undefined;
   services: Services;
   api: ApiServer;
   url: string;
@@ -153,8 +157,11 @@ async function apiKeyFor(services: Services, email: string): Promise<string> {
 
 type WorkerQueue = Config['worker']['queues'][number];
 
-/** `livekit`: LiveKit runs beside Daily (its simulator started and its webhooks configured to our route), with these simulator options. */
-type TestProductOptions = TestConfigOptions & { worker?: boolean | { queues: WorkerQueue[] }; daily?: Partial<DailySimulatorOptions>; livekit?: boolean | Partial<LiveKitSimulatorOptions> };
+/**
+ * `livekit`: LiveKit runs beside Daily (its simulator started and its webhooks configured to our route), with these
+ * simulator options. `hms`: 100ms runs beside them, its simulator started as `npm start` embeds it.
+ */
+type TestProductOptions = TestConfigOptions & { worker?: boolean | { queues: WorkerQueue[] }; daily?: Partial<DailySimulatorOptions>; livekit?: boolean | Partial<LiveKitSimulatorOptions>; hms?: boolean };
 
 /**
  * `worker`: false for none, or `{ queues }` to leave some queues unserved until `startWorker()` (default: all).
@@ -175,7 +182,12 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
   const plan = await planTestDaily();
   // A known port up front, so links the product signs (local storage) point at the right place.
   const apiPort = await freePort();
-  const liveKitEnv: Record<string, string> = options.livekit ? { PLATFORMS: 'daily,livekit', LIVEKIT_SIMULATOR_PORT: String(await freePort()) } : {};
+  const platforms = ['daily', ...(options.livekit ? ['livekit'] : []), ...(options.hms ? ['100ms'] : [])];
+  const liveKitEnv: Record<string, string> = {
+    ...(platforms.length > 1 && { PLATFORMS: platforms.join(',') }),
+    ...(options.livekit && { LIVEKIT_SIMULATOR_PORT: String(await freePort()) }),
+    ...(options.hms && { HMS_SIMULATOR_PORT: String(await freePort()) }),
+  };
   const config = await testConfig({
     ...options,
     env: { ...plan.env, API_PORT: String(apiPort), FIRST_ADMIN_EMAIL: TEST_ADMIN_EMAIL, FIRST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...liveKitEnv, ...options.env },
@@ -186,6 +198,7 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
   const stopStarted = () => Promise.allSettled(started.reverse().map((stop) => stop()));
   let daily: DailySimulator;
   let livekit: LiveKitSimulator | undefined;
+  let hms: HmsSimulator | undefined;
   let api: ApiServer;
   try {
     daily = await startTestDaily(plan, services.storage, options.daily);
@@ -201,6 +214,11 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
         ...(options.livekit === true ? {} : options.livekit),
       });
       livekit = sim;
+      started.push(() => sim.stop());
+    }
+    if (options.hms && config.hms.mode === 'simulator') {
+      const sim = await startEmbeddedHms({ config: config.hms, webhookUrl: `${api.url}/v1/webhooks/100ms`, webhookRetryDelaysMs: [200, 1_000, 2_000, 4_000], log: (line) => console.warn(`[hms-sim] ${line}`) });
+      hms = sim;
       started.push(() => sim.stop());
     }
   } catch (error) {
@@ -241,6 +259,7 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
     config,
     daily,
     livekit,
+    hms,
     services,
     api,
     url: api.url,
@@ -265,6 +284,7 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
       await product.api.close();
       await daily.stop();
       await livekit?.stop();
+      await hms?.stop();
       await product.services.close();
     },
   };

@@ -1,5 +1,6 @@
 // After the call: the meeting workflow's recordings, and for each raw-tracks recording its transcript as
-// soon as it exists (processing, then done), linked.
+// soon as it exists (processing, then done), linked. A meeting with no per-speaker recording at all (a
+// composite-only platform: 100ms without track recording) has its composite transcribed instead.
 import { useEffect, useState } from 'react';
 import { api } from '../api/client.ts';
 import type { MeetingState, TranscriptSummary } from '../api/types.ts';
@@ -11,6 +12,12 @@ const PHASES: Record<MeetingState['phase'], string> = {
   reconciling: 'The meeting has ended; collecting the recordings…',
   ended: 'The meeting has ended.',
 };
+
+/** The recordings that become transcripts: the per-speaker ones, or where there are none, the composite. */
+function transcribed(recordings: MeetingState['recordings']): MeetingState['recordings'] {
+  const perSpeaker = recordings.filter((r) => r.kind === 'raw-tracks');
+  return perSpeaker.length > 0 ? perSpeaker : recordings.filter((r) => r.kind === 'cloud');
+}
 
 export function AfterMeeting({ meetingId }: { meetingId: string }) {
   const [state, setState] = useState<MeetingState | null>(null);
@@ -24,13 +31,13 @@ export function AfterMeeting({ meetingId }: { meetingId: string }) {
         const next = await api.meetingState(meetingId);
         setState(next);
         const found: Record<string, TranscriptSummary> = {};
-        for (const r of next.recordings.filter((r) => r.kind === 'raw-tracks' && r.status === 'ready')) {
+        const ready = transcribed(next.recordings).filter((r) => r.status === 'ready');
+        for (const r of ready) {
           const page = await api.listTranscripts({ recordingId: r.id, limit: 1 });
           if (page.items[0]) found[r.id] = page.items[0];
         }
         setTranscripts(found);
-        const rawReady = next.recordings.filter((r) => r.kind === 'raw-tracks' && r.status === 'ready').length;
-        done = next.phase === 'ended' && Object.keys(found).length >= rawReady;
+        done = next.phase === 'ended' && Object.keys(found).length >= ready.length;
       } catch {
         // keep polling: the workflow may be between runs
       }
@@ -40,7 +47,7 @@ export function AfterMeeting({ meetingId }: { meetingId: string }) {
     return () => clearTimeout(timer);
   }, [meetingId]);
 
-  const raw = state?.recordings.filter((r) => r.kind === 'raw-tracks') ?? [];
+  const raw = state ? transcribed(state.recordings) : [];
   return (
     <section className="card" aria-labelledby="after-title" aria-live="polite">
       <h2 id="after-title">You left the call</h2>

@@ -3,6 +3,7 @@
 import { api } from '../api/client.ts';
 import { dailySimulator } from '../api/daily-simulator.ts';
 import { liveKitSimulator } from '../api/livekit-simulator.ts';
+import { hmsSimulator } from '../api/hms-simulator.ts';
 import { PLATFORM_LABELS } from '../api/types.ts';
 import type { CallSimulator } from './SimulatedCall.tsx';
 
@@ -13,12 +14,29 @@ interface BySession {
   leave(sessionId: string): Promise<unknown>;
 }
 
-/** Speaking and leaving are alike on both simulators. */
+/** Speaking and leaving are alike on every simulator. */
 function bySession(sim: BySession): Pick<CallSimulator, 'sayText' | 'sayAudio' | 'leave'> {
   return {
     sayText: (sessionId, text) => sim.sayText(sessionId, text),
     sayAudio: (sessionId, audio) => sim.sayAudio(sessionId, audio),
     leave: async (sessionId) => void (await sim.leave(sessionId)),
+  };
+}
+
+/**
+ * Who is in the room, by the simulator's state (undefined: no such room), and the end of a call where participants
+ * have no "end": everyone of this page still in the room leaves.
+ */
+function byPresence(ids: (room: string) => Promise<string[] | undefined>, leave: (id: string) => Promise<unknown>): Pick<CallSimulator, 'present' | 'endCall'> {
+  return {
+    present: async (room) => {
+      const present = await ids(room);
+      return present && new Set(present);
+    },
+    async endCall(room, sessionIds) {
+      const present = new Set(await ids(room));
+      await Promise.all(sessionIds.filter((id) => present.has(id)).map((id) => leave(id)));
+    },
   };
 }
 
@@ -53,15 +71,24 @@ export function liveKitCallSimulator(base: string): CallSimulator {
     joinGuest: async (room, guest) => ({
       sessionId: (await sim.join(room, { identity: `simulated-${crypto.randomUUID()}`, name: guest.userName, voice: guest.voice })).participantSid,
     }),
-    present: async (room) => {
-      const state = await sim.room(room);
-      return state && new Set(state.present.map((p) => p.sid));
-    },
     ...bySession(sim),
     // A LiveKit room has no "end" for participants: everyone still in it leaves, and it finishes after its departure timeout.
-    async endCall(room, sessionIds) {
-      const present = new Set((await sim.room(room))?.present.map((p) => p.sid));
-      await Promise.all(sessionIds.filter((sid) => present.has(sid)).map((sid) => sim.leave(sid)));
-    },
+    ...byPresence(async (room) => (await sim.room(room))?.present.map((p) => p.sid), sim.leave),
+  };
+}
+
+export function hmsCallSimulator(base: string): CallSimulator {
+  const sim = hmsSimulator(base);
+  return {
+    platform: PLATFORM_LABELS['100ms'],
+    join: async (room, you) => ({ sessionId: (await sim.join(room, { token: you.token, name: you.userName, voice: you.voice })).peerId }),
+    // A token from our API for this page names your account (and, as the owner, the host role): a simulated guest
+    // is a person of their own, joined by name with the guest role, as their own browser with their own token would be.
+    joinGuest: async (room, guest) => ({
+      sessionId: (await sim.join(room, { name: guest.userName, userId: `simulated-${crypto.randomUUID()}`, role: 'guest', voice: guest.voice })).peerId,
+    }),
+    ...bySession(sim),
+    // Everyone in the page leaves; the session closes as its last peer leaves.
+    ...byPresence(async (room) => (await sim.room(room))?.present.map((p) => p.peerId), sim.leave),
   };
 }
