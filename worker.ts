@@ -32,6 +32,7 @@ export async function createWorkers(
   const activities = createActivities({
     db: services.db, storage: services.storage, platforms: services.platforms,
     transcription: { ...engines, language: config.transcription.language, publicUrl: config.api.publicUrl, allowPrivateWebhooks: config.outgoingWebhooksAllowPrivate },
+    copies: { appSecret: config.appSecret },
   });
   const base = { connection, namespace: config.temporal.namespace, activities };
   const workers: Worker[] = [];

@@ -9,6 +9,7 @@ import { createRecordingActivities } from './recordings.ts';
 import { createTranscriptionActivities, type TranscriptionDependencies } from './transcription.ts';
 import { createDeletionActivities } from './deletion.ts';
 import { createConsentActivities } from './consent.ts';
+import { createOwnerCopyActivities } from './owner-copies.ts';
 
 export interface ActivityDependencies {
   db: Database;
@@ -17,6 +18,8 @@ export interface ActivityDependencies {
   platforms: PlatformRegistry;
   /** Absent on workers that run no transcription (e.g. a test of the meeting workflow alone). */
   transcription?: TranscriptionDependencies;
+  /** Copies to room owners' WebDAV folders: the key their passwords are sealed under. Absent: none are made. */
+  copies?: { appSecret: string };
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -26,6 +29,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createTranscriptionActivities(deps),
     ...createDeletionActivities(deps),
     ...createConsentActivities(deps),
+    ...createOwnerCopyActivities(deps),
   };
 }
 

@@ -16,6 +16,7 @@ import { transcriptEventEndpoints } from './transcript-events.ts';
 import { correctionEndpoints } from './corrections.ts';
 import { searchEndpoints } from './search.ts';
 import { accountEndpoints } from './accounts.ts';
+import { webDavEndpoints } from './webdav.ts';
 import { recordingEndpoints } from './recordings.ts';
 import { openApiEndpoints } from './openapi.ts';
 import { mountEndpoints, type Endpoint } from './endpoint.ts';
@@ -42,6 +43,7 @@ export type ApiContext = ParameterizedContext<ApiState>;
 export const endpoints: readonly Endpoint[] = [
   ...healthEndpoints,
   ...accountEndpoints,
+  ...webDavEndpoints,
   ...roomEndpoints,
   ...meetingEndpoints,
   ...admissionEndpoints,

@@ -81,6 +81,8 @@ function recordingItem(ctx: ApiContext, recording: Recording, transcript: Transc
     transcriptStatus: transcript?.status ?? null,
     shareMode: recording.shareMode,
     mediaDeleted: recording.mediaDeleted,
+    // The owner's folder is theirs to see: whoever else may see the recording is not shown where it was copied.
+    ownerCopy: ownsThis(ctx, recording) ? recording.ownerCopy ?? null : null,
     expiresAt: recordingExpiresAt(recording, room, ctx.state.services.config.defaultRetentionDays)?.toISOString() ?? null,
     isOwner: ownsThis(ctx, recording),
   };
@@ -101,6 +103,11 @@ const recordingItemSchema = z.object({
   transcriptStatus: z.enum(TRANSCRIPT_STATUSES).nullable(),
   shareMode: z.enum(SHARE_MODES),
   mediaDeleted: z.boolean().describe('Its media (tracks, MP4, mixed audio) was deleted because someone in the meeting refused consent'),
+  ownerCopy: z.object({
+    status: z.enum(['copied', 'failed']), at: z.iso.datetime(), url: z.string(),
+    files: z.array(z.object({ name: z.string(), bytes: z.number(), outcome: z.enum(['sent', 'already-there', 'failed']) })),
+    error: z.string().optional(),
+  }).nullable().describe("The copy to the room owner's WebDAV folder (PUT /v1/me/webdav); null when none was set when it finished, and for anyone but the owner"),
   expiresAt: z.iso.datetime().nullable().describe('When retention deletes it (room retentionDays, else RECORDING_RETENTION_DAYS); null: kept until deleted'),
   isOwner: z.boolean(),
 });

@@ -154,12 +154,38 @@ export const Recording = defineEntity({
     deletionRequestedAt: p.datetime().nullable(),
     /** Its media (tracks, MP4, mixed audio) was deleted because someone in its meeting refused consent; the row and words stay. */
     mediaDeleted: p.boolean().default(false),
+    /** The copy of its files to the room owner's WebDAV folder (copies/webdav.ts), once tried; null: none configured then. */
+    ownerCopy: p.json<OwnerCopyOutcome>().nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     version: p.integer().version(),
   },
 });
 export type Recording = InferEntity<typeof Recording>;
+
+export interface OwnerCopyOutcome {
+  status: 'copied' | 'failed';
+  at: string;
+  /** The folder's URL the files went to. */
+  url: string;
+  files: Array<{ name: string; bytes: number; outcome: 'sent' | 'already-there' | 'failed' }>;
+  error?: string;
+}
+
+/** A user's own storage for copies of their recordings (Nextcloud over WebDAV); the password sealed (copies/sealed-secret.ts). */
+export const WebDavSetting = defineEntity({
+  name: 'WebDavSetting',
+  properties: {
+    id: id(),
+    userId: p.string().length(128).unique(),
+    url: p.string().length(2048),
+    username: p.string().length(256),
+    passwordSealed: p.text().hidden(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+export type WebDavSetting = InferEntity<typeof WebDavSetting>;
 
 export interface TranscriptProgress {
   step: string;
@@ -367,4 +393,4 @@ export const RecordingShare = defineEntity({
 });
 export type RecordingShare = InferEntity<typeof RecordingShare>;
 
-export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, MeetingAdmission, RecordingAccessLog, TranscriptPassage, TranscriptEdit];
+export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, MeetingAdmission, RecordingAccessLog, TranscriptPassage, TranscriptEdit, WebDavSetting];

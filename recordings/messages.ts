@@ -26,7 +26,7 @@ export interface RecordingWorkflowResult {
   warnings?: string[];
 }
 
-export type TranscriptionStep = 'storing' | 'tracks' | 'transcribing' | 'merging' | 'mixdown' | 'summarizing' | 'finishing' | 'done' | 'failed';
+export type TranscriptionStep = 'storing' | 'tracks' | 'transcribing' | 'merging' | 'mixdown' | 'summarizing' | 'finishing' | 'copying' | 'done' | 'failed';
 
 export interface TranscriptionProgress {
   step: TranscriptionStep;

@@ -194,6 +194,10 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
     'POST /v1/auth/login': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/auth/login', body: { email: TEST_ADMIN_EMAIL, password: TEST_ADMIN_PASSWORD } }) }),
     'POST /v1/auth/logout': (rule) => ({ expect: byRule(204, rule), request: () => ({ path: '/v1/auth/logout' }) }),
     'GET /v1/auth/me': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/auth/me' }) }),
+    // No one here has a WebDAV folder; a PUT naming a closed port is checked, refused (422) and not kept.
+    'GET /v1/me/webdav': (rule) => ({ expect: byRule(404, rule), request: () => ({ path: '/v1/me/webdav' }) }),
+    'PUT /v1/me/webdav': (rule) => ({ expect: byRule(422, rule), request: () => ({ path: '/v1/me/webdav', body: { url: 'http://127.0.0.1:9/dav/', username: 'u', password: 'p' } }) }),
+    'DELETE /v1/me/webdav': (rule) => ({ expect: byRule(204, rule), request: () => ({ path: '/v1/me/webdav' }) }),
     'PUT /v1/auth/password': (rule) => ({
       expect: byRule(204, rule),
       request: async (role) => {

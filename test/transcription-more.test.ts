@@ -8,7 +8,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { writeFile, mkdtemp } from 'node:fs/promises';
+import { writeFile, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -16,6 +16,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProduct, type TestProduct } from './support/product.ts';
+import { startWebDavServer, type WebDavTestServer } from './support/webdav.ts';
 import { Recording } from '../db/entities.ts';
 import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
 import { recordingWorkflowId, type RecordingWorkflowResult } from '../recordings/messages.ts';
@@ -204,8 +205,10 @@ describe('transcription with the production engines and the room webhook', () =>
   let first: HeldMeeting;
   let firstSegments: TranscriptSegment[];
   let second: HeldMeeting;
+  let dav: WebDavTestServer;
 
   before(async () => {
+    dav = await startWebDavServer();
     speech = await startSpeechStandIn({ apiKey: SPEECH_KEY, models: ['whisper-1'] });
     chat = await startChatCompletionsStandIn({ apiKey: SUMMARY_KEY, models: ['gpt-4o-mini'] });
     receiver = await startReceiver();
@@ -226,12 +229,16 @@ describe('transcription with the production engines and the room webhook', () =>
     assert.equal(patched.body.webhookUrl, receiver.url);
     assert.equal(patched.body.hasWebhookSecret, true);
     assert.equal(patched.body.webhookSecret, undefined, 'the secret is never shown');
+    // The room's owner (the admin) keeps copies in their own WebDAV folder.
+    const folder = await product.request('PUT', '/v1/me/webdav', { url: dav.url, username: dav.username, password: dav.password });
+    assert.equal(folder.status, 200, JSON.stringify(folder.body));
   });
   after(async () => {
     await product?.stop();
     await speech?.close();
     await chat?.close();
     await receiver?.close();
+    await dav?.stop();
   });
 
   it('transcribes and summarizes a 2-person meeting through the openai-compatible speech and summary services', { timeout: 180_000 }, async () => {
@@ -309,6 +316,15 @@ describe('transcription with the production engines and the room webhook', () =>
     assert.equal(transcript.shortSummary, answer.shortSummary.trim());
     assert.equal(transcript.longSummary, answer.longSummary.trim());
     assert.ok(transcript.topics.length >= 1);
+
+    // Copied to the owner's WebDAV folder by the workflow's last step: the transcript as WebVTT and text, and the audio.
+    const copied = (await readdir(dav.root, { recursive: true })).map(String);
+    const vtt = copied.find((f) => f.startsWith('planning/') && f.endsWith('transcript.vtt'));
+    assert.ok(vtt, `copied: ${copied.join(', ')}`);
+    assert.equal(await readFile(path.join(dav.root, vtt), 'utf8'), await (await fetch(`${product.url}/v1/transcripts/${transcriptId}/export?format=vtt`, { headers: product.adminHeaders })).text());
+    assert.ok(copied.some((f) => f.endsWith('transcript.txt')) && copied.some((f) => f.endsWith('audio.mp3')), copied.join(', '));
+    const recording = (await product.request('GET', `/v1/recordings/${first.recordingId}`)).body;
+    assert.deepEqual(recording.ownerCopy.files.map((f: { name: string; outcome: string }) => [f.name, f.outcome]), [['transcript.vtt', 'sent'], ['transcript.txt', 'sent'], ['audio.mp3', 'sent']]);
   });
 
   it('sends the room one signed transcript.completed webhook with the transcript', async () => {

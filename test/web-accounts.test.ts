@@ -1,22 +1,27 @@
 // Accounts in real Chromium: an admin lists users and creates one (the API's field messages next to the
 // fields, a taken email refused); that user, signed in, makes an API key (shown once, copied), which
-// works against the API and shows its last use, then revokes it; the users page is not theirs to open.
+// works against the API and shows its last use, then revokes it; the users page is not theirs to open. A user sets
+// the WebDAV folder their recordings are copied to (a real wsgidav server): a wrong password is refused next to the
+// password, the right one kept and shown without it, a reload shows it again, removing it says so.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD, uniqueName, type TestProduct } from './support/product.ts';
+import { startWebDavServer, type WebDavTestServer } from './support/webdav.ts';
 import { PHONE, assertAccessibleControls, assertNoSidewaysScroll, launchChromium, openPage, screenshot, signIn, startWebProduct } from './support/browser.ts';
 
 let product: TestProduct;
 let browser: Browser;
+let dav: WebDavTestServer;
 
 before(async () => {
-  [product, browser] = await Promise.all([startWebProduct('webaccounts', { worker: false }), launchChromium()]);
+  [product, browser, dav] = await Promise.all([startWebProduct('webaccounts', { worker: false }), launchChromium(), startWebDavServer()]);
 });
 
 after(async () => {
   await browser?.close();
   await product?.stop();
+  await dav?.stop();
 });
 
 test('an admin creates an account; its owner makes, uses and revokes an API key', { timeout: 120_000 }, async () => {
@@ -101,4 +106,47 @@ test('an admin creates an account; its owner makes, uses and revokes an API key'
 
   assert.deepEqual([...admin.errors, ...user.errors], [], 'no uncaught errors in the pages');
   await Promise.all([admin.context.close(), user.context.close()]);
+});
+
+test('a user sets, sees and removes the WebDAV folder their recordings are copied to', { timeout: 120_000 }, async () => {
+  const email = `${uniqueName('ada')}@example.com`;
+  const password = 'a long enough password 43';
+  const ada = await product.createUser({ email, password });
+  const asAda = product.as(ada.headers);
+  const { page, context, errors } = await openPage(browser, product.url);
+  await page.goto('/account');
+  await signIn(page, email, password);
+  const section = page.getByRole('region', { name: 'Copies to your own storage' });
+  await section.getByText('No folder is set: recordings are not copied.').waitFor();
+
+  // Refused by the server: said next to the password, nothing kept.
+  await section.getByLabel('Folder URL').fill(dav.url);
+  await section.getByLabel('User name').fill(dav.username);
+  await section.getByLabel('Password', { exact: true }).fill('not the password');
+  await section.getByRole('button', { name: 'Keep this folder' }).click();
+  const passwordError = section.locator('.field-invalid').filter({ has: page.getByLabel('Password', { exact: true }) }).locator('.field-error');
+  await passwordError.waitFor();
+  assert.match(await passwordError.innerText(), /refused these credentials \(401\)/);
+  assert.equal((await asAda('GET', '/v1/me/webdav')).status, 404);
+  await assertAccessibleControls(page, 'account with a refused folder');
+  await screenshot(page, '46-webdav-refused');
+
+  // The right password: kept, shown without it, and still there after a reload.
+  await section.getByLabel('Password', { exact: true }).fill(dav.password);
+  await section.getByRole('button', { name: 'Keep this folder' }).click();
+  await section.getByRole('status').filter({ hasText: 'The folder answered and is kept' }).waitFor();
+  await section.getByText(`Copies go to ${dav.url} as ${dav.username}`).waitFor();
+  assert.equal(await section.getByLabel(/^Password/).inputValue(), '', 'the password is not kept in the form');
+  await page.reload();
+  await section.getByText(`Copies go to ${dav.url} as ${dav.username}`).waitFor();
+  assert.equal(await section.getByLabel('Folder URL').inputValue(), dav.url);
+  assert.doesNotMatch(await page.content(), new RegExp(dav.password), 'the password is never sent back to the page');
+  await screenshot(page, '47-webdav-kept');
+
+  await section.getByRole('button', { name: 'Stop copying' }).click();
+  await section.getByRole('status').filter({ hasText: 'Removed: no more copies' }).waitFor();
+  await section.getByText('No folder is set: recordings are not copied.').waitFor();
+  assert.equal((await asAda('GET', '/v1/me/webdav')).status, 404);
+  assert.deepEqual(errors, [], 'no uncaught errors in the page');
+  await context.close();
 });

@@ -163,7 +163,7 @@ test('sign in, create a room, hold a recorded meeting, follow and play its trans
   // Click a line: the audio jumps there and plays; the highlight follows playback into the next line.
   const starts = await page.evaluate(() => [...document.querySelectorAll('.turn-time')].map((el) => el.textContent));
   assert.ok(starts.length >= 2);
-  await turns.nth(0).getByRole('button').click();
+  await turns.nth(0).locator('button.turn-button').click();
   await page.waitForFunction(() => !document.querySelector<HTMLAudioElement>('audio.audio')!.paused, undefined, { timeout: 10_000 });
   assert.equal(await turns.nth(0).getAttribute('aria-current'), 'true');
   await page.waitForFunction(() => document.querySelector('ol.turns > li:nth-child(2)')?.getAttribute('aria-current') === 'true', undefined, { timeout: 60_000 });
@@ -171,7 +171,7 @@ test('sign in, create a room, hold a recorded meeting, follow and play its trans
   assert.ok(audioTime > 0);
   await screenshot(page, '09-transcript-playing');
   await page.evaluate(() => document.querySelector<HTMLAudioElement>('audio.audio')!.pause());
-  await turns.nth(1).getByRole('button').click();
+  await turns.nth(1).locator('button.turn-button').click();
   // The highlight follows the audio's time, which the click sets: wait for it rather than read it at once.
   await page.waitForFunction(() => document.querySelector('ol.turns > li:nth-child(2)')?.getAttribute('aria-current') === 'true', undefined, { timeout: 10_000 });
 
@@ -227,7 +227,7 @@ test('a public link opens the transcript page without an account, until the owne
   const turns = guest.page.locator('ol.turns > li');
   assert.ok((await turns.count()) >= 2);
   await guest.page.locator('.waveform rect').first().waitFor();
-  await turns.nth(0).getByRole('button').click();
+  await turns.nth(0).locator('button.turn-button').click();
   await guest.page.waitForFunction(() => {
     const audio = document.querySelector<HTMLAudioElement>('audio.audio')!;
     return !audio.paused && audio.currentTime > 0.5;

@@ -22,6 +22,7 @@ import type * as activities from '../activities/index.ts';
 import { SPEAKER_AUDIO } from '../meetings/messages.ts';
 import { OUTGOING_WEBHOOK_ACTIVITY } from './outgoing-webhooks.ts';
 import { compositeSpeakerName, type RecordingWorkflowInput, type RecordingWorkflowResult, type TranscriptionProgress, type TranscriptionStep } from '../recordings/messages.ts';
+import type { OwnerCopyOutcome } from '../db/entities.ts';
 
 export const transcriptionProgressQuery = defineQuery<TranscriptionProgress>('progress');
 
@@ -70,6 +71,35 @@ export async function recordingWorkflow(given: RecordingWorkflowInput): Promise<
     if (current.transcriptId) await progressWriter.recordTranscriptProgress({ transcriptId: current.transcriptId, step: name, tracksDone: progress.tracksDone, tracksTotal: progress.tracksTotal });
   };
 
+  // Last: a copy of the recording's files to the room owner's own WebDAV folder, when they set one; each file its own
+  // activity (retried; a refusal is final), the outcome kept on the recording. A failed copy is a warning, never a failure.
+  const copyToOwner = async (recordingId: string, transcriptId?: string): Promise<string | null> => {
+    const plan = await light.planOwnerCopy({ recordingId, ...(transcriptId ? { transcriptId } : {}) });
+    if (!plan || plan.files.length === 0) return null;
+    setCurrentDetails(`Copying ${plan.files.length} file(s) to the room owner's WebDAV folder.`);
+    const upload = proxyActivities<Activities>({
+      startToCloseTimeout: '2 hours',
+      heartbeatTimeout: '2 minutes',
+      retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 6, nonRetryableErrorTypes: ['OwnerCopyRefused'] },
+    });
+    const files: OwnerCopyOutcome['files'] = [];
+    let error: string | undefined;
+    for (const file of plan.files) {
+      const name = file.path.split('/').at(-1)!;
+      try {
+        const sent = await upload.copyFileToOwner.executeWithOptions({ summary: `copy ${name} to the owner's WebDAV folder` }, [{ recordingId, file }]);
+        if (sent === 'not-configured') return null;
+        files.push({ name, bytes: file.size, outcome: sent });
+      } catch (failure) {
+        error = failureMessage(failure);
+        files.push({ name, bytes: file.size, outcome: 'failed' });
+        break;
+      }
+    }
+    await light.recordOwnerCopy({ recordingId, outcome: { status: error ? 'failed' : 'copied', at: new Date().toISOString(), url: plan.url, files, ...(error ? { error } : {}) } });
+    return error ? `copy to the owner's WebDAV folder failed: ${error}` : null;
+  };
+
   // Files the platform keeps in its own storage (100ms) are copied into ours first; from then on the recording is ours.
   let input = given;
   if (patched(COPY_PLATFORM_FILE)) {
@@ -90,7 +120,8 @@ export async function recordingWorkflow(given: RecordingWorkflowInput): Promise<
     ? { key: input.objectKey, speakerName: compositeSpeakerName(input.roomName) } : undefined;
   if (input.kind !== SPEAKER_AUDIO && !composite) {
     setCurrentDetails(`Cloud recording stored on the meeting (${input.durationSeconds} s).`);
-    return { recordingId: input.recordingId, kind: input.kind, audioTracks: 0 };
+    const copyWarning = patched(COPIED_TO_OWNER_WEBDAV) ? await copyToOwner(input.recordingId) : null;
+    return { recordingId: input.recordingId, kind: input.kind, audioTracks: 0, ...(copyWarning ? { warnings: [copyWarning] } : {}) };
   }
 
   // 1. Tracks and people.
@@ -163,12 +194,20 @@ export async function recordingWorkflow(given: RecordingWorkflowInput): Promise<
   } catch (error) {
     progress.warnings.push(`room webhook not delivered: ${failureMessage(error)}`);
   }
+  if (patched(COPIED_TO_OWNER_WEBDAV)) {
+    await step('copying', "Copying the recording's files to the room owner's WebDAV folder.");
+    const copyWarning = await copyToOwner(input.recordingId, plan.transcriptId);
+    if (copyWarning) progress.warnings.push(copyWarning);
+  }
   await step('done', `Transcript ${plan.transcriptId} ended${progress.warnings.length ? ` with ${progress.warnings.length} warning(s)` : ''}.`);
   return { recordingId: input.recordingId, kind: input.kind, audioTracks: stored.audioTracks, transcriptId: plan.transcriptId, transcriptStatus: 'ended', warnings: progress.warnings };
 }
 
 /** patched(): files a platform keeps in its own storage are copied into ours before anything reads them. */
 const COPY_PLATFORM_FILE = 'copy-platform-file';
+
+/** patched(): each finished recording's files are copied to the room owner's WebDAV folder, when they set one. */
+const COPIED_TO_OWNER_WEBDAV = 'copied-to-owner-webdav';
 
 /** patched(): a composite recording of a platform without per-speaker audio gets a single-speaker transcript. */
 const COMPOSITE_TRANSCRIPT = 'composite-transcript';

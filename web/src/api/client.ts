@@ -1,7 +1,7 @@
 // The typed client of our API: every call the browser makes goes through `call()`, named in API_OPERATIONS
 // with its OpenAPI path, so a test can check each one exists in GET /v1/openapi.json.
 import type {
-  AccessLogEntry, ApiKey, Corrected, TranscriptEdit, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, MeetingTimeline, Page, Recording, RecordingFilters,
+  AccessLogEntry, ApiKey, WebDavFolder, Corrected, TranscriptEdit, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, MeetingTimeline, Page, Recording, RecordingFilters,
   RecordingRequestResult, Room, SearchAnswer, SearchFilters, RoomDefaults, RoomInput, Knock, KnockAnswer, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
 } from './types.ts';
 
@@ -16,6 +16,9 @@ export const API_OPERATIONS = {
   listApiKeys: ['GET', '/v1/api-keys'],
   createApiKey: ['POST', '/v1/api-keys'],
   revokeApiKey: ['DELETE', '/v1/api-keys/{id}'],
+  getWebDav: ['GET', '/v1/me/webdav'],
+  setWebDav: ['PUT', '/v1/me/webdav'],
+  removeWebDav: ['DELETE', '/v1/me/webdav'],
   roomDefaults: ['GET', '/v1/room-defaults'],
   listRooms: ['GET', '/v1/rooms'],
   createRoom: ['POST', '/v1/rooms'],
@@ -180,6 +183,13 @@ export const api = {
   listApiKeys: async () => (await call<{ items: ApiKey[] }>('listApiKeys')).items,
   createApiKey: (input: { name: string; expiresAt?: string }) => call<{ key: string; apiKey: ApiKey }>('createApiKey', { body: input }),
   revokeApiKey: (keyId: string) => call<ApiKey>('revokeApiKey', { params: id(keyId) }),
+  /** Your WebDAV folder, null when none is set. */
+  async getWebDav(): Promise<WebDavFolder | null> {
+    const answer = await call<WebDavFolder | { error: unknown }>('getWebDav', { accept: [404] });
+    return 'url' in answer ? answer : null;
+  },
+  setWebDav: (input: { url: string; username: string; password: string }) => call<WebDavFolder>('setWebDav', { body: input }),
+  removeWebDav: () => call<void>('removeWebDav'),
 
   roomDefaults: () => call<RoomDefaults>('roomDefaults'),
   listRooms: (limit = 100, offset = 0) => call<Page<Room>>('listRooms', { query: { limit, offset } }),

@@ -42,6 +42,14 @@ export interface ApiKey {
   expiresAt: string | null;
 }
 
+/** Your WebDAV folder for copies of your recordings; the password is never answered. */
+export interface WebDavFolder {
+  url: string;
+  username: string;
+  hasPassword: boolean;
+  updatedAt: string;
+}
+
 export interface AuthConfig {
   localAccounts: boolean;
   /** `signInUrl` (ours) starts the provider's sign-in; null when the provider only verifies bearer tokens. */
@@ -329,7 +337,17 @@ export interface Recording {
   expiresAt: string | null;
   /** Its media was deleted because someone in the meeting refused consent (the transcript stays). */
   mediaDeleted: boolean;
+  /** The copy to the room owner's WebDAV folder; null when none was set when it finished. */
+  ownerCopy: OwnerCopy | null;
   downloadUrl?: string;
+}
+
+export interface OwnerCopy {
+  status: 'copied' | 'failed';
+  at: string;
+  url: string;
+  files: Array<{ name: string; bytes: number; outcome: 'sent' | 'already-there' | 'failed' }>;
+  error?: string;
 }
 
 export interface RecordingFilters {

@@ -1,9 +1,10 @@
 // Accounts: the admins' list of users with a form to create one (the API's field messages shown next to
 // the fields), everyone's own account (who they are, changing their password), and everyone's API keys
-// (create — the key shown once —, list with last use, revoke).
+// (create — the key shown once —, list with last use, revoke), and the WebDAV folder (Nextcloud) each finished
+// recording of their rooms is copied to.
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api/client.ts';
-import type { ApiKey, NewUser, UserAccount } from '../api/types.ts';
+import type { ApiKey, NewUser, UserAccount, WebDavFolder } from '../api/types.ts';
 import { useSession } from '../session.tsx';
 import { Link } from '../router.tsx';
 import { CopyOnce, Empty, ErrorNote, Loading, PageHeading, SelectField, TextField, formatDate } from '../components/ui.tsx';
@@ -149,7 +150,78 @@ export function AccountPage() {
           <p className="muted">You sign in through your organisation's identity provider; your password is kept there.</p>
         )}
       </section>
+      <WebDavSection />
     </>
+  );
+}
+
+/** Your own storage (Nextcloud or any WebDAV server): the server checks the folder and credentials before it keeps them. */
+function WebDavSection() {
+  const [folder, setFolder] = useState<WebDavFolder | null | undefined>(undefined);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [url, setUrl] = useState('');
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [saved, setSaved] = useState<'kept' | 'removed' | null>(null);
+  const { busy, submit, field, formError } = useSubmit();
+  const removal = useSubmit();
+
+  useEffect(() => {
+    api.getWebDav().then((found) => {
+      setFolder(found);
+      setUrl(found?.url ?? '');
+      setUsername(found?.username ?? '');
+    }, setLoadError);
+  }, []);
+
+  const save = submit(async () => {
+    setSaved(null);
+    const kept = await api.setWebDav({ url: url.trim(), username, password });
+    setFolder(kept);
+    setPassword('');
+    setSaved('kept');
+  });
+  const remove = removal.submit(async () => {
+    setSaved(null);
+    await api.removeWebDav();
+    setFolder(null);
+    setUrl('');
+    setUsername('');
+    setPassword('');
+    setSaved('removed');
+  });
+
+  return (
+    <section className="card" aria-labelledby="webdav-title">
+      <h2 id="webdav-title">Copies to your own storage</h2>
+      <p className="muted">
+        Each finished recording of your rooms is copied to this WebDAV folder (Nextcloud: <code>https://&lt;server&gt;/remote.php/dav/files/&lt;user&gt;/&lt;folder&gt;</code>),
+        with its transcript as VTT and text, in a folder per room and meeting. Use an app password.
+      </p>
+      <ErrorNote error={loadError} title="Could not load your folder" />
+      {folder === undefined && !loadError && <Loading what="your folder" />}
+      {folder !== undefined && (
+        <>
+          <p role="status">
+            {folder ? <>Copies go to <code className="wrap-anywhere">{folder.url}</code> as {folder.username} (set {formatDate(folder.updatedAt)}).</> : 'No folder is set: recordings are not copied.'}
+          </p>
+          <form onSubmit={save} noValidate>
+            <div className="form-grid">
+              <TextField label="Folder URL" type="url" inputMode="url" autoComplete="url" value={url} onChange={(e) => setUrl(e.target.value)} error={field('url')} />
+              <TextField label="User name" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} error={field('username')} />
+              <TextField label={folder ? 'Password (again, to change the folder)' : 'Password'} type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} error={field('password')} hint="Kept encrypted; never shown again." />
+            </div>
+            <ErrorNote error={formError} title="The folder was not kept" />
+            <div className="row-actions">
+              <button type="submit" className="button-primary" disabled={busy}>{busy ? 'Checking the folder…' : folder ? 'Change the folder' : 'Keep this folder'}</button>
+              {folder && <button type="button" className="button-danger" disabled={removal.busy} onClick={(e) => void remove(e)}>Stop copying</button>}
+            </div>
+            <ErrorNote error={removal.error} title="Could not remove the folder" />
+            {saved && <p role="status" className="hint">{saved === 'kept' ? 'The folder answered and is kept: finished recordings are copied there from now on.' : 'Removed: no more copies. Those made stay in your folder.'}</p>}
+          </form>
+        </>
+      )}
+    </section>
   );
 }
 

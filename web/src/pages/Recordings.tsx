@@ -119,6 +119,7 @@ function RecordingRow({ recording: r, logOpen, onToggleLog, onDelete }: { record
         <td>
           <span className={`badge badge-${r.status}`}>{RECORDING_STATUS_LABELS[r.status] ?? r.status}</span>
           {r.mediaDeleted && <span className="hint">Media deleted: a participant refused consent</span>}
+          {r.ownerCopy && <span className="hint wrap-anywhere" title={r.ownerCopy.url}>{r.ownerCopy.status === 'copied' ? 'Copied to your folder' : `Not copied to your folder: ${r.ownerCopy.error ?? 'failed'}`}</span>}
         </td>
         <td>{formatDuration(r.durationSeconds)}</td>
         <td>{formatBytes(r.sizeBytes)}</td>

@@ -17,7 +17,7 @@ import { useSession } from '../session.tsx';
 // The pipeline's steps (activities/transcription.ts), in words.
 const STEPS: Record<string, string> = {
   storing: 'Storing the recording', tracks: 'Finding the speakers’ tracks', transcribing: 'Recognising speech', merging: 'Putting the turns together',
-  mixdown: 'Mixing the audio', summarizing: 'Writing the summary', finishing: 'Finishing', done: 'Done',
+  mixdown: 'Mixing the audio', summarizing: 'Writing the summary', finishing: 'Finishing', copying: 'Copying to the WebDAV folder', done: 'Done',
 };
 const stepLabel = (step: string | undefined) => (step ? (STEPS[step] ?? step.replace(/[-_]/g, ' ')) : 'Waiting to start');
 
