@@ -27,6 +27,8 @@ import { recordingWorkPrefix, trackWorkKey, transcriptKey } from '../recordings/
 import { classifyServiceError } from './errors.ts';
 import { assertPublicDestination, DestinationRefusedError, signOutgoingWebhook } from './outgoing-webhooks.ts';
 import { deleteRefusedMedia } from './consent.ts';
+import { deriveActionItems } from '../transcripts/action-items.ts';
+import { actionItemTexts, replaceSummaryActionItems } from '../transcripts/action-item-records.ts';
 import { platformOf, type ActivityDependencies } from './index.ts';
 import type { Platform, TrackFacts } from '../platforms/platform.ts';
 
@@ -257,6 +259,8 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
         title: summary.title.slice(0, 512), shortSummary: summary.shortSummary, longSummary: summary.longSummary,
         topics: summary.topics, actionItems: summary.actionItems, summaryEngine: transcription.summarizer.name,
       });
+      const names = (transcript.participants ?? []).map((p) => p.name);
+      await replaceSummaryActionItems(db.em.fork(), input.transcriptId, deriveActionItems(summary.actionItems, segments, names, transcript.recording.recordedAt));
       return { engine: transcription.summarizer.name, topics: summary.topics.length };
     },
 
@@ -319,7 +323,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
         transcript: {
           id: transcript.id, recordingId: recording.id, meetingId: meeting?.id ?? null, roomName: room.name, title: transcript.title ?? null,
           shortSummary: transcript.shortSummary ?? null, longSummary: transcript.longSummary ?? null, topics: transcript.topics ?? [],
-          actionItems: transcript.actionItems ?? [], participants: transcript.participants ?? [], durationSeconds: transcript.durationSeconds ?? null,
+          actionItems: await actionItemTexts(em, transcript.id), participants: transcript.participants ?? [], durationSeconds: transcript.durationSeconds ?? null,
           webvtt: transcript.webvtt ?? '', url: `${transcription.publicUrl}/v1/transcripts/${transcript.id}`,
           ...(edit ? { revision: transcript.revision } : {}),
         },

@@ -17,6 +17,7 @@ import { correctionEndpoints } from './corrections.ts';
 import { searchEndpoints } from './search.ts';
 import { accountEndpoints } from './accounts.ts';
 import { webDavEndpoints } from './webdav.ts';
+import { actionItemEndpoints } from './action-items.ts';
 import { recordingEndpoints } from './recordings.ts';
 import { openApiEndpoints } from './openapi.ts';
 import { mountEndpoints, type Endpoint } from './endpoint.ts';
@@ -44,6 +45,7 @@ export const endpoints: readonly Endpoint[] = [
   ...healthEndpoints,
   ...accountEndpoints,
   ...webDavEndpoints,
+  ...actionItemEndpoints,
   ...roomEndpoints,
   ...meetingEndpoints,
   ...admissionEndpoints,

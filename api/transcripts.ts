@@ -15,6 +15,7 @@ import { ApiError, notFound } from './errors.ts';
 import { pageAnswer, pageOf, pageQuerySchema } from './rooms.ts';
 import { loadRecording, loadTranscript, logAccess, rules, visibleTranscriptsWhere } from './access.ts';
 import { endpoint } from './endpoint.ts';
+import { actionItemTexts } from '../transcripts/action-item-records.ts';
 import type { ApiContext } from './app.ts';
 import type { Services } from '../runtime/services.ts';
 
@@ -146,7 +147,7 @@ export const transcriptEndpoints = [
         shortSummary: t.shortSummary ?? null,
         longSummary: t.longSummary ?? null,
         topics: t.topics ?? [],
-        actionItems: t.actionItems ?? [],
+        actionItems: await actionItemTexts(ctx.state.em, t.id),
         language: t.language,
         speakers: t.recording.type === COMPOSITE ? 'mixed-audio' : 'per-speaker-audio',
         engines: {

@@ -267,6 +267,41 @@ export const TranscriptEdit = defineEntity({
 });
 export type TranscriptEdit = InferEntity<typeof TranscriptEdit>;
 
+export const ACTION_ITEM_SOURCES = ['summary', 'person'] as const;
+
+/**
+ * An action item of a transcript (transcripts/action-items.ts derives them from its summary): its owner (a
+ * participant), due day and moment when they could be told; done or not. A person's change marks it `touched` and a
+ * deletion of the summary's item leaves a mark (`deletedAt`), so a rerun of the pipeline, which replaces the summary's
+ * untouched items, keeps the one and does not bring back the other; they go with their transcript.
+ */
+export const ActionItem = defineEntity({
+  name: 'ActionItem',
+  properties: {
+    id: id(),
+    transcript: () => p.manyToOne(Transcript).deleteRule('cascade').index(),
+    position: p.integer(),
+    text: p.text(),
+    owner: p.string().length(256).nullable(),
+    /** `YYYY-MM-DD`. */
+    due: p.string().length(10).nullable(),
+    startSeconds: p.double().nullable(),
+    done: p.boolean().default(false),
+    doneAt: p.datetime().nullable(),
+    doneBy: p.string().length(128).nullable(),
+    source: p.enum(ACTION_ITEM_SOURCES),
+    /** The summary's words when it made the item: a rerun that finds it again knows it (touched or deleted) by them. */
+    summaryText: p.text().nullable(),
+    touched: p.boolean().default(false),
+    /** A summary's item a person deleted stays as this mark, so that a rerun does not bring it back. */
+    deletedAt: p.datetime().nullable(),
+    createdBy: p.string().length(128).nullable(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+});
+export type ActionItem = InferEntity<typeof ActionItem>;
+
 export const PASSAGE_KINDS = ['title', 'summary', 'topic', 'turn', 'action-item'] as const;
 export type PassageKind = (typeof PASSAGE_KINDS)[number];
 
@@ -393,4 +428,4 @@ export const RecordingShare = defineEntity({
 });
 export type RecordingShare = InferEntity<typeof RecordingShare>;
 
-export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, MeetingAdmission, RecordingAccessLog, TranscriptPassage, TranscriptEdit, WebDavSetting];
+export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, MeetingAdmission, RecordingAccessLog, TranscriptPassage, TranscriptEdit, WebDavSetting, ActionItem];

@@ -48,6 +48,8 @@ function byRule(ok: number, rule: string): Expected {
     case 'room-guest':
       // The room admits no anonymous participants and is not shared: only its owner and admins may know it.
       return { anonymous: 404, participant: 404, stranger: 404, viewer: 404, owner: ok, admin: ok, publicLink: 404 };
+    case 'room-viewer':
+      // The room is not shared: the same as its owner's rule (a shared room's viewers: test/action-items-api.test.ts).
     case 'room-owner':
       return { anonymous: 401, participant: 403, stranger: 404, viewer: 404, owner: ok, admin: ok, publicLink: 401 };
     case 'meeting-participant':
@@ -185,6 +187,15 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
   /** Owners and admins correct a fresh transcript; the others ask for the cast's (and are refused). */
   const correctable = async (role: Role) => (role === 'owner' || role === 'admin' ? freshTranscript() : transcriptFor(role));
 
+  /** Owners and admins change an item of a fresh transcript; the others ask for one of the cast's transcripts. */
+  const actionItemFor = async (role: Role) => {
+    if (role !== 'owner' && role !== 'admin') return `/v1/transcripts/${transcriptFor(role)}/action-items/${randomUUID()}`;
+    const id = await freshTranscript();
+    const added = await product.request('POST', `/v1/transcripts/${id}/action-items`, { text: 'Ship it' }, owner.headers);
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    return `/v1/transcripts/${id}/action-items/${added.body.id}`;
+  };
+
   const rows: Record<string, (rule: string) => Row> = {
     'GET /healthz': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/healthz' }) }),
     'GET /v1/auth/config': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/auth/config' }) }),
@@ -315,6 +326,14 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
         return { path: `/v1/transcripts/${id}/edits/${renamed.body.edit.id}/revert`, body: { revision: 1 } };
       },
     }),
+    'GET /v1/transcripts/:id/action-items': (rule) => ({ expect: byRule(200, rule), request: (role) => ({ path: share(role, `/v1/transcripts/${transcriptFor(role)}/action-items`) }) }),
+    'POST /v1/transcripts/:id/action-items': (rule) => ({
+      expect: byRule(201, rule),
+      request: async (role) => ({ path: share(role, `/v1/transcripts/${await correctable(role)}/action-items`), body: { text: 'Ship it' } }),
+    }),
+    'PATCH /v1/transcripts/:id/action-items/:itemId': (rule) => ({ expect: byRule(200, rule), request: async (role) => ({ path: share(role, await actionItemFor(role)), body: { done: true } }) }),
+    'DELETE /v1/transcripts/:id/action-items/:itemId': (rule) => ({ expect: byRule(204, rule), request: async (role) => ({ path: share(role, await actionItemFor(role)) }) }),
+    'GET /v1/rooms/:name/action-items': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/rooms/${roomName}/action-items` }) }),
     'POST /v1/webhooks/:platform': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/webhooks/daily', body: { test: 'test' } }) }),
     'GET /v1/openapi.json': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/openapi.json' }) }),
     'GET /v1/docs': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/docs' }) }),

@@ -6,8 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { uniqueName, type TestProduct, type TestUser } from './support/product.ts';
-import { seedRecording, seedRoom } from './support/recordings.ts';
-import { Recording, RecordingShare, Transcript } from '../db/entities.ts';
+import { seedRecording, seedRoom, seedTranscriptContent, shareRecording } from './support/recordings.ts';
 import { indexTranscript } from '../transcripts/search-index.ts';
 import type { Segment, TimedWord } from '../transcripts/words.ts';
 import { assertAccessibleControls, assertNoSidewaysScroll, launchChromium, openPage, PHONE, screenshot, signIn, startWebProduct } from './support/browser.ts';
@@ -33,15 +32,9 @@ before(async () => {
     { speaker: 1, speakerName: 'Speaker 2', start: 5, end: 7, text: 'I will tell finance.', words: [w(1, 'I', 5, 5.2), w(1, 'will', 5.3, 5.6), w(1, 'tell', 5.7, 6), w(1, 'finance.', 6.1, 7)] },
     { speaker: 1, speakerName: 'Speaker 2', start: 8, end: 9, text: 'Agreed.', words: [w(1, 'Agreed.', 8, 9)] },
   ];
-  await em.nativeUpdate(Transcript, { id: transcriptId }, {
-    title: 'Shipping plan', durationSeconds: 60,
-    participants: [{ speaker: 0, name: 'Quinton', platformParticipantId: null, userId: null }, { speaker: 1, name: '', platformParticipantId: null, userId: null }],
-  });
-  await product.services.storage.put(`transcripts/${transcriptId}/segments.json`, JSON.stringify(segments), { contentType: 'application/json' });
+  await seedTranscriptContent(em, product.services.storage, transcriptId, { segments, names: ['Quinton', ''], title: 'Shipping plan' });
   await indexTranscript(em, product.services.storage, transcriptId);
-  await em.nativeUpdate(Recording, { id: recording.id }, { shareMode: 'shared' });
-  em.create(RecordingShare, { recording: recording.id, user: viewer.id });
-  await em.flush();
+  await shareRecording(em, recording.id, [viewer.id]);
 });
 
 after(async () => {

@@ -7,6 +7,7 @@ import { Transcript, type PassageKind } from '../db/entities.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
 import { transcriptContentKey } from '../recordings/keys.ts';
 import type { Segment } from './words.ts';
+import { actionItemTexts } from './action-item-records.ts';
 
 /** PostgreSQL's text-search configuration for a transcript language; `simple` (no stemming) for the rest. */
 const TEXT_SEARCH_CONFIGS: Record<string, string> = {
@@ -84,7 +85,7 @@ export async function indexTranscript(em: EntityManager, storage: ObjectStorage,
   const chunks: Buffer[] = [];
   for await (const chunk of object.body) chunks.push(chunk as Buffer);
   const segments = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Segment[];
-  const passages = transcriptPassages(transcript, segments);
+  const passages = transcriptPassages({ ...transcript, actionItems: await actionItemTexts(em, transcriptId) }, segments);
   await writeSearchIndex(em, transcriptId, transcript.language, passages);
   return passages.length;
 }

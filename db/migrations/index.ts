@@ -13,6 +13,7 @@ import { Migration20261205120016 } from './Migration20261205120016.ts';
 import { Migration20261206035502 } from './Migration20261206035502.ts';
 import { Migration20261206042406 } from './Migration20261206042406.ts';
 import { Migration20261206052111 } from './Migration20261206052111.ts';
+import { Migration20261206150658 } from './Migration20261206150658.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121180514', class: Migration20261121180514 },
@@ -27,4 +28,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261206035502', class: Migration20261206035502 },
   { name: 'Migration20261206042406', class: Migration20261206042406 },
   { name: 'Migration20261206052111', class: Migration20261206052111 },
+  { name: 'Migration20261206150658', class: Migration20261206150658 },
 ];

@@ -2,8 +2,10 @@
 // meeting, recording rows, a transcript, and their objects in storage under the keys the pipeline uses.
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { Meeting, Recording, Room, Transcript, type RecordingKind, type RecordingStatus } from '../../db/entities.ts';
+import { Meeting, Recording, RecordingShare, Room, Transcript, type RecordingKind, type RecordingStatus } from '../../db/entities.ts';
 import type { ObjectStorage } from '../../storage/object-storage.ts';
+import { transcriptKey } from '../../recordings/keys.ts';
+import type { Segment } from '../../transcripts/words.ts';
 
 export async function seedRoom(em: EntityManager, options: { name: string; ownerId: string; retentionDays?: number | null }): Promise<{ room: Room; meeting: Meeting }> {
   const room = em.create(Room, { name: options.name, ownerId: options.ownerId, retentionDays: options.retentionDays ?? null });
@@ -84,4 +86,29 @@ export async function remainingKeys(storage: ObjectStorage, keys: string[]): Pro
   const present: string[] = [];
   for (const key of keys) if (await storage.head(key)) present.push(key);
   return present;
+}
+
+/**
+ * A finished transcript's content as the pipeline leaves it: its turns in segments.json (under the pipeline's key),
+ * its title and duration, one participant per name (speaker = index; '' for one never named).
+ */
+export async function seedTranscriptContent(
+  em: EntityManager,
+  storage: ObjectStorage,
+  transcriptId: string,
+  content: { segments: Segment[]; names: string[]; title?: string; durationSeconds?: number },
+): Promise<void> {
+  await em.nativeUpdate(Transcript, { id: transcriptId }, {
+    ...(content.title === undefined ? {} : { title: content.title }),
+    durationSeconds: content.durationSeconds ?? 60,
+    participants: content.names.map((name, speaker) => ({ speaker, name, platformParticipantId: null, userId: null })),
+  });
+  await storage.put(transcriptKey(transcriptId, 'segments.json'), JSON.stringify(content.segments), { contentType: 'application/json' });
+}
+
+/** The recording shared with these users (share mode 'shared', one share each). */
+export async function shareRecording(em: EntityManager, recordingId: string, userIds: string[]): Promise<void> {
+  await em.nativeUpdate(Recording, { id: recordingId }, { shareMode: 'shared' });
+  for (const user of userIds) em.create(RecordingShare, { recording: recordingId, user });
+  await em.flush();
 }

@@ -8,6 +8,7 @@ import { ErrorNote, Loading } from './components/ui.tsx';
 import { SignInPage } from './pages/SignIn.tsx';
 import { RoomsPage } from './pages/Rooms.tsx';
 import { RoomFormPage } from './pages/RoomForm.tsx';
+import { RoomActionItemsPage } from './pages/RoomActionItems.tsx';
 import { RoomPage } from './pages/Room.tsx';
 import { TranscriptPage } from './pages/Transcript.tsx';
 import { RecordingsPage } from './pages/Recordings.tsx';
@@ -75,6 +76,7 @@ function Page({ path, admin }: { path: string; admin: boolean }) {
   if (path === '/signin') return <SignInPage next="/" />;
   if (path === '/rooms/new') return <RoomFormPage />;
   if ((params = match('/rooms/:name/settings', path))) return <RoomFormPage name={params.name} />;
+  if ((params = match('/rooms/:name/action-items', path))) return <RoomActionItemsPage key={params.name} roomName={params.name!} />;
   if (path === '/recordings') return <RecordingsPage />;
   if (path === '/meetings') return <MeetingsPage />;
   if ((params = match('/meetings/:id', path))) return <MeetingPage key={params.id} id={params.id!} />;

@@ -1,7 +1,7 @@
 // The typed client of our API: every call the browser makes goes through `call()`, named in API_OPERATIONS
 // with its OpenAPI path, so a test can check each one exists in GET /v1/openapi.json.
 import type {
-  AccessLogEntry, ApiKey, WebDavFolder, Corrected, TranscriptEdit, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, MeetingTimeline, Page, Recording, RecordingFilters,
+  AccessLogEntry, ActionItem, ActionItemChange, RoomActionItem, ApiKey, WebDavFolder, Corrected, TranscriptEdit, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, MeetingTimeline, Page, Recording, RecordingFilters,
   RecordingRequestResult, Room, SearchAnswer, SearchFilters, RoomDefaults, RoomInput, Knock, KnockAnswer, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
 } from './types.ts';
 
@@ -59,6 +59,11 @@ export const API_OPERATIONS = {
   correctTurn: ['PATCH', '/v1/transcripts/{id}/turns/{index}'],
   listEdits: ['GET', '/v1/transcripts/{id}/edits'],
   revertEdit: ['POST', '/v1/transcripts/{id}/edits/{editId}/revert'],
+  listActionItems: ['GET', '/v1/transcripts/{id}/action-items'],
+  addActionItem: ['POST', '/v1/transcripts/{id}/action-items'],
+  changeActionItem: ['PATCH', '/v1/transcripts/{id}/action-items/{itemId}'],
+  deleteActionItem: ['DELETE', '/v1/transcripts/{id}/action-items/{itemId}'],
+  roomActionItems: ['GET', '/v1/rooms/{name}/action-items'],
 } as const satisfies Record<string, readonly [string, `/v1/${string}`]>;
 
 type Operation = keyof typeof API_OPERATIONS;
@@ -231,6 +236,17 @@ export const api = {
     call<Corrected>('correctTurn', { params: { id: transcriptId, index: String(index) }, body: { revision, ...change } }),
   listEdits: (transcriptId: string) => call<Page<TranscriptEdit> & { revision: number }>('listEdits', { params: id(transcriptId), query: { limit: 100 } }),
   revertEdit: (transcriptId: string, editId: string, revision: number) => call<Corrected>('revertEdit', { params: { id: transcriptId, editId }, body: { revision } }),
+
+  listActionItems: async (transcriptId: string, share?: string) => (await call<{ items: ActionItem[] }>('listActionItems', { params: id(transcriptId), query: { share } })).items,
+  addActionItem: (transcriptId: string, input: { text: string; owner?: string; due?: string; startSeconds?: number }) => call<ActionItem>('addActionItem', { params: id(transcriptId), body: input }),
+  changeActionItem: (transcriptId: string, itemId: string, change: ActionItemChange) => call<ActionItem>('changeActionItem', { params: { id: transcriptId, itemId }, body: change }),
+  deleteActionItem: (transcriptId: string, itemId: string) => call<void>('deleteActionItem', { params: { id: transcriptId, itemId } }),
+  roomActionItems: (roomName: string, query: { status: 'open' | 'done' | 'all'; limit: number; offset: number }) => call<Page<RoomActionItem>>('roomActionItems', { params: { name: roomName }, query: { ...query } }),
+  /** A file of action items (format csv or markdown): of a transcript, or of a room's meetings. */
+  actionItemsFileUrl: (of: { transcriptId: string; share?: string } | { roomName: string; status: string }, format: 'csv' | 'markdown') =>
+    'transcriptId' in of
+      ? operationUrl('listActionItems', id(of.transcriptId), { format, share: of.share })
+      : operationUrl('roomActionItems', { name: of.roomName }, { format, status: of.status }),
 
   listRecordings: (query: RecordingFilters & { limit: number; offset: number }) => call<Page<Recording>>('listRecordings', { query: { ...query } }),
   getRecording: (recordingId: string) => call<Recording>('getRecording', { params: id(recordingId) }),

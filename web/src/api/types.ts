@@ -42,6 +42,36 @@ export interface ApiKey {
   expiresAt: string | null;
 }
 
+/** An action item of a transcript: who does it and by when, when that could be told, and where it was said. */
+export interface ActionItem {
+  id: string;
+  transcriptId: string;
+  text: string;
+  owner: string | null;
+  /** YYYY-MM-DD */
+  due: string | null;
+  startSeconds: number | null;
+  /** The transcript page at its moment. */
+  link: string;
+  done: boolean;
+  doneAt: string | null;
+  doneBy: string | null;
+  source: 'summary' | 'person';
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RoomActionItem extends ActionItem {
+  transcript: { id: string; title: string | null; recordedAt: string; meetingId: string | null };
+}
+
+export interface ActionItemChange {
+  text?: string;
+  owner?: string | null;
+  due?: string | null;
+  done?: boolean;
+}
+
 /** Your WebDAV folder for copies of your recordings; the password is never answered. */
 export interface WebDavFolder {
   url: string;

@@ -41,6 +41,7 @@ export function RoomsPage() {
               <div className="actions">
                 <Link href={`/${room.name}`} className="button button-primary" aria-label={`Open room ${room.name}`}>Open</Link>
                 <Link href={`/meetings?room=${encodeURIComponent(room.name)}`} className="button" aria-label={`Meetings in room ${room.name}`}>Meetings</Link>
+                <Link href={`/rooms/${room.name}/action-items`} className="button" aria-label={`Action items of room ${room.name}`}>Action items</Link>
                 <Link href={`/rooms/${room.name}/settings`} className="button" aria-label={`Settings of room ${room.name}`}>Settings</Link>
               </div>
             </li>

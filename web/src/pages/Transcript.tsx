@@ -11,6 +11,7 @@ import { NotFoundPage } from './NotFound.tsx';
 import { Player, type PlayerHandle } from '../transcript/Player.tsx';
 import { Sharing, TranscriptSharing } from '../transcript/Sharing.tsx';
 import { CorrectionProblems, EditHistory, Speakers, TurnEditor, useCorrections } from '../transcript/Corrections.tsx';
+import { ActionItems } from '../transcript/ActionItems.tsx';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
@@ -179,10 +180,7 @@ export function TranscriptPage({ id, share, startAt }: { id: string; share?: str
                   </ul>
                 </section>
               )}
-              <section className="card" aria-labelledby="actions-title">
-                <h2 id="actions-title">Action items</h2>
-                {t.actionItems.length ? <ul>{t.actionItems.map((a, i) => <li key={i}>{a}</li>)}</ul> : <p className="muted">None found.</p>}
-              </section>
+              <ActionItems transcriptId={t.id} share={share} owner={t.isOwner} canSeek={Boolean(t.audio)} onSeek={(seconds) => player.current?.seek(seconds, true)} />
               <section className="card" aria-labelledby="downloads-title">
                 <h2 id="downloads-title">Downloads</h2>
                 <ul className="downloads">
