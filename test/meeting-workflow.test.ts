@@ -204,9 +204,10 @@ describe('meetingWorkflow (time-skipping)', () => {
       assert.equal(child.type, 'recordingWorkflow');
       assert.equal(child.parentExecution?.workflowId, meetingWorkflowId(meeting.id));
     }
-    const rows = await waitFor('both Recording rows', async () => {
+    // Stored by their recording workflows (the rows exist from recording.started on, as `recording`).
+    const rows = await waitFor('both Recording rows stored', async () => {
       const found = await db.em.fork().find(Recording, { meeting: meeting.id });
-      return found.length === 2 ? found : null;
+      return found.length === 2 && found.every((r) => r.status !== 'recording') ? found : null;
     });
     assert.deepEqual(rows.map((r) => r.id).sort(), ids);
     // Stored, not missing (what becomes of raw tracks after storing is the recording workflow's business).
