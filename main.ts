@@ -19,6 +19,8 @@ import { startEmbeddedLiveKit } from './runtime/embedded-livekit.ts';
 import type { LiveKitSimulator } from './platforms/livekit/simulator/index.ts';
 import { startEmbeddedHms } from './runtime/embedded-hms.ts';
 import type { HmsSimulator } from './platforms/hms/simulator/index.ts';
+import { startEmbeddedWhereby } from './runtime/embedded-whereby.ts';
+import type { WherebySimulator } from './platforms/whereby/simulator/index.ts';
 import type { PlatformRollout } from './platforms/rollout.ts';
 import type { RunnablePlatform } from './runtime/config.ts';
 
@@ -50,6 +52,10 @@ async function main() {
   if (runs('100ms') && config.hms.mode === 'simulator') {
     hmsSimulator = await startEmbeddedHms({ config: config.hms, webhookUrl: webhookUrlOf('100ms'), log: (line) => log.debug(line) });
   }
+  let wherebySimulator: WherebySimulator | undefined;
+  if (runs('whereby') && config.whereby?.mode === 'simulator') {
+    wherebySimulator = await startEmbeddedWhereby({ config: config.whereby, storageConfig: config.storage, storage: services.storage, webhookUrl: webhookUrlOf('whereby'), log: (line) => log.debug(line) });
+  }
   const api = await startApiServer(services, log);
   if (simulator) await registerDailyWebhook(config.daily, webhookUrlOf('daily'));
   const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
@@ -70,7 +76,7 @@ async function main() {
     ...(runs('daily') ? [`  Daily:        ${simulator ? `simulator at ${simulator.baseUrl} (control: ${simulator.controlUrl}); try \`npm run demo\`` : `${config.daily.apiUrl}, webhooks to ${webhookUrlOf('daily')}`}`] : []),
     ...(runs('livekit') ? [`  LiveKit:      ${liveKitSimulator ? `simulator at ${liveKitSimulator.url} (control: ${liveKitSimulator.url}/_sim); try \`npm run demo -- --platform livekit\`` : `${config.livekit.url}, webhooks to ${webhookUrlOf('livekit')} (set it in LiveKit's webhook.urls)`}`] : []),
     ...(runs('100ms') ? [`  100ms:        ${hmsSimulator ? `simulator at ${hmsSimulator.apiUrl} (control: ${hmsSimulator.controlUrl}); try \`npm run demo -- --platform 100ms\`` : `${config.hms.apiUrl}, webhooks to ${webhookUrlOf('100ms')} (set it on 100ms's dashboard with the ${config.hms.webhookHeader.name} header)`}`] : []),
-    ...(runs('whereby') ? [`  Whereby:      ${config.whereby!.apiUrl}, webhooks to ${webhookUrlOf('whereby')} (set it as the webhook URL in Whereby's dashboard)`] : []),
+    ...(runs('whereby') ? [`  Whereby:      ${wherebySimulator ? `simulator at ${wherebySimulator.apiUrl} (control: ${wherebySimulator.controlUrl}); try \`npm run demo -- --platform whereby\`` : `${config.whereby!.apiUrl}, webhooks to ${webhookUrlOf('whereby')} (set it as the webhook URL in Whereby's dashboard)`}`] : []),
     `  New rooms:    ${rolloutSummary(config.platforms.rollout)}`,
     ...firstAdminNotice(api.firstAdmin),
     '  Stop with Ctrl+C (a second Ctrl+C stops at once); data is kept for the next start.',
@@ -97,6 +103,7 @@ async function main() {
     await step('the Daily simulator', () => simulator?.stop());
     await step('the LiveKit simulator', () => liveKitSimulator?.stop());
     await step('the 100ms simulator', () => hmsSimulator?.stop());
+    await step('the Whereby simulator', () => wherebySimulator?.stop());
     await step("the worker's connection", () => connection.close());
     await step('the database and clients', () => services.close());
     await step('the Temporal dev server', () => embeddedTemporal?.stop());

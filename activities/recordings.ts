@@ -8,6 +8,7 @@ import { Meeting, ParticipantSession, Recording, RecordingAccessLog, type Stored
 import { COMPOSITE, SPEAKER_AUDIO, type ParticipantWrite, type RecordingKind, type ReadyRecording } from '../meetings/messages.ts';
 import type { RecordingWorkflowInput } from '../recordings/messages.ts';
 import { platformFileKey } from '../recordings/keys.ts';
+import { probeContainerDuration } from '../audio/tracks.ts';
 import type { Platform } from '../platforms/platform.ts';
 import type { ObjectStorage } from '../storage/object-storage.ts';
 import { classifyPlatformError } from './errors.ts';
@@ -125,7 +126,8 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
     },
 
     /** Stores one ready recording: raw-tracks with its audio track keys (video ignored); cloud on its meeting too. */
-    async persistRecording(input: RecordingWorkflowInput): Promise<{ audioTracks: number }> {
+    /** `durationSeconds`: read from the stored file when the platform did not say (Whereby's recording.finished). */
+    async persistRecording(input: RecordingWorkflowInput): Promise<{ audioTracks: number; durationSeconds?: number }> {
       const em = db.em.fork();
       // A recording its owner (or retention) deleted stays deleted: a late or replayed webhook must not bring
       // back its row. The access log — kept after deletion as the audit trail — says it was deleted.
@@ -133,6 +135,9 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
         throw ApplicationFailure.nonRetryable(`Recording ${input.recordingId} was deleted (see its access log); it is not stored again`, 'RecordingDeleted');
       }
       const audioKeys = input.tracks?.filter((t) => t.type === 'audio').map((t) => t.key) ?? [];
+      const durationSeconds = input.durationSeconds > 0 || input.kind !== COMPOSITE || !input.objectKey
+        ? input.durationSeconds
+        : Math.round((await probeContainerDuration(await storage.signedGetUrl(input.objectKey, { expiresInSeconds: 600 }))) ?? 0);
       // A rerun of the pipeline (reprocess) knows the keys but not the sizes: the stored size stays.
       const sizeBytes = input.tracks?.filter((t) => t.type === 'audio').reduce((sum, t) => sum + t.size, 0) ?? null;
       const fields = {
@@ -143,7 +148,7 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
         trackKeys: input.kind === SPEAKER_AUDIO ? audioKeys : null,
         trackFacts: trackFactsOf(input.tracks),
         recordedAt: new Date(input.startedAt),
-        durationSeconds: input.durationSeconds,
+        durationSeconds,
         sizeBytes,
         // Raw tracks are processing until their transcript ends; a cloud recording is complete once stored.
         status: input.kind === SPEAKER_AUDIO ? ('processing' as const) : ('completed' as const),
@@ -154,12 +159,12 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
       });
       if (input.kind === COMPOSITE) {
         // Set once: the first path to arrive wins, a second is a no-op.
-        await em.nativeUpdate(Meeting, { id: input.meetingId, cloudRecordingKey: null }, { cloudRecordingKey: input.objectKey, cloudRecordingDuration: input.durationSeconds });
+        await em.nativeUpdate(Meeting, { id: input.meetingId, cloudRecordingKey: null }, { cloudRecordingKey: input.objectKey, cloudRecordingDuration: durationSeconds });
       }
       if (input.platformMeetingId) await em.nativeUpdate(Meeting, { id: input.meetingId, platformMeetingId: null }, { platformMeetingId: input.platformMeetingId });
       // A cloud recording is settled once stored: the consent rule applies now, however late it came (activities/consent.ts).
       if (input.kind === COMPOSITE) await deleteRefusedMedia(db, storage, input.meetingId);
-      return { audioTracks: audioKeys.length };
+      return { audioTracks: audioKeys.length, ...(durationSeconds !== input.durationSeconds && { durationSeconds }) };
     },
 
     /** A start the platform accepted: a `pending` row under the workflow's id for it, until the platform confirms. */
@@ -171,11 +176,12 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
 
     /**
      * The platform confirmed a recording (recording.started, or its ready came first): its row, under the
-     * platform's id, is `recording` unless it has moved on already; the pending row of its start goes.
+     * platform's id, is `recording` unless it has moved on already; the row it replaces goes: the pending row of
+     * its start, or (`replacedStatus: 'recording'`) the row under the id that stood in for it until the platform named it.
      */
-    async recordRecordingStarted(input: { meetingId: string; recordingId: string; kind: RecordingKind; startedAt: string; replaces: string | null }): Promise<void> {
+    async recordRecordingStarted(input: { meetingId: string; recordingId: string; kind: RecordingKind; startedAt: string; replaces: string | null; replacedStatus?: 'pending' | 'recording' }): Promise<void> {
       await db.em.fork().transactional(async (em) => {
-        if (input.replaces) await em.nativeDelete(Recording, { id: input.replaces, status: 'pending' });
+        if (input.replaces) await em.nativeDelete(Recording, { id: input.replaces, status: input.replacedStatus ?? 'pending' });
         await em.upsert(Recording, {
           id: input.recordingId, meeting: input.meetingId, type: input.kind, bucket: storage.bucket, objectKey: '', recordedAt: new Date(input.startedAt), status: 'recording',
         }, { onConflictFields: ['id'], onConflictAction: 'ignore' });

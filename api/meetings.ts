@@ -11,6 +11,7 @@ import { consentRefusalWorkflow, consentRefusalWorkflowId } from '../workflows/c
 import { MEETING_LIST_STATUSES } from '../shared/meeting-list-statuses.ts';
 import { PlatformApiError, speakerAudioInstanceId } from '../platforms/platform.ts';
 import type { Services } from '../runtime/services.ts';
+import type { Caller } from '../auth/caller.ts';
 import { MeetingIdAttribute, RoomNameAttribute } from '../workflows/search-attributes.ts';
 import { ApiError, notFound } from './errors.ts';
 import type { ApiContext } from './app.ts';
@@ -29,14 +30,15 @@ export function platformRoomName(roomName: string, at: Date): string {
   return `${roomName}-${at.toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
 }
 
-export function meetingView(meeting: Meeting) {
+/** `hostRoomUrl` (a platform's host link: host rights to whoever opens it) is shown to the room's owner only. */
+export function meetingView(meeting: Meeting, caller: Caller) {
   return {
     id: meeting.id,
     roomName: meeting.room.name,
     platform: meeting.platform,
     platformRoomName: meeting.platformRoomName,
     roomUrl: meeting.roomUrl ?? null,
-    hostRoomUrl: meeting.hostRoomUrl ?? null,
+    hostRoomUrl: ownsRoom(caller, meeting.room) ? meeting.hostRoomUrl ?? null : null,
     startDate: meeting.startDate.toISOString(),
     endDate: meeting.endDate.toISOString(),
     endedAt: meeting.endedAt?.toISOString() ?? null,
@@ -56,7 +58,7 @@ const meetingSchema = z.object({
   platform: z.enum(PLATFORMS),
   platformRoomName: z.string(),
   roomUrl: z.string().nullable(),
-  hostRoomUrl: z.string().nullable(),
+  hostRoomUrl: z.string().nullable().describe("The platform's host link (Whereby): the room's owner only, else null"),
   startDate: z.iso.datetime(),
   endDate: z.iso.datetime(),
   endedAt: z.iso.datetime().nullable(),
@@ -160,7 +162,7 @@ export const meetingEndpoints = [
       const recordingsOf = Map.groupBy(recordings, (r) => r.meeting!.id);
       const transcriptsOf = Map.groupBy(transcripts, (t) => t.recording.meeting!.id);
       ctx.body = pageAnswer(meetings.map((m) => ({
-          ...meetingView(m),
+          ...meetingView(m, ctx.state.caller),
           participants: names.get(m.id) ?? [],
           recordings: (recordingsOf.get(m.id) ?? []).map((r) => ({ id: r.id, type: r.type, status: r.status })),
           transcripts: (transcriptsOf.get(m.id) ?? []).map((t) => ({ id: t.id, recordingId: t.recording.id, status: t.status, title: t.title ?? null })),
@@ -214,7 +216,7 @@ export const meetingEndpoints = [
       }
       ctx.status = created ? 201 : 200;
       ctx.set('Location', `/v1/meetings/${meeting.id}`);
-      ctx.body = meetingView(meeting);
+      ctx.body = meetingView(meeting, ctx.state.caller);
     },
   }),
   endpoint({
@@ -226,7 +228,7 @@ export const meetingEndpoints = [
     params: meetingParams,
     responses: { 200: { description: 'The meeting', schema: meetingSchema } },
     async handler(ctx, { params }) {
-      ctx.body = meetingView(await loadMeeting(ctx, params.id, 'participate'));
+      ctx.body = meetingView(await loadMeeting(ctx, params.id, 'participate'), ctx.state.caller);
     },
   }),
   endpoint({
@@ -244,7 +246,7 @@ export const meetingEndpoints = [
         participantNamesByMeeting(ctx, [meeting.id]),
         ctx.state.em.find(Transcript, { $and: [await visibleTranscriptsWhere(ctx), { recording: { meeting: meeting.id } }] }, { populate: ['recording'] }),
       ]);
-      ctx.body = { ...meetingView(meeting), participants: names.get(meeting.id) ?? [], parts: timelineParts(transcripts) };
+      ctx.body = { ...meetingView(meeting, ctx.state.caller), participants: names.get(meeting.id) ?? [], parts: timelineParts(transcripts) };
     },
   }),
   endpoint({
@@ -293,7 +295,9 @@ export const meetingEndpoints = [
       const token = await services.platforms.get(meeting.platform).createJoinToken({
         roomName: meeting.platformRoomName, userName: input.userName, userId: callerUserId(caller) ?? participantKey, isOwner, expiresAt: meeting.endDate,
       });
-      ctx.body = { token, roomUrl: meeting.roomUrl, isOwner, participantKey, meetingToken, meeting: meetingView(meeting) };
+      // Where the platform has a host link (Whereby), the owner's browser opens the room with it.
+      const roomUrl = isOwner && meeting.hostRoomUrl ? meeting.hostRoomUrl : meeting.roomUrl;
+      ctx.body = { token, roomUrl, isOwner, participantKey, meetingToken, meeting: meetingView(meeting, caller) };
     },
   }),
   // Every participant's browser asks on join (per the room's trigger); the workflow is the only writer,
@@ -383,7 +387,7 @@ export const meetingEndpoints = [
         }
       }
       ctx.status = 202;
-      ctx.body = meetingView(meeting);
+      ctx.body = meetingView(meeting, ctx.state.caller);
     },
   }),
   // "May we keep the audio?" — one answer per participant (their account, or their meeting token); the last answer wins.
@@ -454,7 +458,12 @@ async function createPlatformRoom(ctx: ApiContext, meeting: Meeting): Promise<vo
     for (let attempt = 0; ; attempt++) {
       const name = platformRoomName(meeting.room.name, new Date(meeting.startDate.getTime() + attempt * 1000));
       try {
-        created = await platform.createRoom({ name, expiresAt: meeting.endDate, recordingsBucket });
+        // A platform that records by itself (Whereby) is told the room's trigger (none where the room records nothing
+        // here) and its mode; locking stays ours (knocking is admitted by our API, then the room URL is handed out).
+        created = await platform.createRoom({
+          name, expiresAt: meeting.endDate, recordingsBucket, roomMode: meeting.room.roomMode,
+          recordingTrigger: meeting.recordingType === 'cloud' ? meeting.recordingTrigger : 'none',
+        });
         // The platform's own name for the room, which every later call and webhook uses (100ms: its room id).
         meeting.platformRoomName = created.platformRoomName;
         break;

@@ -141,3 +141,18 @@ function isExitError(error: unknown): error is { code: number; stderr: string } 
   return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number'
     && typeof (error as { stderr?: unknown }).stderr === 'string';
 }
+
+/**
+ * A media file's length by its container, read by ffprobe from a path or a URL (an HTTP source is read by ranges,
+ * not downloaded whole); null when the container does not say.
+ */
+export async function probeContainerDuration(source: string): Promise<number | null> {
+  try {
+    const { stdout } = await execFileAsync('ffprobe', ['-v', 'error', '-of', 'json', '-show_entries', 'format=duration', source], { maxBuffer: 1024 * 1024, timeout: 60_000 });
+    const seconds = Number((JSON.parse(stdout) as { format?: { duration?: string } }).format?.duration);
+    return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
+  } catch (error) {
+    if (isExitError(error)) throw new MediaError('corrupt', source.replace(/\?.*$/, ''), error.stderr.trim() || `ffprobe exited with ${error.code}`);
+    throw error;
+  }
+}

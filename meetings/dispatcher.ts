@@ -163,7 +163,7 @@ export function toMeetingEvent(event: PlatformEvent): MeetingEvent {
     case 'meeting.ended':
       return { type: event.type, eventId: event.eventId, platformMeetingId: event.platformMeetingId, at };
     case 'recording.started':
-      return { type: event.type, eventId: event.eventId, recordingId: event.recordingId, instanceId: event.instanceId, at, ...(event.recordingType && { kind: event.recordingType }) };
+      return { type: event.type, eventId: event.eventId, recordingId: event.recordingId, instanceId: event.instanceId, at, ...(event.recordingType && { kind: event.recordingType }), ...(event.provisionalId && { provisional: true }) };
     case 'recording.ready':
       return {
         type: event.type, eventId: event.eventId, recordingId: event.recordingId, kind: event.recordingType, startedAt: event.startedAt.toISOString(),

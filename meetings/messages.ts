@@ -42,6 +42,9 @@ export interface MeetingWorkflowInput {
   /** How the platform records each speaker's audio (Platform.recordingCapabilities): absent in runs started before
    * it was passed, which were all `with-composite` (Daily's raw tracks). */
   perSpeakerAudio?: PerSpeakerAudio;
+  /** 'platform' where the platform starts and stops recording by itself (Whereby): the recording status follows its
+   * recordings (recording while one runs, stopped once each is ready). Absent: the workflow starts them. */
+  recordingStartedBy?: 'platform';
   /** State carried across continue-as-new. */
   carried?: MeetingState;
   /** Events that were waiting when the run continued as new: the next applies them first, in their order. */
@@ -80,6 +83,8 @@ export interface KnownRecording {
   status: 'pending' | 'recording' | 'ready' | 'error' | 'missing';
   startedAt: string | null;
   error?: string;
+  /** Its id stands in until the platform's ready names it (the first new ready of its kind then takes this entry). */
+  provisional?: boolean;
 }
 
 export interface MeetingState {
@@ -122,8 +127,9 @@ export type MeetingEvent =
   | { type: 'participant.left'; eventId: string; sessionId: string; at: string }
   | { type: 'meeting.started'; eventId: string; platformMeetingId: string; at: string }
   | { type: 'meeting.ended'; eventId: string; platformMeetingId: string; at: string }
-  /** `kind` where the platform says which recording it is; otherwise the instance id tells. */
-  | { type: 'recording.started'; eventId: string; recordingId: string; instanceId: string; at: string; kind?: RecordingKind }
+  /** `kind` where the platform says which recording it is; otherwise the instance id tells. `provisional`: the id
+   * stands in until the platform's ready names the recording (PlatformEvent `provisionalId`). */
+  | { type: 'recording.started'; eventId: string; recordingId: string; instanceId: string; at: string; kind?: RecordingKind; provisional?: boolean }
   | ({ type: 'recording.ready'; eventId: string } & ReadyRecording)
   | { type: 'recording.error'; eventId: string; instanceId: string; message: string; at: string; kind?: RecordingKind }
   /** A microphone published or unpublished, where each is recorded on its own (RecordingCapabilities `per-track`). */

@@ -26,6 +26,7 @@ export function meetingWorkflowOptions(services: Services, meeting: Meeting): Wo
       recordingMaxDurationSeconds: services.config.meetings.recordingMaxDurationSeconds,
       historyMaxEvents: services.config.meetings.historyMaxEvents,
       perSpeakerAudio: services.platforms.get(meeting.platform).recordingCapabilities.perSpeakerAudio,
+      ...(services.platforms.get(meeting.platform).recordingCapabilities.startedBy === 'platform' && { recordingStartedBy: 'platform' as const }),
     }],
     // Exactly one workflow per meeting: a second start finds the running one, and an ended one is never restarted.
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

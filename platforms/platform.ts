@@ -135,8 +135,11 @@ export type PlatformEvent =
   /**
    * `recordingType` where the platform itself says which recording it is (else the instance id tells); `roomName`
    * where the instance id is the platform's own and cannot find the meeting (LiveKit's egress id, Whereby's session).
+   * `provisionalId`: the platform names the recording only once it is stored (Whereby: the recorder's participant id
+   * stands in until recording.finished brings the recording's own), so the first ready of its kind whose id is new
+   * is this recording.
    */
-  | (EventBase & { type: 'recording.started'; recordingId: string; instanceId: string; startedAt: Date; recordingType?: RecordingType; roomName?: string })
+  | (EventBase & { type: 'recording.started'; recordingId: string; instanceId: string; startedAt: Date; recordingType?: RecordingType; roomName?: string; provisionalId?: boolean })
   | (EventBase & {
       type: 'recording.ready';
       recordingId: string;

@@ -80,6 +80,7 @@ const envSchema = z.object({
   WHEREBY_API_KEY: z.string().min(1).optional(),
   WHEREBY_API_URL: url.default('https://api.whereby.dev/v1'),
   WHEREBY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters (the webhook signing secret from Whereby\'s dashboard)').optional(),
+  WHEREBY_SIMULATOR_PORT: port.default(8094),
   // 100ms (platforms/hms/): the app's access key and secret, and the secret header its webhooks carry (100ms signs none).
   HMS_ACCESS_KEY: z.string().min(1).optional(),
   HMS_APP_SECRET: z.string().min(1).optional(),
@@ -166,8 +167,9 @@ export interface Config {
     | { mode: 'simulator'; apiKey: string; apiUrl: string; webhookSecret: string; port: number; domain: string };
   /** The platforms this deployment runs, side by side, and the rule that gives a new room its platform. */
   platforms: { enabled: RunnablePlatform[]; rollout: PlatformRollout };
-  /** Whereby (only with WHEREBY_API_KEY: no embedded Whereby simulator is started yet). */
-  whereby: { apiKey: string; apiUrl: string; webhookSecret: string } | null;
+  /** Whereby, or (no WHEREBY_API_KEY, whereby in PLATFORMS) the Whereby simulator started by `npm start`; null when
+   * Whereby does not run here. */
+  whereby: WherebyConfig | null;
   /** LiveKit with Egress, or (embedded default) the LiveKit simulator started by `npm start`. */
   livekit:
     | { mode: 'livekit'; url: string; clientUrl: string; apiKey: string; apiSecret: string }
@@ -237,6 +239,12 @@ interface HmsCommon {
   guestRole: string;
 }
 
+export type WherebyConfig =
+  | { mode: 'whereby'; apiKey: string; apiUrl: string; webhookSecret: string }
+  /** `bucketKeys`: the access keys the simulator is given for our bucket when our storage is a local folder (with S3,
+   * Whereby is given S3_ACCESS_KEY_ID/S3_SECRET_ACCESS_KEY as in production). */
+  | { mode: 'simulator'; apiKey: string; apiUrl: string; webhookSecret: string; port: number; bucketKeys: { accessKeyId: string; secretAccessKey: string } };
+
 export type HmsConfig = (HmsCommon & { mode: 'hms' }) | (HmsCommon & { mode: 'simulator'; port: number });
 
 export class ConfigError extends Error {
@@ -298,7 +306,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     platforms,
     livekit,
     hms,
-    whereby: e.WHEREBY_API_KEY && e.WHEREBY_WEBHOOK_SECRET ? { apiKey: e.WHEREBY_API_KEY, apiUrl: e.WHEREBY_API_URL, webhookSecret: e.WHEREBY_WEBHOOK_SECRET } : null,
+    whereby: wherebyConfig(e, appSecret, platforms.enabled),
     meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES, recordingReadyTimeoutSeconds: e.RECORDING_READY_TIMEOUT_SECONDS, presenceSweepSeconds: e.MEETING_PRESENCE_SWEEP_SECONDS, recordingMaxDurationSeconds: e.RECORDING_MAX_DURATION_SECONDS, historyMaxEvents: e.MEETING_HISTORY_MAX_EVENTS },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     web: {
@@ -420,7 +428,7 @@ function platformsConfig(e: Env): Config['platforms'] {
     throw new ConfigError('Invalid configuration:\n  LIVEKIT_URL and LIVEKIT_API_SECRET are required with LIVEKIT_API_KEY');
   }
   if (e.WHEREBY_API_KEY && !e.WHEREBY_WEBHOOK_SECRET) throw new ConfigError('Invalid configuration:\n  WHEREBY_WEBHOOK_SECRET is required with WHEREBY_API_KEY (the secret Whereby signs webhooks with)');
-  if (enabled.includes('whereby') && !e.WHEREBY_API_KEY) throw new ConfigError('Invalid configuration:\n  WHEREBY_API_KEY is required with whereby in PLATFORMS (no embedded Whereby simulator is started)');
+  if (!e.WHEREBY_API_KEY && e.WHEREBY_WEBHOOK_SECRET) throw new ConfigError('Invalid configuration:\n  WHEREBY_API_KEY is required with WHEREBY_WEBHOOK_SECRET (without both, the embedded Whereby simulator runs)');
   if (e.HMS_ACCESS_KEY && (!e.HMS_APP_SECRET || !e.HMS_WEBHOOK_SECRET)) {
     throw new ConfigError('Invalid configuration:\n  HMS_APP_SECRET and HMS_WEBHOOK_SECRET are required with HMS_ACCESS_KEY (the app secret, and the value of the secret webhook header configured at 100ms)');
   }
@@ -446,6 +454,17 @@ function hmsConfig(e: Env, appSecret: string): HmsConfig {
   return {
     mode: 'simulator', apiUrl: `http://127.0.0.1:${e.HMS_SIMULATOR_PORT}/v2`, accessKey: derive('hms-simulator-access-key').slice(0, 24), appSecret: derive('hms-simulator-app-secret'),
     webhookHeader: { name: e.HMS_WEBHOOK_HEADER, value: derive('hms-simulator-webhook-secret') }, port: e.HMS_SIMULATOR_PORT, ...simulated,
+  };
+}
+
+function wherebyConfig(e: Env, appSecret: string, enabled: readonly RunnablePlatform[]): WherebyConfig | null {
+  if (e.WHEREBY_API_KEY && e.WHEREBY_WEBHOOK_SECRET) return { mode: 'whereby', apiKey: e.WHEREBY_API_KEY, apiUrl: e.WHEREBY_API_URL, webhookSecret: e.WHEREBY_WEBHOOK_SECRET };
+  if (!enabled.includes('whereby')) return null;
+  // As for the other simulators: credentials derived from the app secret, stable across restarts.
+  const derive = (purpose: string) => createHmac('sha256', appSecret).update(purpose).digest('hex');
+  return {
+    mode: 'simulator', apiKey: derive('whereby-simulator-api-key'), apiUrl: `http://127.0.0.1:${e.WHEREBY_SIMULATOR_PORT}/v1`, webhookSecret: derive('whereby-simulator-webhook-secret'),
+    port: e.WHEREBY_SIMULATOR_PORT, bucketKeys: { accessKeyId: `AKIA${derive('whereby-simulator-bucket-key').slice(0, 16).toUpperCase()}`, secretAccessKey: derive('whereby-simulator-bucket-secret') },
   };
 }
 

@@ -72,9 +72,12 @@ function createConfiguredPlatform(config: Config, name: Config['platforms']['ena
     }
     case 'whereby': {
       // Whereby writes its cloud recordings into our bucket with our S3 keys (platforms/whereby/whereby-platform.ts).
-      const { apiKey, apiUrl, webhookSecret } = config.whereby!;
+      // The embedded simulator with a local folder for storage is given keys of its own for it (embedded-whereby.ts).
+      const whereby = config.whereby!;
+      const { apiKey, apiUrl, webhookSecret } = whereby;
       const s3 = config.storage.kind === 's3' ? config.storage : null;
-      const destination = s3?.accessKeyId && s3.secretAccessKey ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } : undefined;
+      const destination = s3?.accessKeyId && s3.secretAccessKey ? { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }
+        : !s3 && whereby.mode === 'simulator' ? whereby.bucketKeys : undefined;
       return createPlatform('whereby', { apiKey, baseUrl: apiUrl, webhookSecret, ...(destination && { destination }) });
     }
     case '100ms': {

@@ -6,6 +6,7 @@
 //   npm run demo                          3 people talk for ~40 s on Daily, then leave; waits until the workflow ends
 //   npm run demo -- --platform livekit    the same meeting in a LiveKit room (the LiveKit simulator)
 //   npm run demo -- --platform 100ms      the same meeting in a 100ms room (the 100ms simulator; PLATFORMS must name 100ms)
+//   npm run demo -- --platform whereby    the same meeting in a Whereby room (the Whereby simulator; PLATFORMS must name whereby)
 //   npm run demo -- --restart             the owner stops and restarts recording mid-meeting (two of each)
 //   npm run demo -- --room weekly-sync    in this room (created if missing) instead of a new demo-<random>
 //   npm run demo -- --api http://127.0.0.1:18080 --sim http://127.0.0.1:18090/_sim
@@ -16,9 +17,12 @@
 // 60 s after its last participant left; the owner ends the meeting through our API instead, as the host would.
 // 100ms is held the same way (the owner with our app token, the host role; the others as guests). Without track
 // recording 100ms records the composite only: its transcript is the mixed audio, one speaker, the whole room.
+// Whereby too records the composite only, and by itself: the room's trigger starts its recorder at the platform
+// (our API refuses to be asked), the owner opens the host link our join answers, the others the room URL; the
+// meeting ends at Whereby when everyone has left.
 //
 // Defaults follow the same environment (and .env) as `npm start`: API_URL or PUBLIC_URL or API_HOST/API_PORT,
-// DAILY_SIMULATOR_PORT, LIVEKIT_SIMULATOR_PORT, HMS_SIMULATOR_PORT, TEMPORAL_UI_URL or TEMPORAL_UI_PORT, TEMPORAL_NAMESPACE.
+// DAILY_SIMULATOR_PORT, LIVEKIT_SIMULATOR_PORT, HMS_SIMULATOR_PORT, WHEREBY_SIMULATOR_PORT, TEMPORAL_UI_URL or TEMPORAL_UI_PORT, TEMPORAL_NAMESPACE.
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -31,6 +35,8 @@ import { connectLiveKitSimulator } from '../platforms/livekit/simulator/control-
 import { runLiveKitScenario } from '../platforms/livekit/simulator/scenario.ts';
 import { connectHmsSimulator } from '../platforms/hms/simulator/control-client.ts';
 import { runHmsScenario } from '../platforms/hms/simulator/scenario.ts';
+import { connectWherebySimulator } from '../platforms/whereby/simulator/control-client.ts';
+import { runWherebyScenario } from '../platforms/whereby/simulator/scenario.ts';
 import type { MeetingState, RecordingRequestResult } from '../meetings/messages.ts';
 
 const DEFAULT_SCENARIO = path.join(import.meta.dirname, '..', 'platforms', 'daily', 'simulator', 'scenarios', 'three-person-demo.json');
@@ -39,11 +45,12 @@ const USAGE = `Usage: npm run demo -- [options]
 
 Runs a recorded meeting against the running product (start it first with \`npm start\`).
 
-  --platform NAME     daily (default), livekit or 100ms: where the meeting is held, in that platform's simulator
+  --platform NAME     daily (default), livekit, 100ms or whereby: where the meeting is held, in that platform's simulator
   --api URL           our API (default: API_URL, else http://127.0.0.1:<API_PORT or 8080>)
   --sim URL           the platform simulator's control API (default: http://127.0.0.1:<DAILY_SIMULATOR_PORT or 8090>/_sim
                       for Daily, http://127.0.0.1:<LIVEKIT_SIMULATOR_PORT or 8091>/_sim for LiveKit,
-                      http://127.0.0.1:<HMS_SIMULATOR_PORT or 8093>/_sim for 100ms)
+                      http://127.0.0.1:<HMS_SIMULATOR_PORT or 8093>/_sim for 100ms,
+                      http://127.0.0.1:<WHEREBY_SIMULATOR_PORT or 8094>/_sim for Whereby)
   --temporal-ui URL   Temporal UI for the links (default: TEMPORAL_UI_URL, else http://127.0.0.1:<TEMPORAL_UI_PORT or 8233>)
   --api-key KEY       an API key to act with (default: API_KEY)
   --email EMAIL       or sign in as this user (default: FIRST_ADMIN_EMAIL, else admin@example.com)
@@ -64,7 +71,7 @@ class UsageError extends DemoError {
   override name = 'UsageError';
 }
 
-const DEMO_PLATFORMS = ['daily', 'livekit', '100ms'] as const;
+const DEMO_PLATFORMS = ['daily', 'livekit', '100ms', 'whereby'] as const;
 type DemoPlatform = (typeof DEMO_PLATFORMS)[number];
 
 interface ApiErrorBody {
@@ -127,7 +134,7 @@ function options() {
   const timeoutSeconds = Number(values.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout must be a number of seconds (got ${values.timeout})`);
   const trim = (url: string) => url.replace(/\/+$/, '');
-  const simPort = { daily: env.DAILY_SIMULATOR_PORT || 8090, livekit: env.LIVEKIT_SIMULATOR_PORT || 8091, '100ms': env.HMS_SIMULATOR_PORT || 8093 }[platform];
+  const simPort = { daily: env.DAILY_SIMULATOR_PORT || 8090, livekit: env.LIVEKIT_SIMULATOR_PORT || 8091, '100ms': env.HMS_SIMULATOR_PORT || 8093, whereby: env.WHEREBY_SIMULATOR_PORT || 8094 }[platform];
   return {
     platform,
     apiUrl: trim(values.api ?? env.API_URL ?? env.PUBLIC_URL ?? `http://${apiHost}:${env.API_PORT || 8080}`),
@@ -213,7 +220,8 @@ async function checkProduct(opts: Options): Promise<string> {
 interface CallHooks {
   roomName: string;
   baseDir: string;
-  joinToken(who: string): Promise<string>;
+  /** What our API's join answers this participant's browser: the platform's token and the URL to open. */
+  join(who: string): Promise<{ token: string; roomUrl: string }>;
   recordingStep(action: 'startRecording' | 'stopRecording', who: string): Promise<void>;
   afterStep(step: ScenarioStep): Promise<void>;
 }
@@ -236,7 +244,7 @@ const commonScenarioOptions = (hooks: CallHooks) => ({
   roomName: hooks.roomName,
   baseDir: hooks.baseDir,
   waitForIdle: false,
-  joinOptions: async (who: string) => ({ token: await hooks.joinToken(who) }),
+  joinOptions: async (who: string) => ({ token: (await hooks.join(who)).token }),
   afterStep: hooks.afterStep,
 });
 
@@ -306,6 +314,36 @@ function hmsCall(simUrl: string): CallSimulator {
   };
 }
 
+function wherebyCall(simUrl: string): CallSimulator {
+  const sim = connectWherebySimulator(simUrl);
+  return {
+    name: 'Whereby',
+    apiKeyVariable: 'WHEREBY_API_KEY',
+    async describe() {
+      const state = await sim.state();
+      return `clock ${state.clock.mode}, ${state.meetings.length} meeting(s), ${state.webhookUrls.length} webhook URL(s)`;
+    },
+    async play(scenario, hooks) {
+      // The embed's host controls stand for a script's recording steps (--restart).
+      const result = await runWherebyScenario(sim, scenario, {
+        baseDir: hooks.baseDir,
+        waitForIdle: false,
+        afterStep: hooks.afterStep,
+        roomUrlOf: async (who) => (await hooks.join(who)).roomUrl,
+        recordingStep: (step, participantId) => (step.action === 'startRecording' ? sim.startRecording(participantId) : sim.stopRecording(participantId)),
+      });
+      return Object.values(result.participants).flat().length;
+    },
+    async empty(roomName) {
+      const meeting = (await sim.state()).meetings.find((m) => m.roomName === roomName);
+      for (const participant of meeting?.present ?? []) if (participant.roleName !== 'recorder') await sim.leave(participant.participantId);
+    },
+  };
+}
+
+/** Whereby records by itself, by the room's trigger (our API refuses to be asked to start or stop). */
+const platformRecordsItself = (platform: DemoPlatform) => platform === 'whereby';
+
 /** Where one identity is one participant (LiveKit), or a token names its user (100ms), the owner's guests join as
  * anonymous participants with meeting tokens of their own; on Daily everyone joins as the demo's user. */
 const guestsJoinAnonymously = (platform: DemoPlatform) => platform !== 'daily';
@@ -374,7 +412,7 @@ function describeState(state: MeetingState): string {
 async function main(): Promise<number> {
   const opts = options();
   const api = apiClient(opts.apiUrl, await signIn(opts));
-  const call = { daily: dailyCall, livekit: liveKitCall, '100ms': hmsCall }[opts.platform](opts.simUrl);
+  const call = { daily: dailyCall, livekit: liveKitCall, '100ms': hmsCall, whereby: wherebyCall }[opts.platform](opts.simUrl);
 
   console.log('Meeting recorder demo');
   console.log(`  API:        ${opts.apiUrl}  (${await checkProduct(opts)})`);
@@ -392,6 +430,7 @@ async function main(): Promise<number> {
   const meetingPath = `/v1/meetings/${meeting.id}`;
   say(`room "${room.name}" on ${room.platform} (trigger ${room.recordingTrigger}); ${created.status === 201 ? 'new meeting' : "joined the room's active meeting"} ${meeting.id}`);
   say(`platform room ${meeting.platformRoomName} at ${meeting.roomUrl ?? '(no URL)'}`);
+  if (platformRecordsItself(opts.platform)) say(`${call.name} records by itself: the room's trigger (${room.recordingTrigger}) has its recorder join the call`);
   if (!meeting.roomUrl) throw new DemoError(`meeting ${meeting.id} has no platform room yet (${opts.apiUrl}${meetingPath})`);
 
   // Follow the workflow's own view of the meeting throughout, printing each change.
@@ -422,14 +461,15 @@ async function main(): Promise<number> {
   const host = owner ?? Object.keys(scenario.participants)[0];
   const guests = new Map<string, Api>();
   const browserOf = (who: string) => guests.get(who) ?? api;
-  const joinToken = async (who: string) => {
+  type JoinAnswer = { token: string; roomUrl: string; meetingToken: string | null };
+  const join = async (who: string) => {
     if (!guestsJoinAnonymously(opts.platform) || who === host) {
-      return (await api<{ token: string }>('POST', `${meetingPath}/join`, { userName: nameOf(who) })).body.token;
+      return (await api<JoinAnswer>('POST', `${meetingPath}/join`, { userName: nameOf(who) })).body;
     }
     // A guest's second join sends its meeting token, so it keeps its identity: one speaker, not two.
-    const joined = await (guests.get(who) ?? apiClient(opts.apiUrl))<{ token: string; meetingToken: string | null }>('POST', `${meetingPath}/join`, { userName: nameOf(who) });
+    const joined = await (guests.get(who) ?? apiClient(opts.apiUrl))<JoinAnswer>('POST', `${meetingPath}/join`, { userName: nameOf(who) });
     if (joined.body.meetingToken) guests.set(who, apiClient(opts.apiUrl, { authorization: `Bearer ${joined.body.meetingToken}` }));
-    return joined.body.token;
+    return joined.body;
   };
 
   // Recording control as the browsers do it: tracked from our API's answers.
@@ -455,6 +495,7 @@ async function main(): Promise<number> {
       case 'join':
       case 'rejoin': {
         say(`${nameOf(step.who)} ${step.action === 'join' ? 'joined' : 'rejoined'} ${meeting.platformRoomName}${guests.has(step.who) ? ' (as a guest)' : ''}`);
+        if (platformRecordsItself(opts.platform)) break; // its recorder joins by the room's trigger, at the platform
         // With trigger "prompt" the owner's browser asks the host, who agrees: a manual start.
         const manual = room.recordingTrigger === 'prompt' && step.who === owner;
         await requestRecording(step.who, manual, 'asked to record on join');
@@ -476,7 +517,7 @@ async function main(): Promise<number> {
 
   let joins = 0;
   try {
-    joins = await call.play(scenario, { roomName: meeting.platformRoomName, baseDir: loaded.baseDir, joinToken, recordingStep, afterStep });
+    joins = await call.play(scenario, { roomName: meeting.platformRoomName, baseDir: loaded.baseDir, join, recordingStep, afterStep });
   } catch (error) {
     polling = false;
     // Leave nothing open: everyone leaves at the simulator, so the product sees the meeting end.
@@ -485,8 +526,9 @@ async function main(): Promise<number> {
     await poller;
     throw new DemoError(`the scenario failed: ${(error as Error).message}\n  (ended the meeting so it does not stay open)`);
   }
-  if (opts.platform !== 'daily') {
+  if (opts.platform === 'livekit' || opts.platform === '100ms') {
     // LiveKit would close the room only after its departure timeout (60 s); the host ends it now (on 100ms too).
+    // Whereby ends the room's session as the last one leaves: its recorder then leaves and the file is written.
     const ended = await api('POST', `${meetingPath}/end`, undefined, [409]);
     say(`${nameOf(host ?? '')}'s browser ended the meeting (host) → ${ended.status === 409 ? 'it had ended already' : 'ending'}`);
   }
@@ -548,7 +590,7 @@ async function main(): Promise<number> {
   // Each raw-tracks recording becomes a transcript (on a composite-only platform, the composite): follow its
   // progress, then show it.
   const transcripts = [];
-  const compositeOnly = opts.platform === '100ms' && !final.recordings.some((r) => r.kind === 'raw-tracks');
+  const compositeOnly = (opts.platform === '100ms' || opts.platform === 'whereby') && !final.recordings.some((r) => r.kind === 'raw-tracks');
   for (const recording of final.recordings.filter((r) => r.kind === (compositeOnly ? 'cloud' : 'raw-tracks') && r.status === 'ready')) {
     transcripts.push(await followTranscript(api, opts, recording.id, deadline));
   }

@@ -47,17 +47,24 @@ describe('configuration', () => {
     }
   });
 
-  it('runs Whereby beside the others when its key and webhook secret are set, and says what is missing', () => {
+  it('runs Whereby beside the others when its key and webhook secret are set, else its embedded simulator, and says what is missing', () => {
     assert.equal(parseConfig({}, secret).whereby, null);
     assert.ok(!parseConfig({}, secret).platforms.enabled.includes('whereby'));
     const config = parseConfig({ WHEREBY_API_KEY: 'key', WHEREBY_WEBHOOK_SECRET: 'w'.repeat(24) }, secret);
     assert.deepEqual(config.platforms.enabled, ['daily', 'livekit', 'whereby']);
-    assert.deepEqual(config.whereby, { apiKey: 'key', apiUrl: 'https://api.whereby.dev/v1', webhookSecret: 'w'.repeat(24) });
+    assert.deepEqual(config.whereby, { mode: 'whereby', apiKey: 'key', apiUrl: 'https://api.whereby.dev/v1', webhookSecret: 'w'.repeat(24) });
+    const simulated = parseConfig({ PLATFORMS: 'daily,whereby' }, secret);
+    assert.deepEqual(simulated.platforms.enabled, ['daily', 'whereby']);
+    assert.equal(simulated.whereby?.mode, 'simulator');
+    assert.equal(simulated.whereby?.apiUrl, 'http://127.0.0.1:8094/v1');
+    assert.deepEqual(parseConfig({ PLATFORMS: 'daily,whereby' }, secret).whereby, simulated.whereby, 'stable across restarts');
+    assert.notEqual(parseConfig({ PLATFORMS: 'daily,whereby' }, { appSecret: () => 'y'.repeat(43) }).whereby?.apiKey, simulated.whereby?.apiKey, 'derived from the app secret');
+    assert.equal(parseConfig({ PLATFORMS: 'daily,whereby', WHEREBY_SIMULATOR_PORT: '9094' }, secret).whereby?.apiUrl, 'http://127.0.0.1:9094/v1');
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ WHEREBY_API_KEY: 'key' }, /WHEREBY_WEBHOOK_SECRET is required with WHEREBY_API_KEY/],
       [{ WHEREBY_API_KEY: 'key', WHEREBY_WEBHOOK_SECRET: 'short' }, /WHEREBY_WEBHOOK_SECRET: must be at least 16/],
       [{ WHEREBY_API_KEY: 'key', WHEREBY_WEBHOOK_SECRET: 'w'.repeat(24), WHEREBY_API_URL: 'nope' }, /WHEREBY_API_URL: must be a URL/],
-      [{ PLATFORMS: 'daily,whereby' }, /WHEREBY_API_KEY is required with whereby in PLATFORMS/],
+      [{ WHEREBY_WEBHOOK_SECRET: 'w'.repeat(24) }, /WHEREBY_API_KEY is required with WHEREBY_WEBHOOK_SECRET/],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => parseConfig(env, secret), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));

@@ -16,7 +16,7 @@ const root = path.join(import.meta.dirname, '..');
 describe('npm run demo', () => {
   let product: TestProduct;
   before(async () => {
-    product = await startTestProduct({ name: 'demo', livekit: true, hms: true, env: { RECORDING_READY_TIMEOUT_SECONDS: '30' } });
+    product = await startTestProduct({ name: 'demo', livekit: true, hms: true, whereby: true, env: { RECORDING_READY_TIMEOUT_SECONDS: '30' } });
   });
   after(() => product?.stop());
 
@@ -66,9 +66,9 @@ describe('npm run demo', () => {
     await assertSaidByTheirSpeakers(t, stdout, 0.35);
   });
 
-  it('npm run demo -- --platform 100ms prints a transcript of the composite whose words are what was said, one speaker the room', { timeout: 300_000 }, async (t) => {
-    const stdout = await demo(['--platform', '100ms', '--sim', product.hms!.controlUrl]);
-    const room = /room "(demo-[0-9a-f]+)" on 100ms/.exec(stdout)?.[1];
+  /** A composite-only platform's demo: one speaker, the whole room, whose words are what was said. */
+  const assertCompositeTranscript = async (t: TestContext, platform: string, stdout: string) => {
+    const room = new RegExp(`room "(demo-[0-9a-f]+)" on ${platform}`).exec(stdout)?.[1];
     assert.ok(room, stdout);
     const scenario = JSON.parse(await readFile(path.join(root, 'platforms', 'daily', 'simulator', 'scenarios', 'three-person-demo.json'), 'utf8')) as { steps: Array<{ action: string; text?: string }> };
     const said = scenario.steps.filter((s) => s.action === 'say').map((s) => s.text!).join(' ');
@@ -76,14 +76,25 @@ describe('npm run demo', () => {
     assert.ok(turns.length > 0, stdout);
     assert.deepEqual([...new Set(turns.map((turn) => turn.speaker))], [`Room ${room}`], 'one speaker, the whole room');
     const wer = wordErrorRate(said, turns.map((turn) => turn.text).join(' '));
-    t.diagnostic(`the whole demo on 100ms (mixed audio): WER ${wer.toFixed(2)}`);
+    t.diagnostic(`the whole demo on ${platform} (mixed audio): WER ${wer.toFixed(2)}`);
     assert.ok(wer <= 0.3, `WER ${wer.toFixed(2)}\n${stdout}`);
+  };
+
+  it('npm run demo -- --platform 100ms prints a transcript of the composite whose words are what was said, one speaker the room', { timeout: 300_000 }, async (t) => {
+    await assertCompositeTranscript(t, '100ms', await demo(['--platform', '100ms', '--sim', product.hms!.controlUrl]));
+  });
+
+  it('npm run demo -- --platform whereby: the room records itself, and the composite Whereby wrote into our storage is transcribed', { timeout: 300_000 }, async (t) => {
+    const stdout = await demo(['--platform', 'whereby', '--sim', product.whereby!.controlUrl]);
+    assert.match(stdout, /Whereby records by itself: the room's trigger \(automatic\)/);
+    assert.doesNotMatch(stdout, /asked to record on join/, 'our API is not asked: Whereby starts its recorder');
+    await assertCompositeTranscript(t, 'whereby', stdout);
   });
 
   it('refuses an unknown --platform with the usage, exit code 2', async () => {
     const refused = await run(process.execPath, [path.join(root, 'scripts', 'demo.ts'), '--platform', 'zoom'], { cwd: root }).then(() => undefined, (error: { code: number; stderr: string }) => error);
     assert.equal(refused?.code, 2);
-    assert.match(refused.stderr, /--platform must be one of daily, livekit, 100ms \(got zoom\)/);
+    assert.match(refused.stderr, /--platform must be one of daily, livekit, 100ms, whereby \(got zoom\)/);
     assert.match(refused.stderr, /Usage: npm run demo/);
   });
 });

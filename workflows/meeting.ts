@@ -53,6 +53,9 @@ export type { MeetingEvent } from '../meetings/messages.ts';
 export const requestedRecordingId = (meetingId: string, start: { kind: RecordingKind; at: string }) => `unreported:${meetingId}:${start.kind}:${start.at}`;
 /** Recordings are `pending` when requested and `recording` when the platform confirms (patch id). */
 const RECORDING_LIFE_VISIBLE = 'recording-life-visible';
+/** A recording.started whose id only stands in is taken by the first new ready of its kind; where the platform records
+ * by itself, the recording status follows its recordings (patch id). */
+const PROVISIONAL_RECORDING_IDS = 'provisional-recording-ids';
 
 
 export const meetingEventSignal = defineSignal<[MeetingEvent]>('meetingEvent');
@@ -352,6 +355,17 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     return known;
   }
 
+  /** A ready with a new id takes the first recording of its kind whose id only stood in (see KnownRecording.provisional). */
+  async function adoptProvisional(ready: ReadyRecording): Promise<void> {
+    if (state.recordings.some((r) => r.id === ready.recordingId)) return;
+    const known = state.recordings.find((r) => r.provisional && r.kind === ready.kind && r.status === 'recording');
+    if (!known) return;
+    const standIn = known.id;
+    known.id = ready.recordingId;
+    delete known.provisional;
+    await meetingActivities.recordRecordingStarted({ meetingId: input.meetingId, recordingId: known.id, kind: ready.kind, startedAt: known.startedAt ?? ready.startedAt, replaces: standIn, replacedStatus: 'recording' });
+  }
+
   async function handOff(ready: ReadyRecording): Promise<void> {
     const isNew = !state.recordings.some((r) => r.id === ready.recordingId);
     const known = recordingOf(ready.recordingId);
@@ -586,11 +600,17 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
         const known = recordingOf(event.recordingId);
         known.kind ??= event.kind ?? kindOfInstance(event.instanceId);
         known.startedAt ??= event.at;
+        if (isNew && event.provisional && patched(PROVISIONAL_RECORDING_IDS)) known.provisional = true;
+        if (input.recordingStartedBy === 'platform' && state.recording.status !== 'recording' && patched(PROVISIONAL_RECORDING_IDS)) state.recording.status = 'recording';
         if (isNew && patched(RECORDING_LIFE_VISIBLE)) await applyConfirmed(known, event.at);
         break;
       }
       case 'recording.ready':
+        if (patched(PROVISIONAL_RECORDING_IDS)) await adoptProvisional(event);
         await handOff(event);
+        if (input.recordingStartedBy === 'platform' && state.recording.status === 'recording' && !state.recordings.some((r) => r.status === 'recording') && patched(PROVISIONAL_RECORDING_IDS)) {
+          state.recording.status = 'stopped';
+        }
         if (recordingsContinue && !recordingContinues(event.kind)) await continueRecording(event.kind);
         break;
       case 'recording.error': {

@@ -115,6 +115,8 @@ export async function recordingWorkflow(given: RecordingWorkflowInput): Promise<
 
   setCurrentDetails(`Storing ${input.kind} recording ${input.recordingId} of meeting ${input.meetingId}.`);
   const stored = await light.persistRecording(input);
+  // A platform that does not say how long its recording is (Whereby): its file said.
+  if (stored.durationSeconds !== undefined && patched(DURATION_FROM_FILE)) input = { ...input, durationSeconds: stored.durationSeconds };
   // Composite only (the platform records no per-speaker audio): the composite is the one track, the room its speaker.
   const composite = input.kind !== SPEAKER_AUDIO && input.compositeTranscript && input.objectKey && patched(COMPOSITE_TRANSCRIPT)
     ? { key: input.objectKey, speakerName: compositeSpeakerName(input.roomName) } : undefined;
@@ -211,6 +213,8 @@ const COPIED_TO_OWNER_WEBDAV = 'copied-to-owner-webdav';
 
 /** patched(): a composite recording of a platform without per-speaker audio gets a single-speaker transcript. */
 const COMPOSITE_TRANSCRIPT = 'composite-transcript';
+/** A recording whose platform gave no duration takes its stored file's (patch id). */
+const DURATION_FROM_FILE = 'duration-from-file';
 
 /** Failures retrying cannot fix (see activities/errors.ts): corrupt media, 4xx from a service, bad credentials. */
 const FINAL_ERRORS = ['MediaError', 'SpeechRequestRefused', 'SummaryRequestRefused', 'PlatformRequestRefused', 'NoAudio'];

@@ -62,7 +62,7 @@ export function mapWherebyWebhook(rawBody: Buffer | string, objectKeyOf: (filena
       if (client.roleName === 'recorder') {
         if (type === 'room.client.left') return { kind: 'recording.stopped', eventId: id, roomName: client.roomName, roomSessionId: client.roomSessionId, at: createdAt };
         // The recording's own id comes only with recording.finished: the recorder's participant id names it until then.
-        return event({ ...base, type: 'recording.started', recordingId: client.participantId, instanceId: client.roomSessionId, startedAt: createdAt, recordingType: 'cloud', roomName: client.roomName });
+        return event({ ...base, type: 'recording.started', recordingId: client.participantId, provisionalId: true, instanceId: client.roomSessionId, startedAt: createdAt, recordingType: 'cloud', roomName: client.roomName });
       }
       const fields = {
         roomName: client.roomName,

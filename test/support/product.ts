@@ -20,6 +20,8 @@ import type { DailySimulator, DailySimulatorOptions } from '../../platforms/dail
 import { startLiveKitSimulator, type LiveKitSimulator, type LiveKitSimulatorOptions } from '../../platforms/livekit/simulator/index.ts';
 import type { HmsSimulator } from '../../platforms/hms/simulator/index.ts';
 import { startEmbeddedHms } from '../../runtime/embedded-hms.ts';
+import type { WherebySimulator } from '../../platforms/whereby/simulator/index.ts';
+import { startEmbeddedWhereby } from '../../runtime/embedded-whereby.ts';
 import { User } from '../../auth/entities.ts';
 import { createLocalUser } from '../../auth/users.ts';
 import { createApiKey } from '../../auth/api-keys.ts';
@@ -91,6 +93,8 @@ export interface TestProduct {
   livekit: LiveKitSimulator | undefined;
   /** The 100ms simulator (as `npm start` embeds it), when the test asked for 100ms. */
   hms: HmsSimulator | undefined;
+  /** The Whereby simulator (as `npm start` embeds it), when the test asked for Whereby. */
+  whereby: WherebySimulator | undefined;
   services: Services;
   api: ApiServer;
   url: string;
@@ -159,9 +163,9 @@ type WorkerQueue = Config['worker']['queues'][number];
 
 /**
  * `livekit`: LiveKit runs beside Daily (its simulator started and its webhooks configured to our route), with these
- * simulator options. `hms`: 100ms runs beside them, its simulator started as `npm start` embeds it.
+ * simulator options. `hms`, `whereby`: 100ms or Whereby runs beside them, its simulator started as `npm start` embeds it.
  */
-type TestProductOptions = TestConfigOptions & { worker?: boolean | { queues: WorkerQueue[] }; daily?: Partial<DailySimulatorOptions>; livekit?: boolean | Partial<LiveKitSimulatorOptions>; hms?: boolean };
+type TestProductOptions = TestConfigOptions & { worker?: boolean | { queues: WorkerQueue[] }; daily?: Partial<DailySimulatorOptions>; livekit?: boolean | Partial<LiveKitSimulatorOptions>; hms?: boolean; whereby?: boolean };
 
 /**
  * `worker`: false for none, or `{ queues }` to leave some queues unserved until `startWorker()` (default: all).
@@ -182,11 +186,12 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
   const plan = await planTestDaily();
   // A known port up front, so links the product signs (local storage) point at the right place.
   const apiPort = await freePort();
-  const platforms = ['daily', ...(options.livekit ? ['livekit'] : []), ...(options.hms ? ['100ms'] : [])];
+  const platforms = ['daily', ...(options.livekit ? ['livekit'] : []), ...(options.hms ? ['100ms'] : []), ...(options.whereby ? ['whereby'] : [])];
   const liveKitEnv: Record<string, string> = {
     ...(platforms.length > 1 && { PLATFORMS: platforms.join(',') }),
     ...(options.livekit && { LIVEKIT_SIMULATOR_PORT: String(await freePort()) }),
     ...(options.hms && { HMS_SIMULATOR_PORT: String(await freePort()) }),
+    ...(options.whereby && { WHEREBY_SIMULATOR_PORT: String(await freePort()) }),
   };
   const config = await testConfig({
     ...options,
@@ -199,6 +204,7 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
   let daily: DailySimulator;
   let livekit: LiveKitSimulator | undefined;
   let hms: HmsSimulator | undefined;
+  let whereby: WherebySimulator | undefined;
   let api: ApiServer;
   try {
     daily = await startTestDaily(plan, services.storage, options.daily);
@@ -219,6 +225,14 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
     if (options.hms && config.hms.mode === 'simulator') {
       const sim = await startEmbeddedHms({ config: config.hms, webhookUrl: `${api.url}/v1/webhooks/100ms`, webhookRetryDelaysMs: [200, 1_000, 2_000, 4_000], log: (line) => console.warn(`[hms-sim] ${line}`) });
       hms = sim;
+      started.push(() => sim.stop());
+    }
+    if (options.whereby && config.whereby?.mode === 'simulator') {
+      const sim = await startEmbeddedWhereby({
+        config: config.whereby, storageConfig: config.storage, storage: services.storage, webhookUrl: `${api.url}/v1/webhooks/whereby`,
+        webhookRetry: { retries: 5, backoffMs: 200 }, log: (line) => console.warn(`[whereby-sim] ${line}`),
+      });
+      whereby = sim;
       started.push(() => sim.stop());
     }
   } catch (error) {
@@ -260,6 +274,7 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
     daily,
     livekit,
     hms,
+    whereby,
     services,
     api,
     url: api.url,
@@ -285,6 +300,7 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
       await daily.stop();
       await livekit?.stop();
       await hms?.stop();
+      await whereby?.stop();
       await product.services.close();
     },
   };

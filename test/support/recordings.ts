@@ -1,11 +1,14 @@
 // Recordings as the pipeline leaves them, for the recording-management tests: a room owned by a user, a
 // meeting, recording rows, a transcript, and their objects in storage under the keys the pipeline uses.
+import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { Meeting, Recording, RecordingShare, Room, Transcript, type RecordingKind, type RecordingStatus } from '../../db/entities.ts';
 import type { ObjectStorage } from '../../storage/object-storage.ts';
 import { transcriptKey } from '../../recordings/keys.ts';
 import type { Segment } from '../../transcripts/words.ts';
+import { compositeSpeakerName } from '../../recordings/messages.ts';
+import type { TestProduct } from './product.ts';
 
 export async function seedRoom(em: EntityManager, options: { name: string; ownerId: string; retentionDays?: number | null }): Promise<{ room: Room; meeting: Meeting }> {
   const room = em.create(Room, { name: options.name, ownerId: options.ownerId, retentionDays: options.retentionDays ?? null });
@@ -111,4 +114,26 @@ export async function shareRecording(em: EntityManager, recordingId: string, use
   await em.nativeUpdate(Recording, { id: recordingId }, { shareMode: 'shared' });
   for (const user of userIds) em.create(RecordingShare, { recording: recordingId, user });
   await em.flush();
+}
+
+/** A composite-only platform's transcript: one speaker, the whole room, in which each pattern is heard. */
+export async function assertCompositeTranscriptHeard(product: TestProduct, transcriptId: string, roomName: string, heardPatterns: RegExp[]): Promise<void> {
+  const transcript = (await product.request('GET', `/v1/transcripts/${transcriptId}`)).body;
+  assert.equal(transcript.speakers, 'mixed-audio');
+  const segments = transcript.segments as Array<{ speakerName: string; text: string }>;
+  assert.ok(segments.length >= 1);
+  assert.ok(segments.every((s) => s.speakerName === compositeSpeakerName(roomName)), JSON.stringify(segments));
+  const heard = segments.map((s) => s.text).join(' ').toLowerCase();
+  for (const pattern of heardPatterns) assert.match(heard, pattern, heard);
+}
+
+/** The meeting's composite plays through our link (a 307 to storage), `size` bytes; answers where the link went. */
+export async function assertCloudRecordingPlays(product: TestProduct, meetingId: string, size: number): Promise<string> {
+  const link = await fetch(`${product.url}/v1/meetings/${meetingId}/cloud-recording`, { redirect: 'manual', headers: product.adminHeaders });
+  assert.equal(link.status, 307);
+  const location = link.headers.get('location')!;
+  const video = await fetch(location);
+  assert.equal(video.status, 200);
+  assert.equal((await video.arrayBuffer()).byteLength, size);
+  return location;
 }

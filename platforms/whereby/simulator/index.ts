@@ -16,6 +16,7 @@ import { createControlApi } from './control-api.ts';
 import type { JoinInput, JoinedClient, SpeechInput, WherebySimFaults, WherebySimStateView, WherebySimStats, WherebySimulatorControl } from './control.ts';
 import { WherebySimError } from './errors.ts';
 import { MeetingModel } from './meetings.ts';
+import type { LocalBucket } from './meetings.ts';
 import { PointsRateLimiter } from './rate-limit.ts';
 import { createRestApi } from './rest-api.ts';
 import { WherebyWebhookNotifier } from './webhooks.ts';
@@ -42,6 +43,8 @@ export interface WherebySimulatorOptions {
   assumableRoles?: Record<string, { accessKeyId: string; secretAccessKey: string }>;
   /** Whereby's own storage, for `provider: "whereby"` destinations (access links are its signed URLs). */
   hostedStorage?: ObjectStorage;
+  /** Buckets held in-process (the product's local folder on embedded defaults), by name, with the keys they accept. */
+  localBuckets?: Record<string, LocalBucket>;
   clock?: SimClockConfig;
   faults?: WherebySimFaults;
   seed?: number;
@@ -219,6 +222,7 @@ export async function startWherebySimulator(options: WherebySimulatorOptions): P
     s3Region: options.s3Region ?? 'us-east-1',
     assumableRoles: options.assumableRoles ?? {},
     ...(options.hostedStorage && { hostedStorage: options.hostedStorage }),
+    localBuckets: options.localBuckets ?? {},
     log,
   });
   rest = createRestApi({ apiKey: options.apiKey, meetings, limiter: new PointsRateLimiter(options.rateLimitPoints ?? 100, options.rateLimitWindowMs), faults: () => faults.current.api ?? [], random, calls });
@@ -232,6 +236,6 @@ export async function startWherebySimulator(options: WherebySimulatorOptions): P
 }
 
 export type * from './control.ts';
-export type { StartTrigger, RoleName } from './meetings.ts';
+export type { StartTrigger, RoleName, LocalBucket } from './meetings.ts';
 export type { WherebyWebhookDelivery, WherebyWebhookFaultRule, WherebyWebhookRetryOptions, WherebyEventType } from './webhooks.ts';
 export { connectWherebySimulator } from './control-client.ts';

@@ -105,6 +105,13 @@ export interface JoinInput {
   voice?: string;
 }
 
+/** A bucket the simulator writes into in-process (an ObjectStorage), refusing keys other than these as S3 would. */
+export interface LocalBucket {
+  storage: ObjectStorage;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
 export interface MeetingModelOptions {
   origin: string;
   clock: SimClock;
@@ -118,6 +125,8 @@ export interface MeetingModelOptions {
   assumableRoles: Readonly<Record<string, { accessKeyId: string; secretAccessKey: string }>>;
   /** Whereby's own storage, for `provider: "whereby"` destinations. */
   hostedStorage?: ObjectStorage;
+  /** Buckets reached in-process instead of over S3, by name. */
+  localBuckets: Readonly<Record<string, LocalBucket>>;
   log: (message: string) => void;
 }
 
@@ -361,8 +370,14 @@ export class MeetingModel {
         ? this.#options.assumableRoles[destination.oidcRoleArn ?? '']
         : { accessKeyId: destination.accessKeyId!, secretAccessKey: destination.accessKeySecret! };
     if (!credentials) throw new Error(`role ${destination.oidcRoleArn} cannot be assumed`);
+    const bucket = destination.bucket!.split('/')[0]!;
+    const local = this.#options.localBuckets[bucket];
+    if (local) {
+      if (credentials.accessKeyId !== local.accessKeyId || credentials.secretAccessKey !== local.secretAccessKey) throw new Error(`bucket ${bucket} refused the keys (InvalidAccessKeyId)`);
+      return local.storage;
+    }
     return new S3Storage({
-      bucket: destination.bucket!.split('/')[0]!,
+      bucket,
       region: this.#options.s3Region,
       ...(this.#options.s3Endpoint !== undefined && { endpoint: this.#options.s3Endpoint }),
       ...credentials,
