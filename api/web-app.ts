@@ -1,9 +1,8 @@
 // The browser client (web/, built into web/dist by Vite) served by the API's own origin: its files, and
 // index.html for every other page path (the app routes in the browser). In the embedded mode it also
-// forwards /_sim/* to the Daily simulator's control API, /_sim/livekit/* to the LiveKit simulator's and /_sim/100ms/*
-// to the 100ms simulator's, so the
-// room page can run a simulated call on the same origin, and answers /app-config.json saying how the page
-// holds each platform's calls.
+// forwards /_sim/* to the Daily simulator's control API, and /_sim/livekit/*, /_sim/100ms/* and /_sim/whereby/* to
+// what participants do at the LiveKit, 100ms and Whereby simulators, so the room page can run a simulated call on
+// the same origin, and answers /app-config.json saying how the page holds each platform's calls.
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,19 +25,25 @@ const TYPES: Record<string, string> = {
 const API_PATH = /^\/(v1|healthz)(\/|$)/;
 const MAX_SIM_BODY = 50 * 1024 * 1024;
 const DAILY_SIM_PATH = '/_sim';
-const LIVEKIT_SIM_PATH = '/_sim/livekit';
-const HMS_SIM_PATH = '/_sim/100ms';
 /**
- * What the page's simulated LiveKit call does, as its participants' livekit-client would (who is in the room,
- * join, speak, leave); the rest of the control API (faults, the clock, webhook URLs) is not the page's to reach.
+ * The simulators whose control API the page reaches only in part: what their participants' client would do (who is
+ * in the room, join, speak, leave); the rest (faults, the clock, webhooks) is not the page's to reach. Each answers
+ * a refused route in its platform's error shape.
  */
-const LIVEKIT_PAGE_ROUTES: ReadonlyArray<readonly [string, RegExp]> = [
-  ['GET', /^\/state$/], ['POST', /^\/rooms\/[^/]+\/join$/], ['POST', /^\/participants\/[^/]+\/(say|leave)$/],
-];
-/** The same for the 100ms simulator's peers (the browser SDK's part): who is in the room, join, speak, leave. */
-const HMS_PAGE_ROUTES: ReadonlyArray<readonly [string, RegExp]> = [
-  ['GET', /^\/state$/], ['POST', /^\/rooms\/[^/]+\/join$/], ['POST', /^\/peers\/[^/]+\/(say|leave)$/],
-];
+const PAGE_SIMULATORS = {
+  livekit: {
+    name: 'LiveKit', path: '/_sim/livekit', refused: (message: string) => ({ code: 'bad_route', msg: message }),
+    routes: [['GET', /^\/state$/], ['POST', /^\/rooms\/[^/]+\/join$/], ['POST', /^\/participants\/[^/]+\/(say|leave)$/]],
+  },
+  '100ms': {
+    name: '100ms', path: '/_sim/100ms', refused: (message: string) => ({ code: 404, message }),
+    routes: [['GET', /^\/state$/], ['POST', /^\/rooms\/[^/]+\/join$/], ['POST', /^\/peers\/[^/]+\/(say|leave)$/]],
+  },
+  whereby: {
+    name: 'Whereby', path: '/_sim/whereby', refused: (message: string) => ({ error: message }),
+    routes: [['GET', /^\/state$/], ['POST', /^\/join$/], ['POST', /^\/participants\/[^/]+\/(say|leave)$/]],
+  },
+} as const satisfies Record<string, { name: string; path: string; refused: (message: string) => unknown; routes: ReadonlyArray<readonly [string, RegExp]> }>;
 
 // The page loads its scripts and styles from here, talks to this origin (and the simulators through it),
 // plays media from here or signed storage links, frames Daily Prebuilt (https) for real Daily calls, and
@@ -63,36 +68,29 @@ function liveKitOrigins(clientUrl: string): string[] {
 export function webAppRoute(options: WebAppOptions) {
   const root = path.resolve(options.distDir);
   const csp = pageCsp(options.calls);
-  const { daily, livekit, '100ms': hms } = options.calls;
+  const { daily } = options.calls;
+  // Every one of them, run here or not (a path of one not run here is nobody's: never the Daily simulator's).
+  const pageSimulators = (Object.keys(PAGE_SIMULATORS) as Array<keyof typeof PAGE_SIMULATORS>)
+    .map((platform) => ({ platform, ...PAGE_SIMULATORS[platform], runs: Boolean(options.calls[platform]), controlUrl: options.calls[platform]?.simulatorControlUrl ?? null }));
   // What the page reads first: per platform run here, where its simulator is on this origin (null: the platform's own client).
   const appConfig = {
     calls: {
       ...(daily && { daily: { simulatorControlPath: daily.simulatorControlUrl ? DAILY_SIM_PATH : null } }),
-      ...(livekit && { livekit: { simulatorControlPath: livekit.simulatorControlUrl ? LIVEKIT_SIM_PATH : null } }),
-      ...(hms && { '100ms': { simulatorControlPath: hms.simulatorControlUrl ? HMS_SIM_PATH : null } }),
+      ...Object.fromEntries(pageSimulators.filter((sim) => sim.runs).map((sim) => [sim.platform, { simulatorControlPath: sim.controlUrl ? sim.path : null }])),
     },
   };
   return async function webApp(ctx: ApiContext, next: Next): Promise<void> {
     if (API_PATH.test(ctx.path)) return next();
-    if (ctx.path === LIVEKIT_SIM_PATH || ctx.path.startsWith(`${LIVEKIT_SIM_PATH}/`)) {
-      if (!livekit?.simulatorControlUrl) return next();
-      const route = ctx.path.slice(LIVEKIT_SIM_PATH.length);
-      if (!LIVEKIT_PAGE_ROUTES.some(([method, pattern]) => method === ctx.method && pattern.test(route))) {
+    const pageSimulator = pageSimulators.find((sim) => ctx.path === sim.path || ctx.path.startsWith(`${sim.path}/`));
+    if (pageSimulator) {
+      if (!pageSimulator.controlUrl) return next();
+      const route = ctx.path.slice(pageSimulator.path.length);
+      if (!pageSimulator.routes.some(([method, pattern]) => method === ctx.method && pattern.test(route))) {
         ctx.status = 404;
-        ctx.body = { code: 'bad_route', msg: `${ctx.method} ${ctx.path} is not open to the page` };
+        ctx.body = pageSimulator.refused(`${ctx.method} ${ctx.path} is not open to the page`);
         return;
       }
-      return forwardToSimulator(ctx, { name: 'LiveKit', controlUrl: livekit.simulatorControlUrl, route });
-    }
-    if (ctx.path === HMS_SIM_PATH || ctx.path.startsWith(`${HMS_SIM_PATH}/`)) {
-      if (!hms?.simulatorControlUrl) return next();
-      const route = ctx.path.slice(HMS_SIM_PATH.length);
-      if (!HMS_PAGE_ROUTES.some(([method, pattern]) => method === ctx.method && pattern.test(route))) {
-        ctx.status = 404;
-        ctx.body = { code: 404, message: `${ctx.method} ${ctx.path} is not open to the page` };
-        return;
-      }
-      return forwardToSimulator(ctx, { name: '100ms', controlUrl: hms.simulatorControlUrl, route });
+      return forwardToSimulator(ctx, { name: pageSimulator.name, controlUrl: pageSimulator.controlUrl, route });
     }
     if (ctx.path === DAILY_SIM_PATH || ctx.path.startsWith(`${DAILY_SIM_PATH}/`)) {
       if (!daily?.simulatorControlUrl) return next();

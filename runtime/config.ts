@@ -209,6 +209,8 @@ export interface Config {
       livekit?: { simulatorControlUrl: string | null; clientUrl: string };
       /** 100ms: only its embedded simulator (the page has no 100ms browser SDK yet). */
       '100ms'?: { simulatorControlUrl: string | null };
+      /** Whereby: only its embedded simulator (the page has no `<whereby-embed>` yet). */
+      whereby?: { simulatorControlUrl: string | null };
     };
   };
   auth: {
@@ -280,6 +282,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
   const platforms = platformsConfig(e);
   const livekit = liveKitConfig(e, appSecret);
   const hms = hmsConfig(e, appSecret);
+  const whereby = wherebyConfig(e, appSecret, platforms.enabled);
 
   return {
     dataDir,
@@ -306,12 +309,12 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     platforms,
     livekit,
     hms,
-    whereby: wherebyConfig(e, appSecret, platforms.enabled),
+    whereby,
     meetings: { defaultMinutes: e.MEETING_DEFAULT_MINUTES, recordingReadyTimeoutSeconds: e.RECORDING_READY_TIMEOUT_SECONDS, presenceSweepSeconds: e.MEETING_PRESENCE_SWEEP_SECONDS, recordingMaxDurationSeconds: e.RECORDING_MAX_DURATION_SECONDS, historyMaxEvents: e.MEETING_HISTORY_MAX_EVENTS },
     signedUrlTtlSeconds: e.SIGNED_URL_TTL_SECONDS,
     web: {
       distDir: path.resolve(e.WEB_DIST_DIR ?? path.join(import.meta.dirname, '..', 'web', 'dist')),
-      calls: webCalls(e, livekit, hms, platforms.enabled),
+      calls: webCalls(e, livekit, hms, whereby, platforms.enabled),
     },
     transcription: {
       language: e.TRANSCRIPT_LANGUAGE,
@@ -483,7 +486,7 @@ function liveKitConfig(e: Env, appSecret: string): Config['livekit'] {
  * An embedded simulator is driven from the page by default; a DAILY_API_URL or LIVEKIT_URL that is a simulator can
  * opt in (…_SIMULATOR_IN_BROWSER=true), and an embedded one opt out (false: the page uses the platform's own client).
  */
-function webCalls(e: Env, livekit: Config['livekit'], hms: HmsConfig, enabled: readonly RunnablePlatform[]): Config['web']['calls'] {
+function webCalls(e: Env, livekit: Config['livekit'], hms: HmsConfig, whereby: WherebyConfig | null, enabled: readonly RunnablePlatform[]): Config['web']['calls'] {
   const calls: Config['web']['calls'] = {};
   if (enabled.includes('daily')) {
     const simulated = e.DAILY_SIMULATOR_IN_BROWSER ?? !e.DAILY_API_KEY;
@@ -496,6 +499,7 @@ function webCalls(e: Env, livekit: Config['livekit'], hms: HmsConfig, enabled: r
     calls.livekit = { simulatorControlUrl: simulated ? `${origin}/_sim` : null, clientUrl: livekit.clientUrl };
   }
   if (enabled.includes('100ms')) calls['100ms'] = { simulatorControlUrl: hms.mode === 'simulator' ? `http://127.0.0.1:${hms.port}/_sim` : null };
+  if (whereby && enabled.includes('whereby')) calls.whereby = { simulatorControlUrl: whereby.mode === 'simulator' ? `http://127.0.0.1:${whereby.port}/_sim` : null };
   return calls;
 }
 

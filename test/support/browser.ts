@@ -21,10 +21,10 @@ export const PHONE = { width: 390, height: 844 };
  */
 export async function startWebProduct(
   name: string,
-  options: { call?: 'simulator' | 'daily'; livekit?: boolean; hms?: boolean; worker?: Parameters<typeof startTestProduct>[0]['worker']; env?: Record<string, string> } = {},
+  options: { call?: 'simulator' | 'daily'; livekit?: boolean; hms?: boolean; whereby?: boolean; worker?: Parameters<typeof startTestProduct>[0]['worker']; env?: Record<string, string> } = {},
 ): Promise<TestProduct> {
   await buildWeb({ ifStale: true });
-  return startTestProduct({ name, worker: options.worker, livekit: options.livekit, hms: options.hms, env: { DAILY_SIMULATOR_IN_BROWSER: options.call === 'daily' ? 'false' : 'true', ...options.env } });
+  return startTestProduct({ name, worker: options.worker, livekit: options.livekit, hms: options.hms, whereby: options.whereby, env: { DAILY_SIMULATOR_IN_BROWSER: options.call === 'daily' ? 'false' : 'true', ...options.env } });
 }
 
 export async function launchChromium(options: { microphoneWav?: string } = {}): Promise<Browser> {

@@ -94,6 +94,9 @@ export const ROOM_MODES = ['normal', 'group'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 /** How people know each platform. */
 export const PLATFORM_LABELS: Record<Platform, string> = { daily: 'Daily', whereby: 'Whereby', '100ms': '100ms', livekit: 'LiveKit' };
+/** Platforms that start and stop recording by themselves (RecordingCapabilities.startedBy 'platform'): the page does
+ * not ask our API to record there (it answers 409 recording_started_by_platform). */
+export const PLATFORMS_RECORDING_THEMSELVES: readonly Platform[] = ['whereby'];
 
 export interface RoomSettings {
   platform: Platform;

@@ -6,7 +6,7 @@ import type { JoinAnswer, Platform } from '../api/types.ts';
 import { useSession } from '../session.tsx';
 import { ErrorNote } from '../components/ui.tsx';
 import { SimulatedCall, type CallSimulator } from './SimulatedCall.tsx';
-import { dailyCallSimulator, hmsCallSimulator, liveKitCallSimulator } from './simulators.ts';
+import { dailyCallSimulator, hmsCallSimulator, liveKitCallSimulator, wherebyCallSimulator } from './simulators.ts';
 import { DailyCall } from './DailyCall.tsx';
 import { LiveKitCall } from './LiveKitCall.tsx';
 
@@ -21,7 +21,7 @@ interface Props {
   onLeft: () => void;
 }
 
-const SIMULATORS: Partial<Record<Platform, (base: string) => CallSimulator>> = { daily: dailyCallSimulator, livekit: liveKitCallSimulator, '100ms': hmsCallSimulator };
+const SIMULATORS: Partial<Record<Platform, (base: string) => CallSimulator>> = { daily: dailyCallSimulator, livekit: liveKitCallSimulator, '100ms': hmsCallSimulator, whereby: wherebyCallSimulator };
 
 export function MeetingCall({ join, userName, onParticipantJoined, onRecording, onError, onLeft }: Props) {
   const { config } = useSession();

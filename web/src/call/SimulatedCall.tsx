@@ -12,10 +12,11 @@ import { ErrorNote, TextField } from '../components/ui.tsx';
 export interface CallSimulator {
   /** The platform's name, as people know it. */
   platform: string;
-  /** You, with your token from our API. */
-  join(platformRoomName: string, you: { userName: string; token: string; voice: string }): Promise<{ sessionId: string }>;
-  /** Someone else in the call (in this page), joined as that platform has a person of their own join. */
-  joinGuest(platformRoomName: string, guest: { meetingId: string; userName: string; voice: string }): Promise<{ sessionId: string }>;
+  /** You, with your token and room URL from our API (the host link for the room's owner, where the platform has one). */
+  join(platformRoomName: string, you: { userName: string; token: string; roomUrl: string; voice: string }): Promise<{ sessionId: string }>;
+  /** Someone else in the call (in this page), joined as that platform has a person of their own join (`roomUrl`: the
+   * meeting's own, never a host link). */
+  joinGuest(platformRoomName: string, guest: { meetingId: string; userName: string; roomUrl: string; voice: string }): Promise<{ sessionId: string }>;
   /** The sessions the simulator has in the room now; undefined: it has no such room. */
   present(platformRoomName: string): Promise<Set<string> | undefined>;
   sayText(sessionId: string, text: string): Promise<{ durationMs: number }>;
@@ -56,7 +57,7 @@ export function SimulatedCall({ simulator: sim, join, userName, onParticipantJoi
     joined.current = true;
     void (async () => {
       try {
-        const { sessionId } = await sim.join(room, { userName, token: join.token, voice: SIMULATOR_VOICES[0] });
+        const { sessionId } = await sim.join(room, { userName, token: join.token, roomUrl: join.roomUrl, voice: SIMULATOR_VOICES[0] });
         setParticipants([{ sessionId, name: userName, you: true }]);
         note(`${userName} (you) joined`);
         await onParticipantJoined(true);
@@ -64,7 +65,7 @@ export function SimulatedCall({ simulator: sim, join, userName, onParticipantJoi
         setError(e);
       }
     })();
-  }, [sim, room, userName, join.token, note, onParticipantJoined]);
+  }, [sim, room, userName, join.token, join.roomUrl, note, onParticipantJoined]);
 
   // Who the simulator says is in the room.
   useEffect(() => {
@@ -78,7 +79,7 @@ export function SimulatedCall({ simulator: sim, join, userName, onParticipantJoi
     setError(null);
     try {
       const voice = SIMULATOR_VOICES[participants.length % SIMULATOR_VOICES.length]!;
-      const { sessionId } = await sim.joinGuest(room, { meetingId: join.meeting.id, userName: name, voice });
+      const { sessionId } = await sim.joinGuest(room, { meetingId: join.meeting.id, userName: name, roomUrl: join.meeting.roomUrl ?? join.roomUrl, voice });
       setParticipants((p) => [...p, { sessionId, name, you: false }]);
       setGuestName('');
       note(`${name} joined`);

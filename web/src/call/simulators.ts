@@ -4,6 +4,7 @@ import { api } from '../api/client.ts';
 import { dailySimulator } from '../api/daily-simulator.ts';
 import { liveKitSimulator } from '../api/livekit-simulator.ts';
 import { hmsSimulator } from '../api/hms-simulator.ts';
+import { wherebySimulator } from '../api/whereby-simulator.ts';
 import { PLATFORM_LABELS } from '../api/types.ts';
 import type { CallSimulator } from './SimulatedCall.tsx';
 
@@ -90,5 +91,21 @@ export function hmsCallSimulator(base: string): CallSimulator {
     ...bySession(sim),
     // Everyone in the page leaves; the session closes as its last peer leaves.
     ...byPresence(async (room) => (await sim.room(room))?.present.map((p) => p.peerId), sim.leave),
+  };
+}
+
+export function wherebyCallSimulator(base: string): CallSimulator {
+  const sim = wherebySimulator(base);
+  // Whereby's recorder is a client of the room too, not a person of this page.
+  const people = async (room: string) => (await sim.meeting(room))?.present.filter((p) => p.roleName !== 'recorder').map((p) => p.participantId);
+  return {
+    platform: PLATFORM_LABELS.whereby,
+    // The URL our API answered you: the host link as the room's owner.
+    join: async (_room, you) => ({ sessionId: (await sim.join({ roomUrl: you.roomUrl, displayName: you.userName, voice: you.voice })).participantId }),
+    // A simulated guest opens the meeting's room URL, as a person of their own given the link.
+    joinGuest: async (_room, guest) => ({ sessionId: (await sim.join({ roomUrl: guest.roomUrl, displayName: guest.userName, voice: guest.voice })).participantId }),
+    ...bySession(sim),
+    // Everyone in the page leaves; the room's session ends as its last client (the recorder) leaves.
+    ...byPresence(people, sim.leave),
   };
 }

@@ -5,7 +5,7 @@
 // workflow, and the platform client's own recording events where it has them.
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { api, ApiError, rememberMeetingToken } from '../api/client.ts';
-import { PLATFORM_LABELS, type JoinAnswer, type Knock, type KnownRecordingStatus, type MeetingState, type RecordingControlStatus, type Room } from '../api/types.ts';
+import { PLATFORM_LABELS, PLATFORMS_RECORDING_THEMSELVES, type JoinAnswer, type Knock, type KnownRecordingStatus, type MeetingState, type RecordingControlStatus, type Room } from '../api/types.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { ErrorNote, Loading, PageHeading, TextField } from '../components/ui.tsx';
@@ -290,6 +290,7 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
   /** A participant is in the call: ask our API to record, per the room's trigger (as every participant's page does). */
   const onParticipantJoined = useCallback(async (isYou: boolean) => {
     if (room.recordingType !== 'cloud') return; // the API refuses the others (409)
+    if (PLATFORMS_RECORDING_THEMSELVES.includes(room.platform)) return; // the platform starts it; our API refuses (409)
     if (room.recordingTrigger === 'automatic' || room.recordingTrigger === 'automatic-2nd-participant') await requestRecording(false);
     else if (isYou && join.isOwner && room.recordingTrigger === 'prompt') setPrompt(true);
   }, [room, join.isOwner, requestRecording]);
@@ -316,7 +317,8 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
   useEffect(() => setPlatformRecording(null), [workflowStatus]);
   const status: RecordingControlStatus = platformRecording === null ? workflowStatus : platformRecording ? 'recording' : 'stopped';
   const recording = status === 'recording';
-  const canControl = join.isOwner && room.recordingType === 'cloud' && (room.recordingTrigger === 'none' || room.recordingTrigger === 'prompt');
+  const recordsItself = PLATFORMS_RECORDING_THEMSELVES.includes(room.platform);
+  const canControl = !recordsItself && join.isOwner && room.recordingType === 'cloud' && (room.recordingTrigger === 'none' || room.recordingTrigger === 'prompt');
   return (
     <div className="call-layout">
       <section className="card call-status" aria-label="Recording">
@@ -336,6 +338,9 @@ function InCall({ room, join, userName, onLeft }: { room: Room; join: JoinAnswer
           </ul>
         )}
         {notice && <p className="hint">{notice}</p>}
+        {recordsItself && room.recordingType === 'cloud' && (
+          <p className="hint">{PLATFORM_LABELS[room.platform]} records this call by itself, as the room's trigger says; the status here follows its recorder.</p>
+        )}
         <ErrorNote error={error} title="Recording request failed" />
         {prompt && status !== 'recording' && (
           <div className="prompt" role="group" aria-label="Record this meeting?">
