@@ -24,12 +24,12 @@ describe('the start command', () => {
     await mkdir(path.join(webDir, 'assets'), { recursive: true });
     await writeFile(path.join(webDir, 'index.html'), '<!doctype html><title>app</title>');
     await writeFile(path.join(webDir, 'assets', 'large.js'), Buffer.alloc(32 * 1024 * 1024, 0x20));
-    ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), DAILY_SIMULATOR_PORT: await freePort(), LIVEKIT_SIMULATOR_PORT: await freePort(), HMS_SIMULATOR_PORT: await freePort() };
+    ports = { API_PORT: await freePort(), TEMPORAL_PORT: await freePort(), TEMPORAL_UI_PORT: await freePort(), DAILY_SIMULATOR_PORT: await freePort(), LIVEKIT_SIMULATOR_PORT: await freePort(), HMS_SIMULATOR_PORT: await freePort(), WHEREBY_SIMULATOR_PORT: await freePort() };
     env = {
       PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(),
       DATA_DIR: path.join(dataDir, 'data'), WEB_DIST_DIR: webDir, FIRST_ADMIN_PASSWORD: 'start-stop-admin-password',
       // Every platform with an embedded simulator: each starts with the command and stops with it.
-      PLATFORMS: 'daily,livekit,100ms',
+      PLATFORMS: 'daily,livekit,100ms,whereby',
       ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
     };
   });
@@ -42,6 +42,24 @@ describe('the start command', () => {
     started.push(product);
     const children = descendants(product.child.pid!);
     assert.ok(children.length >= 2, `the Temporal dev server and its watchdog at least: ${children}`);
+
+    // One deployment holds meetings on all four platforms, each in its embedded simulator.
+    const api = `http://127.0.0.1:${ports.API_PORT}`;
+    const login = await fetch(`${api}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@example.com', password: env.FIRST_ADMIN_PASSWORD }) });
+    assert.equal(login.status, 200, await login.clone().text());
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]!).join('; ');
+    const asAdmin = (method: string, urlPath: string, body?: unknown) => fetch(`${api}${urlPath}`, {
+      method, headers: { cookie, ...(body !== undefined && { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    for (const platform of ['daily', 'livekit', '100ms', 'whereby']) {
+      const room = `four-${platform.replace(/\d+/, 'hms')}`;
+      assert.equal((await asAdmin('POST', '/v1/rooms', { name: room, platform })).status, 201, platform);
+      const meeting = await asAdmin('POST', `/v1/rooms/${room}/meetings`);
+      const body = await meeting.json() as { platform: string; roomUrl: string | null };
+      assert.equal(meeting.status, 201, JSON.stringify(body));
+      assert.equal(body.platform, platform);
+      assert.ok(body.roomUrl, `${platform}: its platform room was made`);
+    }
 
     // A browser that goes away mid-download is no error of ours.
     const abort = new AbortController();
@@ -63,6 +81,7 @@ describe('the start command', () => {
 
     const output = product.output();
     assert.match(output, /100ms: +simulator at http:\/\/127\.0\.0\.1:\d+\/v2/, output);
+    assert.match(output, /Whereby: +simulator at http:\/\/127\.0\.0\.1:\d+\/v1/, output);
     assert.doesNotMatch(output, /No workflows registered/);
     assert.doesNotMatch(output, /ERR_STREAM_PREMATURE_CLOSE/);
     assert.doesNotMatch(output, /"level":"(warn|error)"|\[(WARN|ERROR)\]/, output);
