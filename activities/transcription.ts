@@ -19,6 +19,7 @@ import { splitAtSilences, wordToTrack, type ChunkPiece } from '../audio/chunks.t
 import { mixdownToMp3, waveformPeaks } from '../audio/mixdown.ts';
 import { mergeIntoSegments } from '../transcripts/merge.ts';
 import { indexTranscript } from '../transcripts/search-index.ts';
+import { keepCurrentVersion } from '../transcripts/versions.ts';
 import { transcriptFiles } from '../transcripts/exports.ts';
 import type { SpeechRecognizer } from '../speech/index.ts';
 import type { Summarizer } from '../summaries/index.ts';
@@ -85,6 +86,8 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
     /** Tracks and people: audio tracks only; one speaker per participant, even across a rejoin. */
     async planTranscript(input: { recordingId: string; meetingId: string; platformMeetingId: string | null; composite?: { key: string; speakerName: string } }): Promise<TranscriptPlan> {
       const em = db.em.fork();
+      // A rerun (reprocess): the content it replaces is kept as a version first (transcripts/versions.ts).
+      await keepCurrentVersion(em, storage, input.recordingId);
       const recording = await em.findOneOrFail(Recording, input.recordingId);
       // Composite only (no per-speaker audio on the platform): the mixed audio is one track, one speaker for the whole
       // room, since no diarization model is available offline.

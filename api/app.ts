@@ -18,6 +18,7 @@ import { searchEndpoints } from './search.ts';
 import { accountEndpoints } from './accounts.ts';
 import { webDavEndpoints } from './webdav.ts';
 import { actionItemEndpoints } from './action-items.ts';
+import { transcriptVersionEndpoints } from './transcript-versions.ts';
 import { recordingEndpoints } from './recordings.ts';
 import { openApiEndpoints } from './openapi.ts';
 import { mountEndpoints, type Endpoint } from './endpoint.ts';
@@ -46,6 +47,7 @@ export const endpoints: readonly Endpoint[] = [
   ...accountEndpoints,
   ...webDavEndpoints,
   ...actionItemEndpoints,
+  ...transcriptVersionEndpoints,
   ...roomEndpoints,
   ...meetingEndpoints,
   ...admissionEndpoints,

@@ -302,6 +302,37 @@ export const ActionItem = defineEntity({
 });
 export type ActionItem = InferEntity<typeof ActionItem>;
 
+/**
+ * An earlier version of a transcript (transcripts/versions.ts): the content a rerun of its recording's pipeline
+ * replaced, kept with what made it (engines, language) and its words as its files were then (segments.json and the
+ * exports under `transcripts/<id>/versions/<number>/`). The corrections made to it are the transcript's edits up to
+ * its `revision`. Numbered from 1; the transcript itself is the current version.
+ */
+export const TranscriptVersion = defineEntity({
+  name: 'TranscriptVersion',
+  properties: {
+    id: id(),
+    transcript: () => p.manyToOne(Transcript).deleteRule('cascade').index(),
+    number: p.integer(),
+    /** When this content was last written (the transcript's updatedAt as it was replaced). */
+    madeAt: p.datetime(),
+    speechEngine: p.string().length(64).nullable(),
+    summaryEngine: p.string().length(64).nullable(),
+    language: p.string().length(16),
+    title: p.string().length(512).nullable(),
+    shortSummary: p.text().nullable(),
+    longSummary: p.text().nullable(),
+    topics: p.json<TranscriptTopic[]>().nullable(),
+    participants: p.json<TranscriptParticipant[]>().nullable(),
+    durationSeconds: p.double().nullable(),
+    /** The transcript's revision when it was replaced: its corrections are the edits up to this one. */
+    revision: p.integer(),
+    createdAt: createdAt(),
+  },
+  uniques: [{ properties: ['transcript', 'number'] }],
+});
+export type TranscriptVersion = InferEntity<typeof TranscriptVersion>;
+
 export const PASSAGE_KINDS = ['title', 'summary', 'topic', 'turn', 'action-item'] as const;
 export type PassageKind = (typeof PASSAGE_KINDS)[number];
 
@@ -428,4 +459,4 @@ export const RecordingShare = defineEntity({
 });
 export type RecordingShare = InferEntity<typeof RecordingShare>;
 
-export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, MeetingAdmission, RecordingAccessLog, TranscriptPassage, TranscriptEdit, WebDavSetting, ActionItem];
+export const entities = [...authEntities, RecordingShare, Room, Meeting, Recording, Transcript, ParticipantSession, WebhookEvent, MeetingConsent, MeetingAdmission, RecordingAccessLog, TranscriptPassage, TranscriptEdit, WebDavSetting, ActionItem, TranscriptVersion];

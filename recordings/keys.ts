@@ -18,6 +18,9 @@ export const transcriptKey = (transcriptId: string, file: string) => `${transcri
 export const transcriptContentKey = (transcript: { id: string; contentVersion?: string | null }, file: string) =>
   transcriptKey(transcript.id, transcript.contentVersion ? `revisions/${transcript.contentVersion}/${file}` : file);
 
+/** A file of an earlier version of a transcript (segments.json, the exports), kept when a rerun replaced it. */
+export const transcriptVersionKey = (transcriptId: string, number: number, file: string) => transcriptKey(transcriptId, `versions/${number}/${file}`);
+
 /** A per-speaker audio recording's tracks are named after its object key and a dash (the dash keeps a composite
  * MP4 started in the same millisecond, whose key is the bare object key, out of the prefix). */
 export const tracksPrefix = (objectKey: string) => `${objectKey}-`;

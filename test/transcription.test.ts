@@ -172,6 +172,26 @@ describe('transcription pipeline', () => {
     assert.equal(result.transcriptId, transcriptId);
     assert.ok(result.warnings!.some((w) => /track 0/.test(w)), JSON.stringify(result.warnings));
     assert.equal(await em.count(Transcript, { recording: rawRecordingId }), 1);
+
+    // Each rerun kept the content it replaced as a version: the one before this rerun has every word, the current
+    // one lacks the corrupt track's, and what changed between them says so.
+    const versions = (await product.request('GET', `/v1/transcripts/${transcriptId}/versions`)).body.items as Array<{ number: number; current: boolean; speechEngine: string | null }>;
+    assert.deepEqual(versions.map((v) => [v.number, v.current]), [[1, false], [2, false], [3, true]], JSON.stringify(versions));
+    assert.ok(versions.every((v) => v.speechEngine), 'each says which engine made it');
+    const kept = (await product.request('GET', `/v1/transcripts/${transcriptId}/versions/2`)).body;
+    assert.equal((kept.segments as Array<{ text: string }>).map((s) => s.text).join(' '), lastTranscriptText, 'version 2: the words before this rerun');
+    const current = (await product.request('GET', `/v1/transcripts/${transcriptId}`)).body;
+    const now = (await product.request('GET', `/v1/transcripts/${transcriptId}/versions/3`)).body;
+    assert.deepEqual(now.segments, current.segments, 'the current version is what the transcript shows');
+    const changes = (await product.request('GET', `/v1/transcripts/${transcriptId}/versions/3/changes`)).body;
+    assert.equal(changes.from, 2);
+    assert.ok(changes.wordsRemoved > 0 && changes.wordsAdded === 0, JSON.stringify(changes));
+    const removed = (changes.parts as Array<{ change: string; text: string }>).filter((p) => p.change === 'removed').map((p) => p.text).join(' ');
+    const removedWords = removed.split(/\s+/).filter((w) => w && !w.endsWith(':'));
+    assert.ok(removedWords.length > 0, removed);
+    for (const word of removedWords) assert.ok(lastTranscriptText.includes(word), `"${word}" was said before the rerun`);
+    assert.equal((await product.request('GET', `/v1/transcripts/${transcriptId}/versions/4`)).status, 404);
+    assert.equal((await product.request('GET', `/v1/transcripts/${transcriptId}/versions/1/changes`)).status, 404, 'nothing before the first');
   });
 
   it('deletes the meeting\'s audio after transcription when a participant refused consent, keeping the transcript', { timeout: 240_000 }, async () => {

@@ -330,6 +330,9 @@ export function toJSON(meta: TranscriptMeta, segments: readonly Segment[]): Tran
 
 // ---- The stored files ----
 
+/** The names of the files a transcript's content is kept as (transcriptFiles). */
+export const TRANSCRIPT_CONTENT_FILES = ['segments.json', 'transcript.vtt', 'transcript.srt', 'transcript.txt', 'transcript-timestamps.txt', 'transcript.json'] as const;
+
 /** The files a transcript's content is kept as (segments.json and every export), with their content types. */
 export function transcriptFiles(meta: TranscriptMeta, segments: readonly Segment[]): Array<{ file: string; body: string; contentType: string }> {
   return [

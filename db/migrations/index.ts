@@ -14,6 +14,7 @@ import { Migration20261206035502 } from './Migration20261206035502.ts';
 import { Migration20261206042406 } from './Migration20261206042406.ts';
 import { Migration20261206052111 } from './Migration20261206052111.ts';
 import { Migration20261206150658 } from './Migration20261206150658.ts';
+import { Migration20261207042609 } from './Migration20261207042609.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121180514', class: Migration20261121180514 },
@@ -29,4 +30,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261206042406', class: Migration20261206042406 },
   { name: 'Migration20261206052111', class: Migration20261206052111 },
   { name: 'Migration20261206150658', class: Migration20261206150658 },
+  { name: 'Migration20261207042609', class: Migration20261207042609 },
 ];
