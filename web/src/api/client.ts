@@ -1,7 +1,7 @@
 // The typed client of our API: every call the browser makes goes through `call()`, named in API_OPERATIONS
 // with its OpenAPI path, so a test can check each one exists in GET /v1/openapi.json.
 import type {
-  AccessLogEntry, ActionItem, ActionItemChange, RoomActionItem, ApiKey, WebDavFolder, Corrected, TranscriptEdit, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, MeetingTimeline, Page, Recording, RecordingFilters,
+  AccessLogEntry, ActionItem, TranscriptVersion, TranscriptVersionContent, TranscriptVersionChanges, ActionItemChange, RoomActionItem, ApiKey, WebDavFolder, Corrected, TranscriptEdit, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, MeetingTimeline, Page, Recording, RecordingFilters,
   RecordingRequestResult, Room, SearchAnswer, SearchFilters, RoomDefaults, RoomInput, Knock, KnockAnswer, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
 } from './types.ts';
 
@@ -60,6 +60,9 @@ export const API_OPERATIONS = {
   listEdits: ['GET', '/v1/transcripts/{id}/edits'],
   revertEdit: ['POST', '/v1/transcripts/{id}/edits/{editId}/revert'],
   listActionItems: ['GET', '/v1/transcripts/{id}/action-items'],
+  listTranscriptVersions: ['GET', '/v1/transcripts/{id}/versions'],
+  getTranscriptVersion: ['GET', '/v1/transcripts/{id}/versions/{number}'],
+  transcriptVersionChanges: ['GET', '/v1/transcripts/{id}/versions/{number}/changes'],
   addActionItem: ['POST', '/v1/transcripts/{id}/action-items'],
   changeActionItem: ['PATCH', '/v1/transcripts/{id}/action-items/{itemId}'],
   deleteActionItem: ['DELETE', '/v1/transcripts/{id}/action-items/{itemId}'],
@@ -237,6 +240,11 @@ export const api = {
   listEdits: (transcriptId: string) => call<Page<TranscriptEdit> & { revision: number }>('listEdits', { params: id(transcriptId), query: { limit: 100 } }),
   revertEdit: (transcriptId: string, editId: string, revision: number) => call<Corrected>('revertEdit', { params: { id: transcriptId, editId }, body: { revision } }),
 
+  listTranscriptVersions: async (transcriptId: string, share?: string) => (await call<{ items: TranscriptVersion[] }>('listTranscriptVersions', { params: id(transcriptId), query: { share } })).items,
+  getTranscriptVersion: (transcriptId: string, number: number, share?: string) =>
+    call<TranscriptVersionContent>('getTranscriptVersion', { params: { id: transcriptId, number: String(number) }, query: { share } }),
+  transcriptVersionChanges: (transcriptId: string, number: number, share?: string) =>
+    call<TranscriptVersionChanges>('transcriptVersionChanges', { params: { id: transcriptId, number: String(number) }, query: { share } }),
   listActionItems: async (transcriptId: string, share?: string) => (await call<{ items: ActionItem[] }>('listActionItems', { params: id(transcriptId), query: { share } })).items,
   addActionItem: (transcriptId: string, input: { text: string; owner?: string; due?: string; startSeconds?: number }) => call<ActionItem>('addActionItem', { params: id(transcriptId), body: input }),
   changeActionItem: (transcriptId: string, itemId: string, change: ActionItemChange) => call<ActionItem>('changeActionItem', { params: { id: transcriptId, itemId }, body: change }),

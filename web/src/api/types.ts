@@ -419,3 +419,28 @@ export interface AccessLogEntry {
 export interface AppConfig {
   calls: Partial<Record<Platform, { simulatorControlPath: string | null }>>;
 }
+
+/** A version of a transcript: one kept per rerun of its recording, and the current one (the last). */
+export interface TranscriptVersion {
+  number: number;
+  current: boolean;
+  madeAt: string;
+  speechEngine: string | null;
+  summaryEngine: string | null;
+  language: string;
+  title: string | null;
+  shortSummary: string | null;
+  revision: number;
+}
+
+export interface TranscriptVersionContent extends TranscriptVersion {
+  segments: Array<{ speaker: number; speakerName: string; start: number; end: number; text: string }>;
+}
+
+export interface TranscriptVersionChanges {
+  from: number;
+  to: number;
+  wordsRemoved: number;
+  wordsAdded: number;
+  parts: Array<{ change: 'same' | 'removed' | 'added'; text: string }>;
+}

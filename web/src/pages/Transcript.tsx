@@ -12,6 +12,7 @@ import { Player, type PlayerHandle } from '../transcript/Player.tsx';
 import { Sharing, TranscriptSharing } from '../transcript/Sharing.tsx';
 import { CorrectionProblems, EditHistory, Speakers, TurnEditor, useCorrections } from '../transcript/Corrections.tsx';
 import { ActionItems } from '../transcript/ActionItems.tsx';
+import { Versions } from '../transcript/Versions.tsx';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
@@ -193,6 +194,7 @@ export function TranscriptPage({ id, share, startAt }: { id: string; share?: str
                 </ul>
               </section>
               {t.isOwner && <Speakers transcript={t} state={corrections} />}
+              <Versions transcriptId={t.id} share={share} revision={t.revision} />
               {t.isOwner && <EditHistory transcript={t} state={corrections} />}
               {t.isOwner && <Sharing recordingId={t.recordingId} transcriptId={t.id} />}
               {t.isOwner && <TranscriptSharing transcriptId={t.id} />}
