@@ -84,16 +84,18 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
   }
   return {
     /** Tracks and people: audio tracks only; one speaker per participant, even across a rejoin. */
-    async planTranscript(input: { recordingId: string; meetingId: string; platformMeetingId: string | null; composite?: { key: string; speakerName: string } }): Promise<TranscriptPlan> {
+    async planTranscript(input: { recordingId: string; meetingId: string; platformMeetingId: string | null; composite?: { key: string; speakerName: string }; language?: string }): Promise<TranscriptPlan> {
       const em = db.em.fork();
       // A rerun (reprocess): the content it replaces is kept as a version first (transcripts/versions.ts).
       await keepCurrentVersion(em, storage, input.recordingId);
+      // The language this run hears (a rerun may ask another), kept on the transcript for its tracks and summary.
+      const language = input.language ?? transcription.language;
       const recording = await em.findOneOrFail(Recording, input.recordingId);
       // Composite only (no per-speaker audio on the platform): the mixed audio is one track, one speaker for the whole
       // room, since no diarization model is available offline.
       if (input.composite) {
         const tracks: TrackPlan[] = [{ index: 0, key: input.composite.key, sessionId: 'room', speaker: 0, speakerName: input.composite.speakerName, composite: true }];
-        const transcriptId = await openTranscript(em, input.recordingId, tracks, [{ speaker: 0, platformParticipantId: null, name: input.composite.speakerName, userId: null }], speechEngine());
+        const transcriptId = await openTranscript(em, input.recordingId, tracks, [{ speaker: 0, platformParticipantId: null, name: input.composite.speakerName, userId: null }], speechEngine(), language);
         return { transcriptId, tracks, speakers: [{ index: 0, name: input.composite.speakerName }] };
       }
       const meeting = await em.findOne(Meeting, input.meetingId);
@@ -132,7 +134,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
         });
 
       const participants: TranscriptParticipant[] = speakers.map((s) => ({ speaker: s.index, platformParticipantId: s.sessionIds[0] ?? null, name: s.name, userId: s.userId }));
-      const transcriptId = await openTranscript(em, input.recordingId, tracks, participants, speechEngine());
+      const transcriptId = await openTranscript(em, input.recordingId, tracks, participants, speechEngine(), language);
       return { transcriptId, tracks, speakers: speakers.map((s) => ({ index: s.index, name: s.name })) };
     },
 
@@ -184,7 +186,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
           await download(storage, chunk.key, wav);
           let recognized;
           try {
-            recognized = await transcription.recognizer.transcribe({ wavPath: wav, durationSeconds: chunk.durationSeconds ?? chunk.end - chunk.start }, { language: transcription.language, participantNames, vocabulary, signal: context.cancellationSignal });
+            recognized = await transcription.recognizer.transcribe({ wavPath: wav, durationSeconds: chunk.durationSeconds ?? chunk.end - chunk.start }, { language: transcript.language, participantNames, vocabulary, signal: context.cancellationSignal });
           } catch (error) {
             return classifyServiceError(error);
           }
@@ -237,8 +239,8 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       await Promise.all(files.map(({ file, body, contentType }) => storage.put(transcriptKey(input.transcriptId, file), body, { contentType })));
       // The content is the pipeline's again (a rerun drops corrections): a correction based on what was there before is stale.
       await db.em.getConnection().execute(
-        `update transcript set webvtt = ?, duration_seconds = ?, language = ?, content_version = null, revision = revision + 1, updated_at = now() where id = ?`,
-        [files.find((f) => f.file === 'transcript.vtt')!.body, input.durationSeconds, transcription.language, input.transcriptId],
+        `update transcript set webvtt = ?, duration_seconds = ?, content_version = null, revision = revision + 1, updated_at = now() where id = ?`,
+        [files.find((f) => f.file === 'transcript.vtt')!.body, input.durationSeconds, input.transcriptId],
       );
       return { segments: segments.length, words: words.length };
     },
@@ -252,7 +254,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       let summary;
       try {
         summary = await transcription.summarizer.summarize(
-          { segments, language: transcription.language, durationSeconds: Number(transcript.durationSeconds ?? 0), context: { background: room?.background, vocabulary: room?.vocabulary ?? [] } },
+          { segments, language: transcript.language, durationSeconds: Number(transcript.durationSeconds ?? 0), context: { background: room?.background, vocabulary: room?.vocabulary ?? [] } },
           { signal: context.cancellationSignal, onProgress: (done: number, total: number) => context.heartbeat({ done, total }) },
         );
       } catch (error) {
@@ -411,10 +413,10 @@ const round = (seconds: number) => Math.round(seconds * 1000) / 1000;
  * recorded on its own (the recording starts at its earliest track), else as the platform's key layout tells.
  */
 /** The recording's transcript row, (re)opened as processing with its participants; the recording is processing too. */
-async function openTranscript(em: ReturnType<ActivityDependencies['db']['em']['fork']>, recordingId: string, tracks: TrackPlan[], participants: TranscriptParticipant[], speechEngine: string): Promise<string> {
+async function openTranscript(em: ReturnType<ActivityDependencies['db']['em']['fork']>, recordingId: string, tracks: TrackPlan[], participants: TranscriptParticipant[], speechEngine: string, language: string): Promise<string> {
   const progress = { step: 'tracks', tracksDone: 0, tracksTotal: tracks.length, percent: 0 };
-  await em.upsert(Transcript, { recording: recordingId, status: 'processing', participants, progress, error: null, speechEngine }, {
-    onConflictFields: ['recording'], onConflictAction: 'merge', onConflictMergeFields: ['status', 'participants', 'progress', 'error', 'speechEngine', 'updatedAt'],
+  await em.upsert(Transcript, { recording: recordingId, status: 'processing', participants, progress, error: null, speechEngine, language }, {
+    onConflictFields: ['recording'], onConflictAction: 'merge', onConflictMergeFields: ['status', 'participants', 'progress', 'error', 'speechEngine', 'language', 'updatedAt'],
   });
   await em.nativeUpdate(Recording, { id: recordingId }, { status: 'processing' });
   return (await em.findOneOrFail(Transcript, { recording: recordingId })).id;

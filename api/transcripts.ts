@@ -15,6 +15,7 @@ import { ApiError, notFound } from './errors.ts';
 import { pageAnswer, pageOf, pageQuerySchema } from './rooms.ts';
 import { loadRecording, loadTranscript, logAccess, rules, visibleTranscriptsWhere } from './access.ts';
 import { endpoint } from './endpoint.ts';
+import { WHISPER_LANGUAGES } from '../speech/recognizer.ts';
 import { actionItemTexts } from '../transcripts/action-item-records.ts';
 import type { ApiContext } from './app.ts';
 import type { Services } from '../runtime/services.ts';
@@ -250,15 +251,18 @@ export const transcriptEndpoints = [
   endpoint({
     method: 'post',
     path: '/v1/recordings/:id/reprocess',
-    summary: "Run the recording's pipeline again (same workflow id: refused while one runs)",
+    summary: "Run the recording's pipeline again (same workflow id: refused while one runs); the transcript it replaces is kept as a version",
     tag: 'recordings',
     access: rules.recordingOwner,
     params: z.object({ id: z.string() }),
+    body: z.strictObject({
+      language: z.enum(WHISPER_LANGUAGES).optional().describe("The language to hear this time (ISO 639-1, one Whisper knows); default: the deployment's TRANSCRIPT_LANGUAGE"),
+    }),
     responses: { 202: { description: 'Started', schema: z.object({ workflowId: z.string(), runId: z.string() }) }, 409: { description: 'Already processing, or nothing to process' } },
-    async handler(ctx, { params }) {
+    async handler(ctx, { params, body }) {
       const recording = await loadRecording(ctx, params.id, 'own');
       ctx.status = 202;
-      ctx.body = await reprocessRecording(ctx.state.services, recording.id);
+      ctx.body = await reprocessRecording(ctx.state.services, recording.id, body.language ? { language: body.language } : {});
     },
   }),
 ];
@@ -274,7 +278,7 @@ function parseRange(header: string): { start: number; end?: number } | null {
  * Reruns a recording's pipeline (API and `npm run reprocess`). Same workflow id: refused while a run is in
  * progress; the transcript row and storage keys are the recording's own, so nothing is duplicated.
  */
-export async function reprocessRecording(services: Services, recordingId: string): Promise<{ workflowId: string; runId: string }> {
+export async function reprocessRecording(services: Services, recordingId: string, options: { language?: string } = {}): Promise<{ workflowId: string; runId: string }> {
   const em = services.db.em.fork();
   const recording = await em.findOne(Recording, recordingId, { populate: ['meeting'] });
   if (!recording) throw notFound(`Recording "${recordingId}"`);
@@ -291,6 +295,7 @@ export async function reprocessRecording(services: Services, recordingId: string
       tracks: recording.trackKeys?.map((key) => ({ type: 'audio' as const, key, size: 0, ...recording.trackFacts?.[key] })) ?? null,
       platformMeetingId: meeting.platformMeetingId ?? null,
       ...compositeTranscriptFor(services.platforms.find(meeting.platform)?.recordingCapabilities.perSpeakerAudio),
+      ...(options.language && { language: options.language }),
     }, {
       runs: 'again',
       summary: `Reprocess ${recording.type} recording ${recording.id} of room "${meeting.room.name}"`,

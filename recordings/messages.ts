@@ -8,6 +8,8 @@ export interface RecordingWorkflowInput extends ReadyRecording {
   /** The platform records no per-speaker audio (RecordingCapabilities.perSpeakerAudio `none`): the composite gets a
    * transcript of its mixed audio with one speaker, the whole room. Absent: the composite is only stored. */
   compositeTranscript?: true;
+  /** The language this run transcribes (a reprocess may ask another, ISO 639-1); absent: TRANSCRIPT_LANGUAGE. */
+  language?: string;
 }
 
 /** The one speaker of a composite-only transcript: the whole room (no diarization model is available offline). */

@@ -1,16 +1,18 @@
-// `npm run reprocess -- <recording id>`: reruns a recording's pipeline (same as POST /v1/recordings/:id/reprocess).
+// `npm run reprocess -- <recording id> [language]`: reruns a recording's pipeline (same as POST
+// /v1/recordings/:id/reprocess), in that language when given; the transcript it replaces is kept as a version.
 import { loadConfig } from '../runtime/config.ts';
 import { openServices } from '../runtime/services.ts';
 import { reprocessRecording } from '../api/transcripts.ts';
+import { WHISPER_LANGUAGES } from '../speech/recognizer.ts';
 
-const recordingId = process.argv[2];
-if (!recordingId) {
-  console.error('usage: npm run reprocess -- <recording id>');
+const [recordingId, language] = process.argv.slice(2);
+if (!recordingId || (language && !(WHISPER_LANGUAGES as readonly string[]).includes(language))) {
+  console.error(`usage: npm run reprocess -- <recording id> [language: ${WHISPER_LANGUAGES.join(', ')}]`);
   process.exit(2);
 }
 const services = await openServices(await loadConfig());
 try {
-  const { workflowId } = await reprocessRecording(services, recordingId);
+  const { workflowId } = await reprocessRecording(services, recordingId, language ? { language } : {});
   console.log(`reprocessing ${recordingId}: workflow ${workflowId}`);
 } catch (error) {
   console.error((error as Error).message);

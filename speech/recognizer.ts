@@ -99,6 +99,14 @@ export class SpeechEngineUnavailableError extends SpeechServiceError {
   }
 }
 
+/** The ISO 639-1 languages Whisper transcribes (faster-whisper's tokenizer codes, its two three-letter ones left out). */
+export const WHISPER_LANGUAGES = [
+  'af', 'am', 'ar', 'as', 'az', 'ba', 'be', 'bg', 'bn', 'bo', 'br', 'bs', 'ca', 'cs', 'cy', 'da', 'de', 'el', 'en', 'es', 'et', 'eu', 'fa', 'fi', 'fo', 'fr', 'gl',
+  'gu', 'ha', 'he', 'hi', 'hr', 'ht', 'hu', 'hy', 'id', 'is', 'it', 'ja', 'jw', 'ka', 'kk', 'km', 'kn', 'ko', 'la', 'lb', 'ln', 'lo', 'lt', 'lv', 'mg', 'mi', 'mk',
+  'ml', 'mn', 'mr', 'ms', 'mt', 'my', 'ne', 'nl', 'nn', 'no', 'oc', 'pa', 'pl', 'ps', 'pt', 'ro', 'ru', 'sa', 'sd', 'si', 'sk', 'sl', 'sn', 'so', 'sq', 'sr', 'su',
+  'sv', 'sw', 'ta', 'te', 'tg', 'th', 'tk', 'tl', 'tr', 'tt', 'uk', 'ur', 'uz', 'vi', 'yi', 'yo', 'zh',
+] as const;
+
 /** 'en', 'EN', 'en-US', 'en_GB' → 'en'; anything else that is not a two-letter code → null. */
 export function languageCode(language: string): string | null {
   const primary = language.trim().toLowerCase().split(/[-_]/)[0] ?? '';

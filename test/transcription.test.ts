@@ -192,6 +192,17 @@ describe('transcription pipeline', () => {
     for (const word of removedWords) assert.ok(lastTranscriptText.includes(word), `"${word}" was said before the rerun`);
     assert.equal((await product.request('GET', `/v1/transcripts/${transcriptId}/versions/4`)).status, 404);
     assert.equal((await product.request('GET', `/v1/transcripts/${transcriptId}/versions/1/changes`)).status, 404, 'nothing before the first');
+
+    // A rerun in another language: refused for one Whisper does not know, else heard in it, the English one kept.
+    const unknown = await product.request('POST', `/v1/recordings/${rawRecordingId}/reprocess`, { language: 'xx' });
+    assert.equal(unknown.status, 400);
+    assert.match(JSON.stringify(unknown.body), /language/);
+    assert.equal((await product.request('POST', `/v1/recordings/${rawRecordingId}/reprocess`, { language: 'de' })).status, 202);
+    const german: RecordingWorkflowResult = await product.services.temporal.workflow.getHandle(recordingWorkflowId(rawRecordingId)).result();
+    assert.equal(german.transcriptStatus, 'ended', JSON.stringify(german));
+    assert.equal((await product.request('GET', `/v1/transcripts/${transcriptId}`)).body.language, 'de');
+    const after = (await product.request('GET', `/v1/transcripts/${transcriptId}/versions`)).body.items as Array<{ number: number; current: boolean; language: string }>;
+    assert.deepEqual(after.slice(-2).map((v) => [v.number, v.current, v.language]), [[3, false, 'en'], [4, true, 'de']]);
   });
 
   it('deletes the meeting\'s audio after transcription when a participant refused consent, keeping the transcript', { timeout: 240_000 }, async () => {
