@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Context, ApplicationFailure } from '@temporalio/activity';
 import { Meeting, ParticipantSession, Recording, Room, Transcript, TranscriptEdit, type TranscriptParticipant } from '../db/entities.ts';
-import type { ObjectStorage } from '../storage/object-storage.ts';
+import { readObjectJson, type ObjectStorage } from '../storage/object-storage.ts';
 import type { Speaker, TimedWord, Segment } from '../transcripts/words.ts';
 import { placeTrack, probeMedia, MediaError, type TrackPlacement } from '../audio/tracks.ts';
 import { decodeToPcm16k } from '../audio/decode.ts';
@@ -165,7 +165,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
 
     /** Speech work: transcribe a track's chunks; resumes after the last chunk a previous attempt finished. */
     async transcribeTrack(input: { transcriptId: string; recordingId: string; track: TrackPlan; manifestKey: string }): Promise<{ wordsKey: string; wordCount: number }> {
-      const manifest = await readJson<TrackManifest>(storage, input.manifestKey);
+      const manifest = await readObjectJson<TrackManifest>(storage, input.manifestKey);
       // Everyone in the meeting, not only this track's speaker: people say each other's names.
       const em = db.em.fork();
       const transcript = await em.findOneOrFail(Transcript, input.transcriptId, { populate: ['recording.meeting.room'] });
@@ -176,7 +176,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       const context = Context.current();
       const resumed = context.info.heartbeatDetails as { done: number; partialKey: string } | undefined;
       const partialKey = trackWorkKey(input.recordingId, input.track.index, 'words-partial.json');
-      const words: TimedWord[] = resumed ? await readJson<TimedWord[]>(storage, resumed.partialKey).catch(() => []) : [];
+      const words: TimedWord[] = resumed ? await readObjectJson<TimedWord[]>(storage, resumed.partialKey).catch(() => []) : [];
       let done = resumed?.done ?? 0;
       if (done > 0 && words.length === 0 && resumed) done = 0; // partial words lost: start over rather than skip
       await withScratch(async (dir) => {
@@ -211,7 +211,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       return withScratch(async (dir) => {
         const inputs = [];
         for (const { track, manifestKey } of input.tracks) {
-          const manifest = await readJson<TrackManifest>(storage, manifestKey);
+          const manifest = await readObjectJson<TrackManifest>(storage, manifestKey);
           const file = path.join(dir, `track-${track.index}.webm`);
           await download(storage, track.key, file);
           inputs.push({ path: file, offsetSeconds: manifest.offsetSeconds });
@@ -232,7 +232,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
 
     /** Merge the tracks' words by time into speaker turns; write WebVTT, SRT, text (with and without times) and JSON. */
     async assembleTranscript(input: { transcriptId: string; recordingId: string; wordKeys: string[]; speakers: Speaker[]; durationSeconds: number }): Promise<{ segments: number; words: number }> {
-      const words = (await Promise.all(input.wordKeys.map((key) => readJson<TimedWord[]>(storage, key)))).flat();
+      const words = (await Promise.all(input.wordKeys.map((key) => readObjectJson<TimedWord[]>(storage, key)))).flat();
       const segments = mergeIntoSegments(words, input.speakers, {});
       const meta = { id: input.transcriptId, recordingId: input.recordingId, durationSeconds: input.durationSeconds, speakers: input.speakers };
       const files = transcriptFiles(meta, segments);
@@ -247,7 +247,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
 
     /** Title, summaries, topics and action items, from the transcript with speaker names. */
     async summarizeTranscript(input: { transcriptId: string; recordingId: string }): Promise<{ engine: string; topics: number }> {
-      const segments = await readJson<Segment[]>(storage, transcriptKey(input.transcriptId, 'segments.json'));
+      const segments = await readObjectJson<Segment[]>(storage, transcriptKey(input.transcriptId, 'segments.json'));
       const transcript = await db.em.fork().findOneOrFail(Transcript, input.transcriptId, { populate: ['recording.meeting.room'] });
       const room = transcript.recording.meeting?.room;
       const context = Context.current();
@@ -380,12 +380,6 @@ async function download(storage: ObjectStorage, key: string, file: string): Prom
   await pipeline(object.body, createWriteStream(file));
 }
 
-async function readJson<T>(storage: ObjectStorage, key: string): Promise<T> {
-  const object = await storage.get(key);
-  const chunks: Buffer[] = [];
-  for await (const chunk of object.body) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
-}
 
 async function withScratch<T>(run: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'transcription-'));

@@ -47,8 +47,8 @@ export const transcriptVersionEndpoints = [
     async handler(ctx, { params }) {
       const t = await loadTranscript(ctx, params.id, 'view');
       const version = (await listVersions(ctx.state.em, t)).find((v) => v.number === params.number);
-      const segments = version && await versionSegments(ctx.state.em, ctx.state.services.storage, t, params.number);
-      if (!version || !segments) throw notFound(`Version ${params.number} of this transcript`);
+      if (!version) throw notFound(`Version ${params.number} of this transcript`);
+      const segments = await versionSegments(ctx.state.services.storage, t, version);
       await logAccess(ctx, { recordingId: t.recording.id, transcriptId: t.id, action: 'view', detail: `version ${params.number}` });
       ctx.body = { ...version, segments: segments.map(({ speaker, speakerName, start, end, text }) => ({ speaker, speakerName, start, end, text })) };
     },
@@ -74,10 +74,12 @@ export const transcriptVersionEndpoints = [
     async handler(ctx, { params, query }) {
       const t = await loadTranscript(ctx, params.id, 'view');
       const from = query.from ?? params.number - 1;
-      const { em, services } = ctx.state;
-      const [before, after] = from >= 1 ? await Promise.all([versionSegments(em, services.storage, t, from), versionSegments(em, services.storage, t, params.number)]) : [null, null];
-      if (!before) throw notFound(`Version ${from} of this transcript`);
-      if (!after) throw notFound(`Version ${params.number} of this transcript`);
+      const versions = await listVersions(ctx.state.em, t);
+      const [older, newer] = [versions.find((v) => v.number === from), versions.find((v) => v.number === params.number)];
+      if (!older) throw notFound(`Version ${from} of this transcript`);
+      if (!newer) throw notFound(`Version ${params.number} of this transcript`);
+      const { storage } = ctx.state.services;
+      const [before, after] = await Promise.all([versionSegments(storage, t, older), versionSegments(storage, t, newer)]);
       await logAccess(ctx, { recordingId: t.recording.id, transcriptId: t.id, action: 'view', detail: `changes from version ${from} to ${params.number}` });
       ctx.body = { from, to: params.number, ...compareVersions(before, after) };
     },

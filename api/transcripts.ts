@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { Recording, Transcript, Meeting, TRANSCRIPT_STATUSES, TRANSCRIPT_SHARE_MODES } from '../db/entities.ts';
-import { ObjectNotFoundError, RangeNotSatisfiableError } from '../storage/object-storage.ts';
+import { ObjectNotFoundError, RangeNotSatisfiableError, readObjectText } from '../storage/object-storage.ts';
 import type { Segment } from '../transcripts/words.ts';
 import { transcriptionProgressQuery } from '../workflows/recording.ts';
 import { compositeTranscriptFor, recordingWorkflowId } from '../recordings/messages.ts';
@@ -50,10 +50,7 @@ export function transcriptSummaryView(t: Transcript) {
 
 async function readText(services: Services, key: string): Promise<string | null> {
   try {
-    const object = await services.storage.get(key);
-    const chunks: Buffer[] = [];
-    for await (const chunk of object.body) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
+    return await readObjectText(services.storage, key);
   } catch (error) {
     if (error instanceof ObjectNotFoundError) return null;
     throw error;

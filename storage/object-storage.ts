@@ -52,6 +52,19 @@ export interface ObjectStorage {
   check(): Promise<void>;
 }
 
+/** A stored object's bytes as UTF-8 text (small objects: words, segments, exports). */
+export async function readObjectText(storage: ObjectStorage, key: string): Promise<string> {
+  const object = await storage.get(key);
+  const chunks: Buffer[] = [];
+  for await (const chunk of object.body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A stored JSON object, parsed. */
+export async function readObjectJson<T>(storage: ObjectStorage, key: string): Promise<T> {
+  return JSON.parse(await readObjectText(storage, key)) as T;
+}
+
 export class ObjectNotFoundError extends Error {
   readonly key: string;
   constructor(key: string) {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Transcript} from '../db/entities.ts';
 import { TranscriptEdit } from '../db/entities.ts';
-import type { ObjectStorage } from '../storage/object-storage.ts';
+import { readObjectJson, type ObjectStorage } from '../storage/object-storage.ts';
 import { transcriptContentKey } from '../recordings/keys.ts';
 import { contentOf, type Correction, type TranscriptContent } from './corrections.ts';
 import { transcriptFiles } from './exports.ts';
@@ -27,10 +27,7 @@ export class StaleRevisionError extends Error {
 
 /** The transcript's current content: its current segments.json and its participants. */
 export async function readContent(storage: ObjectStorage, transcript: Pick<Transcript, 'id' | 'contentVersion' | 'participants'>): Promise<TranscriptContent> {
-  const object = await storage.get(transcriptContentKey(transcript, 'segments.json'));
-  const chunks: Buffer[] = [];
-  for await (const chunk of object.body) chunks.push(chunk as Buffer);
-  return contentOf(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Segment[], transcript.participants);
+  return contentOf(await readObjectJson<Segment[]>(storage, transcriptContentKey(transcript, 'segments.json')), transcript.participants);
 }
 
 export interface CommitOptions {

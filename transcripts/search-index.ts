@@ -4,7 +4,7 @@
 // finds "budget"; titles weigh most, then summaries and topics, then what was said, then who said it.
 import type { EntityManager } from '@mikro-orm/core';
 import { Transcript, type PassageKind } from '../db/entities.ts';
-import type { ObjectStorage } from '../storage/object-storage.ts';
+import { readObjectJson, type ObjectStorage } from '../storage/object-storage.ts';
 import { transcriptContentKey } from '../recordings/keys.ts';
 import type { Segment } from './words.ts';
 import { actionItemTexts } from './action-item-records.ts';
@@ -81,10 +81,7 @@ export async function writeSearchIndex(em: EntityManager, transcriptId: string, 
  */
 export async function indexTranscript(em: EntityManager, storage: ObjectStorage, transcriptId: string): Promise<number> {
   const transcript = await em.findOneOrFail(Transcript, transcriptId, { refresh: true });
-  const object = await storage.get(transcriptContentKey(transcript, 'segments.json'));
-  const chunks: Buffer[] = [];
-  for await (const chunk of object.body) chunks.push(chunk as Buffer);
-  const segments = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Segment[];
+  const segments = await readObjectJson<Segment[]>(storage, transcriptContentKey(transcript, 'segments.json'));
   const passages = transcriptPassages({ ...transcript, actionItems: await actionItemTexts(em, transcriptId) }, segments);
   await writeSearchIndex(em, transcriptId, transcript.language, passages);
   return passages.length;

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { diffWords } from 'diff';
 import { Transcript, TranscriptVersion } from '../db/entities.ts';
-import { ObjectNotFoundError, type ObjectStorage } from '../storage/object-storage.ts';
+import { ObjectNotFoundError, readObjectJson, type ObjectStorage } from '../storage/object-storage.ts';
 import { transcriptContentKey, transcriptVersionKey } from '../recordings/keys.ts';
 import { TRANSCRIPT_CONTENT_FILES } from './exports.ts';
 import type { Segment } from './words.ts';
@@ -66,16 +66,10 @@ export async function listVersions(em: EntityManager, transcript: Transcript): P
   return [...kept.map((v) => view(v, v.number, false)), view(transcript, (kept.at(-1)?.number ?? 0) + 1, true)];
 }
 
-/** A version's turns: the kept files, or the transcript's current ones. Null: no such version. */
-export async function versionSegments(em: EntityManager, storage: ObjectStorage, transcript: Transcript, number: number): Promise<Segment[] | null> {
-  const versions = await listVersions(em, transcript);
-  const version = versions.find((v) => v.number === number);
-  if (!version) return null;
-  const key = version.current ? transcriptContentKey(transcript, 'segments.json') : transcriptVersionKey(transcript.id, number, 'segments.json');
-  const object = await storage.get(key);
-  const chunks: Buffer[] = [];
-  for await (const chunk of object.body) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Segment[];
+/** A version's turns (one of listVersions): the kept files, or the transcript's current ones. */
+export function versionSegments(storage: ObjectStorage, transcript: Transcript, version: VersionView): Promise<Segment[]> {
+  const key = version.current ? transcriptContentKey(transcript, 'segments.json') : transcriptVersionKey(transcript.id, version.number, 'segments.json');
+  return readObjectJson<Segment[]>(storage, key);
 }
 
 /** What changed from one version's words to another's: runs of words kept, removed and added, with who said them. */
