@@ -21,6 +21,7 @@ import { mergeIntoSegments } from '../transcripts/merge.ts';
 import { indexTranscript } from '../transcripts/search-index.ts';
 import { keepCurrentVersion } from '../transcripts/versions.ts';
 import { transcriptFiles } from '../transcripts/exports.ts';
+import { speechEngineLabel } from '../speech/recognizer.ts';
 import type { SpeechRecognizer } from '../speech/index.ts';
 import type { Summarizer } from '../summaries/index.ts';
 import { isRetryableStatus } from '../runtime/retryable.ts';
@@ -76,7 +77,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       return engines[key as keyof TranscriptionDependencies];
     },
   });
-  const speechEngine = () => `${transcription.recognizer.name}:${transcription.recognizer.model}`.slice(0, 64);
+  const speechEngine = () => speechEngineLabel(transcription.recognizer);
   /** What is known of one of a recording's tracks (from its platform's events, or its key on its meeting's platform). */
   async function trackFactsOf(recordingId: string, key: string): Promise<TrackFacts | null> {
     const recording = await db.em.fork().findOneOrFail(Recording, recordingId, { populate: ['meeting'] });
@@ -239,7 +240,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       await Promise.all(files.map(({ file, body, contentType }) => storage.put(transcriptKey(input.transcriptId, file), body, { contentType })));
       // The content is the pipeline's again (a rerun drops corrections): a correction based on what was there before is stale.
       await db.em.getConnection().execute(
-        `update transcript set webvtt = ?, duration_seconds = ?, content_version = null, revision = revision + 1, updated_at = now() where id = ?`,
+        `update transcript set webvtt = ?, duration_seconds = ?, content_version = null, restored_from = null, revision = revision + 1, updated_at = now() where id = ?`,
         [files.find((f) => f.file === 'transcript.vtt')!.body, input.durationSeconds, input.transcriptId],
       );
       return { segments: segments.length, words: words.length };
@@ -305,9 +306,10 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
 
     /**
      * The room's outgoing webhook, HMAC-signed with the room's secret; retried by Temporal. `transcript.completed` when
-     * the pipeline has ended; `transcript.updated` after a correction (`editId`): the transcript as it is now, and the edit.
+     * the pipeline has ended; `transcript.updated` after a correction (`editId`): the transcript as it is now, and the
+     * edit; or after a version was restored (`restored`): the transcript as it is now, and which version.
      */
-    async sendTranscriptWebhook(input: { transcriptId: string; event?: TranscriptWebhookEvent; editId?: string }): Promise<{ sent: boolean; status?: number }> {
+    async sendTranscriptWebhook(input: { transcriptId: string; event?: TranscriptWebhookEvent; editId?: string; restored?: { version: number; revision: number } }): Promise<{ sent: boolean; status?: number }> {
       const event = input.event ?? 'transcript.completed';
       const em = db.em.fork();
       const transcript = await em.findOneOrFail(Transcript, input.transcriptId, { populate: ['recording'] });
@@ -316,7 +318,8 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       const room = meeting ? await em.findOne(Room, meeting.room.id) : null;
       if (!room?.webhookUrl) return { sent: false };
       const edit = input.editId ? await em.findOne(TranscriptEdit, { id: input.editId, transcript: transcript.id }) : null;
-      if (event === 'transcript.updated' && !edit) throw ApplicationFailure.nonRetryable(`edit ${input.editId} of transcript ${transcript.id} not found`, 'WebhookRefused');
+      const restored = input.restored ?? null;
+      if (event === 'transcript.updated' && !edit && !restored) throw ApplicationFailure.nonRetryable(`edit ${input.editId} of transcript ${transcript.id} not found`, 'WebhookRefused');
       try {
         await assertPublicDestination(room.webhookUrl, { allowPrivate: transcription.allowPrivateWebhooks });
       } catch (error) {
@@ -330,9 +333,10 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
           shortSummary: transcript.shortSummary ?? null, longSummary: transcript.longSummary ?? null, topics: transcript.topics ?? [],
           actionItems: await actionItemTexts(em, transcript.id), participants: transcript.participants ?? [], durationSeconds: transcript.durationSeconds ?? null,
           webvtt: transcript.webvtt ?? '', url: `${transcription.publicUrl}/v1/transcripts/${transcript.id}`,
-          ...(edit ? { revision: transcript.revision } : {}),
+          ...(edit || restored ? { revision: transcript.revision } : {}),
         },
         ...(edit ? { edit: { id: edit.id, revision: edit.revision, kind: edit.kind, summary: edit.summary, userId: edit.userId ?? null, at: edit.at.toISOString(), revertOf: edit.revertOf ?? null } } : {}),
+        ...(restored ? { restored: { version: restored.version, revision: restored.revision } } : {}),
       });
       const timestamp = String(Math.floor(Date.now() / 1000));
       const attempt = Context.current().info.attempt;
@@ -342,7 +346,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
           'content-type': 'application/json',
           'user-agent': 'meeting-recorder-webhook/1',
           'x-webhook-event': event,
-          'x-webhook-id': edit ? edit.id : transcript.id,
+          'x-webhook-id': edit ? edit.id : restored ? `${transcript.id}/revision-${restored.revision}` : transcript.id,
           'x-webhook-attempt': String(attempt),
           ...(room.webhookSecret ? { 'x-webhook-signature': signOutgoingWebhook(room.webhookSecret, timestamp, body) } : {}),
           'x-webhook-timestamp': timestamp,

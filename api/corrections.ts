@@ -9,7 +9,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { Transcript, TranscriptEdit } from '../db/entities.ts';
 import { CORRECTION_KINDS, CorrectionError, editText, mergeSpeakers, moveTurn, renameSpeaker, revertCorrection, type Correction, type ContentPart, type TranscriptContent } from '../transcripts/corrections.ts';
 import { commitCorrection, readContent, StaleRevisionError } from '../transcripts/revisions.ts';
-import { transcriptUpdatedWorkflow, transcriptUpdatedWorkflowId } from '../workflows/transcript-updated.ts';
+import { transcriptRestoredWorkflowId, transcriptUpdatedWorkflow, transcriptUpdatedWorkflowId, type TranscriptUpdatedInput } from '../workflows/transcript-updated.ts';
 import { RecordingIdAttribute } from '../workflows/search-attributes.ts';
 import { ApiError, notFound } from './errors.ts';
 import { pageAnswer, pageOf, pageQuerySchema } from './rooms.ts';
@@ -125,27 +125,30 @@ async function correct(ctx: ApiContext, transcript: Transcript, make: () => Corr
     edit: editView(edit),
     participants: correction.content.participants,
     segments: correction.content.segments.map((s) => turnView(s)!),
-    webhook: await announce(ctx, transcript, edit),
+    webhook: await announceTranscriptUpdate(ctx, transcript, { transcriptId: transcript.id, editId: edit.id }, edit.revision),
   };
 }
 
-/** Starts the delivery of `transcript.updated` (after the commit: an integrator never hears of an edit that was not made). */
-async function announce(ctx: ApiContext, transcript: Transcript, edit: TranscriptEdit): Promise<'scheduled' | 'no-webhook' | 'not-scheduled'> {
+/**
+ * Starts the delivery of `transcript.updated` after a correction or a restored version (after the commit: an
+ * integrator never hears of a change that was not made).
+ */
+export async function announceTranscriptUpdate(ctx: ApiContext, transcript: Transcript, change: TranscriptUpdatedInput, revision: number): Promise<'scheduled' | 'no-webhook' | 'not-scheduled'> {
   const room = transcript.recording.meeting?.room;
   if (!room?.webhookUrl) return 'no-webhook';
   const { services } = ctx.state;
   try {
     await services.temporal.workflow.start(transcriptUpdatedWorkflow, {
-      workflowId: transcriptUpdatedWorkflowId(edit.id),
+      workflowId: change.editId ? transcriptUpdatedWorkflowId(change.editId) : transcriptRestoredWorkflowId(transcript.id, revision),
       taskQueue: services.config.temporal.taskQueue,
-      args: [{ transcriptId: transcript.id, editId: edit.id }],
+      args: [change],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [{ key: RecordingIdAttribute, value: transcript.recording.id }],
-      staticSummary: `transcript.updated for transcript ${transcript.id} (revision ${edit.revision}) to room "${room.name}"`,
+      staticSummary: `transcript.updated for transcript ${transcript.id} (revision ${revision}) to room "${room.name}"`,
     });
     return 'scheduled';
   } catch {
-    // The correction stands; the answer says the integrator was not told.
+    // The change stands; the answer says the integrator was not told.
     return 'not-scheduled';
   }
 }

@@ -16,6 +16,7 @@ import { pageAnswer, pageOf, pageQuerySchema } from './rooms.ts';
 import { loadRecording, loadTranscript, logAccess, rules, visibleTranscriptsWhere } from './access.ts';
 import { endpoint } from './endpoint.ts';
 import { WHISPER_LANGUAGES } from '../speech/recognizer.ts';
+import { configuredSpeechEngine } from '../speech/index.ts';
 import { actionItemTexts } from '../transcripts/action-item-records.ts';
 import type { ApiContext } from './app.ts';
 import type { Services } from '../runtime/services.ts';
@@ -243,6 +244,27 @@ export const transcriptEndpoints = [
       if (text === null) throw notFound('Waveform of this transcript');
       ctx.type = 'application/json';
       ctx.body = text;
+    },
+  }),
+  endpoint({
+    method: 'get',
+    path: '/v1/speech',
+    summary: 'The speech recognition this deployment runs (a rerun of a recording uses it): its engine and model, the languages it hears, the default one',
+    tag: 'recordings',
+    access: rules.signedIn,
+    responses: {
+      200: {
+        description: 'What a rerun may choose',
+        schema: z.object({
+          engine: z.string().describe('As transcripts name it: `whisper:whisper-base` is Whisper base on this machine'),
+          languages: z.array(z.string()).describe('ISO 639-1 codes a rerun may ask for'),
+          defaultLanguage: z.string().describe("TRANSCRIPT_LANGUAGE: what a rerun hears when it names none"),
+        }),
+      },
+    },
+    async handler(ctx) {
+      const { transcription } = ctx.state.services.config;
+      ctx.body = { engine: configuredSpeechEngine(transcription.speech), languages: [...WHISPER_LANGUAGES], defaultLanguage: transcription.language };
     },
   }),
   endpoint({

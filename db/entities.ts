@@ -237,6 +237,8 @@ export const Transcript = defineEntity({
     revision: p.integer().default(0),
     /** The correction whose files are current (`transcripts/<id>/revisions/<it>/`); null: the pipeline's own files. */
     contentVersion: p.uuid().nullable(),
+    /** The kept version whose content was brought back as the current one (transcripts/versions.ts); null: the pipeline's own run. */
+    restoredFrom: p.integer().nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     version: p.integer().version(),
@@ -327,6 +329,8 @@ export const TranscriptVersion = defineEntity({
     durationSeconds: p.double().nullable(),
     /** The transcript's revision when it was replaced: its corrections are the edits up to this one. */
     revision: p.integer(),
+    /** The version it was a restored copy of, if it was one. */
+    restoredFrom: p.integer().nullable(),
     createdAt: createdAt(),
   },
   uniques: [{ properties: ['transcript', 'number'] }],

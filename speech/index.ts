@@ -3,8 +3,8 @@
 //    (speech/whisper/), reached over OpenAI's transcription API on a loopback port;
 //  - openai-compatible: any service speaking that API (OpenAI, Groq, a Whisper server on a GPU machine).
 import { OpenAICompatibleRecognizer, type OpenAICompatibleOptions } from './openai-compatible.ts';
-import { WhisperRecognizer, type WhisperOptions } from './whisper/engine.ts';
-import type { SpeechRecognizer } from './recognizer.ts';
+import { WhisperRecognizer, whisperModelName, type WhisperOptions } from './whisper/engine.ts';
+import { speechEngineLabel, type SpeechRecognizer } from './recognizer.ts';
 
 export type SpeechOptions =
   | ({ engine: 'whisper' } & WhisperOptions)
@@ -23,6 +23,11 @@ export function createSpeechRecognizer(options: SpeechOptions): SpeechRecognizer
     default:
       throw new TypeError(`unknown speech engine: ${(options as { engine: unknown }).engine}`);
   }
+}
+
+/** The engine a configuration makes, named as its transcripts name it, without starting it. */
+export function configuredSpeechEngine(options: { engine: 'whisper'; modelDir: string } | { engine: 'openai-compatible'; model: string }): string {
+  return speechEngineLabel({ name: options.engine, model: options.engine === 'whisper' ? whisperModelName(options.modelDir) : options.model });
 }
 
 export { SpeechServiceError, SpeechEngineUnavailableError, speechPrompt } from './recognizer.ts';

@@ -99,6 +99,9 @@ export class SpeechEngineUnavailableError extends SpeechServiceError {
   }
 }
 
+/** How a transcript names the engine that heard it (`whisper:whisper-base`, `openai-compatible:whisper-1`): engine and model. */
+export const speechEngineLabel = (recognizer: { name: string; model: string }) => `${recognizer.name}:${recognizer.model}`.slice(0, 64);
+
 /** The ISO 639-1 languages Whisper transcribes (faster-whisper's tokenizer codes, its two three-letter ones left out). */
 export const WHISPER_LANGUAGES = [
   'af', 'am', 'ar', 'as', 'az', 'ba', 'be', 'bg', 'bn', 'bo', 'br', 'bs', 'ca', 'cs', 'cy', 'da', 'de', 'el', 'en', 'es', 'et', 'eu', 'fa', 'fi', 'fo', 'fr', 'gl',

@@ -14,6 +14,7 @@ import { startTestProduct, uniqueName, type TestProduct, type TestUser, TEST_ADM
 import { endpoints } from '../api/app.ts';
 import { Meeting, MeetingAdmission, Recording, RecordingShare, Transcript } from '../db/entities.ts';
 import { hashShareLink } from '../api/access.ts';
+import { keepCurrentVersion } from '../transcripts/versions.ts';
 import { createApiKey } from '../auth/api-keys.ts';
 import { User } from '../auth/entities.ts';
 import { readFile } from 'node:fs/promises';
@@ -294,6 +295,7 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
       expect: byRule(202, rule),
       request: async (role) => ({ path: share(role, `/v1/recordings/${role === 'owner' || role === 'admin' ? await freshRecording() : recordingFor(role)}/reprocess`) }),
     }),
+    'GET /v1/speech': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/speech' }) }),
     'GET /v1/search': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/search?q=release' }) }),
     'GET /v1/transcripts': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/transcripts' }) }),
     'GET /v1/transcripts/:id': (rule) => ({ expect: byRule(200, rule), request: (role) => ({ path: share(role, `/v1/transcripts/${transcriptFor(role)}`) }) }),
@@ -336,6 +338,17 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
     'GET /v1/transcripts/:id/versions': (rule) => ({ expect: byRule(200, rule), request: (role) => ({ path: share(role, `/v1/transcripts/${transcriptFor(role)}/versions`) }) }),
     'GET /v1/transcripts/:id/versions/:number': (rule) => ({ expect: byRule(200, rule), request: (role) => ({ path: share(role, `/v1/transcripts/${transcriptFor(role)}/versions/1`) }) }),
     'GET /v1/transcripts/:id/versions/:number/changes': (rule) => ({ expect: byRule(200, rule), request: (role) => ({ path: share(role, `/v1/transcripts/${transcriptFor(role)}/versions/1/changes?from=1`) }) }),
+    'POST /v1/transcripts/:id/versions/:number/restore': (rule) => ({
+      expect: byRule(200, rule),
+      request: async (role) => {
+        if (role !== 'owner' && role !== 'admin') return { path: share(role, `/v1/transcripts/${transcriptFor(role)}/versions/1/restore`), body: { revision: 0 } };
+        // A fresh transcript with one earlier version (as a rerun keeps it), which owners and admins bring back.
+        const id = await freshTranscript();
+        const { recording } = await product.services.db.em.fork().findOneOrFail(Transcript, id);
+        assert.equal(await keepCurrentVersion(product.services.db.em.fork(), product.services.storage, recording.id), 1);
+        return { path: `/v1/transcripts/${id}/versions/1/restore`, body: { revision: 0 } };
+      },
+    }),
     'GET /v1/rooms/:name/action-items': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: `/v1/rooms/${roomName}/action-items` }) }),
     'POST /v1/webhooks/:platform': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/webhooks/daily', body: { test: 'test' } }) }),
     'GET /v1/openapi.json': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/openapi.json' }) }),

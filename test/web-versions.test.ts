@@ -1,7 +1,8 @@
 // A transcript's versions in real Chromium: a transcript whose recording was rerun (its earlier content kept by the
 // pipeline's own step, transcripts/versions.ts) shows its versions, newest first with what made each; an earlier one's
-// turns on request, and what changed in the words (removed and added words marked). A user the recording is shared
-// with sees them too. axe finds nothing serious.
+// turns on request, and what changed in the words (removed and added words marked); the owner shows the first one
+// again and then switches back. A user the recording is shared with reads them too, without those controls. axe
+// finds nothing serious.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
@@ -69,10 +70,26 @@ test('the versions of a rerun transcript: what made each, an earlier one read, a
   await page.setViewportSize(PHONE);
   await assertNoSidewaysScroll(page, 'versions on a phone');
 
-  // A user the recording is shared with reads them too.
+  // The owner shows the first version again: its words are the transcript's, and the one shown until then is kept.
+  await earlier.getByRole('button', { name: 'Show this version' }).click();
+  const restored = section.getByRole('listitem', { name: 'Version 3 (current)' });
+  await restored.waitFor();
+  assert.match(await restored.innerText(), /restored from version 1/);
+  assert.match(await restored.innerText(), /whisper:whisper-tiny/);
+  await page.getByRole('region', { name: 'Transcript', exact: true }).getByText('The tractor ships on Friday.').waitFor();
+  assert.match(await section.getByRole('listitem', { name: 'Version 2' }).innerText(), /whisper:whisper-base/);
+  // And back: the rerun's words again, as version 4.
+  await section.getByRole('listitem', { name: 'Version 2' }).getByRole('button', { name: 'Show this version' }).click();
+  await section.getByRole('listitem', { name: 'Version 4 (current)' }).waitFor();
+  await page.getByRole('region', { name: 'Transcript', exact: true }).getByText('The contract ships on Friday.').waitFor();
+  await assertAccessibleControls(page, 'versions after a restore');
+
+  // A user the recording is shared with reads them too, and cannot choose the one shown.
   await context.clearCookies();
   await page.goto(`/transcripts/${transcriptId}`);
   await signIn(page, viewer.email, viewer.password);
   await page.getByRole('region', { name: 'Versions' }).getByRole('listitem', { name: 'Version 1' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Show this version' }).count(), 0);
+  assert.equal(await page.getByRole('region', { name: 'Run again' }).count(), 0);
   assert.deepEqual(errors, [], 'no uncaught errors in the page');
 });

@@ -1,21 +1,27 @@
-// transcriptUpdatedWorkflow: a transcript was corrected (api/corrections.ts); the room's outgoing webhook
-// `transcript.updated` is delivered like `transcript.completed`: the same activity, signature and retry policy.
-// Workflow id `transcript-updated/<editId>`: one delivery per correction.
+// transcriptUpdatedWorkflow: a transcript was corrected (api/corrections.ts) or an earlier version of it restored
+// (api/transcript-versions.ts); the room's outgoing webhook `transcript.updated` is delivered like
+// `transcript.completed`: the same activity, signature and retry policy. Workflow id `transcript-updated/<editId>`
+// (one delivery per correction) or `transcript-updated/<transcriptId>/revision-<n>` (per restore).
 import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type * as activities from '../activities/index.ts';
 import { OUTGOING_WEBHOOK_ACTIVITY } from './outgoing-webhooks.ts';
 
 export interface TranscriptUpdatedInput {
   transcriptId: string;
-  editId: string;
+  /** The correction that made it (one of editId and restored). */
+  editId?: string;
+  /** The version restored, and the revision the restore made. */
+  restored?: { version: number; revision: number };
 }
 
 export const transcriptUpdatedWorkflowId = (editId: string) => `transcript-updated/${editId}`;
+export const transcriptRestoredWorkflowId = (transcriptId: string, revision: number) => `transcript-updated/${transcriptId}/revision-${revision}`;
 
 type Activities = ReturnType<typeof activities.createActivities>;
 
 export async function transcriptUpdatedWorkflow(input: TranscriptUpdatedInput): Promise<{ sent: boolean; status?: number }> {
   const webhook = proxyActivities<Activities>(OUTGOING_WEBHOOK_ACTIVITY);
-  setCurrentDetails(`Transcript ${input.transcriptId} corrected (edit ${input.editId}): sending transcript.updated.`);
-  return webhook.sendTranscriptWebhook({ transcriptId: input.transcriptId, event: 'transcript.updated', editId: input.editId });
+  const change = input.restored ? `version ${input.restored.version} restored` : `corrected (edit ${input.editId})`;
+  setCurrentDetails(`Transcript ${input.transcriptId} ${change}: sending transcript.updated.`);
+  return webhook.sendTranscriptWebhook({ transcriptId: input.transcriptId, event: 'transcript.updated', ...(input.editId && { editId: input.editId }), ...(input.restored && { restored: input.restored }) });
 }

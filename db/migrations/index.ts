@@ -15,6 +15,7 @@ import { Migration20261206042406 } from './Migration20261206042406.ts';
 import { Migration20261206052111 } from './Migration20261206052111.ts';
 import { Migration20261206150658 } from './Migration20261206150658.ts';
 import { Migration20261207042609 } from './Migration20261207042609.ts';
+import { Migration20261207065929 } from './Migration20261207065929.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121180514', class: Migration20261121180514 },
@@ -31,4 +32,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261206052111', class: Migration20261206052111 },
   { name: 'Migration20261206150658', class: Migration20261206150658 },
   { name: 'Migration20261207042609', class: Migration20261207042609 },
+  { name: 'Migration20261207065929', class: Migration20261207065929 },
 ];

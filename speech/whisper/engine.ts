@@ -23,6 +23,8 @@ const SERVER_SCRIPT = path.join(import.meta.dirname, 'server.py');
 const SETUP_SCRIPT = path.join(import.meta.dirname, 'setup.py');
 export const SETUP_COMMAND = 'python3 speech/whisper/setup.py';
 /** The model `setup.py` assembles, inside the environment it makes: `<venv>/models/whisper-base`. */
+/** The model a folder holds, by the folder's name (`whisper-base`). */
+export const whisperModelName = (modelDir: string) => path.basename(path.resolve(modelDir));
 export const assembledModelDir = (python: string) => path.join(path.dirname(path.dirname(python)), 'models', 'whisper-base');
 
 export interface WhisperOptions {
@@ -75,7 +77,7 @@ export class WhisperRecognizer implements SpeechRecognizer {
   constructor(options: WhisperOptions) {
     if (!(options.threads >= 1 && options.workers >= 1 && options.beamSize >= 1)) throw new TypeError('threads, workers and beamSize must be at least 1');
     this.#options = options;
-    this.model = path.basename(path.resolve(options.modelDir));
+    this.model = whisperModelName(options.modelDir);
   }
 
   /** The server's process id while it runs (operators and tests). */

@@ -1,7 +1,7 @@
 // The typed client of our API: every call the browser makes goes through `call()`, named in API_OPERATIONS
 // with its OpenAPI path, so a test can check each one exists in GET /v1/openapi.json.
 import type {
-  AccessLogEntry, ActionItem, TranscriptVersion, TranscriptVersionContent, TranscriptVersionChanges, ActionItemChange, RoomActionItem, ApiKey, WebDavFolder, Corrected, TranscriptEdit, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, MeetingTimeline, Page, Recording, RecordingFilters,
+  AccessLogEntry, ActionItem, TranscriptVersion, TranscriptVersionContent, TranscriptVersionChanges, VersionRestored, SpeechOptions, ActionItemChange, RoomActionItem, ApiKey, WebDavFolder, Corrected, TranscriptEdit, NewUser, UserAccount, AppConfig, AuthConfig, JoinAnswer, Meeting, MeetingFilters, MeetingState, MeetingSummary, MeetingTimeline, Page, Recording, RecordingFilters,
   RecordingRequestResult, Room, SearchAnswer, SearchFilters, RoomDefaults, RoomInput, Knock, KnockAnswer, ShareMode, Sharing, Transcript, TranscriptShareMode, TranscriptSharing, TranscriptSummary, User, Waveform, ApiErrorDetail,
 } from './types.ts';
 
@@ -63,6 +63,9 @@ export const API_OPERATIONS = {
   listTranscriptVersions: ['GET', '/v1/transcripts/{id}/versions'],
   getTranscriptVersion: ['GET', '/v1/transcripts/{id}/versions/{number}'],
   transcriptVersionChanges: ['GET', '/v1/transcripts/{id}/versions/{number}/changes'],
+  restoreTranscriptVersion: ['POST', '/v1/transcripts/{id}/versions/{number}/restore'],
+  reprocessRecording: ['POST', '/v1/recordings/{id}/reprocess'],
+  speechOptions: ['GET', '/v1/speech'],
   addActionItem: ['POST', '/v1/transcripts/{id}/action-items'],
   changeActionItem: ['PATCH', '/v1/transcripts/{id}/action-items/{itemId}'],
   deleteActionItem: ['DELETE', '/v1/transcripts/{id}/action-items/{itemId}'],
@@ -245,6 +248,10 @@ export const api = {
     call<TranscriptVersionContent>('getTranscriptVersion', { params: { id: transcriptId, number: String(number) }, query: { share } }),
   transcriptVersionChanges: (transcriptId: string, number: number, share?: string) =>
     call<TranscriptVersionChanges>('transcriptVersionChanges', { params: { id: transcriptId, number: String(number) }, query: { share } }),
+  restoreTranscriptVersion: (transcriptId: string, number: number, revision: number) =>
+    call<VersionRestored>('restoreTranscriptVersion', { params: { id: transcriptId, number: String(number) }, body: { revision } }),
+  reprocessRecording: (recordingId: string, language: string) => call<{ workflowId: string; runId: string }>('reprocessRecording', { params: { id: recordingId }, body: { language } }),
+  speechOptions: () => call<SpeechOptions>('speechOptions'),
   listActionItems: async (transcriptId: string, share?: string) => (await call<{ items: ActionItem[] }>('listActionItems', { params: id(transcriptId), query: { share } })).items,
   addActionItem: (transcriptId: string, input: { text: string; owner?: string; due?: string; startSeconds?: number }) => call<ActionItem>('addActionItem', { params: id(transcriptId), body: input }),
   changeActionItem: (transcriptId: string, itemId: string, change: ActionItemChange) => call<ActionItem>('changeActionItem', { params: { id: transcriptId, itemId }, body: change }),

@@ -309,6 +309,8 @@ export interface Transcript extends TranscriptSummary {
   /** `mixed-audio`: a composite-only platform; one speaker, the whole room (no diarization offline). */
   speakers: 'per-speaker-audio' | 'mixed-audio';
   engines: { speech: string | null; summary: string | null; offline: boolean };
+  /** The language it was heard in (ISO 639-1). */
+  language: string;
   segments: Segment[];
   audio: { url: string; waveformUrl: string } | null;
   audioDeleted: boolean;
@@ -431,6 +433,22 @@ export interface TranscriptVersion {
   title: string | null;
   shortSummary: string | null;
   revision: number;
+  /** The version it is a restored copy of, if it is one. */
+  restoredFrom: number | null;
+}
+
+/** A restored version's answer: the transcript's revision now, the current version's number, and what the one shown until then was kept as. */
+export interface VersionRestored {
+  revision: number;
+  current: number;
+  kept: number;
+}
+
+/** The speech recognition a rerun uses here. */
+export interface SpeechOptions {
+  engine: string;
+  languages: string[];
+  defaultLanguage: string;
 }
 
 export interface TranscriptVersionContent extends TranscriptVersion {

@@ -13,6 +13,7 @@ import { Sharing, TranscriptSharing } from '../transcript/Sharing.tsx';
 import { CorrectionProblems, EditHistory, Speakers, TurnEditor, useCorrections } from '../transcript/Corrections.tsx';
 import { ActionItems } from '../transcript/ActionItems.tsx';
 import { Versions } from '../transcript/Versions.tsx';
+import { RunAgain } from '../transcript/RunAgain.tsx';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
 
@@ -59,11 +60,27 @@ export function TranscriptPage({ id, share, startAt }: { id: string; share?: str
   const load = useCallback(() => api.getTranscript(id, share).then(setTranscript, setError), [id, share]);
   useEffect(() => void load(), [load]);
 
+  // A rerun asked for here: the revision shown when it started. Until the transcript has moved past it, an `ended`
+  // is the old transcript's (the pipeline has not taken it up yet), and the page keeps waiting.
+  const [rerunFrom, setRerunFrom] = useState<number | null>(null);
   const making = transcript?.status === 'processing' || transcript?.status === 'idle';
   useTranscriptUpdates(id, share, making, (event) => {
-    if (event.status === 'ended' || event.status === 'error') void load();
-    else setTranscript((t) => (t ? { ...t, status: event.status, progress: event.progress ?? t.progress } : t));
+    if (event.status !== 'ended' && event.status !== 'error') {
+      setTranscript((t) => (t ? { ...t, status: event.status, progress: event.progress ?? t.progress } : t));
+      return;
+    }
+    if (rerunFrom === null) return void load();
+    api.getTranscript(id, share).then((t) => {
+      if (t.status === 'error' || t.revision > rerunFrom) {
+        setRerunFrom(null);
+        setTranscript(t);
+      }
+    }, setError);
   });
+  const onRerunStarted = () => {
+    setRerunFrom(transcript?.revision ?? 0);
+    setTranscript((t) => (t ? { ...t, status: 'processing', progress: null } : t));
+  };
 
   const ended = transcript?.status === 'ended';
   const [editing, setEditing] = useState<number | null>(null);
@@ -115,6 +132,7 @@ export function TranscriptPage({ id, share, startAt }: { id: string; share?: str
         </section>
       )}
       {t.status === 'error' && <ErrorNote error={new Error(t.error ?? 'unknown reason')} title="The transcript could not be made" />}
+      {t.status === 'error' && t.isOwner && <RunAgain transcript={t} onStarted={onRerunStarted} />}
 
       {ended && (
         <>
@@ -194,7 +212,8 @@ export function TranscriptPage({ id, share, startAt }: { id: string; share?: str
                 </ul>
               </section>
               {t.isOwner && <Speakers transcript={t} state={corrections} />}
-              <Versions transcriptId={t.id} share={share} revision={t.revision} />
+              <Versions transcriptId={t.id} share={share} revision={t.revision} owner={t.isOwner} onRestored={reload} />
+              {t.isOwner && <RunAgain transcript={t} onStarted={onRerunStarted} />}
               {t.isOwner && <EditHistory transcript={t} state={corrections} />}
               {t.isOwner && <Sharing recordingId={t.recordingId} transcriptId={t.id} />}
               {t.isOwner && <TranscriptSharing transcriptId={t.id} />}
