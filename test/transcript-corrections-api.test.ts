@@ -4,11 +4,10 @@
 // following every edit, the access log, and the room's signed `transcript.updated` webhook.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startTestProduct, type TestProduct, type TestUser } from './support/product.ts';
 import { seedRecording, seedRoom } from './support/recordings.ts';
 import { waitForValue } from './support/poll.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
 import { Room, Transcript, TranscriptEdit } from '../db/entities.ts';
 import { indexTranscript } from '../transcripts/search-index.ts';
 import { signOutgoingWebhook } from '../activities/outgoing-webhooks.ts';
@@ -25,15 +24,7 @@ describe('transcript corrections (API)', () => {
   let asAlice: ReturnType<TestProduct['as']>;
   let transcriptId: string;
   let recordingId: string;
-  const deliveries: Array<{ headers: IncomingHttpHeaders; raw: string }> = [];
-  const receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      deliveries.push({ headers: req.headers, raw: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end('ok');
-    });
-  });
+  let receiver: WebhookReceiver;
 
   const base = () => `/v1/transcripts/${transcriptId}`;
   const current = async () => (await asAlice('GET', base())).body as { revision: number; segments: Segment[]; participants: Array<{ speaker: number; name: string }> };
@@ -44,14 +35,14 @@ describe('transcript corrections (API)', () => {
   const found = async (q: string) => (await asAlice('GET', `/v1/search?${new URLSearchParams({ q })}`)).body.items.filter((h: { transcriptId: string }) => h.transcriptId === transcriptId);
 
   before(async () => {
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiver = await startWebhookReceiver();
     product = await startTestProduct({ name: 'corrections', worker: { queues: ['meetings'] } });
     alice = await product.createUser({ email: 'alice-corrections@example.com' });
     bob = await product.createUser({ email: 'bob-corrections@example.com' });
     asAlice = product.as(alice.headers);
     const em = product.services.db.em.fork();
     const { room, meeting } = await seedRoom(em, { name: 'corrections', ownerId: alice.id });
-    await em.nativeUpdate(Room, { id: room.id }, { webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, webhookSecret: SECRET });
+    await em.nativeUpdate(Room, { id: room.id }, { webhookUrl: receiver.url, webhookSecret: SECRET });
     const seeded = await seedRecording(em, product.services.storage, { meeting, type: 'raw-tracks', transcript: true });
     transcriptId = seeded.transcript!.id;
     recordingId = seeded.recording.id;
@@ -69,8 +60,7 @@ describe('transcript corrections (API)', () => {
   });
   after(async () => {
     await product?.stop();
-    receiver.closeAllConnections();
-    receiver.close();
+    receiver?.close();
   });
 
   it('renames a speaker: turns, participants, exports and search follow, and the room hears transcript.updated', async () => {
@@ -93,7 +83,7 @@ describe('transcript corrections (API)', () => {
     const byAda = await asAlice('GET', `/v1/search?q=tractor&speaker=Ada`);
     assert.equal(byAda.body.items.length, 1);
 
-    const delivery = await waitForValue('the transcript.updated webhook', () => deliveries.find((d) => d.headers['x-webhook-id'] === renamed.body.edit.id), 30_000);
+    const delivery = await waitForValue('the transcript.updated webhook', () => receiver.deliveries.find((d) => d.headers['x-webhook-id'] === renamed.body.edit.id), 30_000);
     assert.equal(delivery.headers['x-webhook-event'], 'transcript.updated');
     assert.equal(delivery.headers['x-webhook-signature'], signOutgoingWebhook(SECRET, String(delivery.headers['x-webhook-timestamp']), delivery.raw));
     const body = JSON.parse(delivery.raw);

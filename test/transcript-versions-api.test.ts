@@ -6,11 +6,10 @@
 // the room hears `transcript.updated`, the access log has the restore, later corrections apply to the restored words.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startTestProduct, type TestProduct, type TestUser } from './support/product.ts';
 import { seedRecording, seedRoom } from './support/recordings.ts';
 import { waitForValue } from './support/poll.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
 import { Room, Transcript } from '../db/entities.ts';
 import { indexTranscript } from '../transcripts/search-index.ts';
 import { keepCurrentVersion } from '../transcripts/versions.ts';
@@ -30,15 +29,7 @@ describe('transcript versions: choosing the one shown (API)', () => {
   let transcriptId: string;
   let recordingId: string;
   let renameEditId: string;
-  const deliveries: Array<{ headers: IncomingHttpHeaders; raw: string }> = [];
-  const receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      deliveries.push({ headers: req.headers, raw: Buffer.concat(chunks).toString('utf8') });
-      res.writeHead(200).end('ok');
-    });
-  });
+  let receiver: WebhookReceiver;
 
   const base = () => `/v1/transcripts/${transcriptId}`;
   type Shown = { revision: number; title: string | null; engines: { speech: string | null }; segments: Segment[]; participants: Array<{ speaker: number; name: string }> };
@@ -48,14 +39,14 @@ describe('transcript versions: choosing the one shown (API)', () => {
   const versions = async () => (await asAlice('GET', `${base()}/versions`)).body.items as Array<{ number: number; current: boolean; speechEngine: string | null; title: string | null; restoredFrom: number | null }>;
 
   before(async () => {
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    receiver = await startWebhookReceiver();
     product = await startTestProduct({ name: 'versions', worker: { queues: ['meetings'] } });
     alice = await product.createUser({ email: 'alice-versions@example.com' });
     bob = await product.createUser({ email: 'bob-versions@example.com' });
     asAlice = product.as(alice.headers);
     const em = product.services.db.em.fork();
     const { room, meeting } = await seedRoom(em, { name: 'versions', ownerId: alice.id });
-    await em.nativeUpdate(Room, { id: room.id }, { webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, webhookSecret: SECRET });
+    await em.nativeUpdate(Room, { id: room.id }, { webhookUrl: receiver.url, webhookSecret: SECRET });
     const seeded = await seedRecording(em, product.services.storage, { meeting, type: 'raw-tracks', transcript: true });
     transcriptId = seeded.transcript!.id;
     recordingId = seeded.recording.id;
@@ -91,8 +82,7 @@ describe('transcript versions: choosing the one shown (API)', () => {
   });
   after(async () => {
     await product?.stop();
-    receiver.closeAllConnections();
-    receiver.close();
+    receiver?.close();
   });
 
   it('refuses a stale revision, the version shown, one that does not exist, and another user; nothing changes', async () => {
@@ -134,7 +124,7 @@ describe('transcript versions: choosing the one shown (API)', () => {
     const kept = (await asAlice('GET', `${base()}/versions/2`)).body as { segments: Segment[] };
     assert.equal(kept.segments[0]!.text, 'We ship the contract on Friday.', 'the rerun\'s words are kept');
 
-    const delivery = await waitForValue('the transcript.updated webhook', () => deliveries.find((d) => d.headers['x-webhook-id'] === `${transcriptId}/revision-${now.revision}`), 30_000);
+    const delivery = await waitForValue('the transcript.updated webhook', () => receiver.deliveries.find((d) => d.headers['x-webhook-id'] === `${transcriptId}/revision-${now.revision}`), 30_000);
     assert.equal(delivery.headers['x-webhook-event'], 'transcript.updated');
     assert.equal(delivery.headers['x-webhook-signature'], signOutgoingWebhook(SECRET, String(delivery.headers['x-webhook-timestamp']), delivery.raw));
     const body = JSON.parse(delivery.raw);
