@@ -57,7 +57,7 @@ export async function createWorkers(
         await Promise.all(workers.map((worker) => worker.run()));
       } finally {
         // After the last activity has finished (or been cut short): the engine's process stops with the worker.
-        if (servesSpeech) await engines.recognizer.close?.();
+        if (servesSpeech) await Promise.all([engines.recognizer, ...engines.otherRecognizers].map((recognizer) => recognizer.close?.()));
       }
     },
     shutdown: () => workers.forEach((worker) => worker.shutdown()),

@@ -62,7 +62,9 @@ interface TrackManifest {
 export type TranscriptWebhookEvent = 'transcript.completed' | 'transcript.updated';
 
 export interface TranscriptionDependencies {
+  /** The default engine; `otherRecognizers`: those a rerun may choose instead (runtime/engines.ts). */
   recognizer: SpeechRecognizer;
+  otherRecognizers?: SpeechRecognizer[];
   summarizer: Summarizer;
   language: string;
   publicUrl: string;
@@ -77,7 +79,13 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       return engines[key as keyof TranscriptionDependencies];
     },
   });
-  const speechEngine = () => speechEngineLabel(transcription.recognizer);
+  /** The engine a run asked for by its label (absent: the default), one of those this worker holds. */
+  const recognizerFor = (label: string | undefined): SpeechRecognizer => {
+    const all = [transcription.recognizer, ...(transcription.otherRecognizers ?? [])];
+    const found = label === undefined ? transcription.recognizer : all.find((r) => speechEngineLabel(r) === label);
+    if (!found) throw ApplicationFailure.nonRetryable(`the speech engine ${label} is not configured on this worker (it has ${all.map(speechEngineLabel).join(', ')})`, 'SpeechEngineMissing');
+    return found;
+  };
   /** What is known of one of a recording's tracks (from its platform's events, or its key on its meeting's platform). */
   async function trackFactsOf(recordingId: string, key: string): Promise<TrackFacts | null> {
     const recording = await db.em.fork().findOneOrFail(Recording, recordingId, { populate: ['meeting'] });
@@ -85,18 +93,19 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
   }
   return {
     /** Tracks and people: audio tracks only; one speaker per participant, even across a rejoin. */
-    async planTranscript(input: { recordingId: string; meetingId: string; platformMeetingId: string | null; composite?: { key: string; speakerName: string }; language?: string }): Promise<TranscriptPlan> {
+    async planTranscript(input: { recordingId: string; meetingId: string; platformMeetingId: string | null; composite?: { key: string; speakerName: string }; language?: string; speechEngine?: string }): Promise<TranscriptPlan> {
       const em = db.em.fork();
       // A rerun (reprocess): the content it replaces is kept as a version first (transcripts/versions.ts).
       await keepCurrentVersion(em, storage, input.recordingId);
       // The language this run hears (a rerun may ask another), kept on the transcript for its tracks and summary.
       const language = input.language ?? transcription.language;
+      const speechEngine = speechEngineLabel(recognizerFor(input.speechEngine));
       const recording = await em.findOneOrFail(Recording, input.recordingId);
       // Composite only (no per-speaker audio on the platform): the mixed audio is one track, one speaker for the whole
       // room, since no diarization model is available offline.
       if (input.composite) {
         const tracks: TrackPlan[] = [{ index: 0, key: input.composite.key, sessionId: 'room', speaker: 0, speakerName: input.composite.speakerName, composite: true }];
-        const transcriptId = await openTranscript(em, input.recordingId, tracks, [{ speaker: 0, platformParticipantId: null, name: input.composite.speakerName, userId: null }], speechEngine(), language);
+        const transcriptId = await openTranscript(em, input.recordingId, tracks, [{ speaker: 0, platformParticipantId: null, name: input.composite.speakerName, userId: null }], speechEngine, language);
         return { transcriptId, tracks, speakers: [{ index: 0, name: input.composite.speakerName }] };
       }
       const meeting = await em.findOne(Meeting, input.meetingId);
@@ -135,7 +144,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
         });
 
       const participants: TranscriptParticipant[] = speakers.map((s) => ({ speaker: s.index, platformParticipantId: s.sessionIds[0] ?? null, name: s.name, userId: s.userId }));
-      const transcriptId = await openTranscript(em, input.recordingId, tracks, participants, speechEngine(), language);
+      const transcriptId = await openTranscript(em, input.recordingId, tracks, participants, speechEngine, language);
       return { transcriptId, tracks, speakers: speakers.map((s) => ({ index: s.index, name: s.name })) };
     },
 
@@ -174,6 +183,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       const sessions = meetingId ? await em.find(ParticipantSession, { meeting: meetingId }) : [];
       const participantNames = [...(transcript.participants ?? []).map((p) => p.name), ...sessions.map((s) => s.userName)].filter((name): name is string => Boolean(name));
       const vocabulary = transcript.recording.meeting?.room.vocabulary ?? [];
+      const recognizer = recognizerFor(transcript.speechEngine ?? undefined);
       const context = Context.current();
       const resumed = context.info.heartbeatDetails as { done: number; partialKey: string } | undefined;
       const partialKey = trackWorkKey(input.recordingId, input.track.index, 'words-partial.json');
@@ -187,7 +197,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
           await download(storage, chunk.key, wav);
           let recognized;
           try {
-            recognized = await transcription.recognizer.transcribe({ wavPath: wav, durationSeconds: chunk.durationSeconds ?? chunk.end - chunk.start }, { language: transcript.language, participantNames, vocabulary, signal: context.cancellationSignal });
+            recognized = await recognizer.transcribe({ wavPath: wav, durationSeconds: chunk.durationSeconds ?? chunk.end - chunk.start }, { language: transcript.language, participantNames, vocabulary, signal: context.cancellationSignal });
           } catch (error) {
             return classifyServiceError(error);
           }

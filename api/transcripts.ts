@@ -16,7 +16,7 @@ import { pageAnswer, pageOf, pageQuerySchema } from './rooms.ts';
 import { loadRecording, loadTranscript, logAccess, rules, visibleTranscriptsWhere } from './access.ts';
 import { endpoint } from './endpoint.ts';
 import { WHISPER_LANGUAGES } from '../speech/recognizer.ts';
-import { configuredSpeechEngine } from '../speech/index.ts';
+import { configuredSpeechEngines } from '../speech/index.ts';
 import { actionItemTexts } from '../transcripts/action-item-records.ts';
 import type { ApiContext } from './app.ts';
 import type { Services } from '../runtime/services.ts';
@@ -249,14 +249,15 @@ export const transcriptEndpoints = [
   endpoint({
     method: 'get',
     path: '/v1/speech',
-    summary: 'The speech recognition this deployment runs (a rerun of a recording uses it): its engine and model, the languages it hears, the default one',
+    summary: 'The speech recognition this deployment runs: its default engine and the others a rerun of a recording may choose, the languages it hears, the default one',
     tag: 'recordings',
     access: rules.signedIn,
     responses: {
       200: {
         description: 'What a rerun may choose',
         schema: z.object({
-          engine: z.string().describe('As transcripts name it: `whisper:whisper-base` is Whisper base on this machine'),
+          engine: z.string().describe('The default engine, as transcripts name it: `whisper:whisper-base` is Whisper base on this machine'),
+          engines: z.array(z.string()).describe('Every engine a rerun may choose, the default first (SPEECH_OTHER_MODEL_DIRS and a SPEECH_API_URL service add others)'),
           languages: z.array(z.string()).describe('ISO 639-1 codes a rerun may ask for'),
           defaultLanguage: z.string().describe("TRANSCRIPT_LANGUAGE: what a rerun hears when it names none"),
         }),
@@ -264,7 +265,8 @@ export const transcriptEndpoints = [
     },
     async handler(ctx) {
       const { transcription } = ctx.state.services.config;
-      ctx.body = { engine: configuredSpeechEngine(transcription.speech), languages: [...WHISPER_LANGUAGES], defaultLanguage: transcription.language };
+      const engines = configuredSpeechEngines(transcription);
+      ctx.body = { engine: engines[0], engines, languages: [...WHISPER_LANGUAGES], defaultLanguage: transcription.language };
     },
   }),
   endpoint({
@@ -276,12 +278,13 @@ export const transcriptEndpoints = [
     params: z.object({ id: z.string() }),
     body: z.strictObject({
       language: z.enum(WHISPER_LANGUAGES).optional().describe("The language to hear this time (ISO 639-1, one Whisper knows); default: the deployment's TRANSCRIPT_LANGUAGE"),
+      engine: z.string().max(64).optional().describe('The speech engine to hear with this time, one of `GET /v1/speech` engines; default: the default engine'),
     }),
     responses: { 202: { description: 'Started', schema: z.object({ workflowId: z.string(), runId: z.string() }) }, 409: { description: 'Already processing, or nothing to process' } },
     async handler(ctx, { params, body }) {
       const recording = await loadRecording(ctx, params.id, 'own');
       ctx.status = 202;
-      ctx.body = await reprocessRecording(ctx.state.services, recording.id, body.language ? { language: body.language } : {});
+      ctx.body = await reprocessRecording(ctx.state.services, recording.id, { ...(body.language && { language: body.language }), ...(body.engine && { speechEngine: body.engine }) });
     },
   }),
 ];
@@ -297,7 +300,11 @@ function parseRange(header: string): { start: number; end?: number } | null {
  * Reruns a recording's pipeline (API and `npm run reprocess`). Same workflow id: refused while a run is in
  * progress; the transcript row and storage keys are the recording's own, so nothing is duplicated.
  */
-export async function reprocessRecording(services: Services, recordingId: string, options: { language?: string } = {}): Promise<{ workflowId: string; runId: string }> {
+export async function reprocessRecording(services: Services, recordingId: string, options: { language?: string; speechEngine?: string } = {}): Promise<{ workflowId: string; runId: string }> {
+  const engines = configuredSpeechEngines(services.config.transcription);
+  if (options.speechEngine !== undefined && !engines.includes(options.speechEngine)) {
+    throw new ApiError(400, 'invalid_input', `Invalid input: engine "${options.speechEngine}" is not a speech engine of this deployment (${engines.join(', ')})`, { field: 'engine', engines });
+  }
   const em = services.db.em.fork();
   const recording = await em.findOne(Recording, recordingId, { populate: ['meeting'] });
   if (!recording) throw notFound(`Recording "${recordingId}"`);
@@ -315,6 +322,7 @@ export async function reprocessRecording(services: Services, recordingId: string
       platformMeetingId: meeting.platformMeetingId ?? null,
       ...compositeTranscriptFor(services.platforms.find(meeting.platform)?.recordingCapabilities.perSpeakerAudio),
       ...(options.language && { language: options.language }),
+      ...(options.speechEngine && { speechEngine: options.speechEngine }),
     }, {
       runs: 'again',
       summary: `Reprocess ${recording.type} recording ${recording.id} of room "${meeting.room.name}"`,

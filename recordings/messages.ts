@@ -10,6 +10,8 @@ export interface RecordingWorkflowInput extends ReadyRecording {
   compositeTranscript?: true;
   /** The language this run transcribes (a reprocess may ask another, ISO 639-1); absent: TRANSCRIPT_LANGUAGE. */
   language?: string;
+  /** The speech engine this run hears with, by its label (a reprocess may choose another configured one); absent: the default. */
+  speechEngine?: string;
 }
 
 /** The one speaker of a composite-only transcript: the whole room (no diarization model is available offline). */

@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { PlatformRollout } from '../platforms/rollout.ts';
+import { configuredSpeechEngine } from '../speech/index.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -98,6 +99,7 @@ const envSchema = z.object({
   SPEECH_ENGINE: z.enum(['whisper', 'openai-compatible'], { message: 'must be whisper or openai-compatible (pocketsphinx was retired: whisper is the offline engine)' }).default('whisper'),
   SPEECH_PYTHON: z.string().min(1).optional(),
   SPEECH_MODEL_DIR: z.string().min(1).optional(),
+  SPEECH_OTHER_MODEL_DIRS: z.string().min(1).optional(),
   SPEECH_DEVICE: z.enum(['cpu', 'cuda']).default('cpu'),
   SPEECH_COMPUTE_TYPE: z.enum(['default', 'auto', 'int8', 'int8_float32', 'int8_float16', 'int8_bfloat16', 'int16', 'float16', 'bfloat16', 'float32']).optional(),
   SPEECH_THREADS: positiveInt.optional(),
@@ -187,6 +189,9 @@ export interface Config {
           device: 'cpu' | 'cuda'; computeType: string; threads: number; beamSize: number; timeoutSeconds: number;
         }
       | { engine: 'openai-compatible'; apiUrl: string; apiKey?: string; model: string; timeoutSeconds: number };
+    /** The other engines a rerun of a recording may choose (SPEECH_OTHER_MODEL_DIRS; the SPEECH_API_URL service when
+     * Whisper is the default), each named by its label, none the same as the default's. */
+    otherSpeech: Array<Config['transcription']['speech']>;
     summary: { engine: 'offline' } | { engine: 'openai-compatible'; apiUrl: string; apiKey?: string; model: string; timeoutSeconds: number };
   };
   /** `meetingsQueue`: the base queue's knobs for scale (README "Scaling out"); unset ones keep the SDK's defaults. */
@@ -318,9 +323,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     },
     transcription: {
       language: e.TRANSCRIPT_LANGUAGE,
-      speech: e.SPEECH_ENGINE === 'whisper'
-        ? whisperConfig(e, speechConcurrency)
-        : { engine: 'openai-compatible', apiUrl: required(e.SPEECH_API_URL, 'SPEECH_API_URL', 'SPEECH_ENGINE=openai-compatible'), apiKey: e.SPEECH_API_KEY, model: e.SPEECH_MODEL, timeoutSeconds: e.SPEECH_TIMEOUT_SECONDS },
+      ...speechConfigs(e, speechConcurrency),
       summary: e.SUMMARY_ENGINE === 'offline'
         ? { engine: 'offline' }
         : { engine: 'openai-compatible', apiUrl: required(e.SUMMARY_API_URL, 'SUMMARY_API_URL', 'SUMMARY_ENGINE=openai-compatible'), apiKey: e.SUMMARY_API_KEY, model: e.SUMMARY_MODEL, timeoutSeconds: e.SUMMARY_TIMEOUT_SECONDS },
@@ -362,6 +365,27 @@ function required(value: string | undefined, name: string, because: string): str
   return value;
 }
 
+/**
+ * The default speech engine (SPEECH_ENGINE) and the others a rerun may choose: each folder of SPEECH_OTHER_MODEL_DIRS
+ * (another Whisper model on this machine, in a process of its own started when first asked for) and, when Whisper is
+ * the default, the SPEECH_API_URL service. Two engines with one label are refused: a transcript names its engine by it.
+ */
+function speechConfigs(e: Env, concurrency: number): Pick<Config['transcription'], 'speech' | 'otherSpeech'> {
+  const service = (apiUrl: string): Config['transcription']['speech'] => ({ engine: 'openai-compatible', apiUrl, apiKey: e.SPEECH_API_KEY, model: e.SPEECH_MODEL, timeoutSeconds: e.SPEECH_TIMEOUT_SECONDS });
+  const speech = e.SPEECH_ENGINE === 'whisper' ? whisperConfig(e, concurrency, e.SPEECH_MODEL_DIR) : service(required(e.SPEECH_API_URL, 'SPEECH_API_URL', 'SPEECH_ENGINE=openai-compatible'));
+  const otherSpeech = [
+    ...(e.SPEECH_OTHER_MODEL_DIRS ?? '').split(',').map((dir) => dir.trim()).filter(Boolean).map((dir) => ({ ...whisperConfig(e, concurrency, dir), managed: false })),
+    ...(e.SPEECH_ENGINE === 'whisper' && e.SPEECH_API_URL ? [service(e.SPEECH_API_URL)] : []),
+  ];
+  const labels = new Set([configuredSpeechEngine(speech)]);
+  for (const other of otherSpeech) {
+    const label = configuredSpeechEngine(other);
+    if (labels.has(label)) throw new ConfigError(`Invalid configuration:\n  SPEECH_OTHER_MODEL_DIRS: two speech engines would both be named ${label} (a model folder's name names its engine); give each model folder its own name`);
+    labels.add(label);
+  }
+  return { speech, otherSpeech };
+}
+
 /** The project's own Python environment, made by speech/whisper/setup.py. */
 const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 export const PROJECT_VENV = path.join(PROJECT_ROOT, '.venv');
@@ -370,7 +394,7 @@ export const PROJECT_VENV = path.join(PROJECT_ROOT, '.venv');
  * Whisper on this machine. Its CPU threads × SPEECH_CONCURRENCY never exceed the cores: by default each of the
  * SPEECH_CONCURRENCY recognitions gets cores ÷ SPEECH_CONCURRENCY threads, and a setting beyond the cores is refused.
  */
-function whisperConfig(e: Env, concurrency: number): Config['transcription']['speech'] {
+function whisperConfig(e: Env, concurrency: number, modelFolder: string | undefined): Config['transcription']['speech'] {
   const cores = Math.max(1, availableParallelism());
   const threads = e.SPEECH_THREADS ?? Math.max(1, Math.floor(cores / concurrency));
   const servesSpeech = e.WORKER_QUEUES === 'all' || e.WORKER_QUEUES.split(',').includes('speech');
@@ -378,7 +402,7 @@ function whisperConfig(e: Env, concurrency: number): Config['transcription']['sp
     throw new ConfigError(`Invalid configuration:\n  SPEECH_THREADS × SPEECH_CONCURRENCY = ${threads} × ${concurrency} exceeds the ${cores} CPU cores here; lower one of them (whisper on the CPU)`);
   }
   const python = path.resolve(e.SPEECH_PYTHON ?? path.join(PROJECT_VENV, 'bin', 'python'));
-  const modelDir = path.resolve(e.SPEECH_MODEL_DIR ?? path.join(PROJECT_VENV, 'models', 'whisper-base'));
+  const modelDir = path.resolve(modelFolder ?? path.join(PROJECT_VENV, 'models', 'whisper-base'));
   return {
     engine: 'whisper', python, modelDir, managed: !e.SPEECH_PYTHON && !e.SPEECH_MODEL_DIR,
     device: e.SPEECH_DEVICE, computeType: e.SPEECH_COMPUTE_TYPE ?? (e.SPEECH_DEVICE === 'cuda' ? 'float16' : 'int8'),

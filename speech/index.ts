@@ -30,6 +30,10 @@ export function configuredSpeechEngine(options: { engine: 'whisper'; modelDir: s
   return speechEngineLabel({ name: options.engine, model: options.engine === 'whisper' ? whisperModelName(options.modelDir) : options.model });
 }
 
+/** Every engine a configuration offers a rerun, by label: the default first, then the others (runtime/config.ts). */
+export const configuredSpeechEngines = (transcription: { speech: Parameters<typeof configuredSpeechEngine>[0]; otherSpeech: Array<Parameters<typeof configuredSpeechEngine>[0]> }): string[] =>
+  [transcription.speech, ...transcription.otherSpeech].map(configuredSpeechEngine);
+
 export { SpeechServiceError, SpeechEngineUnavailableError, speechPrompt } from './recognizer.ts';
 export type { SpeechRecognizer, SpeechChunk, TranscribeOptions } from './recognizer.ts';
 export type { OpenAICompatibleOptions } from './openai-compatible.ts';

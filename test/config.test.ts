@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { configuredSpeechEngines } from '../speech/index.ts';
 import { parseConfig, loadConfig, readEnvironment, ConfigError } from '../runtime/config.ts';
 import { findTemporalCli } from '../runtime/temporal.ts';
 
@@ -128,6 +129,20 @@ describe('configuration', () => {
     assert.equal(parseConfig({ SPEECH_CONCURRENCY: String(cores + 1), WORKER_QUEUES: 'meetings' }, secret).worker.speechConcurrency, cores + 1);
     assert.throws(() => parseConfig({ SPEECH_ENGINE: 'pocketsphinx' }, secret), /SPEECH_ENGINE: must be whisper or openai-compatible \(pocketsphinx was retired/);
     assert.throws(() => parseConfig({ SPEECH_ENGINE: 'openai-compatible' }, secret), /SPEECH_API_URL is required with SPEECH_ENGINE=openai-compatible/);
+  });
+
+  it('offers a rerun the other speech engines configured, each named by its own label', () => {
+    assert.deepEqual(configuredSpeechEngines(parseConfig({}, secret).transcription), ['whisper:whisper-base']);
+    const config = parseConfig({ SPEECH_OTHER_MODEL_DIRS: '/models/faster-whisper-small, /models/large-v3', SPEECH_API_URL: 'https://speech.example.com/v1', SPEECH_MODEL: 'whisper-large-v3' }, secret);
+    assert.deepEqual(configuredSpeechEngines(config.transcription), ['whisper:whisper-base', 'whisper:faster-whisper-small', 'whisper:large-v3', 'openai-compatible:whisper-large-v3']);
+    const [small] = config.transcription.otherSpeech;
+    assert.deepEqual(small?.engine === 'whisper' && [small.modelDir, small.managed, small.computeType], ['/models/faster-whisper-small', false, 'int8']);
+    // The service as the default: the local Whisper is not added behind it, the model folders are.
+    const remote = parseConfig({ SPEECH_ENGINE: 'openai-compatible', SPEECH_API_URL: 'https://speech.example.com/v1', SPEECH_OTHER_MODEL_DIRS: '/models/small' }, secret);
+    assert.deepEqual(configuredSpeechEngines(remote.transcription), ['openai-compatible:whisper-1', 'whisper:small']);
+    // Two folders of one name would make two engines of one label: refused.
+    assert.throws(() => parseConfig({ SPEECH_OTHER_MODEL_DIRS: '/a/whisper-base' }, secret), /SPEECH_OTHER_MODEL_DIRS: two speech engines would both be named whisper:whisper-base/);
+    assert.throws(() => parseConfig({ SPEECH_OTHER_MODEL_DIRS: '/a/small,/b/small' }, secret), /both be named whisper:small/);
   });
 
   it("reads the base queue's scale knobs, leaving unset ones to the SDK", () => {

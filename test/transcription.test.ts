@@ -197,7 +197,13 @@ describe('transcription pipeline', () => {
     const unknown = await product.request('POST', `/v1/recordings/${rawRecordingId}/reprocess`, { language: 'xx' });
     assert.equal(unknown.status, 400);
     assert.match(JSON.stringify(unknown.body), /language/);
-    assert.equal((await product.request('POST', `/v1/recordings/${rawRecordingId}/reprocess`, { language: 'de' })).status, 202);
+    // …and for an engine this deployment does not run, naming the ones it does (here only the default).
+    const speech = (await product.request('GET', '/v1/speech')).body;
+    assert.deepEqual([speech.engine, speech.engines], ['whisper:whisper-base', ['whisper:whisper-base']]);
+    const noEngine = await product.request('POST', `/v1/recordings/${rawRecordingId}/reprocess`, { engine: 'whisper:large-v3' });
+    assert.equal(noEngine.status, 400);
+    assert.match(noEngine.body.error.message, /engine "whisper:large-v3" is not a speech engine of this deployment \(whisper:whisper-base\)/);
+    assert.equal((await product.request('POST', `/v1/recordings/${rawRecordingId}/reprocess`, { language: 'de', engine: 'whisper:whisper-base' })).status, 202);
     const german: RecordingWorkflowResult = await product.services.temporal.workflow.getHandle(recordingWorkflowId(rawRecordingId)).result();
     assert.equal(german.transcriptStatus, 'ended', JSON.stringify(german));
     assert.equal((await product.request('GET', `/v1/transcripts/${transcriptId}`)).body.language, 'de');

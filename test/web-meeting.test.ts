@@ -3,10 +3,11 @@
 // field), hold a recorded 2-person meeting from the room page — one participant speaking through
 // Chromium's fake microphone, the other a typed sentence — then follow the transcript being made (the
 // progress bar moves, pushed by server-sent events, no reload), play it with the highlighted line following,
-// seek by clicking a line, and download the WebVTT.
+// seek by clicking a line, and download the WebVTT; then run the recording again with another speech engine from
+// the transcript page and find the earlier version kept.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -19,11 +20,19 @@ let product: TestProduct;
 let browser: Browser;
 /** The transcript the first test made (`/transcripts/<id>`), shared by public link in the next. */
 let transcriptPath: string | undefined;
+const OTHER_MODEL = 'whisper-base-again';
 
 before(async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'web-meeting-'));
   const wav = await speechWav('Good morning everyone. Let us review the budget and the hiring plan for next quarter.', path.join(dir, 'microphone.wav'));
-  [product, browser] = await Promise.all([startWebProduct('webmeeting', { worker: { queues: ['meetings'] } }), launchChromium({ microphoneWav: wav })]);
+  // A second speech engine a rerun may choose: another Whisper model folder (here the project's base model under
+  // another name, the one model on this machine), run by a Whisper process of the worker's own when first asked for.
+  const otherModel = path.join(dir, OTHER_MODEL);
+  await symlink(path.resolve(import.meta.dirname, '..', '.venv', 'models', 'whisper-base'), otherModel);
+  [product, browser] = await Promise.all([
+    startWebProduct('webmeeting', { worker: { queues: ['meetings'] }, env: { SPEECH_OTHER_MODEL_DIRS: otherModel } }),
+    launchChromium({ microphoneWav: wav }),
+  ]);
 });
 
 after(async () => {
@@ -251,4 +260,50 @@ test('a public link opens the transcript page without an account, until the owne
   await screenshot(guest.page, '14-public-link-not-available');
   assert.deepEqual([...owner.errors, ...guest.errors], [], 'no uncaught errors in the pages');
   await Promise.all([owner.context.close(), guest.context.close()]);
+});
+
+test('the owner runs the recording again with another speech engine from the Run again card; the transcript it replaced is kept as a version', { timeout: 300_000 }, async () => {
+  assert.ok(transcriptPath, 'the first test made a transcript');
+  const transcriptId = transcriptPath.split('/').at(-1)!;
+  const first = (await product.request('GET', `/v1/transcripts/${transcriptId}`)).body as { revision: number; engines: { speech: string } };
+  const other = `whisper:${OTHER_MODEL}`;
+  assert.notEqual(first.engines.speech, other);
+
+  const { page, errors } = await openPage(browser, product.url);
+  await page.goto(transcriptPath);
+  await signIn(page, TEST_ADMIN_EMAIL, TEST_ADMIN_PASSWORD);
+  await page.locator('.badge-ended').waitFor();
+  const card = page.getByRole('region', { name: 'Run again' });
+  const engine = card.getByLabel('Speech engine');
+  // The form starts on the deployment's default engine and offers the other one configured.
+  assert.equal(await engine.inputValue(), first.engines.speech);
+  assert.deepEqual(await engine.locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value)), [first.engines.speech, other]);
+  assert.equal(await card.getByLabel('Language').inputValue(), 'en');
+  await engine.selectOption(other);
+  await assertAccessibleControls(page, 'run again');
+  await card.getByRole('button', { name: 'Run again' }).click();
+  await page.locator('.badge-processing').waitFor();
+  // The page follows the rerun to its end by itself (server-sent events), not taking the old transcript's end for it.
+  await page.locator('.badge-ended').waitFor({ timeout: 240_000 });
+
+  const now = (await product.request('GET', `/v1/transcripts/${transcriptId}`)).body as { revision: number; engines: { speech: string }; segments: Array<{ speakerName: string; text: string }> };
+  assert.equal(now.engines.speech, other, 'the rerun heard the recording with the chosen engine');
+  assert.ok(now.revision > first.revision);
+  const heard = now.segments.map((s) => s.text).join(' ').toLowerCase();
+  assert.match(heard, /budget/, `the other engine heard the words (${heard})`);
+  assert.deepEqual([...new Set(now.segments.map((s) => s.speakerName))].sort(), ['Ada', 'Grace']);
+
+  // The Versions card: the current one made by the chosen engine, the first run's kept with its own.
+  const versions = page.getByRole('region', { name: 'Versions' });
+  await versions.waitFor();
+  const items = versions.getByRole('listitem');
+  const texts = await items.allInnerTexts();
+  assert.equal(texts.length, 2, texts.join(' | '));
+  assert.match(texts[0]!, new RegExp(`\\(current\\)[\\s\\S]*${other}`));
+  assert.match(texts[1]!, new RegExp(first.engines.speech));
+  assert.match((await page.locator('ol.turns').innerText()).toLowerCase(), /budget/);
+  await assertAccessibleControls(page, 'transcript after a rerun');
+  await screenshot(page, '15-transcript-rerun-with-another-engine');
+  assert.deepEqual(errors, [], 'no uncaught errors in the page');
+  await page.context().close();
 });

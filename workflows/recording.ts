@@ -127,7 +127,7 @@ export async function recordingWorkflow(given: RecordingWorkflowInput): Promise<
   }
 
   // 1. Tracks and people.
-  const plan = await light.planTranscript({ recordingId: input.recordingId, meetingId: input.meetingId, platformMeetingId: input.platformMeetingId, ...(composite ? { composite } : {}), ...(input.language ? { language: input.language } : {}) });
+  const plan = await light.planTranscript({ recordingId: input.recordingId, meetingId: input.meetingId, platformMeetingId: input.platformMeetingId, ...(composite ? { composite } : {}), ...(input.language ? { language: input.language } : {}), ...(input.speechEngine ? { speechEngine: input.speechEngine } : {}) });
   current.transcriptId = plan.transcriptId;
   progress.tracksTotal = plan.tracks.length;
   await step('tracks', `${plan.tracks.length} audio track(s), ${plan.speakers.length} speaker(s): ${plan.speakers.map((s) => s.name).join(', ')}.`);

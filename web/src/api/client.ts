@@ -250,7 +250,7 @@ export const api = {
     call<TranscriptVersionChanges>('transcriptVersionChanges', { params: { id: transcriptId, number: String(number) }, query: { share } }),
   restoreTranscriptVersion: (transcriptId: string, number: number, revision: number) =>
     call<VersionRestored>('restoreTranscriptVersion', { params: { id: transcriptId, number: String(number) }, body: { revision } }),
-  reprocessRecording: (recordingId: string, language: string) => call<{ workflowId: string; runId: string }>('reprocessRecording', { params: { id: recordingId }, body: { language } }),
+  reprocessRecording: (recordingId: string, language: string, engine?: string) => call<{ workflowId: string; runId: string }>('reprocessRecording', { params: { id: recordingId }, body: { language, ...(engine && { engine }) } }),
   speechOptions: () => call<SpeechOptions>('speechOptions'),
   listActionItems: async (transcriptId: string, share?: string) => (await call<{ items: ActionItem[] }>('listActionItems', { params: id(transcriptId), query: { share } })).items,
   addActionItem: (transcriptId: string, input: { text: string; owner?: string; due?: string; startSeconds?: number }) => call<ActionItem>('addActionItem', { params: id(transcriptId), body: input }),

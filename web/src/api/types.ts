@@ -444,9 +444,10 @@ export interface VersionRestored {
   kept: number;
 }
 
-/** The speech recognition a rerun uses here. */
+/** The speech recognition a rerun uses here: the default engine, and every one it may choose (the default first). */
 export interface SpeechOptions {
   engine: string;
+  engines: string[];
   languages: string[];
   defaultLanguage: string;
 }
