@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig, ConfigError } from './runtime/config.ts';
 import { openServices } from './runtime/services.ts';
 import { firstAdminNotice } from './auth/bootstrap.ts';
-import { startEmbeddedTemporal, connectWorker, installWorkerRuntime, type EmbeddedTemporal } from './runtime/temporal.ts';
+import { startEmbeddedTemporal, connectWorker, installWorkerRuntime, sdkMetricsTelemetry, type EmbeddedTemporal } from './runtime/temporal.ts';
 import { createLogger } from './runtime/log.ts';
 import { runUntilSignal } from './runtime/lifecycle.ts';
 import { startApiServer } from './api/server.ts';
@@ -28,7 +28,7 @@ async function main() {
   const started = performance.now();
   const config = await loadConfig();
   const log = createLogger(config.logLevel);
-  installWorkerRuntime(config.logLevel);
+  installWorkerRuntime(config.logLevel, await sdkMetricsTelemetry());
   // Offline speech needs its Python environment and model: made in .venv on the first start, checked after that.
   const { speech } = config.transcription;
   if (speech.engine === 'whisper' && speech.managed && config.worker.queues.includes('speech')) await setUpWhisper();

@@ -81,13 +81,16 @@ function meetingsQueueOptions(knobs: Services['config']['worker']['meetingsQueue
 export async function runWorkerProcess(telemetryOptions?: TelemetryOptions): Promise<void> {
   const { loadConfig } = await import('./runtime/config.ts');
   const { openServices } = await import('./runtime/services.ts');
-  const { connectWorker, installWorkerRuntime } = await import('./runtime/temporal.ts');
+  const { connectWorker, installWorkerRuntime, sdkMetricsTelemetry } = await import('./runtime/temporal.ts');
   const { createLogger } = await import('./runtime/log.ts');
   const { runUntilSignal } = await import('./runtime/lifecycle.ts');
   const config = await loadConfig();
   const log = createLogger(config.logLevel);
-  installWorkerRuntime(config.logLevel, telemetryOptions);
+  installWorkerRuntime(config.logLevel, telemetryOptions ?? (config.metrics.port === undefined ? undefined : await sdkMetricsTelemetry()));
   const services = await openServices(config);
+  const { serveMetrics } = await import('./runtime/metrics.ts');
+  const metricsServer = config.metrics.port === undefined ? null : await serveMetrics(config.metrics.host, config.metrics.port);
+  if (metricsServer) log.info('worker metrics', { url: metricsServer.url });
   const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
   const workers = await createWorkers({ ...services, log }, connection);
   const { ensureSchedules } = await import('./runtime/schedules.ts');
@@ -99,6 +102,7 @@ export async function runWorkerProcess(telemetryOptions?: TelemetryOptions): Pro
     await running.catch(() => undefined);
   });
   await connection.close();
+  await metricsServer?.close();
   await services.close();
 }
 

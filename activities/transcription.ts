@@ -21,7 +21,8 @@ import { mergeIntoSegments } from '../transcripts/merge.ts';
 import { indexTranscript } from '../transcripts/search-index.ts';
 import { keepCurrentVersion } from '../transcripts/versions.ts';
 import { transcriptFiles } from '../transcripts/exports.ts';
-import { speechEngineLabel } from '../speech/recognizer.ts';
+import { SpeechServiceError, speechEngineLabel } from '../speech/recognizer.ts';
+import { metrics } from '../runtime/metrics.ts';
 import type { SpeechRecognizer } from '../speech/index.ts';
 import type { Summarizer } from '../summaries/index.ts';
 import { isRetryableStatus } from '../runtime/retryable.ts';
@@ -196,10 +197,17 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
           const wav = path.join(dir, `chunk-${n}.wav`);
           await download(storage, chunk.key, wav);
           let recognized;
+          const heard = performance.now();
           try {
             recognized = await recognizer.transcribe({ wavPath: wav, durationSeconds: chunk.durationSeconds ?? chunk.end - chunk.start }, { language: transcript.language, participantNames, vocabulary, signal: context.cancellationSignal });
           } catch (error) {
+            if (!context.cancellationSignal.aborted) metrics.speechFailures.inc({ engine: speechEngineLabel(recognizer), retryable: String(!(error instanceof SpeechServiceError) || error.retryable) });
             return classifyServiceError(error);
+          }
+          const audioSeconds = chunk.durationSeconds ?? chunk.end - chunk.start;
+          if (audioSeconds > 0) {
+            metrics.speechRealtimeRatio.observe({ engine: speechEngineLabel(recognizer) }, (performance.now() - heard) / 1000 / audioSeconds);
+            metrics.speechAudioSeconds.inc({ engine: speechEngineLabel(recognizer) }, audioSeconds);
           }
           const pieces = chunk.pieces ?? [{ at: 0, start: chunk.start, end: chunk.end }];
           for (const w of recognized) {
@@ -281,7 +289,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
     },
 
     /** Ended; then the consent rule (activities/consent.ts): if anyone refused, the meeting's media goes now (the transcript stays). */
-    async finishTranscript(input: { transcriptId: string; meetingId: string; recordingId: string; warnings: string[] }): Promise<{ audioDeleted: boolean }> {
+    async finishTranscript(input: { transcriptId: string; meetingId: string; recordingId: string; warnings: string[]; startedAt?: number }): Promise<{ audioDeleted: boolean }> {
       const em = db.em.fork();
       await deletePrefix(storage, recordingWorkPrefix(input.recordingId));
       // Searchable from the moment it has ended: the index is written before the status says so.
@@ -292,6 +300,10 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
         progress: { step: 'done', tracksDone: 0, tracksTotal: 0, percent: 100 },
       });
       await em.nativeUpdate(Recording, { id: input.recordingId }, { status: 'completed' });
+      const finished = await em.findOne(Transcript, input.transcriptId, { populate: ['recording'] });
+      if (input.startedAt && finished?.durationSeconds) {
+        metrics.transcriptSecondsPerAudioMinute.observe({ kind: finished.recording.type }, (Date.now() - input.startedAt) / 1000 / (Number(finished.durationSeconds) / 60));
+      }
       const consent = await deleteRefusedMedia(db, storage, input.meetingId);
       return { audioDeleted: consent.refused };
     },
@@ -363,8 +375,12 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
         },
         body,
         signal: AbortSignal.timeout(10_000),
+      }).catch((error: unknown) => {
+        metrics.outgoingDeliveries.inc({ outcome: 'failed' });
+        throw error;
       });
       await response.body?.cancel();
+      metrics.outgoingDeliveries.inc({ outcome: response.ok ? 'delivered' : isRetryableStatus(response.status) ? 'failed' : 'refused' });
       if (isRetryableStatus(response.status)) throw new Error(`webhook answered ${response.status}; retrying`);
       if (!response.ok) throw ApplicationFailure.nonRetryable(`webhook answered ${response.status}`, 'WebhookRefused');
       return { sent: true, status: response.status };

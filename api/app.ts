@@ -123,7 +123,7 @@ async function securityHeaders(ctx: Koa.Context, next: Koa.Next): Promise<void> 
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('Referrer-Policy', 'no-referrer');
   ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-  if (ctx.path.startsWith('/v1/') || ctx.path === '/healthz') {
+  if (ctx.path.startsWith('/v1/') || ['/healthz', '/readyz', '/metrics'].includes(ctx.path)) {
     // API answers are data, never pages: nothing in them may run, load or be framed.
     ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'; sandbox");
     ctx.set('X-Frame-Options', 'DENY');

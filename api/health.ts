@@ -1,8 +1,11 @@
-// GET /healthz: database, Temporal and storage, each with its latency; 503 when any is down.
+// What operators ask of a process: GET /healthz and GET /readyz (database, Temporal and storage, each with its
+// latency; 503 when any is down), and GET /metrics (this process's metrics in Prometheus' format, runtime/metrics.ts).
 import { z } from 'zod';
 import { checkDatabase } from '../db/orm.ts';
 import { endpoint } from './endpoint.ts';
 import { rules } from './access.ts';
+import { exposition, registerDatabaseGauges } from '../runtime/metrics.ts';
+import type { Services } from '../runtime/services.ts';
 
 async function timed(check: () => Promise<unknown>): Promise<{ ok: boolean; ms: number; error?: string }> {
   const started = performance.now();
@@ -16,34 +19,68 @@ async function timed(check: () => Promise<unknown>): Promise<{ ok: boolean; ms: 
 
 const check = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() });
 
+const dependencyChecks = (path: '/healthz' | '/readyz', summary: string) => endpoint({
+  method: 'get',
+  path,
+  summary,
+  tag: 'health',
+  access: rules.public,
+  responses: {
+    200: { description: 'Everything answers', schema: z.object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), check.extend({}).loose()) }) },
+    503: { description: 'Something is down (same body, status "degraded")' },
+  },
+  async handler(ctx) {
+    const { services } = ctx.state;
+    const [database, temporal, storage] = await Promise.all([
+      timed(() => checkDatabase(services.db)),
+      timed(() => services.temporal.workflowService.getSystemInfo({})),
+      timed(() => services.storage.check()),
+    ]);
+    const ok = database.ok && temporal.ok && storage.ok;
+    ctx.status = ok ? 200 : 503;
+    ctx.body = {
+      status: ok ? 'ok' : 'degraded',
+      checks: {
+        database: { ...database, kind: services.config.database.kind },
+        temporal: { ...temporal, address: services.config.temporal.address, namespace: services.config.temporal.namespace },
+        storage: { ...storage, kind: services.storage.kind },
+      },
+    };
+  },
+});
+
 export const healthEndpoints = [
+  // Both answer the same today: the process is of use only with its database, Temporal and storage. A liveness
+  // probe may call /healthz; a load balancer's readiness check /readyz.
+  dependencyChecks('/healthz', 'Health of the database, Temporal and storage'),
+  dependencyChecks('/readyz', 'Readiness: the database, Temporal and storage answer (503 until they do)'),
   endpoint({
     method: 'get',
-    path: '/healthz',
-    summary: 'Health of the database, Temporal and storage',
+    path: '/metrics',
+    summary: "This process's metrics in Prometheus' text format: webhooks, lag, recordings, pipeline, speech, storage, deliveries (and the Temporal SDK's where a worker runs here)",
+    description: 'Scrape it with an admin\'s API key (Prometheus: `http_headers: {X-API-Key: {secrets: [...]}}`). Labels are bounded sets: platform, outcome, engine, kind, status.',
     tag: 'health',
-    access: rules.public,
-    responses: {
-      200: { description: 'Everything answers', schema: z.object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), check.extend({}).loose()) }) },
-      503: { description: 'Something is down (same body, status "degraded")' },
-    },
+    access: rules.admin,
+    responses: { 200: { description: 'The exposition text', contentType: 'text/plain' } },
     async handler(ctx) {
-      const { services } = ctx.state;
-      const [database, temporal, storage] = await Promise.all([
-        timed(() => checkDatabase(services.db)),
-        timed(() => services.temporal.workflowService.getSystemInfo({})),
-        timed(() => services.storage.check()),
-      ]);
-      const ok = database.ok && temporal.ok && storage.ok;
-      ctx.status = ok ? 200 : 503;
-      ctx.body = {
-        status: ok ? 'ok' : 'degraded',
-        checks: {
-          database: { ...database, kind: services.config.database.kind },
-          temporal: { ...temporal, address: services.config.temporal.address, namespace: services.config.temporal.namespace },
-          storage: { ...storage, kind: services.storage.kind },
-        },
-      };
+      const { contentType, text } = await exposition();
+      ctx.type = contentType;
+      ctx.body = text;
     },
   }),
 ];
+
+/** The gauges read from the database at each scrape of this API process: open meetings, recordings, transcripts. */
+export function registerApiGauges(services: Pick<Services, 'db'>): void {
+  registerDatabaseGauges(async () => {
+    const connection = services.db.em.getConnection();
+    const [open] = await connection.execute<Array<{ count: string | number }>>('select count(*) as count from meeting where ended_at is null');
+    const recordings = await connection.execute<Array<{ kind: string; status: string; count: string | number }>>('select type as kind, status, count(*) as count from recording group by type, status');
+    const transcripts = await connection.execute<Array<{ status: string; count: string | number }>>('select status, count(*) as count from transcript group by status');
+    return {
+      meetingsOpen: Number(open?.count ?? 0),
+      recordings: recordings.map((r: { kind: string; status: string; count: string | number }) => ({ kind: r.kind, status: r.status, count: Number(r.count) })),
+      transcripts: transcripts.map((t: { status: string; count: string | number }) => ({ status: t.status, count: Number(t.count) })),
+    };
+  });
+}

@@ -16,7 +16,7 @@ export const roomNameSchema = z
   .refine((name) => !RESERVED_ROOM_NAMES.includes(name), { message: 'is the address of one of the app\'s pages; choose another name' });
 
 /** A room's page is `/<name>`: these names are the app's own pages (web/src/App.tsx APP_PATHS) and the API's. */
-export const RESERVED_ROOM_NAMES: readonly string[] = ['signin', 'rooms', 'meetings', 'recordings', 'transcripts', 'account', 'admin', 'healthz', 'assets'];
+export const RESERVED_ROOM_NAMES: readonly string[] = ['signin', 'rooms', 'meetings', 'recordings', 'transcripts', 'account', 'admin', 'healthz', 'readyz', 'metrics', 'assets'];
 
 const roomSettings = {
   platform: z.enum(PLATFORMS),

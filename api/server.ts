@@ -10,6 +10,7 @@ import type { Logger } from '../runtime/log.ts';
 import type { ApiContext } from './app.ts';
 import type { Next } from 'koa';
 import { webAppRoute } from './web-app.ts';
+import { registerApiGauges } from './health.ts';
 import { ensureFirstAdmin, type FirstAdminResult } from '../auth/bootstrap.ts';
 
 export interface ApiServer {
@@ -33,6 +34,7 @@ export async function startApiServer(services: Services, log: Logger, listen = {
   routes.push(webAppRoute(services.config.web));
   const webhookDispatcher = new WebhookDispatcher(services, (message, fields) => log.warn(message, fields));
   webhookDispatcher.start();
+  registerApiGauges(services);
   const app = createApp(services, log, { routes, webhookDispatcher });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve, reject) => {

@@ -22,7 +22,7 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.txt': 'text/plain; charset=utf-8',
 };
 /** Paths that belong to the API, never to the app. */
-const API_PATH = /^\/(v1|healthz)(\/|$)/;
+const API_PATH = /^\/(v1|healthz|readyz|metrics)(\/|$)/;
 const MAX_SIM_BODY = 50 * 1024 * 1024;
 const DAILY_SIM_PATH = '/_sim';
 /**

@@ -19,6 +19,7 @@ import { readRawBody } from './body.ts';
 import type { ApiContext } from './app.ts';
 import { endpoint } from './endpoint.ts';
 import { rules } from './access.ts';
+import { metrics } from '../runtime/metrics.ts';
 
 const WEBHOOK_BODY_LIMIT = 256 * 1024;
 /** Daily sends application/json, LiveKit application/webhook+json; each platform's verification checks its own. */
@@ -51,46 +52,63 @@ export const webhookEndpoints = [
       404: { description: 'No such platform is configured here' },
     },
     async handler(ctx, { params }) {
-      const platform = ctx.state.services.platforms.find(params.platform);
-      if (!platform) throw new ApiError(404, 'platform_not_configured', `No platform "${params.platform}" is configured here (configured: ${ctx.state.services.platforms.names.join(', ')})`);
-      const rawBody = await readRawBody(ctx, WEBHOOK_BODY_LIMIT, ACCEPTED_TYPES);
-      const verdict = await platform.verifyWebhook({ rawBody, headers: ctx.headers, now: new Date() });
-      if (!verdict.ok) throw new ApiError(401, verdict.reason, `Webhook signature could not be verified${verdict.detail ? `: ${verdict.detail}` : ''}`);
-      let parsed;
+      // Counted by platform (a name not configured here counts as `unknown`) and outcome; timed to the answer.
+      const platform = ctx.state.services.platforms.find(params.platform)?.name ?? 'unknown';
+      const answered = metrics.webhookResponseSeconds.startTimer({ platform });
       try {
-        parsed = platform.parseWebhook(rawBody);
+        await answerWebhook(ctx, params.platform);
+        const answer = ctx.body as z.infer<typeof webhookAnswer>;
+        metrics.webhooksReceived.inc({ platform, outcome: answer.duplicate ? 'duplicate' : answer.outcome ?? 'handshake' });
       } catch (error) {
-        if (error instanceof WebhookPayloadError) throw new ApiError(400, 'invalid_webhook', error.message);
+        metrics.webhooksReceived.inc({ platform, outcome: error instanceof ApiError ? error.code : 'error' });
         throw error;
+      } finally {
+        answered();
       }
-      if (parsed.kind === 'handshake') {
-        ctx.body = { ok: true };
-        return;
-      }
-      const payload: unknown = JSON.parse(rawBody.toString('utf8'));
-      if (parsed.kind === 'ignored') {
-        const eventId = typeof (payload as { id?: unknown }).id === 'string' ? (payload as { id: string }).id : `${parsed.type}:${Date.now()}`;
-        await record(ctx, platform.name, { eventId, type: parsed.type, payload, meetingId: null, outcome: 'ignored' });
-        ctx.body = { ok: true, outcome: 'ignored' };
-        return;
-      }
-
-      const event = parsed.event;
-      const stored = await recordAndMatch(ctx, platform.name, event, payload);
-      if (stored.duplicate && DELIVERED.has(stored.outcome)) {
-        ctx.body = { ok: true, duplicate: true };
-        return;
-      }
-      if (!stored.meetingId) {
-        await ctx.state.em.getConnection().execute(`update webhook_event set outcome = 'unmatched' where id = ?`, [stored.id]);
-        ctx.body = { ok: true, outcome: 'unmatched' };
-        return;
-      }
-      ctx.state.webhookDispatcher.enqueue({ rowId: stored.id, meetingId: stored.meetingId, event });
-      ctx.body = { ok: true, outcome: 'accepted', ...(stored.duplicate ? { duplicate: true } : {}) };
     },
   }),
 ];
+
+/** Verify, record, hand to the dispatcher: the answer is ctx.body, a refusal an ApiError. */
+async function answerWebhook(ctx: ApiContext, platformName: string): Promise<void> {
+  const platform = ctx.state.services.platforms.find(platformName);
+  if (!platform) throw new ApiError(404, 'platform_not_configured', `No platform "${platformName}" is configured here (configured: ${ctx.state.services.platforms.names.join(', ')})`);
+  const rawBody = await readRawBody(ctx, WEBHOOK_BODY_LIMIT, ACCEPTED_TYPES);
+  const verdict = await platform.verifyWebhook({ rawBody, headers: ctx.headers, now: new Date() });
+  if (!verdict.ok) throw new ApiError(401, verdict.reason, `Webhook signature could not be verified${verdict.detail ? `: ${verdict.detail}` : ''}`);
+  let parsed;
+  try {
+    parsed = platform.parseWebhook(rawBody);
+  } catch (error) {
+    if (error instanceof WebhookPayloadError) throw new ApiError(400, 'invalid_webhook', error.message);
+    throw error;
+  }
+  if (parsed.kind === 'handshake') {
+    ctx.body = { ok: true };
+    return;
+  }
+  const payload: unknown = JSON.parse(rawBody.toString('utf8'));
+  if (parsed.kind === 'ignored') {
+    const eventId = typeof (payload as { id?: unknown }).id === 'string' ? (payload as { id: string }).id : `${parsed.type}:${Date.now()}`;
+    await record(ctx, platform.name, { eventId, type: parsed.type, payload, meetingId: null, outcome: 'ignored' });
+    ctx.body = { ok: true, outcome: 'ignored' };
+    return;
+  }
+
+  const event = parsed.event;
+  const stored = await recordAndMatch(ctx, platform.name, event, payload);
+  if (stored.duplicate && DELIVERED.has(stored.outcome)) {
+    ctx.body = { ok: true, duplicate: true };
+    return;
+  }
+  if (!stored.meetingId) {
+    await ctx.state.em.getConnection().execute(`update webhook_event set outcome = 'unmatched' where id = ?`, [stored.id]);
+    ctx.body = { ok: true, outcome: 'unmatched' };
+    return;
+  }
+  ctx.state.webhookDispatcher.enqueue({ rowId: stored.id, meetingId: stored.meetingId, event });
+  ctx.body = { ok: true, outcome: 'accepted', ...(stored.duplicate ? { duplicate: true } : {}) };
+}
 
 async function record(ctx: ApiContext, platform: string, fields: { eventId: string; type: string; payload: unknown; meetingId: string | null; outcome: string }) {
   const em = ctx.state.em.fork();

@@ -29,6 +29,8 @@ const platformList = z
 const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(8080),
@@ -153,6 +155,8 @@ export type Env = z.infer<typeof envSchema>;
 export interface Config {
   dataDir: string;
   logLevel: Env['LOG_LEVEL'];
+  /** The worker process's /metrics (runtime/metrics.ts), when METRICS_PORT is set; the API serves its own on its port. */
+  metrics: { port?: number; host: string };
   api: { host: string; port: number; publicUrl: string };
   /** Signs local storage URLs and session material. Generated and kept in the data folder when unset. */
   appSecret: string;
@@ -292,6 +296,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
   return {
     dataDir,
     logLevel: e.LOG_LEVEL,
+    metrics: { ...(e.METRICS_PORT !== undefined && { port: e.METRICS_PORT }), host: e.METRICS_HOST },
     api: { host: e.API_HOST, port: e.API_PORT, publicUrl },
     appSecret,
     temporal: e.TEMPORAL_ADDRESS

@@ -5,6 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, Client } from '@temporalio/client';
+import { createServer, type AddressInfo } from 'node:net';
+import { setSdkMetricsUrl } from './metrics.ts';
 import { NativeConnection, Runtime, DefaultLogger, type LogLevel, type LogMetadata, type TelemetryOptions } from '@temporalio/worker';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { customSearchAttributes } from '../workflows/search-attributes.ts';
@@ -237,6 +239,23 @@ export function installWorkerRuntime(level: Config['logLevel'], telemetryOptions
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new SdkLogger(level === 'debug' ? 'DEBUG' : 'WARN'), ...(telemetryOptions && { telemetryOptions }) });
+}
+
+/**
+ * The Temporal SDK's own metrics (`temporal_*`: task latencies, slots, sticky cache, polls) on a loopback port of
+ * their own, which this process's /metrics appends to ours (runtime/metrics.ts): one scrape per process.
+ */
+export async function sdkMetricsTelemetry(): Promise<TelemetryOptions> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  setSdkMetricsUrl(`http://127.0.0.1:${port}/metrics`);
+  return { metrics: { prometheus: { bindAddress: `127.0.0.1:${port}`, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } };
 }
 
 export async function connectWorker(options: TemporalConnectionOptions): Promise<NativeConnection> {

@@ -1,5 +1,7 @@
 import { LocalFolderStorage, type LocalFolderStorageOptions } from './local-folder.ts';
 import { S3Storage, type S3StorageOptions } from './s3.ts';
+import type { ObjectStorage } from './object-storage.ts';
+import { metrics } from '../runtime/metrics.ts';
 
 export type LocalObjectStorageOptions = { kind: 'local' } & LocalFolderStorageOptions;
 export type S3ObjectStorageOptions = { kind: 's3' } & S3StorageOptions;
@@ -15,10 +17,21 @@ export function createObjectStorage(options: ObjectStorageOptions): ConfiguredOb
 export function createObjectStorage(options: ObjectStorageOptions): ConfiguredObjectStorage {
   switch (options.kind) {
     case 'local':
-      return new LocalFolderStorage(options);
+      return countingWrites(new LocalFolderStorage(options));
     case 's3':
-      return new S3Storage(options);
+      return countingWrites(new S3Storage(options));
   }
+}
+
+/** Every byte put counts in storage_written_bytes_total (a stream of unknown size by its stored object's size). */
+function countingWrites<T extends ObjectStorage>(storage: T): T {
+  const put = storage.put.bind(storage);
+  storage.put = async (key, body, options) => {
+    await put(key, body, options);
+    const bytes = typeof body === 'string' ? Buffer.byteLength(body) : Buffer.isBuffer(body) ? body.length : options?.size ?? (await storage.head(key))?.size ?? 0;
+    metrics.storageWrittenBytes.inc(bytes);
+  };
+  return storage;
 }
 
 export * from './object-storage.ts';

@@ -180,7 +180,7 @@ export async function recordingWorkflow(given: RecordingWorkflowInput): Promise<
 
     // 6. Finish: ended; consent; the room's outgoing webhook.
     await step('finishing', 'Finishing: consent, outgoing webhook.');
-    await light.finishTranscript({ transcriptId: plan.transcriptId, meetingId: input.meetingId, recordingId: input.recordingId, warnings: progress.warnings });
+    await light.finishTranscript({ transcriptId: plan.transcriptId, meetingId: input.meetingId, recordingId: input.recordingId, warnings: progress.warnings, startedAt: workflowInfo().runStartTime.getTime() });
   } catch (error) {
     const reason = failureMessage(error);
     progress.step = 'failed';

@@ -1,12 +1,12 @@
 // A real S3 server for tests: versitygw over a temp folder (it validates signatures and presigned expiry).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { S3Storage } from '../../storage/s3.ts';
+import { goTool } from './go-tools.ts';
 
 export interface S3TestServer {
   endpoint: string;
@@ -100,26 +100,7 @@ export async function freshBucket(server: S3TestServer, prefix: string): Promise
   return storage;
 }
 
-/** VERSITYGW_PATH, else `versitygw` on PATH, else where `go install` puts it. */
-function versitygwBinary(): string {
-  if (process.env.VERSITYGW_PATH) return process.env.VERSITYGW_PATH;
-  const candidates = [
-    ...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'versitygw')),
-    path.join(homedir(), 'go', 'bin', 'versitygw'),
-  ];
-  const found = candidates.find((file) => {
-    try {
-      accessSync(file, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-  if (!found) {
-    throw new Error('versitygw not found (set VERSITYGW_PATH); install it with: go install github.com/versity/versitygw/cmd/versitygw@v1.7.0');
-  }
-  return found;
-}
+const versitygwBinary = () => goTool('versitygw', 'github.com/versity/versitygw/cmd/versitygw@v1.7.0');
 
 /** Asks the OS for a free port; versitygw cannot report the port it picked for `:0`. */
 async function freePort(): Promise<number> {

@@ -1,0 +1,116 @@
+// The API's /metrics after a real meeting (Daily simulator, espeak speech, the product's Whisper): parsed by the
+// Prometheus project's own parser of its text format (prom2json, expfmt; .ci/install builds it), the counters moved
+// as the meeting did: webhooks by outcome (one refused
+// for its signature), their answer times, speech by engine, the pipeline per audio minute, storage written, the
+// database's gauges; admins only; no meeting or recording id ever a label.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { startTestProduct, type TestProduct } from './support/product.ts';
+import { goTool } from './support/go-tools.ts';
+import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
+import { recordingWorkflowId, type RecordingWorkflowResult } from '../recordings/messages.ts';
+
+/** prom2json's JSON: one family per metric, each sample with its labels and a value, or a histogram's count and sum. */
+interface Sample { labels?: Record<string, string>; value?: string; count?: string; sum?: string }
+interface MetricFamily { name: string; type: string; metrics: Sample[] }
+
+async function parseExposition(text: string): Promise<MetricFamily[]> {
+  const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'metrics-')), 'metrics.txt');
+  await writeFile(file, text);
+  const { stdout } = await promisify(execFile)(goTool('prom2json', 'github.com/prometheus/prom2json/cmd/prom2json@v1.4.2'), [file], { maxBuffer: 16 * 1024 * 1024 });
+  return JSON.parse(stdout) as MetricFamily[];
+}
+
+let product: TestProduct;
+before(async () => {
+  product = await startTestProduct({ name: 'metrics', env: { RECORDING_READY_TIMEOUT_SECONDS: '30' } });
+});
+after(() => product?.stop());
+
+async function scrape(): Promise<MetricFamily[]> {
+  const response = await fetch(`${product.url}/metrics`, { headers: product.adminHeaders });
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+  return parseExposition(await response.text());
+}
+const family = (families: MetricFamily[], name: string) => families.find((f) => f.name === name);
+const matches = (sample: { labels?: Record<string, string> }, labels: Record<string, string>) => Object.entries(labels).every(([k, v]) => sample.labels?.[k] === v);
+function value(families: MetricFamily[], name: string, labels: Record<string, string> = {}): number {
+  return (family(families, name)?.metrics ?? []).filter((s) => matches(s, labels)).reduce((sum, s) => sum + Number(s.value), 0);
+}
+function histogramCount(families: MetricFamily[], name: string, labels: Record<string, string> = {}): number {
+  return (family(families, name)?.metrics ?? []).filter((s) => matches(s, labels)).reduce((sum, s) => sum + Number(s.count), 0);
+}
+
+test('after a meeting, /metrics shows its webhooks, recordings, speech, pipeline and storage', { timeout: 300_000 }, async () => {
+  assert.equal((await fetch(`${product.url}/metrics`)).status, 401, 'no credential');
+  const before = await scrape();
+  assert.equal(family(before, 'meetings_open')?.type, 'GAUGE');
+  assert.ok(family(before, 'process_resident_memory_bytes'), "prom-client's process metrics are there");
+
+  // A webhook with a bad signature: refused, and counted as such.
+  const refused = await fetch(`${product.url}/v1/webhooks/daily`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'x-webhook-signature': Buffer.from('not the signature').toString('base64') },
+    body: JSON.stringify({ version: '1.0.0', type: 'participant.joined', id: 'forged', payload: {}, event_ts: Date.now() / 1000 }),
+  });
+  assert.equal(refused.status, 401);
+  const refusedCode = ((await refused.json()) as { error: { code: string } }).error.code;
+
+  const sim = product.daily;
+  await product.request('POST', '/v1/rooms', { name: 'metrics-room', recordingTrigger: 'automatic' });
+  const meeting = (await product.request('POST', '/v1/rooms/metrics-room/meetings')).body;
+  const alice = await sim.join(meeting.platformRoomName, { userName: 'Alice', userId: 'alice', owner: true, voice: 'en-us' });
+  const bob = await sim.join(meeting.platformRoomName, { userName: 'Bob', userId: 'bob', voice: 'en-gb' });
+  assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/recordings/start`, {})).body.status, 'recording');
+  for (const [who, text] of [[alice, 'Good morning everyone. The budget is on track.'], [bob, 'Thank you. We will hire two engineers.']] as const) {
+    const said = await sim.say(who.sessionId, { text });
+    await sleep(said.durationMs + 800);
+  }
+  await sim.leave(alice.sessionId);
+  await sim.leave(bob.sessionId);
+  const state: MeetingState = await product.services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id)).result();
+  const raw = state.recordings.find((r) => r.kind === 'raw-tracks');
+  assert.ok(raw, JSON.stringify(state.recordings));
+  const result: RecordingWorkflowResult = await product.services.temporal.workflow.getHandle(recordingWorkflowId(raw.id)).result();
+  assert.equal(result.transcriptStatus, 'ended', JSON.stringify(result));
+  const cloud = state.recordings.find((r) => r.kind === 'cloud');
+  if (cloud) await product.services.temporal.workflow.getHandle(recordingWorkflowId(cloud.id)).result();
+
+  const text = await (await fetch(`${product.url}/metrics`, { headers: product.adminHeaders })).text();
+  for (const id of [meeting.id, raw.id, result.transcriptId!]) assert.ok(!text.includes(id), `no id (${id}) in the metrics`);
+  const now = await scrape();
+  const delta = (name: string, labels: Record<string, string> = {}) => value(now, name, labels) - value(before, name, labels);
+
+  // Webhooks: the meeting's were recorded (joins, leaves, recording events), the forged one refused with its code.
+  const rows = await product.services.db.em.getConnection().execute<Array<{ count: string | number }>>(`select count(*) as count from webhook_event where platform = 'daily' and meeting_id = ?`, [meeting.id]);
+  const recorded = Number(rows[0]!.count);
+  assert.ok(recorded >= 4, `the meeting's webhooks were recorded (${recorded})`);
+  assert.ok(delta('webhooks_received_total', { platform: 'daily', outcome: 'accepted' }) >= recorded, `accepted ≥ the ${recorded} rows of this meeting`);
+  assert.equal(delta('webhooks_received_total', { platform: 'daily', outcome: refusedCode }), 1, `the forged webhook counted as ${refusedCode}`);
+  assert.equal(histogramCount(now, 'webhook_response_seconds', { platform: 'daily' }) - histogramCount(before, 'webhook_response_seconds', { platform: 'daily' }), delta('webhooks_received_total', { platform: 'daily' }), 'each answered webhook was timed');
+  assert.equal(family(now, 'webhook_response_seconds')?.type, 'HISTOGRAM');
+
+  // Speech: both tracks' chunks, by the engine the transcript names; the pipeline once for this recording.
+  const engine = (await product.request('GET', `/v1/transcripts/${result.transcriptId}`)).body.engines.speech as string;
+  assert.ok(histogramCount(now, 'speech_recognition_realtime_ratio', { engine }) >= 2, `at least one chunk per track heard by ${engine}`);
+  assert.ok(value(now, 'speech_recognized_audio_seconds_total', { engine }) > 2);
+  assert.equal(value(now, 'speech_recognition_failures_total', { engine }), 0);
+  assert.equal(histogramCount(now, 'transcript_processing_seconds_per_audio_minute', { kind: 'raw-tracks' }), 1);
+  assert.ok(delta('storage_written_bytes_total') > 10_000, 'tracks, chunks, words and exports were written');
+
+  // The database's gauges: nothing open, the recording completed, its transcript ended.
+  assert.equal(value(now, 'meetings_open'), 0);
+  assert.equal(value(now, 'recordings', { kind: 'raw-tracks', status: 'completed' }), 1);
+  assert.equal(value(now, 'transcripts', { status: 'ended' }), 1);
+
+  // A signed-in user who is not an admin may not read them.
+  const user = await product.createUser({ email: 'metrics-viewer@example.com' });
+  assert.equal((await product.as(user.headers)('GET', '/metrics')).status, 403);
+});
