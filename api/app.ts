@@ -8,7 +8,7 @@ import { errorMiddleware, ApiError } from './errors.ts';
 import { roomEndpoints } from './rooms.ts';
 import { admissionEndpoints } from './admissions.ts';
 import { meetingEndpoints } from './meetings.ts';
-import { healthEndpoints } from './health.ts';
+import { adminHealthEndpoints, healthEndpoints } from './health.ts';
 import { webhookEndpoints } from './webhooks.ts';
 import type { WebhookDispatcher } from '../meetings/dispatcher.ts';
 import { transcriptEndpoints } from './transcripts.ts';
@@ -44,6 +44,7 @@ export type ApiContext = ParameterizedContext<ApiState>;
 /** Every endpoint of the API, in the order the OpenAPI document lists them. */
 export const endpoints: readonly Endpoint[] = [
   ...healthEndpoints,
+  ...adminHealthEndpoints,
   ...accountEndpoints,
   ...webDavEndpoints,
   ...actionItemEndpoints,

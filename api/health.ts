@@ -6,6 +6,7 @@ import { endpoint } from './endpoint.ts';
 import { rules } from './access.ts';
 import { exposition, registerDatabaseGauges } from '../runtime/metrics.ts';
 import type { Services } from '../runtime/services.ts';
+import { healthReport } from '../operations/health-report.ts';
 
 async function timed(check: () => Promise<unknown>): Promise<{ ok: boolean; ms: number; error?: string }> {
   const started = performance.now();
@@ -84,3 +85,19 @@ export function registerApiGauges(services: Pick<Services, 'db'>): void {
     };
   });
 }
+
+export const adminHealthEndpoints = [
+  endpoint({
+    method: 'get',
+    path: '/v1/admin/health',
+    summary: 'What an operator must look at: recordings stuck past their timeouts, transcripts that stopped moving, and the recordings, transcripts and copies that failed in the last 7 days',
+    description: 'A recording pending or recording longer than RECORDING_MAX_DURATION_SECONDS plus RECORDING_READY_TIMEOUT_SECONDS after its start is stuck; a transcript processing with no progress for 30 minutes has stalled. Each list holds at most 50 items, newest first, and the count of all.',
+    tag: 'health',
+    access: rules.admin,
+    responses: { 200: { description: 'The report', schema: z.object({ generatedAt: z.string(), healthy: z.boolean() }).loose() } },
+    async handler(ctx) {
+      const { meetings } = ctx.state.services.config;
+      ctx.body = await healthReport(ctx.state.services.db, { recordingStuckAfterSeconds: meetings.recordingMaxDurationSeconds + meetings.recordingReadyTimeoutSeconds });
+    },
+  }),
+];

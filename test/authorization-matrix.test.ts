@@ -201,6 +201,7 @@ describe('authorization matrix: every endpoint × every role', { timeout: 600_00
     'GET /healthz': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/healthz' }) }),
     'GET /readyz': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/readyz' }) }),
     'GET /metrics': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/metrics' }) }),
+    'GET /v1/admin/health': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/admin/health' }) }),
     'GET /v1/auth/config': (rule) => ({ expect: byRule(200, rule), request: () => ({ path: '/v1/auth/config' }) }),
     // No provider in this product: both answer 404 oidc_not_configured, to everyone alike.
     'GET /v1/auth/oidc/start': (rule) => ({ expect: byRule(404, rule), request: () => ({ path: '/v1/auth/oidc/start?next=/' }) }),
