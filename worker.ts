@@ -33,6 +33,10 @@ export async function createWorkers(
     db: services.db, storage: services.storage, platforms: services.platforms,
     transcription: { ...engines, language: config.transcription.language, publicUrl: config.api.publicUrl, allowPrivateWebhooks: config.outgoingWebhooksAllowPrivate },
     copies: { appSecret: config.appSecret },
+    operations: {
+      recordingStuckAfterSeconds: config.meetings.recordingMaxDurationSeconds + config.meetings.recordingReadyTimeoutSeconds,
+      ...(config.operatorDigest && { webhookUrl: config.operatorDigest.webhookUrl, ...(config.operatorDigest.webhookSecret && { webhookSecret: config.operatorDigest.webhookSecret }) }),
+    },
   });
   const base = { connection, namespace: config.temporal.namespace, activities };
   const workers: Worker[] = [];

@@ -10,6 +10,7 @@ import { createTranscriptionActivities, type TranscriptionDependencies } from '.
 import { createDeletionActivities } from './deletion.ts';
 import { createConsentActivities } from './consent.ts';
 import { createOwnerCopyActivities } from './owner-copies.ts';
+import { createOperationsActivities } from './operations.ts';
 
 export interface ActivityDependencies {
   db: Database;
@@ -20,6 +21,8 @@ export interface ActivityDependencies {
   transcription?: TranscriptionDependencies;
   /** Copies to room owners' WebDAV folders: the key their passwords are sealed under. Absent: none are made. */
   copies?: { appSecret: string };
+  /** The operators' digest: when a recording counts as stuck, and where the digest goes (none: it is only computed). */
+  operations?: { recordingStuckAfterSeconds: number; webhookUrl?: string; webhookSecret?: string };
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -30,6 +33,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createDeletionActivities(deps),
     ...createConsentActivities(deps),
     ...createOwnerCopyActivities(deps),
+    ...createOperationsActivities(deps),
   };
 }
 

@@ -7,11 +7,44 @@
 // loopback, link-local and other non-public addresses are refused unless explicitly allowed
 // (OUTGOING_WEBHOOKS_ALLOW_PRIVATE, for development and tests).
 import { createHmac } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { metrics } from '../runtime/metrics.ts';
+import { isRetryableStatus } from '../runtime/retryable.ts';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 
 export function signOutgoingWebhook(secret: string, timestamp: string, body: string): string {
   return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/**
+ * POSTs a JSON webhook with the signature headers above (when there is a secret), counted in
+ * outgoing_webhook_deliveries_total. A 429 or 5xx, or no answer, throws for Temporal to retry; another 4xx is final.
+ */
+export async function postSignedWebhook(url: string, delivery: { event: string; id: string; secret?: string | null; body: string; attempt?: number }): Promise<number> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'meeting-recorder-webhook/1',
+      'x-webhook-event': delivery.event,
+      'x-webhook-id': delivery.id,
+      ...(delivery.attempt !== undefined && { 'x-webhook-attempt': String(delivery.attempt) }),
+      ...(delivery.secret ? { 'x-webhook-signature': signOutgoingWebhook(delivery.secret, timestamp, delivery.body) } : {}),
+      'x-webhook-timestamp': timestamp,
+    },
+    body: delivery.body,
+    signal: AbortSignal.timeout(10_000),
+  }).catch((error: unknown) => {
+    metrics.outgoingDeliveries.inc({ outcome: 'failed' });
+    throw error;
+  });
+  await response.body?.cancel();
+  metrics.outgoingDeliveries.inc({ outcome: response.ok ? 'delivered' : isRetryableStatus(response.status) ? 'failed' : 'refused' });
+  if (isRetryableStatus(response.status)) throw new Error(`webhook answered ${response.status}; retrying`);
+  if (!response.ok) throw ApplicationFailure.nonRetryable(`webhook answered ${response.status}`, 'WebhookRefused');
+  return response.status;
 }
 
 const nonPublic = new BlockList();

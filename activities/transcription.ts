@@ -25,10 +25,9 @@ import { SpeechServiceError, speechEngineLabel } from '../speech/recognizer.ts';
 import { metrics } from '../runtime/metrics.ts';
 import type { SpeechRecognizer } from '../speech/index.ts';
 import type { Summarizer } from '../summaries/index.ts';
-import { isRetryableStatus } from '../runtime/retryable.ts';
 import { recordingWorkPrefix, trackWorkKey, transcriptKey } from '../recordings/keys.ts';
 import { classifyServiceError } from './errors.ts';
-import { assertPublicDestination, DestinationRefusedError, signOutgoingWebhook } from './outgoing-webhooks.ts';
+import { assertPublicDestination, DestinationRefusedError, postSignedWebhook } from './outgoing-webhooks.ts';
 import { deleteRefusedMedia } from './consent.ts';
 import { deriveActionItems } from '../transcripts/action-items.ts';
 import { actionItemTexts, replaceSummaryActionItems } from '../transcripts/action-item-records.ts';
@@ -360,30 +359,11 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
         ...(edit ? { edit: { id: edit.id, revision: edit.revision, kind: edit.kind, summary: edit.summary, userId: edit.userId ?? null, at: edit.at.toISOString(), revertOf: edit.revertOf ?? null } } : {}),
         ...(restored ? { restored: { version: restored.version, revision: restored.revision } } : {}),
       });
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const attempt = Context.current().info.attempt;
-      const response = await fetch(room.webhookUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'meeting-recorder-webhook/1',
-          'x-webhook-event': event,
-          'x-webhook-id': edit ? edit.id : restored ? `${transcript.id}/revision-${restored.revision}` : transcript.id,
-          'x-webhook-attempt': String(attempt),
-          ...(room.webhookSecret ? { 'x-webhook-signature': signOutgoingWebhook(room.webhookSecret, timestamp, body) } : {}),
-          'x-webhook-timestamp': timestamp,
-        },
-        body,
-        signal: AbortSignal.timeout(10_000),
-      }).catch((error: unknown) => {
-        metrics.outgoingDeliveries.inc({ outcome: 'failed' });
-        throw error;
+      const status = await postSignedWebhook(room.webhookUrl, {
+        event, body, secret: room.webhookSecret, attempt: Context.current().info.attempt,
+        id: edit ? edit.id : restored ? `${transcript.id}/revision-${restored.revision}` : transcript.id,
       });
-      await response.body?.cancel();
-      metrics.outgoingDeliveries.inc({ outcome: response.ok ? 'delivered' : isRetryableStatus(response.status) ? 'failed' : 'refused' });
-      if (isRetryableStatus(response.status)) throw new Error(`webhook answered ${response.status}; retrying`);
-      if (!response.ok) throw ApplicationFailure.nonRetryable(`webhook answered ${response.status}`, 'WebhookRefused');
-      return { sent: true, status: response.status };
+      return { sent: true, status };
     },
   };
 }

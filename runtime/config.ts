@@ -30,6 +30,9 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   METRICS_PORT: port.optional(),
+  OPERATOR_WEBHOOK_URL: url.optional(),
+  OPERATOR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  OPERATOR_DIGEST_MINUTES: positiveInt.default(60),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
@@ -157,6 +160,8 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** The worker process's /metrics (runtime/metrics.ts), when METRICS_PORT is set; the API serves its own on its port. */
   metrics: { port?: number; host: string };
+  /** The operators' digest (operations/health-report.ts) every `digestMinutes`, posted to `webhookUrl`; null: none is sent. */
+  operatorDigest: { webhookUrl: string; webhookSecret?: string; digestMinutes: number } | null;
   api: { host: string; port: number; publicUrl: string };
   /** Signs local storage URLs and session material. Generated and kept in the data folder when unset. */
   appSecret: string;
@@ -297,6 +302,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     dataDir,
     logLevel: e.LOG_LEVEL,
     metrics: { ...(e.METRICS_PORT !== undefined && { port: e.METRICS_PORT }), host: e.METRICS_HOST },
+    operatorDigest: e.OPERATOR_WEBHOOK_URL ? { webhookUrl: e.OPERATOR_WEBHOOK_URL, ...(e.OPERATOR_WEBHOOK_SECRET && { webhookSecret: e.OPERATOR_WEBHOOK_SECRET }), digestMinutes: e.OPERATOR_DIGEST_MINUTES } : null,
     api: { host: e.API_HOST, port: e.API_PORT, publicUrl },
     appSecret,
     temporal: e.TEMPORAL_ADDRESS

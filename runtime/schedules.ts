@@ -3,6 +3,8 @@
 // operator's pause and note are kept). Visible in the Temporal UI under Schedules.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import { retentionWorkflow, RETENTION_SCHEDULE_ID, type RetentionInput } from '../workflows/retention.ts';
+import { operatorDigestWorkflow, OPERATOR_DIGEST_SCHEDULE_ID } from '../workflows/operator-digest.ts';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import type { Config } from './config.ts';
 
 export interface RetentionScheduleOptions {
@@ -57,8 +59,39 @@ export async function ensureRetentionSchedule(client: Client, options: Retention
   return 'updated';
 }
 
+const DIGEST_NOTE = "Posts what is stuck or failed (GET /v1/admin/health's report) to OPERATOR_WEBHOOK_URL when there is anything. Managed by the meeting recorder: updated at every worker start, removed when OPERATOR_WEBHOOK_URL is unset.";
+
+/** The `operator-digest` schedule every `digestMinutes` while an operators' webhook is configured; removed otherwise. */
+export async function ensureOperatorDigestSchedule(client: Client, options: { taskQueue: string; digest: Config['operatorDigest'] }): Promise<'created' | 'updated' | 'removed' | 'none'> {
+  const handle = client.schedule.getHandle(OPERATOR_DIGEST_SCHEDULE_ID);
+  if (!options.digest) {
+    try {
+      await handle.delete();
+      return 'removed';
+    } catch (error) {
+      if (error instanceof ScheduleNotFoundError) return 'none';
+      throw error;
+    }
+  }
+  const spec = { intervals: [{ every: `${options.digest.digestMinutes} minutes` }] };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' };
+  const action: ScheduleOptionsStartWorkflowAction<typeof operatorDigestWorkflow> = {
+    type: 'startWorkflow', workflowType: operatorDigestWorkflow, workflowId: OPERATOR_DIGEST_SCHEDULE_ID, taskQueue: options.taskQueue, args: [],
+    staticSummary: `Operators' digest (every ${options.digest.digestMinutes} min)`,
+  };
+  try {
+    await client.schedule.create({ scheduleId: OPERATOR_DIGEST_SCHEDULE_ID, spec, action, policies, state: { note: DIGEST_NOTE } });
+    return 'created';
+  } catch (error) {
+    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+  }
+  await handle.update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, ...policies }, state: { ...previous.state, note: previous.state.paused ? previous.state.note : DIGEST_NOTE } }));
+  return 'updated';
+}
+
 /** Every schedule, from a process that runs workflows (so schedules and their workers appear together). */
-export async function ensureSchedules(client: Client, config: Pick<Config, 'temporal' | 'worker' | 'defaultRetentionDays'>): Promise<void> {
+export async function ensureSchedules(client: Client, config: Pick<Config, 'temporal' | 'worker' | 'defaultRetentionDays' | 'operatorDigest'>): Promise<void> {
   if (!config.worker.queues.includes('meetings')) return;
   await ensureRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, defaultRetentionDays: config.defaultRetentionDays });
+  await ensureOperatorDigestSchedule(client, { taskQueue: config.temporal.taskQueue, digest: config.operatorDigest });
 }

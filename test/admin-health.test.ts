@@ -1,16 +1,28 @@
 // GET /v1/admin/health (operations/health-report.ts): recordings stuck past their timeouts, transcripts that stopped
-// moving, and the failures of the last days, each named with its room and meeting; for admins only.
+// moving, and the failures of the last days, each named with its room and meeting; for admins only. Then the same
+// report as the operators' digest: the `operator-digest` schedule's run posts it, signed, to OPERATOR_WEBHOOK_URL.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProduct, type TestProduct } from './support/product.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
+import { ensureOperatorDigestSchedule, ensureSchedules } from '../runtime/schedules.ts';
+import { OPERATOR_DIGEST_SCHEDULE_ID } from '../workflows/operator-digest.ts';
 import { Recording, Transcript } from '../db/entities.ts';
 
+const SECRET = 'operators-digest-secret-0123456789';
 let product: TestProduct;
+let receiver: WebhookReceiver;
 before(async () => {
-  product = await startTestProduct({ name: 'adminhealth' });
+  receiver = await startWebhookReceiver();
+  product = await startTestProduct({ name: 'adminhealth', env: { OPERATOR_WEBHOOK_URL: receiver.url, OPERATOR_WEBHOOK_SECRET: SECRET, OPERATOR_DIGEST_MINUTES: '30' } });
 });
-after(() => product?.stop());
+after(async () => {
+  receiver?.close();
+  await product?.stop();
+});
 
 test('lists what is stuck or failed, and nothing that is well', { timeout: 60_000 }, async () => {
   assert.equal((await product.request('GET', '/v1/admin/health')).body.healthy, true, 'a new deployment has nothing to report');
@@ -64,4 +76,26 @@ test('lists what is stuck or failed, and nothing that is well', { timeout: 60_00
   // A recording deleted by its owner is no longer the operator's concern.
   await em.getConnection().execute(`update recording set deletion_requested_at = now() where id = ?`, [stuck]);
   assert.equal((await product.request('GET', '/v1/admin/health')).body.stuckRecordings.count, 0);
+});
+
+test("the operator-digest schedule posts the report, signed, to the operators' webhook", { timeout: 60_000 }, async () => {
+  const { temporal } = product.services;
+  await ensureSchedules(temporal, product.config);
+  const schedule = await temporal.schedule.getHandle(OPERATOR_DIGEST_SCHEDULE_ID).describe();
+  assert.equal(schedule.spec.intervals?.[0]?.every, 30 * 60 * 1000, 'every OPERATOR_DIGEST_MINUTES');
+  await temporal.schedule.getHandle(OPERATOR_DIGEST_SCHEDULE_ID).trigger();
+  for (let i = 0; i < 100 && receiver.deliveries.length === 0; i++) await sleep(200);
+  const [delivery] = receiver.deliveries;
+  assert.ok(delivery, 'the digest was posted');
+  assert.equal(delivery.headers['x-webhook-event'], 'operator.digest');
+  const timestamp = delivery.headers['x-webhook-timestamp'] as string;
+  assert.equal(delivery.headers['x-webhook-signature'], `v1=${createHmac('sha256', SECRET).update(`${timestamp}.${delivery.raw}`).digest('hex')}`);
+  const { event, report } = JSON.parse(delivery.raw);
+  assert.equal(event, 'operator.digest');
+  assert.equal(report.healthy, false);
+  assert.equal(report.failedRecordings.count, 1, 'what the first test left failed');
+  assert.equal(report.failedCopies.items[0].roomName, 'ops-room');
+  // Without an operators' webhook the schedule goes.
+  assert.equal(await ensureOperatorDigestSchedule(temporal, { taskQueue: product.config.temporal.taskQueue, digest: null }), 'removed');
+  assert.equal(await ensureOperatorDigestSchedule(temporal, { taskQueue: product.config.temporal.taskQueue, digest: null }), 'none');
 });

@@ -5,3 +5,4 @@ export { recordingDeletionWorkflow } from './recording-deletion.ts';
 export { retentionWorkflow } from './retention.ts';
 export { consentRefusalWorkflow } from './consent.ts';
 export { transcriptUpdatedWorkflow } from './transcript-updated.ts';
+export { operatorDigestWorkflow } from './operator-digest.ts';
