@@ -5,6 +5,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { Meeting, ParticipantSession, Recording, RecordingAccessLog, type StoredTrackFacts } from '../db/entities.ts';
+import { metrics } from '../runtime/metrics.ts';
 import { COMPOSITE, SPEAKER_AUDIO, type ParticipantWrite, type RecordingKind, type ReadyRecording } from '../meetings/messages.ts';
 import type { RecordingWorkflowInput } from '../recordings/messages.ts';
 import { platformFileKey } from '../recordings/keys.ts';
@@ -211,10 +212,11 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
     },
 
     /** `leftAt` for a join that arrives after the meeting ended (it is recorded as already left); a known leave is kept. */
-    async recordParticipantJoined(input: { meetingId: string; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string; leftAt?: string }): Promise<void> {
+    async recordParticipantJoined(input: { meetingId: string; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string; leftAt?: string; receivedAt?: string }): Promise<void> {
       const em = db.em.fork();
       await writeParticipant(em, input.meetingId, { ...input, type: 'participant.joined' });
       await updateParticipantCount(em, input.meetingId);
+      observeAppliedLag([input]);
     },
 
     /** Participant events that waited together, written in their order in one transaction. */
@@ -223,6 +225,7 @@ export function createRecordingActivities({ db, storage, platforms }: ActivityDe
         for (const write of input.writes) await writeParticipant(em, input.meetingId, write);
         await updateParticipantCount(em, input.meetingId);
       });
+      observeAppliedLag(input.writes);
     },
 
     /** The meeting ended: every session still open is closed at its end (never before its own join). */
@@ -292,6 +295,12 @@ async function copyPlatformFile(platform: Platform, storage: ObjectStorage, file
 }
 
 /** A session's row as a participant event leaves it; a known leave is kept by a later join. */
+/** A participant event is applied once its row is written: the time since its webhook arrived (a retried write counts again). */
+function observeAppliedLag(writes: ReadonlyArray<{ receivedAt?: string }>): void {
+  const now = Date.now();
+  for (const { receivedAt } of writes) if (receivedAt) metrics.webhookAppliedLagSeconds.observe(Math.max(0, now - Date.parse(receivedAt)) / 1000);
+}
+
 async function writeParticipant(em: EntityManager, meetingId: string, write: ParticipantWrite): Promise<void> {
   if (write.type === 'participant.joined') {
     await em.upsert(ParticipantSession, {

@@ -99,7 +99,8 @@ export class WebhookDispatcher {
         const pending = batch.filter((d) => undelivered.has(d.rowId)); // another process may have got there first
         if (pending.length === 0) return;
         const meeting = await em.findOneOrFail(Meeting, meetingId, { populate: ['room'] });
-        const outcomes = await deliver(this.#services, meeting, pending.map((d) => d.event));
+        const arrived = new Map(rows.map((row) => [row.id, row.receivedAt]));
+        const outcomes = await deliver(this.#services, meeting, pending.map((d) => d.event), pending.map((d) => arrived.get(d.rowId)));
         for (const outcome of new Set(outcomes)) {
           await em.nativeUpdate(WebhookEvent, { id: { $in: pending.filter((_, i) => outcomes[i] === outcome).map((d) => d.rowId) } }, { outcome });
         }
@@ -113,10 +114,10 @@ export class WebhookDispatcher {
 }
 
 /** Each event's outcome, in their order: signalled to the meeting's workflow (one signal for all), or not. */
-async function deliver(services: Pick<Services, 'temporal' | 'config' | 'platforms'>, meeting: Meeting, events: PlatformEvent[]): Promise<string[]> {
+async function deliver(services: Pick<Services, 'temporal' | 'config' | 'platforms'>, meeting: Meeting, events: PlatformEvent[], receivedAt: Array<Date | undefined>): Promise<string[]> {
   // A recording the room's type forbids (started at the platform, not by us) is kept out of the pipeline.
   const allowed = events.map((event) => !(event.type.startsWith('recording.') && meeting.recordingType !== 'cloud'));
-  const signals = events.filter((_, i) => allowed[i]).map(toMeetingEvent);
+  const signals = events.flatMap((event, i) => (allowed[i] ? [toMeetingEvent(event, receivedAt[i])] : []));
   let signalled = signals.length === 0;
   if (!signalled) {
     const handle = services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id));
@@ -152,13 +153,15 @@ async function deliverLate(services: Pick<Services, 'temporal' | 'config' | 'pla
   return 'recording-workflow';
 }
 
-export function toMeetingEvent(event: PlatformEvent): MeetingEvent {
+/** `receivedAt`: when its webhook arrived; participant events carry it to the row they write (the arrival → applied lag). */
+export function toMeetingEvent(event: PlatformEvent, receivedAt?: Date): MeetingEvent {
   const at = event.occurredAt.toISOString();
+  const arrived = receivedAt ? { receivedAt: receivedAt.toISOString() } : {};
   switch (event.type) {
     case 'participant.joined':
-      return { type: event.type, eventId: event.eventId, sessionId: event.sessionId, userId: event.userId ?? null, userName: event.userName ?? null, isOwner: event.isOwner, at };
+      return { type: event.type, eventId: event.eventId, sessionId: event.sessionId, userId: event.userId ?? null, userName: event.userName ?? null, isOwner: event.isOwner, at, ...arrived };
     case 'participant.left':
-      return { type: event.type, eventId: event.eventId, sessionId: event.sessionId, at };
+      return { type: event.type, eventId: event.eventId, sessionId: event.sessionId, at, ...arrived };
     case 'meeting.started':
     case 'meeting.ended':
       return { type: event.type, eventId: event.eventId, platformMeetingId: event.platformMeetingId, at };

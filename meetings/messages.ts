@@ -123,8 +123,8 @@ export interface MeetingState {
 
 /** A platform event as the webhook endpoint signals it: small, already verified and stored. */
 export type MeetingEvent =
-  | { type: 'participant.joined'; eventId: string; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string }
-  | { type: 'participant.left'; eventId: string; sessionId: string; at: string }
+  | { type: 'participant.joined'; eventId: string; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string; receivedAt?: string }
+  | { type: 'participant.left'; eventId: string; sessionId: string; at: string; receivedAt?: string }
   | { type: 'meeting.started'; eventId: string; platformMeetingId: string; at: string }
   | { type: 'meeting.ended'; eventId: string; platformMeetingId: string; at: string }
   /** `kind` where the platform says which recording it is; otherwise the instance id tells. `provisional`: the id
@@ -147,8 +147,8 @@ export type ParticipantEvent = Extract<MeetingEvent, { type: 'participant.joined
 
 /** What a participant event writes to its session's row; `leftAt` on a join: it came after the meeting's sessions were closed. */
 export type ParticipantWrite =
-  | { type: 'participant.joined'; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string; leftAt?: string }
-  | { type: 'participant.left'; sessionId: string; at: string };
+  | { type: 'participant.joined'; sessionId: string; userId: string | null; userName: string | null; isOwner: boolean; at: string; leftAt?: string; receivedAt?: string }
+  | { type: 'participant.left'; sessionId: string; at: string; receivedAt?: string };
 
 export interface ReadyRecording {
   recordingId: string;

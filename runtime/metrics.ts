@@ -29,8 +29,7 @@ export const metrics = {
   }),
   webhookAppliedLagSeconds: new Histogram({
     name: 'webhook_applied_lag_seconds',
-    help: "Time from a webhook's arrival to its application by the meeting's workflow",
-    labelNames: ['platform'] as const,
+    help: "Time from a participant webhook's arrival to its application by the meeting's workflow (its session's row written)",
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers,
   }),

@@ -519,7 +519,7 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       (state.earlyLeaves ??= []).push({ sessionId: event.sessionId, at: event.at });
     }
     state.presentSessions = state.presentSessions.filter((s) => s !== event.sessionId);
-    return { type: event.type, sessionId: event.sessionId, at: event.at };
+    return { type: event.type, sessionId: event.sessionId, at: event.at, ...(event.receivedAt ? { receivedAt: event.receivedAt } : {}) };
   }
 
   /**
