@@ -1,4 +1,5 @@
-import type { Platform } from './platform.ts';
+import { PlatformApiError, type Platform } from './platform.ts';
+import { metrics } from '../runtime/metrics.ts';
 import { DailyPlatform } from './daily/daily-platform.ts';
 import type { DailyPlatformOptions } from './daily/daily-platform.ts';
 import { rolloutPlatform, type PlatformRollout } from './rollout.ts';
@@ -34,7 +35,39 @@ export const PLATFORM_NAMES = Object.keys(factories) as PlatformName[];
 export function createPlatform<N extends PlatformName>(name: N, options: PlatformOptionsByName[N]): Platform {
   const factory = factories[name];
   if (!factory) throw new Error(`unknown video platform: ${String(name)}`);
-  return factory(options);
+  return countingCalls(factory(options));
+}
+
+/** The seam's calls that reach the platform's API, counted in platform_api_requests_total by outcome. */
+const API_CALLS = new Set<string>(['createRoom', 'deleteRoom', 'createJoinToken', 'startRecording', 'stopRecording', 'listRecordings', 'getRecording', 'getMeetingParticipants', 'hasOngoingMeeting', 'recordingFileLink', 'publishedAudioTracks', 'startTrackRecording', 'stopTrackRecording']);
+
+/** `ok`, or what went wrong: `rate_limited` (429), `client_error` (another 4xx), `server_error` (5xx), `failed` (no answer, a bad body). */
+function callOutcome(error: unknown): string {
+  if (!(error instanceof PlatformApiError)) return 'failed';
+  return error.status === 429 ? 'rate_limited' : error.status >= 500 ? 'server_error' : 'client_error';
+}
+
+function countingCalls(platform: Platform): Platform {
+  return new Proxy(platform, {
+    get(target, key, proxy) {
+      // The adapter's own `this` (its private fields), not the proxy's; the adapter handed out as itself (its own
+      // trackRecorder) is handed out counted.
+      const value: unknown = Reflect.get(target, key, target);
+      if (value === target) return proxy;
+      if (typeof value !== 'function') return value;
+      if (typeof key !== 'string' || !API_CALLS.has(key)) return value.bind(target);
+      return async (...args: unknown[]) => {
+        try {
+          const result: unknown = await value.apply(target, args);
+          metrics.platformApiRequests.inc({ platform: target.name, operation: key, outcome: 'ok' });
+          return result;
+        } catch (error) {
+          metrics.platformApiRequests.inc({ platform: target.name, operation: key, outcome: callOutcome(error) });
+          throw error;
+        }
+      };
+    },
+  });
 }
 
 /** A room or meeting names a platform this deployment does not run. */

@@ -54,6 +54,12 @@ export const metrics = {
     buckets: [5, 10, 15, 20, 30, 45, 60, 90, 120, 300],
     registers,
   }),
+  platformApiRequests: new Counter({
+    name: 'platform_api_requests_total',
+    help: "Calls to a video platform's API through the seam, by platform, operation and outcome (ok, rate_limited, client_error, server_error, failed)",
+    labelNames: ['platform', 'operation', 'outcome'] as const,
+    registers,
+  }),
   storageWrittenBytes: new Counter({ name: 'storage_written_bytes_total', help: "Bytes this process wrote to the product's storage", registers }),
   outgoingDeliveries: new Counter({
     name: 'outgoing_webhook_deliveries_total',

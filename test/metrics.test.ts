@@ -1,7 +1,7 @@
 // The API's /metrics after a real meeting (Daily simulator, espeak speech, the product's Whisper): parsed by the
 // Prometheus project's own parser of its text format (prom2json, expfmt; .ci/install builds it), the counters moved
 // as the meeting did: webhooks by outcome (one refused
-// for its signature), their answer times and arrival → applied lag, speech by engine, the pipeline per audio minute, storage written, the
+// for its signature), their answer times and arrival → applied lag, the platform's API calls, speech by engine, the pipeline per audio minute, storage written, the
 // database's gauges; admins only; no meeting or recording id ever a label.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -98,6 +98,11 @@ test('after a meeting, /metrics shows its webhooks, recordings, speech, pipeline
   assert.equal(family(now, 'webhook_response_seconds')?.type, 'HISTOGRAM');
   // Each participant webhook (two joins, two leaves) timed from its arrival to its session's row.
   assert.ok(histogramCount(now, 'webhook_applied_lag_seconds') - histogramCount(before, 'webhook_applied_lag_seconds') >= 4, 'arrival → applied observed per participant event');
+
+  // The platform's API through the seam: the room made, the recordings started, each call ok.
+  assert.ok(delta('platform_api_requests_total', { platform: 'daily', operation: 'createRoom', outcome: 'ok' }) >= 1);
+  assert.ok(delta('platform_api_requests_total', { platform: 'daily', operation: 'startRecording', outcome: 'ok' }) >= 1);
+  assert.equal(delta('platform_api_requests_total', { platform: 'daily', outcome: 'server_error' }), 0);
 
   // Speech: both tracks' chunks, by the engine the transcript names; the pipeline once for this recording.
   const engine = (await product.request('GET', `/v1/transcripts/${result.transcriptId}`)).body.engines.speech as string;
