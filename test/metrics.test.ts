@@ -1,31 +1,15 @@
 // The API's /metrics after a real meeting (Daily simulator, espeak speech, the product's Whisper): parsed by the
-// Prometheus project's own parser of its text format (prom2json, expfmt; .ci/install builds it), the counters moved
-// as the meeting did: webhooks by outcome (one refused
-// for its signature), their answer times and arrival → applied lag, the platform's API calls, speech by engine, the pipeline per audio minute, storage written, the
-// database's gauges; admins only; no meeting or recording id ever a label.
+// Prometheus project's own parser of its text format (test/support/prometheus.ts), the counters moved as the meeting
+// did: webhooks by outcome (one refused for its signature), their answer times and arrival → applied lag, the
+// platform's API calls, speech by engine, the pipeline per audio minute, storage written, the database's gauges;
+// admins only; no meeting or recording id ever a label.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { startTestProduct, type TestProduct } from './support/product.ts';
-import { goTool } from './support/go-tools.ts';
+import { histogramCount, metricFamily as family, metricValue as value, parseExposition, type MetricFamily } from './support/prometheus.ts';
 import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
 import { recordingWorkflowId, type RecordingWorkflowResult } from '../recordings/messages.ts';
-
-/** prom2json's JSON: one family per metric, each sample with its labels and a value, or a histogram's count and sum. */
-interface Sample { labels?: Record<string, string>; value?: string; count?: string; sum?: string }
-interface MetricFamily { name: string; type: string; metrics: Sample[] }
-
-async function parseExposition(text: string): Promise<MetricFamily[]> {
-  const file = path.join(await mkdtemp(path.join(os.tmpdir(), 'metrics-')), 'metrics.txt');
-  await writeFile(file, text);
-  const { stdout } = await promisify(execFile)(goTool('prom2json', 'github.com/prometheus/prom2json/cmd/prom2json@v1.4.2'), [file], { maxBuffer: 16 * 1024 * 1024 });
-  return JSON.parse(stdout) as MetricFamily[];
-}
 
 let product: TestProduct;
 before(async () => {
@@ -38,14 +22,6 @@ async function scrape(): Promise<MetricFamily[]> {
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
   return parseExposition(await response.text());
-}
-const family = (families: MetricFamily[], name: string) => families.find((f) => f.name === name);
-const matches = (sample: { labels?: Record<string, string> }, labels: Record<string, string>) => Object.entries(labels).every(([k, v]) => sample.labels?.[k] === v);
-function value(families: MetricFamily[], name: string, labels: Record<string, string> = {}): number {
-  return (family(families, name)?.metrics ?? []).filter((s) => matches(s, labels)).reduce((sum, s) => sum + Number(s.value), 0);
-}
-function histogramCount(families: MetricFamily[], name: string, labels: Record<string, string> = {}): number {
-  return (family(families, name)?.metrics ?? []).filter((s) => matches(s, labels)).reduce((sum, s) => sum + Number(s.count), 0);
 }
 
 test('after a meeting, /metrics shows its webhooks, recordings, speech, pipeline and storage', { timeout: 300_000 }, async () => {
