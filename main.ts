@@ -68,7 +68,7 @@ async function main() {
     '',
     `  Meeting recorder is up (${((performance.now() - started) / 1000).toFixed(1)} s)`,
     `  Open:         ${config.api.publicUrl}   in a browser (sign in, create a room, hold a simulated call)`,
-    `  API:          ${config.api.publicUrl}/v1   (document: ${config.api.publicUrl}/v1/docs; health: ${config.api.publicUrl}/healthz)`,
+    `  API:          ${config.api.publicUrl}/v1   (document: ${config.api.publicUrl}/v1/docs; ready: ${config.api.publicUrl}/readyz)`,
     `  Temporal UI:  ${uiUrl ? `${uiUrl}/namespaces/${config.temporal.namespace}/workflows` : '(set TEMPORAL_UI_URL to print it)'}`,
     `  Database:     ${config.database.kind === 'pglite' ? `PGlite in ${config.database.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`,
     `  Storage:      ${config.storage.kind === 'local' ? `local folder ${config.storage.rootDir}` : `S3 bucket ${config.storage.bucket}`}`,

@@ -1,5 +1,6 @@
-// What operators ask of a process: GET /healthz and GET /readyz (database, Temporal and storage, each with its
-// latency; 503 when any is down), and GET /metrics (this process's metrics in Prometheus' format, runtime/metrics.ts).
+// What operators ask of a process: GET /healthz (liveness: the process answers), GET /readyz (readiness: database,
+// Temporal and storage, each with its latency; 503 when any is down), and GET /metrics (this process's metrics in
+// Prometheus' format, runtime/metrics.ts).
 import { z } from 'zod';
 import { checkDatabase } from '../db/orm.ts';
 import { endpoint } from './endpoint.ts';
@@ -20,10 +21,10 @@ async function timed(check: () => Promise<unknown>): Promise<{ ok: boolean; ms: 
 
 const check = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() });
 
-const dependencyChecks = (path: '/healthz' | '/readyz', summary: string) => endpoint({
+const readiness = endpoint({
   method: 'get',
-  path,
-  summary,
+  path: '/readyz',
+  summary: 'Readiness: the database, Temporal and storage answer (503 until they do), each with its latency',
   tag: 'health',
   access: rules.public,
   responses: {
@@ -51,10 +52,20 @@ const dependencyChecks = (path: '/healthz' | '/readyz', summary: string) => endp
 });
 
 export const healthEndpoints = [
-  // Both answer the same today: the process is of use only with its database, Temporal and storage. A liveness
-  // probe may call /healthz; a load balancer's readiness check /readyz.
-  dependencyChecks('/healthz', 'Health of the database, Temporal and storage'),
-  dependencyChecks('/readyz', 'Readiness: the database, Temporal and storage answer (503 until they do)'),
+  // A liveness probe restarts a process that no longer answers: it must not fail because the database is away
+  // (restarting would not bring it back). Readiness, which takes the process out of a load balancer, does.
+  endpoint({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness: the process answers (its dependencies are /readyz)',
+    tag: 'health',
+    access: rules.public,
+    responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }) } },
+    async handler(ctx) {
+      ctx.body = { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
+    },
+  }),
+  readiness,
   endpoint({
     method: 'get',
     path: '/metrics',

@@ -69,7 +69,7 @@ export function startWorkerProcess(product: TestProduct, options: { script?: str
   });
 }
 
-/** An API process as production runs it (`node api/main.ts`, the product's configuration), once it answers /healthz. */
+/** An API process as production runs it (`node api/main.ts`, the product's configuration), once it answers /readyz. */
 export async function startApiProcess(product: TestProduct, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -78,9 +78,9 @@ export async function startApiProcess(product: TestProduct, env: Record<string, 
   });
   for (const deadline = Date.now() + 60_000; ; await sleep(250)) {
     if (child.exitCode !== null) throw new Error(`the API process exited (${child.exitCode})`);
-    const status = await fetch(`${url}/healthz`).then((r) => r.status, () => 0);
+    const status = await fetch(`${url}/readyz`).then((r) => r.status, () => 0);
     if (status === 200) return { child, url };
-    if (Date.now() > deadline) throw new Error('the API process did not answer /healthz within 60 s');
+    if (Date.now() > deadline) throw new Error('the API process did not answer /readyz within 60 s');
   }
 }
 

@@ -198,7 +198,7 @@ const say = (line: string) => console.log(`${stamp()} ${line}`);
 async function checkProduct(opts: Options): Promise<string> {
   let response: Response;
   try {
-    response = await fetch(`${opts.apiUrl}/healthz`, { signal: AbortSignal.timeout(10_000) });
+    response = await fetch(`${opts.apiUrl}/readyz`, { signal: AbortSignal.timeout(10_000) });
   } catch (error) {
     throw new DemoError(
       `The API at ${opts.apiUrl} is unreachable (${reason(error)}).\n` +
@@ -209,7 +209,7 @@ async function checkProduct(opts: Options): Promise<string> {
   try {
     health = (await response.json()) as HealthView;
   } catch {
-    throw new DemoError(`${opts.apiUrl}/healthz answered ${response.status} but not with JSON: is that our API? (--api / API_URL)`);
+    throw new DemoError(`${opts.apiUrl}/readyz answered ${response.status} but not with JSON: is that our API? (--api / API_URL)`);
   }
   const checks = Object.entries(health.checks ?? {}).map(([name, c]) => `${name}${c.kind ? ` (${c.kind})` : ''} ${c.ok ? `ok ${c.ms} ms` : `DOWN: ${c.error}`}`);
   if (!response.ok) throw new DemoError(`The product at ${opts.apiUrl} is up but unhealthy (${health.status}): ${checks.join(', ')}`);

@@ -48,7 +48,7 @@ export interface ObjectStorage {
   list(prefix: string): AsyncIterable<StoredObjectInfo>;
   signedGetUrl(key: string, options: SignedUrlOptions): Promise<string>;
   signedPutUrl(key: string, options: SignedUrlOptions): Promise<string>;
-  /** Cheap reachability check for /healthz. */
+  /** Cheap reachability check for /readyz. */
   check(): Promise<void>;
 }
 

@@ -1,5 +1,5 @@
 // Meetings on the real Temporal dev server: creating one starts exactly one workflow, findable by room
-// name; the API ends it; data survives a restart; /healthz reports every dependency.
+// name; the API ends it; data survives a restart; /readyz reports every dependency.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestProduct, sendDailyWebhook, type TestProduct } from './support/product.ts';
@@ -125,11 +125,13 @@ describe('meetings', () => {
     assert.equal((await product.request('GET', '/v1/no-such-route')).status, 404);
   });
 
-  it('reports database, Temporal and storage in /healthz', async () => {
-    const health = await product.request('GET', '/healthz');
-    assert.equal(health.status, 200);
-    assert.equal(health.body.status, 'ok');
-    for (const part of ['database', 'temporal', 'storage']) assert.equal(health.body.checks[part].ok, true, part);
+  it('reports database, Temporal and storage in /readyz, and that it answers in /healthz', async () => {
+    const ready = await product.request('GET', '/readyz');
+    assert.equal(ready.status, 200);
+    assert.equal(ready.body.status, 'ok');
+    for (const part of ['database', 'temporal', 'storage']) assert.equal(ready.body.checks[part].ok, true, part);
+    const alive = await product.request('GET', '/healthz');
+    assert.deepEqual([alive.status, alive.body.status, typeof alive.body.uptimeSeconds], [200, 'ok', 'number']);
   });
 
   it('keeps rooms and meetings across a restart', async () => {
