@@ -29,6 +29,8 @@ export async function createWorkers(
   // a missing model stops the start with what to do, rather than failing the first transcript.
   const servesSpeech = config.worker.queues.includes('speech');
   if (servesSpeech) await engines.recognizer.start?.();
+  // The others a rerun may choose start when first asked for; a folder that is not a model stops the start now.
+  if (servesSpeech) await Promise.all(engines.otherRecognizers.map((recognizer) => recognizer.check?.()));
   const activities = createActivities({
     db: services.db, storage: services.storage, platforms: services.platforms,
     transcription: { ...engines, language: config.transcription.language, publicUrl: config.api.publicUrl, allowPrivateWebhooks: config.outgoingWebhooksAllowPrivate },

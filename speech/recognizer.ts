@@ -28,6 +28,8 @@ export interface SpeechRecognizer {
   start?(): Promise<void>;
   /** …and stop it here. */
   close?(): Promise<void>;
+  /** Engines started only when first asked for are checked here (files present) when the worker starts. */
+  check?(): Promise<void>;
 }
 
 /**

@@ -208,6 +208,9 @@ describe('whisper engine: what it says when it cannot run', () => {
       assert.match(error.message, /not-a-model is not a CTranslate2 Whisper model folder \(missing model\.bin, config\.json, tokenizer\.json or vocabulary\.json\); set SPEECH_MODEL_DIR/);
       return true;
     });
+    // An engine started only when first asked for (SPEECH_OTHER_MODEL_DIRS) is checked without starting anything.
+    await assert.rejects(noModel.check(), /not-a-model is not a CTranslate2 Whisper model folder/);
+    assert.equal(noModel.processId, undefined);
     // Files with the right names but not a model: the server cannot load it, and says so (no restart loop).
     for (const name of ['model.bin', 'config.json', 'tokenizer.json']) await writeFile(path.join(notAModel, name), 'not a model');
     const broken = defaultWhisper({ SPEECH_MODEL_DIR: notAModel }, 1);

@@ -95,6 +95,11 @@ export class WhisperRecognizer implements SpeechRecognizer {
     await this.#ready();
   }
 
+  /** Checks the environment and the model folder are there, without starting the server (an engine started when first asked for). */
+  async check(): Promise<void> {
+    await this.#checkInstalled();
+  }
+
   async transcribe(chunk: SpeechChunk, options: TranscribeOptions): Promise<RecognizedWord[]> {
     options.signal?.throwIfAborted();
     const running = await this.#ready();
@@ -166,7 +171,7 @@ export class WhisperRecognizer implements SpeechRecognizer {
       }
       const missing = missingModelFiles(modelDir);
       if (missing.length) {
-        throw new SpeechEngineUnavailableError(`${ENGINE}: ${modelDir} is not a CTranslate2 Whisper model folder (missing ${missing.join(', ')}); set SPEECH_MODEL_DIR to one, or leave it unset for the assembled whisper-base`, { engine: ENGINE });
+        throw new SpeechEngineUnavailableError(`${ENGINE}: ${modelDir} is not a CTranslate2 Whisper model folder (missing ${missing.join(', ')}); set SPEECH_MODEL_DIR to one, or leave it unset for the assembled whisper-base (a folder of SPEECH_OTHER_MODEL_DIRS: correct or remove it)`, { engine: ENGINE });
       }
     })();
     this.#preflight.catch(() => (this.#preflight = undefined));
