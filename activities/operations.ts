@@ -18,7 +18,11 @@ export function createOperationsActivities({ db, operations }: ActivityDependenc
     async sendOperatorDigest(): Promise<OperatorDigestResult> {
       if (!operations) throw ApplicationFailure.nonRetryable('this worker has no operator settings', 'OperationsMissing');
       const report = await healthReport(db, { recordingStuckAfterSeconds: operations.recordingStuckAfterSeconds });
-      const counts = Object.fromEntries(Object.entries(report).filter(([, v]) => typeof v === 'object' && v !== null && 'count' in v).map(([k, v]) => [k, (v as { count: number }).count]));
+      const { stuckRecordings, stalledTranscripts, failedRecordings, failedTranscripts, failedCopies } = report;
+      const counts = {
+        stuckRecordings: stuckRecordings.count, stalledTranscripts: stalledTranscripts.count, failedRecordings: failedRecordings.count,
+        failedTranscripts: failedTranscripts.count, failedCopies: failedCopies.count,
+      };
       if (report.healthy || !operations.webhookUrl) return { healthy: report.healthy, counts, sent: false };
       const body = JSON.stringify({ event: 'operator.digest', report });
       await postSignedWebhook(operations.webhookUrl, { event: 'operator.digest', id: `operator-digest/${report.generatedAt}`, secret: operations.webhookSecret, body });

@@ -184,6 +184,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
       const participantNames = [...(transcript.participants ?? []).map((p) => p.name), ...sessions.map((s) => s.userName)].filter((name): name is string => Boolean(name));
       const vocabulary = transcript.recording.meeting?.room.vocabulary ?? [];
       const recognizer = recognizerFor(transcript.speechEngine ?? undefined);
+      const engine = speechEngineLabel(recognizer);
       const context = Context.current();
       const resumed = context.info.heartbeatDetails as { done: number; partialKey: string } | undefined;
       const partialKey = trackWorkKey(input.recordingId, input.track.index, 'words-partial.json');
@@ -200,13 +201,13 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
           try {
             recognized = await recognizer.transcribe({ wavPath: wav, durationSeconds: chunk.durationSeconds ?? chunk.end - chunk.start }, { language: transcript.language, participantNames, vocabulary, signal: context.cancellationSignal });
           } catch (error) {
-            if (!context.cancellationSignal.aborted) metrics.speechFailures.inc({ engine: speechEngineLabel(recognizer), retryable: String(!(error instanceof SpeechServiceError) || error.retryable) });
+            if (!context.cancellationSignal.aborted) metrics.speechFailures.inc({ engine, retryable: String(!(error instanceof SpeechServiceError) || error.retryable) });
             return classifyServiceError(error);
           }
           const audioSeconds = chunk.durationSeconds ?? chunk.end - chunk.start;
           if (audioSeconds > 0) {
-            metrics.speechRealtimeRatio.observe({ engine: speechEngineLabel(recognizer) }, (performance.now() - heard) / 1000 / audioSeconds);
-            metrics.speechAudioSeconds.inc({ engine: speechEngineLabel(recognizer) }, audioSeconds);
+            metrics.speechRealtimeRatio.observe({ engine }, (performance.now() - heard) / 1000 / audioSeconds);
+            metrics.speechAudioSeconds.inc({ engine }, audioSeconds);
           }
           const pieces = chunk.pieces ?? [{ at: 0, start: chunk.start, end: chunk.end }];
           for (const w of recognized) {

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { WebhookEvent, type PlatformName } from '../db/entities.ts';
 import type { RunnablePlatform } from '../runtime/config.ts';
-import { WebhookPayloadError, type PlatformEvent } from '../platforms/platform.ts';
+import { WebhookPayloadError, type Platform, type PlatformEvent } from '../platforms/platform.ts';
 import { DELIVERED } from '../meetings/dispatcher.ts';
 import { ApiError } from './errors.ts';
 import { readRawBody } from './body.ts';
@@ -53,10 +53,12 @@ export const webhookEndpoints = [
     },
     async handler(ctx, { params }) {
       // Counted by platform (a name not configured here counts as `unknown`) and outcome; timed to the answer.
-      const platform = ctx.state.services.platforms.find(params.platform)?.name ?? 'unknown';
+      const found = ctx.state.services.platforms.find(params.platform);
+      const platform = found?.name ?? 'unknown';
       const answered = metrics.webhookResponseSeconds.startTimer({ platform });
       try {
-        await answerWebhook(ctx, params.platform);
+        if (!found) throw new ApiError(404, 'platform_not_configured', `No platform "${params.platform}" is configured here (configured: ${ctx.state.services.platforms.names.join(', ')})`);
+        await answerWebhook(ctx, found);
         const answer = ctx.body as z.infer<typeof webhookAnswer>;
         metrics.webhooksReceived.inc({ platform, outcome: answer.duplicate ? 'duplicate' : answer.outcome ?? 'handshake' });
       } catch (error) {
@@ -70,9 +72,7 @@ export const webhookEndpoints = [
 ];
 
 /** Verify, record, hand to the dispatcher: the answer is ctx.body, a refusal an ApiError. */
-async function answerWebhook(ctx: ApiContext, platformName: string): Promise<void> {
-  const platform = ctx.state.services.platforms.find(platformName);
-  if (!platform) throw new ApiError(404, 'platform_not_configured', `No platform "${platformName}" is configured here (configured: ${ctx.state.services.platforms.names.join(', ')})`);
+async function answerWebhook(ctx: ApiContext, platform: Platform): Promise<void> {
   const rawBody = await readRawBody(ctx, WEBHOOK_BODY_LIMIT, ACCEPTED_TYPES);
   const verdict = await platform.verifyWebhook({ rawBody, headers: ctx.headers, now: new Date() });
   if (!verdict.ok) throw new ApiError(401, verdict.reason, `Webhook signature could not be verified${verdict.detail ? `: ${verdict.detail}` : ''}`);

@@ -4,11 +4,11 @@
 // following every edit, the access log, and the room's signed `transcript.updated` webhook.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestProduct, type TestProduct, type TestUser } from './support/product.ts';
-import { seedRecording, seedRoom } from './support/recordings.ts';
+import type { TestProduct, TestUser } from './support/product.ts';
 import { waitForValue } from './support/poll.ts';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
-import { Room, Transcript, TranscriptEdit } from '../db/entities.ts';
+import type { WebhookReceiver } from './support/webhook-receiver.ts';
+import { startOwnedTranscript } from './support/owned-transcript.ts';
+import { Transcript, TranscriptEdit } from '../db/entities.ts';
 import { indexTranscript } from '../transcripts/search-index.ts';
 import { signOutgoingWebhook } from '../activities/outgoing-webhooks.ts';
 import { createTranscriptionActivities } from '../activities/transcription.ts';
@@ -35,17 +35,8 @@ describe('transcript corrections (API)', () => {
   const found = async (q: string) => (await asAlice('GET', `/v1/search?${new URLSearchParams({ q })}`)).body.items.filter((h: { transcriptId: string }) => h.transcriptId === transcriptId);
 
   before(async () => {
-    receiver = await startWebhookReceiver();
-    product = await startTestProduct({ name: 'corrections', worker: { queues: ['meetings'] } });
-    alice = await product.createUser({ email: 'alice-corrections@example.com' });
-    bob = await product.createUser({ email: 'bob-corrections@example.com' });
-    asAlice = product.as(alice.headers);
+    ({ product, receiver, alice, bob, asAlice, transcriptId, recordingId } = await startOwnedTranscript('corrections', SECRET));
     const em = product.services.db.em.fork();
-    const { room, meeting } = await seedRoom(em, { name: 'corrections', ownerId: alice.id });
-    await em.nativeUpdate(Room, { id: room.id }, { webhookUrl: receiver.url, webhookSecret: SECRET });
-    const seeded = await seedRecording(em, product.services.storage, { meeting, type: 'raw-tracks', transcript: true });
-    transcriptId = seeded.transcript!.id;
-    recordingId = seeded.recording.id;
     const segments: Segment[] = [
       { speaker: 0, speakerName: 'Quinton', start: 1, end: 3, text: 'We ship the tractor on Friday.', words: [w(0, 'We', 1, 1.2), w(0, 'ship', 1.3, 1.6), w(0, 'the', 1.7, 1.8), w(0, 'tractor', 1.9, 2.4), w(0, 'on', 2.5, 2.6), w(0, 'Friday.', 2.7, 3)] },
       { speaker: 1, speakerName: 'Bob', start: 4, end: 5, text: 'Sounds good.', words: [w(1, 'Sounds', 4, 4.4), w(1, 'good.', 4.5, 5)] },

@@ -6,11 +6,11 @@
 // the room hears `transcript.updated`, the access log has the restore, later corrections apply to the restored words.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestProduct, type TestProduct, type TestUser } from './support/product.ts';
-import { seedRecording, seedRoom } from './support/recordings.ts';
+import type { TestProduct, TestUser } from './support/product.ts';
 import { waitForValue } from './support/poll.ts';
-import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
-import { Room, Transcript } from '../db/entities.ts';
+import type { WebhookReceiver } from './support/webhook-receiver.ts';
+import { startOwnedTranscript } from './support/owned-transcript.ts';
+import { Transcript } from '../db/entities.ts';
 import { indexTranscript } from '../transcripts/search-index.ts';
 import { keepCurrentVersion } from '../transcripts/versions.ts';
 import { signOutgoingWebhook } from '../activities/outgoing-webhooks.ts';
@@ -39,17 +39,8 @@ describe('transcript versions: choosing the one shown (API)', () => {
   const versions = async () => (await asAlice('GET', `${base()}/versions`)).body.items as Array<{ number: number; current: boolean; speechEngine: string | null; title: string | null; restoredFrom: number | null }>;
 
   before(async () => {
-    receiver = await startWebhookReceiver();
-    product = await startTestProduct({ name: 'versions', worker: { queues: ['meetings'] } });
-    alice = await product.createUser({ email: 'alice-versions@example.com' });
-    bob = await product.createUser({ email: 'bob-versions@example.com' });
-    asAlice = product.as(alice.headers);
+    ({ product, receiver, alice, bob, asAlice, transcriptId, recordingId } = await startOwnedTranscript('versions', SECRET));
     const em = product.services.db.em.fork();
-    const { room, meeting } = await seedRoom(em, { name: 'versions', ownerId: alice.id });
-    await em.nativeUpdate(Room, { id: room.id }, { webhookUrl: receiver.url, webhookSecret: SECRET });
-    const seeded = await seedRecording(em, product.services.storage, { meeting, type: 'raw-tracks', transcript: true });
-    transcriptId = seeded.transcript!.id;
-    recordingId = seeded.recording.id;
     await em.nativeUpdate(Transcript, { id: transcriptId }, {
       durationSeconds: 60, title: 'Shipping the tractor', speechEngine: 'whisper:whisper-tiny',
       participants: [0, 1].map((speaker) => ({ speaker, name: ['Quinton', 'Bob'][speaker]!, platformParticipantId: null, userId: null })),
