@@ -19,7 +19,7 @@ export interface Workers {
 }
 
 export async function createWorkers(
-  services: Pick<Services, 'config' | 'db' | 'storage' | 'platforms'> & { log?: Logger },
+  services: Pick<Services, 'config' | 'db' | 'storage' | 'platforms'> & Partial<Pick<Services, 'tracing'>> & { log?: Logger },
   connection: NativeConnection,
   overrides: Partial<WorkerOptions> = {},
 ): Promise<Workers> {
@@ -40,12 +40,13 @@ export async function createWorkers(
       ...(config.operatorDigest && { webhookUrl: config.operatorDigest.webhookUrl, ...(config.operatorDigest.webhookSecret && { webhookSecret: config.operatorDigest.webhookSecret }) }),
     },
   });
-  const base = { connection, namespace: config.temporal.namespace, activities };
+  // With tracing on, each worker runs activities in spans and exports its workflows' spans (runtime/tracing.ts).
+  const base = { connection, namespace: config.temporal.namespace, activities, ...services.tracing?.workerOptions };
   const workers: Worker[] = [];
   for (const kind of config.worker.queues) {
     if (kind === 'meetings') {
       // Bundled here with a quiet logger (the bundler's own output is long); tests pass a prebuilt bundle.
-      const workflowBundle = overrides.workflowBundle ?? await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+      const workflowBundle = overrides.workflowBundle ?? await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: services.tracing?.workflowModules, logger: new DefaultLogger('WARN') });
       workers.push(await Worker.create({ ...base, taskQueue: config.temporal.taskQueue, ...meetingsQueueOptions(config.worker.meetingsQueue), ...overrides, workflowBundle, workflowsPath: undefined }));
     } else {
       const { workflowBundle: _bundle, workflowsPath: _path, ...activityOverrides } = overrides;

@@ -85,6 +85,8 @@ export function createApp(services: Services, log: Logger, extensions: AppExtens
   const ownOrigin = new URL(services.config.api.publicUrl).origin;
   const allowedOrigins = new Set([ownOrigin, ...services.config.auth.webOrigins]);
 
+  // With tracing on, every request is a span, the outermost (it sees the status the error middleware sets).
+  if (services.tracing) app.use(services.tracing.requestSpans);
   app.use(securityHeaders);
   app.use(errorMiddleware((message, fields) => log.error(message, fields)));
   app.use(async (ctx, next) => {

@@ -8,6 +8,7 @@
 // dispatcher signals in arrival order per meeting, retries while Temporal is unreachable, and at start
 // (and every few seconds) picks up rows a previous process recorded but did not deliver.
 import { z } from 'zod';
+import { trace } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { WebhookEvent, type PlatformName } from '../db/entities.ts';
@@ -96,6 +97,7 @@ async function answerWebhook(ctx: ApiContext, platform: Platform): Promise<void>
   }
 
   const event = parsed.event;
+  trace.getActiveSpan()?.setAttributes({ 'webhook.platform': platform.name, 'webhook.event_type': event.type });
   const stored = await recordAndMatch(ctx, platform.name, event, payload);
   if (stored.duplicate && DELIVERED.has(stored.outcome)) {
     ctx.body = { ok: true, duplicate: true };
@@ -106,6 +108,7 @@ async function answerWebhook(ctx: ApiContext, platform: Platform): Promise<void>
     ctx.body = { ok: true, outcome: 'unmatched' };
     return;
   }
+  trace.getActiveSpan()?.setAttribute('meeting.id', stored.meetingId);
   ctx.state.webhookDispatcher.enqueue({ rowId: stored.id, meetingId: stored.meetingId, event });
   ctx.body = { ok: true, outcome: 'accepted', ...(stored.duplicate ? { duplicate: true } : {}) };
 }

@@ -3,6 +3,7 @@
 // A late recording (the meeting's run has finished) goes straight to its own workflow, `recording/<id>`.
 // api/webhooks.ts verifies and records; this delivers.
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { context as traceContext, type Context as TraceContext } from '@opentelemetry/api';
 import { Meeting, WebhookEvent } from '../db/entities.ts';
 import type { PlatformEvent } from '../platforms/platform.ts';
 import type { Services } from '../runtime/services.ts';
@@ -18,6 +19,8 @@ interface Delivery {
   rowId: string;
   meetingId: string;
   event: PlatformEvent;
+  /** The trace the webhook's request was in (runtime/tracing.ts; the empty root context when tracing is off). */
+  trace?: TraceContext;
 }
 
 /** Events waiting for one meeting are signalled together, at most this many per signal (its payload stays small). */
@@ -42,6 +45,7 @@ export class WebhookDispatcher {
   }
 
   enqueue(delivery: Delivery): void {
+    delivery.trace ??= traceContext.active();
     const waiting = this.#waiting.get(delivery.meetingId);
     if (waiting) waiting.push(delivery);
     else this.#waiting.set(delivery.meetingId, [delivery]);
@@ -100,7 +104,8 @@ export class WebhookDispatcher {
         if (pending.length === 0) return;
         const meeting = await em.findOneOrFail(Meeting, meetingId, { populate: ['room'] });
         const arrived = new Map(rows.map((row) => [row.id, row.receivedAt]));
-        const outcomes = await deliver(this.#services, meeting, pending.map((d) => d.event), pending.map((d) => arrived.get(d.rowId)));
+        // Signalled in the first webhook's trace: the others of a batch share its signal.
+        const outcomes = await traceContext.with(pending[0]!.trace ?? traceContext.active(), () => deliver(this.#services, meeting, pending.map((d) => d.event), pending.map((d) => arrived.get(d.rowId))));
         for (const outcome of new Set(outcomes)) {
           await em.nativeUpdate(WebhookEvent, { id: { $in: pending.filter((_, i) => outcomes[i] === outcome).map((d) => d.rowId) } }, { outcome });
         }

@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import type { PlatformRollout } from '../platforms/rollout.ts';
+import type { TracingConfig } from './tracing.ts';
 import { configuredSpeechEngine } from '../speech/index.ts';
 
 const bool = z
@@ -34,6 +35,10 @@ const envSchema = z.object({
   OPERATOR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   OPERATOR_DIGEST_MINUTES: positiveInt.default(60),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  // OpenTelemetry's own variables (runtime/tracing.ts): traces go over OTLP/HTTP when either endpoint is set.
+  OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url.optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('meeting-recorder'),
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(8080),
@@ -162,6 +167,8 @@ export interface Config {
   metrics: { port?: number; host: string };
   /** The operators' digest (operations/health-report.ts) every `digestMinutes`, posted to `webhookUrl`; null: none is sent. */
   operatorDigest: { webhookUrl: string; webhookSecret?: string; digestMinutes: number } | null;
+  /** Traces over OTLP/HTTP (runtime/tracing.ts); null: tracing is off and nothing of it is installed. */
+  tracing: TracingConfig | null;
   api: { host: string; port: number; publicUrl: string };
   /** Signs local storage URLs and session material. Generated and kept in the data folder when unset. */
   appSecret: string;
@@ -301,6 +308,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
   return {
     dataDir,
     logLevel: e.LOG_LEVEL,
+    tracing: tracingConfig(e),
     metrics: { ...(e.METRICS_PORT !== undefined && { port: e.METRICS_PORT }), host: e.METRICS_HOST },
     operatorDigest: e.OPERATOR_WEBHOOK_URL ? { webhookUrl: e.OPERATOR_WEBHOOK_URL, ...(e.OPERATOR_WEBHOOK_SECRET && { webhookSecret: e.OPERATOR_WEBHOOK_SECRET }), digestMinutes: e.OPERATOR_DIGEST_MINUTES } : null,
     api: { host: e.API_HOST, port: e.API_PORT, publicUrl },
@@ -558,4 +566,10 @@ export async function loadConfig(raw = readEnvironment()): Promise<Config> {
     }
   }
   return parseConfig(raw, { appSecret: () => generated! });
+}
+
+/** OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is the traces URL itself; OTEL_EXPORTER_OTLP_ENDPOINT the base the signal's path is added to (OTLP's rule). */
+function tracingConfig(e: Env): TracingConfig | null {
+  const tracesUrl = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT && `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
+  return tracesUrl ? { tracesUrl, serviceName: e.OTEL_SERVICE_NAME } : null;
 }

@@ -7,6 +7,7 @@ import type { ObjectStorage } from '../storage/object-storage.ts';
 import { createPlatform, PlatformRegistry } from '../platforms/index.ts';
 import type { Platform } from '../platforms/platform.ts';
 import { connectClient, ensureSearchAttributes } from './temporal.ts';
+import { startTracing, type Tracing } from './tracing.ts';
 import type { Config } from './config.ts';
 import { createOidcVerifier, type OidcVerifier } from '../auth/oidc.ts';
 import { OidcSignIn } from '../auth/oidc-sign-in.ts';
@@ -23,16 +24,20 @@ export interface Services {
   oidc: OidcVerifier | null;
   /** Browser sign-in through the provider (authorization code + PKCE); null without OIDC_CLIENT_ID. */
   oidcSignIn: OidcSignIn | null;
+  /** Traces (OTEL_EXPORTER_OTLP_ENDPOINT); null when off. */
+  tracing: Tracing | null;
   close(): Promise<void>;
 }
 
 export async function openServices(config: Config): Promise<Services> {
   const db = await openDatabase(config.database);
   const storage = createObjectStorage(config.storage);
+  const tracing = config.tracing ? startTracing(config.tracing) : null;
   const temporal = await connectClient({
     address: config.temporal.address,
     namespace: config.temporal.namespace,
     ...(config.temporal.mode === 'external' ? { tls: config.temporal.tls, apiKey: config.temporal.apiKey } : {}),
+    ...(tracing && { interceptors: tracing.clientInterceptors }),
   });
   await ensureSearchAttributes(temporal, config.temporal.namespace);
   const platforms = new PlatformRegistry(config.platforms.enabled.map((name) => createConfiguredPlatform(config, name)), config.platforms.rollout);
@@ -43,6 +48,7 @@ export async function openServices(config: Config): Promise<Services> {
     storage,
     platforms,
     temporal,
+    tracing,
     oidc: oidc ? createOidcVerifier({ issuer: oidc.issuer, audience: oidc.audience, jwksUri: oidc.jwksUri, clockSkewSeconds: oidc.clockSkewSeconds }) : null,
     oidcSignIn: oidc?.clientId
       ? new OidcSignIn({
@@ -51,6 +57,7 @@ export async function openServices(config: Config): Promise<Services> {
         })
       : null,
     async close() {
+      await tracing?.flush();
       await temporal.connection.close();
       await db.close();
     },

@@ -4,7 +4,7 @@ import { accessSync, constants } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Connection, Client } from '@temporalio/client';
+import { Connection, Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import { createServer, type AddressInfo } from 'node:net';
 import { setSdkMetricsUrl } from './metrics.ts';
 import { NativeConnection, Runtime, DefaultLogger, type LogLevel, type LogMetadata, type TelemetryOptions } from '@temporalio/worker';
@@ -215,9 +215,9 @@ export async function waitForTemporal(address: string, timeoutMs: number): Promi
 
 export type TemporalConnectionOptions = Pick<Config['temporal'], 'address'> & { tls?: boolean; apiKey?: string };
 
-export async function connectClient(options: TemporalConnectionOptions & { namespace: string }): Promise<Client> {
+export async function connectClient(options: TemporalConnectionOptions & { namespace: string; interceptors?: WorkflowClientInterceptor[] }): Promise<Client> {
   const connection = await Connection.connect({ address: options.address, tls: options.tls || undefined, apiKey: options.apiKey });
-  return new Client({ connection, namespace: options.namespace });
+  return new Client({ connection, namespace: options.namespace, ...(options.interceptors && { interceptors: { workflow: options.interceptors } }) });
 }
 
 let runtimeInstalled = false;

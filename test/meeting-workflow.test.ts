@@ -76,7 +76,7 @@ describe('meetingWorkflow (time-skipping)', () => {
 
     // The product's webhook endpoint, registered on the simulator as on Daily; it signals through the test server.
     const config = parseConfig({ ...plan.env, DATA_DIR: dataDir, APP_SECRET: randomBytes(32).toString('hex'), TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, LOG_LEVEL: 'warn' });
-    const services = { config, db, storage, platforms: new PlatformRegistry([platform]), temporal: env.client, oidc: null, oidcSignIn: null, close: async () => {} };
+    const services = { config, db, storage, platforms: new PlatformRegistry([platform]), temporal: env.client, oidc: null, oidcSignIn: null, tracing: null, close: async () => {} };
     api = await startApiServer(services, createLogger('warn'), { host: '127.0.0.1', port: 0 });
     await registerDailyWebhook(config.daily, `${api.url}/v1/webhooks/daily`);
   });

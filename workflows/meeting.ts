@@ -23,6 +23,7 @@ import {
   allHandlersFinished,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { context as traceContext, type Context as TraceContext } from '@opentelemetry/api';
 import type * as activities from '../activities/index.ts';
 import { MeetingIdAttribute, MeetingStateAttribute, RecordingIdAttribute, RoomNameAttribute } from './search-attributes.ts';
 import { recordingWorkflow } from './recording.ts';
@@ -522,6 +523,19 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
     return { type: event.type, sessionId: event.sessionId, at: event.at, ...(event.receivedAt ? { receivedAt: event.receivedAt } : {}) };
   }
 
+  // The trace each event arrived in (with tracing on, its signal's span, whose parent is the webhook's request:
+  // runtime/tracing.ts), so that the activities and the recording workflow run for it are in that trace. Not state:
+  // none of it is in the history (a replay or a continued run applies an event outside its trace).
+  const arrivalTraces = new WeakMap<object, TraceContext>();
+  function arrived(events: MeetingEvent[]): void {
+    for (const event of events) arrivalTraces.set(event, traceContext.active());
+    inbox.push(...events);
+  }
+  function inTraceOf<T>(event: object, work: () => Promise<T>): Promise<T> {
+    const trace = arrivalTraces.get(event);
+    return trace ? traceContext.with(trace, work) : work();
+  }
+
   /**
    * Everything waiting, in order: a run of participant events is noted on the state at once and written by one
    * activity (runs before the patch: one activity each); any other event is applied on its own.
@@ -531,16 +545,18 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
       // A bounded run hands what still waits to the next (continue-as-new) rather than grow past its bound.
       if (options.untilHistoryFull && historyMaxEvents !== Infinity && historyFull()) return;
       if (!participantWritesBatched || !isParticipantEvent(inbox[0]!)) {
-        await apply(inbox.shift()!);
+        const event = inbox.shift()!;
+        await inTraceOf(event, () => apply(event));
         continue;
       }
       const writes: ParticipantWrite[] = [];
+      const first = inbox[0]!;
       while (inbox.length > 0 && isParticipantEvent(inbox[0]!) && writes.length < PARTICIPANT_WRITES_PER_ACTIVITY) {
         const event = inbox.shift() as ParticipantEvent;
         if (firstApplication(event)) writes.push(noteParticipantEvent(event));
       }
       if (writes.length === 0) continue;
-      await meetingActivities.recordParticipantEvents({ meetingId: input.meetingId, writes });
+      await inTraceOf(first, () => meetingActivities.recordParticipantEvents({ meetingId: input.meetingId, writes }));
       // Counted once their rows are written, so a query that sees the count also sees the rows.
       state.participantsSeen += writes.filter((w) => w.type === 'participant.joined').length;
       describe();
@@ -639,8 +655,8 @@ export async function meetingWorkflow(input: MeetingWorkflowInput): Promise<Meet
 
   // Events are applied one at a time, in arrival order, by the main loop.
   const inbox: Array<MeetingEvent | RecordingRequested> = [...(input.carriedEvents ?? [])];
-  setHandler(meetingEventSignal, (event) => void inbox.push(event));
-  setHandler(meetingEventsSignal, (events) => void inbox.push(...events));
+  setHandler(meetingEventSignal, (event) => arrived([event]));
+  setHandler(meetingEventsSignal, (events) => arrived(events));
   setHandler(endMeetingSignal, ({ reason }) => void (endRequested ??= reason));
   setHandler(meetingStateQuery, () => state);
 

@@ -33,9 +33,9 @@ import { recordingWorkflowId, type RecordingWorkflowResult } from '../../recordi
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundle the workflow code once per test process and reuse it for every worker. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+/** Bundle the workflow code once per test process and reuse it for every worker (with tracing's interceptors when a test traces). */
+export function workflowBundle(interceptorModules?: string[]): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: interceptorModules, logger: new DefaultLogger('WARN') });
   return bundle;
 }
 
@@ -242,7 +242,7 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
   const workerStops: Array<() => Promise<void>> = [];
   async function startWorker(queues: WorkerQueue[], workerOptions: Partial<WorkerOptions> = {}): Promise<void> {
     const connection = await connectWorker({ address: config.temporal.address });
-    const worker = await createWorkers({ ...services, config: { ...config, worker: { ...config.worker, queues } } }, connection, { ...workerOptions, workflowBundle: await workflowBundle(), workflowsPath: undefined });
+    const worker = await createWorkers({ ...services, config: { ...config, worker: { ...config.worker, queues } } }, connection, { ...workerOptions, workflowBundle: await workflowBundle(services.tracing?.workflowModules), workflowsPath: undefined });
     const running = worker.run();
     workerStops.push(async () => {
       worker.shutdown();
