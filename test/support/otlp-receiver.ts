@@ -9,6 +9,8 @@ export interface ReceivedSpan {
   parentSpanId?: string;
   name: string;
   kind: number;
+  startTimeUnixNano: number;
+  endTimeUnixNano: number;
   service: string;
   attributes: Record<string, string | number | boolean>;
 }
@@ -26,14 +28,15 @@ type AnyValue = { stringValue?: string; intValue?: string | number; doubleValue?
 interface ExportRequest {
   resourceSpans: Array<{
     resource?: { attributes?: Array<{ key: string; value: AnyValue }> };
-    scopeSpans: Array<{ spans: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: Array<{ key: string; value: AnyValue }> }> }>;
+    scopeSpans: Array<{ spans: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; startTimeUnixNano: string | number; endTimeUnixNano: string | number; attributes?: Array<{ key: string; value: AnyValue }> }> }>;
   }>;
 }
 
 const valueOf = (v: AnyValue) => v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : v.doubleValue ?? v.boolValue ?? '');
 const attributesOf = (list: Array<{ key: string; value: AnyValue }> = []) => Object.fromEntries(list.map((a) => [a.key, valueOf(a.value)]));
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+/** On a free loopback port unless told (`npm run traces:receive` listens on OTLP/HTTP's 4318). */
+export async function startOtlpReceiver(listen: { host?: string; port?: number } = {}): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -48,16 +51,20 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         const service = String(attributesOf(resourceSpans.resource?.attributes)['service.name'] ?? '');
         for (const scope of resourceSpans.scopeSpans) {
           for (const span of scope.spans) {
-            spans.push({ traceId: span.traceId, spanId: span.spanId, ...(span.parentSpanId && { parentSpanId: span.parentSpanId }), name: span.name, kind: span.kind, service, attributes: attributesOf(span.attributes) });
+            spans.push({ traceId: span.traceId, spanId: span.spanId, ...(span.parentSpanId && { parentSpanId: span.parentSpanId }), name: span.name, kind: span.kind, startTimeUnixNano: Number(span.startTimeUnixNano), endTimeUnixNano: Number(span.endTimeUnixNano), service, attributes: attributesOf(span.attributes) });
           }
         }
       }
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = listen.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port ?? 0, host, resolve);
+  });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://${host}:${(server.address() as AddressInfo).port}`,
     spans,
     ancestors(span) {
       const chain: ReceivedSpan[] = [];
