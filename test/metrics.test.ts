@@ -5,11 +5,9 @@
 // admins only; no meeting or recording id ever a label.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProduct, type TestProduct } from './support/product.ts';
 import { histogramCount, metricFamily as family, metricValue as value, parseExposition, type MetricFamily } from './support/prometheus.ts';
-import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
-import { recordingWorkflowId, type RecordingWorkflowResult } from '../recordings/messages.ts';
+import { holdRecordedMeeting, sendForgedDailyWebhook } from './support/recorded-meeting.ts';
 
 let product: TestProduct;
 before(async () => {
@@ -31,33 +29,9 @@ test('after a meeting, /metrics shows its webhooks, recordings, speech, pipeline
   assert.ok(family(before, 'process_resident_memory_bytes'), "prom-client's process metrics are there");
 
   // A webhook with a bad signature: refused, and counted as such.
-  const refused = await fetch(`${product.url}/v1/webhooks/daily`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'x-webhook-signature': Buffer.from('not the signature').toString('base64') },
-    body: JSON.stringify({ version: '1.0.0', type: 'participant.joined', id: 'forged', payload: {}, event_ts: Date.now() / 1000 }),
-  });
-  assert.equal(refused.status, 401);
-  const refusedCode = ((await refused.json()) as { error: { code: string } }).error.code;
+  const refusedCode = await sendForgedDailyWebhook(product);
 
-  const sim = product.daily;
-  await product.request('POST', '/v1/rooms', { name: 'metrics-room', recordingTrigger: 'automatic' });
-  const meeting = (await product.request('POST', '/v1/rooms/metrics-room/meetings')).body;
-  const alice = await sim.join(meeting.platformRoomName, { userName: 'Alice', userId: 'alice', owner: true, voice: 'en-us' });
-  const bob = await sim.join(meeting.platformRoomName, { userName: 'Bob', userId: 'bob', voice: 'en-gb' });
-  assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/recordings/start`, {})).body.status, 'recording');
-  for (const [who, text] of [[alice, 'Good morning everyone. The budget is on track.'], [bob, 'Thank you. We will hire two engineers.']] as const) {
-    const said = await sim.say(who.sessionId, { text });
-    await sleep(said.durationMs + 800);
-  }
-  await sim.leave(alice.sessionId);
-  await sim.leave(bob.sessionId);
-  const state: MeetingState = await product.services.temporal.workflow.getHandle(meetingWorkflowId(meeting.id)).result();
-  const raw = state.recordings.find((r) => r.kind === 'raw-tracks');
-  assert.ok(raw, JSON.stringify(state.recordings));
-  const result: RecordingWorkflowResult = await product.services.temporal.workflow.getHandle(recordingWorkflowId(raw.id)).result();
-  assert.equal(result.transcriptStatus, 'ended', JSON.stringify(result));
-  const cloud = state.recordings.find((r) => r.kind === 'cloud');
-  if (cloud) await product.services.temporal.workflow.getHandle(recordingWorkflowId(cloud.id)).result();
+  const { meeting, raw, result } = await holdRecordedMeeting(product, 'metrics-room');
 
   const text = await (await fetch(`${product.url}/metrics`, { headers: product.adminHeaders })).text();
   for (const id of [meeting.id, raw.id, result.transcriptId!]) assert.ok(!text.includes(id), `no id (${id}) in the metrics`);
