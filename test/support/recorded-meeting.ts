@@ -1,5 +1,5 @@
-// Real meetings on the Daily simulator for the tests that hold one (test/metrics.test.ts, test/worker-crash.test.ts):
-// speakers recorded, for the metrics transcribed to the end; and a forged webhook the API refuses.
+// Real meetings on the Daily simulator for the tests that hold one (test/metrics.test.ts, test/dashboard.test.ts,
+// test/worker-crash.test.ts): speakers recorded, for the metrics transcribed to the end; and a forged webhook the API refuses.
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestProduct } from './product.ts';
