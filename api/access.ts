@@ -40,7 +40,7 @@ const everyone = ['anonymous', 'participant', 'user'] as const;
 export const rules = {
   public: { name: 'public', description: 'Anyone; no credential needed.', admits: everyone, credentialIgnored: true },
   platformSignature: { name: 'platform-signature', description: "The video platform, proven by the webhook's signature (no user credential).", admits: everyone, credentialIgnored: true },
-  signedIn: { name: 'signed-in', description: 'Any signed-in user (session cookie, X-API-Key or OIDC bearer token); each sees only their own things.', admits: ['user'] },
+  signedIn: { name: 'signed-in', description: 'Any signed-in user (session cookie, API key in X-API-Key or as a bearer token, or OIDC bearer token); each sees only their own things.', admits: ['user'] },
   admin: { name: 'admin', description: 'Admins only.', admits: ['user'], adminOnly: true },
   roomGuest: {
     name: 'room-guest',

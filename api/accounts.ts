@@ -233,7 +233,7 @@ export const accountEndpoints = [
     method: 'post',
     path: '/v1/api-keys',
     summary: 'Create an API key for yourself (the key is in this answer only)',
-    description: 'Send it as `X-API-Key`. It acts as you; revoke it when it is no longer needed.',
+    description: 'Send it as `X-API-Key` (or `Authorization: Bearer <key>`). It acts as you; revoke it when it is no longer needed.',
     tag: 'accounts',
     access: rules.signedIn,
     body: createApiKeySchema,

@@ -70,7 +70,7 @@ export const healthEndpoints = [
     method: 'get',
     path: '/metrics',
     summary: "This process's metrics in Prometheus' text format: webhooks, lag, recordings, pipeline, speech, storage, deliveries (and the Temporal SDK's where a worker runs here)",
-    description: 'Scrape it with an admin\'s API key (Prometheus: `http_headers: {X-API-Key: {secrets: [...]}}`). Labels are bounded sets: platform, outcome, engine, kind, status.',
+    description: 'Scrape it with an admin\'s API key as the bearer token (Prometheus: `authorization: {credentials_file: ...}`, as ops/prometheus/prometheus.yml does). Labels are bounded sets: platform, outcome, engine, kind, status.',
     tag: 'health',
     access: rules.admin,
     responses: { 200: { description: 'The exposition text', contentType: 'text/plain' } },

@@ -55,6 +55,7 @@ const errorSchema = z.object({
 function securitySchemes(publicUrl: string): Record<string, JsonSchema> {
   return {
     apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'An API key (POST /v1/api-keys), shown once.' },
+    apiKeyBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'The same API key as `Authorization: Bearer mr_…` (for clients that cannot set other headers, such as a Prometheus scrape).' },
     oidcBearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "An OpenID Connect provider's access token (when one is configured)." },
     meetingToken: { type: 'http', scheme: 'bearer', bearerFormat: 'meeting token', description: "A meeting's participant token (POST /v1/meetings/{id}/join): that meeting only, never recordings." },
     session: { type: 'apiKey', in: 'cookie', name: sessionCookieName({ publicUrl }), description: 'The browser session set by POST /v1/auth/login (HttpOnly, SameSite).' },
@@ -69,7 +70,7 @@ const needsCredential = (rule: AccessRule) => !rule.admits.includes('anonymous')
 function securityOf(rule: AccessRule): Array<Record<string, string[]>> {
   if (openRules.includes(rule)) return [];
   const options: Array<Record<string, string[]>> = [];
-  if (rule.admits.includes('user')) options.push({ session: [] }, { apiKey: [] }, { oidcBearer: [] });
+  if (rule.admits.includes('user')) options.push({ session: [] }, { apiKey: [] }, { apiKeyBearer: [] }, { oidcBearer: [] });
   if (rule.admits.includes('participant')) options.push({ meetingToken: [] });
   // An empty requirement: no credential at all is also accepted (anonymous callers, or a `?share=` link).
   if (rule.admits.includes('anonymous')) options.push({});

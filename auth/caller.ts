@@ -1,6 +1,6 @@
 // Who is asking: one function that turns a request's credentials into a Caller, for the API to put on
-// ctx.state. Credentials are tried in a fixed order — X-API-Key, then Authorization: Bearer (a meeting token
-// or an OIDC JWT), then the session cookie — and the first one present decides: a present but invalid
+// ctx.state. Credentials are tried in a fixed order — X-API-Key, then Authorization: Bearer (an API key, a
+// meeting token or an OIDC JWT), then the session cookie — and the first one present decides: a present but invalid
 // credential is a failure with a stable code (answer 401, or 503 when the identity provider is down), never
 // a silent fall-back to a weaker credential or to anonymous.
 import type { EntityManager } from '@mikro-orm/core';
@@ -99,7 +99,8 @@ export async function identify(request: IdentifyRequest, deps: IdentifyDeps): Pr
     const bearer = typeof authorization === 'string' ? /^Bearer +([^\s]+) *$/i.exec(authorization)?.[1] : undefined;
     if (!bearer) return fail('bearer', 'authorization_malformed', 'The Authorization header must be "Bearer <token>".');
     if (isMeetingToken(bearer)) return identifyMeetingToken(bearer, deps, now);
-    if (bearer.startsWith('mr_')) return fail('bearer', 'token_malformed', 'API keys go in the X-API-Key header, not in Authorization.');
+    // An API key as a bearer token: what scrapers and HTTP clients without custom headers send (Prometheus' `authorization`).
+    if (bearer.startsWith('mr_')) return identifyApiKey(deps.em, bearer, now);
     return identifyOidc(bearer, deps, now);
   }
 

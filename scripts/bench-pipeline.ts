@@ -31,7 +31,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, createWriteStream, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -53,6 +53,7 @@ import { createTranscriptionEngines } from '../runtime/engines.ts';
 import { startSpeechStandIn, type SpeechStandIn } from '../speech/stand-in-server.ts';
 import { recordingWorkflowId, type RecordingWorkflowResult } from '../recordings/messages.ts';
 import { appendBenchmarkSection, BENCHMARKS_DOC, machineDescription } from './benchmarks-doc.ts';
+import { tracingEnv } from './bench-processes.ts';
 import type { RunningServer } from '../test/support/servers.ts';
 import type { TestProduct } from '../test/support/product.ts';
 
@@ -95,6 +96,8 @@ interface Options {
   /** Each case this many times; the least-disturbed run counts (see combine). */
   repeat: number;
   doc: boolean;
+  /** Where to write each case's pipeline seconds as JSON (for bench:observability). */
+  json: string | undefined;
 }
 
 function readOptions(): Options {
@@ -105,6 +108,7 @@ function readOptions(): Options {
       seed: { type: 'string', default: '7' },
       repeat: { type: 'string', default: '1' },
       'no-doc': { type: 'boolean', default: false },
+      json: { type: 'string' },
     },
   });
   const list = values.cases ? values.cases.split(',') : values.quick ? QUICK_CASES : FULL_CASES;
@@ -112,7 +116,7 @@ function readOptions(): Options {
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${values.seed}"`);
   const repeat = Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) throw new Error(`--repeat must be a positive integer, got "${values.repeat}"`);
-  return { cases: list.map(parseCase), quick: values.quick, seed, repeat, doc: !values['no-doc'] };
+  return { cases: list.map(parseCase), quick: values.quick, seed, repeat, doc: !values['no-doc'], json: values.json };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -541,7 +545,7 @@ async function runCase(spec: CaseSpec, seed: number, standIn: SpeechStandIn, pos
     // One recording's media at a time: the cloud MP4 is written (and its webhook sent) before the raw
     // tracks, so nothing of the simulator's runs while the pipeline is measured.
     daily: { clock: { mode: 'virtual' }, mediaConcurrency: 1 },
-    env: { RECORDING_READY_TIMEOUT_SECONDS: '1800', ...engineEnv(spec.engine, standIn) },
+    env: { RECORDING_READY_TIMEOUT_SECONDS: '1800', ...engineEnv(spec.engine, standIn), ...tracingEnv() },
   });
   let worker: WorkerProcess | undefined;
   let sampler: MemorySampler | undefined;
@@ -862,6 +866,7 @@ async function main(): Promise<void> {
     const table = tables(results);
     const bullets = summary(results).join('\n');
     console.log(`\n${table}\n\n${bullets}\n\nuptime after: ${uptimeAfter}\nbench took ${total.toFixed(0)} s`);
+    if (options.json) await writeFile(options.json, JSON.stringify(results.map((r) => ({ spec: r.spec, pipelineSeconds: r.pipeline, workerNodeCpuSeconds: r.cpu.workerNode, productCpuSeconds: r.cpu.workerNode + r.cpu.workerChildren + r.cpu.bench, othersCpuSeconds: r.cpu.others }))));
 
     if (options.doc) {
       const load = Number(/load average: ([\d.]+)/.exec(uptimeBefore)?.[1] ?? 0);

@@ -88,3 +88,9 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
+
+/** This process's OpenTelemetry settings (OTEL_*), for a product the bench starts in-process (its config is built from
+ * explicit settings, not from the environment); `npm run bench:observability` sets them for its "on" runs. */
+export function tracingEnv(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('OTEL_') && Boolean(entry[1])));
+}

@@ -13,6 +13,7 @@
 // The results go to stdout and, as a dated section, to docs/benchmarks.md. Speed goals live there, not in
 // timed tests. Usage: npm run bench:webhooks [-- --seconds 30 --steps 100,200,400,800 --no-pglite --no-doc]
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +26,7 @@ import { signDailyWebhook } from '../platforms/daily/signature.ts';
 import { meetingEventSignal } from '../workflows/meeting.ts';
 import { meetingWorkflowId, type MeetingEvent } from '../meetings/messages.ts';
 import { appendBenchmarkSection, BENCHMARKS_DOC, machineDescription } from './benchmarks-doc.ts';
-import { cpuSample, percentile, postgresCpuMs, startWorkerProcess } from './bench-processes.ts';
+import { cpuSample, percentile, postgresCpuMs, startWorkerProcess, tracingEnv } from './bench-processes.ts';
 import type { RunningServer } from '../test/support/servers.ts';
 import type { TestProduct } from '../test/support/product.ts';
 
@@ -294,6 +295,10 @@ interface Options {
   doc: boolean;
   /** The production shape: the API in this process, the worker (`node worker.ts`) in its own. */
   separateWorker: boolean;
+  /** Only the warm-up and the endpoint at saturation (closed loop), on PostgreSQL: `npm run bench:observability` runs it on and off. */
+  onlySaturation: boolean;
+  /** Where to write the saturation figures as JSON (for bench:observability). */
+  json: string | undefined;
 }
 
 function readOptions(): Options {
@@ -312,6 +317,8 @@ function readOptions(): Options {
       'pglite-seconds': { type: 'string', default: '15' },
       'no-doc': { type: 'boolean', default: false },
       'separate-worker': { type: 'boolean', default: false },
+      'only-saturation': { type: 'boolean', default: false },
+      json: { type: 'string' },
     },
   });
   const num = (name: string, value: string) => {
@@ -325,7 +332,7 @@ function readOptions(): Options {
     steps: values.steps.split(',').map((s) => num('steps', s.trim())), stepSeconds: num('step-seconds', values['step-seconds']),
     closedSeconds: num('closed-seconds', values['closed-seconds']), sloMs: num('slo-ms', values['slo-ms']),
     pglite: !values['no-pglite'], pgliteSeconds: num('pglite-seconds', values['pglite-seconds']), doc: !values['no-doc'],
-    separateWorker: values['separate-worker'],
+    separateWorker: values['separate-worker'], onlySaturation: values['only-saturation'], json: values.json,
   };
 }
 
@@ -415,7 +422,7 @@ async function benchProduct(database: 'postgresql' | 'pglite', options: Options,
   const separate = options.separateWorker && database === 'postgresql';
   console.log(`\n${label}: starting the product (${separate ? 'API here, worker in its own process' : 'API + worker'}) …`);
   // Its participants exist only in the webhooks sent: the presence sweep, which asks the simulator, must not end their meetings.
-  const product = await startTestProduct({ name: `bench-${database}`, database, worker: !separate, env: { MEETING_PRESENCE_SWEEP_SECONDS: '3600' } });
+  const product = await startTestProduct({ name: `bench-${database}`, database, worker: !separate, env: { MEETING_PRESENCE_SWEEP_SECONDS: '3600', ...tracingEnv() } });
   const worker = separate ? startWorkerProcess(product) : undefined;
   let loader: Loader | undefined;
   const rows: PhaseRow[] = [];
@@ -484,6 +491,10 @@ async function benchProduct(database: 'postgresql' | 'pglite', options: Options,
 
     const warmup = Math.max(1, Math.round(options.rate / 8));
     await phase(`warm-up ${warmup}/s`, { kind: 'open', via: 'webhook', rate: warmup, seconds: options.warmup }, false);
+    if (options.onlySaturation) {
+      await phase('endpoint, closed loop', { kind: 'closed', via: 'webhook', seconds: options.closedSeconds });
+      return { rows, outcomes: {}, poolMax: null };
+    }
     if (full) {
       // Up the steps until the rate is no longer kept up (overloaded, failures, or fewer answers than sent),
       // or the goal is missed twice in a row (one miss can be a hiccup of a shared machine).
@@ -577,6 +588,13 @@ async function main(): Promise<void> {
     console.log(`${options.meetings} meetings, at most ${options.concurrency} requests in flight, goal p99 ≤ ${options.sloMs} ms at ${options.rate}/s`);
 
     const pg = await benchProduct('postgresql', options, postgresPort, true);
+    if (options.onlySaturation) {
+      const { result, cpu } = pg.rows[0]!;
+      const figures = { answeredPerSecond: result.achieved, p50Ms: result.p50, p99Ms: result.p99, failed: result.errors + result.non200, productCpuPercent: cpu.product, otherCpuPercent: cpu.others };
+      console.log(JSON.stringify(figures));
+      if (options.json) await writeFile(options.json, JSON.stringify(figures));
+      return;
+    }
     const lite = options.pglite ? await benchProduct('pglite', options, postgresPort, false) : null;
     const rows = [...pg.rows, ...(lite?.rows ?? [])];
 

@@ -81,6 +81,10 @@ describe('identify', () => {
     assert.ok(byKey.ok && byKey.caller.kind === 'user');
     assert.deepEqual([byKey.caller.user.id, byKey.caller.via], [user.id, 'api-key']);
 
+    const byKeyAsBearer = await identify(request({ authorization: `Bearer ${apiKey}` }), deps());
+    assert.ok(byKeyAsBearer.ok && byKeyAsBearer.caller.kind === 'user');
+    assert.deepEqual([byKeyAsBearer.caller.user.id, byKeyAsBearer.caller.via], [user.id, 'api-key']);
+
     const byOidc = await identify(request({ authorization: `Bearer ${await jwt()}` }), deps());
     assert.ok(byOidc.ok && byOidc.caller.kind === 'user');
     assert.deepEqual([byOidc.caller.user.email, byOidc.caller.via], ['person@idp.example', 'oidc']);
@@ -131,7 +135,7 @@ describe('identify', () => {
     assert.equal(await bearer(await jwt({ sub: 'impostor', email: 'local@example.com', email_verified: true })), 'oidc_email_conflict');
     assert.equal(await bearer('eyJhbGciOiJub25lIn0.e30.'), 'token_invalid');
     assert.equal(await bearer('not-a-jwt'), 'token_malformed');
-    assert.equal(await bearer(apiKey), 'token_malformed');
+    assert.equal(await bearer(`mr_zzzzzzzz_${'A'.repeat(43)}`), 'api_key_invalid', 'an API key as bearer fails as an API key');
     assert.equal(await bearer(await jwt(), { oidc: null }), 'oidc_not_configured');
     const expired = issueMeetingToken({ appSecret, meetingId, name: 'Guest', ttlSeconds: 60, now: new Date(Date.now() - 3600_000) });
     assert.equal(await bearer(expired.token), 'meeting_token_expired');

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestProduct, type TestProduct } from './support/product.ts';
 import { histogramCount, metricFamily as family, metricValue as value, parseExposition, type MetricFamily } from './support/prometheus.ts';
-import { holdMeeting } from './support/held-meeting.ts';
+import { holdRecordedMeeting, sendForgedDailyWebhook } from './support/recorded-meeting.ts';
 
 let product: TestProduct;
 before(async () => {
@@ -29,15 +29,9 @@ test('after a meeting, /metrics shows its webhooks, recordings, speech, pipeline
   assert.ok(family(before, 'process_resident_memory_bytes'), "prom-client's process metrics are there");
 
   // A webhook with a bad signature: refused, and counted as such.
-  const refused = await fetch(`${product.url}/v1/webhooks/daily`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-webhook-timestamp': String(Math.floor(Date.now() / 1000)), 'x-webhook-signature': Buffer.from('not the signature').toString('base64') },
-    body: JSON.stringify({ version: '1.0.0', type: 'participant.joined', id: 'forged', payload: {}, event_ts: Date.now() / 1000 }),
-  });
-  assert.equal(refused.status, 401);
-  const refusedCode = ((await refused.json()) as { error: { code: string } }).error.code;
+  const refusedCode = await sendForgedDailyWebhook(product);
 
-  const { meeting, rawTracks: raw, transcript: result } = await holdMeeting(product, 'metrics-room', { alice: 'Good morning everyone. The budget is on track.', bob: 'Thank you. We will hire two engineers.' });
+  const { meeting, raw, result } = await holdRecordedMeeting(product, 'metrics-room');
 
   const text = await (await fetch(`${product.url}/metrics`, { headers: product.adminHeaders })).text();
   for (const id of [meeting.id, raw.id, result.transcriptId!]) assert.ok(!text.includes(id), `no id (${id}) in the metrics`);

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestProduct, type TestProduct } from './support/product.ts';
+import { holdMeeting } from './support/recorded-meeting.ts';
 import { Transcript } from '../db/entities.ts';
 import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
 import { recordingWorkflowId, type RecordingWorkflowResult } from '../recordings/messages.ts';
@@ -45,18 +46,10 @@ describe('worker crash', () => {
 
   it('continues after kill -9 and still makes exactly one transcript', { timeout: 420_000 }, async () => {
     const first = startWorkerProcess();
-    const sim = product.daily;
-    await product.request('POST', '/v1/rooms', { name: 'crashy', recordingTrigger: 'automatic' });
-    const meeting = (await product.request('POST', '/v1/rooms/crashy/meetings')).body;
-    const ann = await sim.join(meeting.platformRoomName, { userName: 'Ann', userId: 'ann', owner: true });
-    const ben = await sim.join(meeting.platformRoomName, { userName: 'Ben', userId: 'ben' });
-    assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/recordings/start`, {})).body.status, 'recording');
-    for (const [who, text] of [[ann, 'We are testing what happens when a worker dies in the middle of its work.'], [ben, 'Then another worker should pick up the task and finish it without losing anything.']] as const) {
-      const said = await sim.say(who.sessionId, { text });
-      await sleep(said.durationMs + 500);
-    }
-    await sim.leave(ann.sessionId);
-    await sim.leave(ben.sessionId);
+    const meeting = await holdMeeting(product, 'crashy', [
+      { userName: 'Ann', userId: 'ann', says: 'We are testing what happens when a worker dies in the middle of its work.' },
+      { userName: 'Ben', userId: 'ben', says: 'Then another worker should pick up the task and finish it without losing anything.' },
+    ], 500);
 
     // Kill the worker as soon as transcription is under way.
     const em = product.services.db.em.fork();

@@ -259,7 +259,7 @@ export function ApiKeysPage() {
   return (
     <>
       <PageHeading title="API keys" />
-      <p className="muted">A key acts as you for programs that call the API (send it as <code>X-API-Key</code>). Revoke it when it is no longer needed.</p>
+      <p className="muted">A key acts as you for programs that call the API (send it as <code>X-API-Key</code>, or as <code>Authorization: Bearer</code>). Revoke it when it is no longer needed.</p>
       <section className="card" aria-labelledby="new-key-title">
         <h2 id="new-key-title">New key</h2>
         <form onSubmit={create} noValidate>
