@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startOtlpReceiver } from '../test/support/otlp-receiver.ts';
-import { appendBenchmarkSection, BENCHMARKS_DOC, machineDescription } from './benchmarks-doc.ts';
+import { appendBenchmarkSection, machineDescription } from './benchmarks-doc.ts';
 
 const { values } = parseArgs({
   options: {
@@ -117,6 +117,5 @@ if (!values['no-doc']) {
     bullets,
     '',
   ]);
-  console.log(`appended to ${path.relative(process.cwd(), BENCHMARKS_DOC)}`);
 }
 process.exit(0);

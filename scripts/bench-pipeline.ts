@@ -52,7 +52,7 @@ import { werCount, werOf } from '../speech/wer.ts';
 import { createTranscriptionEngines } from '../runtime/engines.ts';
 import { startSpeechStandIn, type SpeechStandIn } from '../speech/stand-in-server.ts';
 import { recordingWorkflowId, type RecordingWorkflowResult } from '../recordings/messages.ts';
-import { appendBenchmarkSection, BENCHMARKS_DOC, machineDescription } from './benchmarks-doc.ts';
+import { appendBenchmarkSection, machineDescription } from './benchmarks-doc.ts';
 import { tracingEnv } from './bench-processes.ts';
 import type { RunningServer } from '../test/support/servers.ts';
 import type { TestProduct } from '../test/support/product.ts';
@@ -900,7 +900,6 @@ async function main(): Promise<void> {
         bullets,
         '',
       ]);
-      console.log(`appended to ${path.relative(process.cwd(), BENCHMARKS_DOC)}`);
     }
   } finally {
     await standIn?.close();

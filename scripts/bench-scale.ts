@@ -27,7 +27,7 @@ import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { participantWebhookBody } from '../test/support/daily.ts';
 import { meetingWorkflowId, type MeetingState } from '../meetings/messages.ts';
-import { appendBenchmarkSection, BENCHMARKS_DOC, machineDescription } from './benchmarks-doc.ts';
+import { appendBenchmarkSection, machineDescription } from './benchmarks-doc.ts';
 import { cpuSample, percentile, postgresCpuMs, processCpu, startApiProcess, startWorkerProcess } from './bench-processes.ts';
 import { freePort, type RunningServer } from '../test/support/servers.ts';
 import { sendDailyWebhook, type ApiResponse, type TestProduct } from '../test/support/product.ts';
@@ -686,7 +686,6 @@ async function main(): Promise<void> {
           result.summary,
           '',
         ]);
-        console.log(`appended to ${path.relative(process.cwd(), BENCHMARKS_DOC)}`);
       }
       return;
     }
@@ -711,7 +710,6 @@ async function main(): Promise<void> {
         summary,
         '',
       ]);
-      console.log(`appended to ${path.relative(process.cwd(), BENCHMARKS_DOC)}`);
     }
   } finally {
     await Promise.allSettled(servers.splice(0).map((server) => server.stop()));

@@ -11,9 +11,8 @@
 // latency (client side, over HTTP: access rules, SQL, snippets) by caller and kind, with the index's size.
 // Usage: npm run bench:search [-- --transcripts 10000 --minutes 60 --queries 40 --no-doc]
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { appendBenchmarkSection, BENCHMARKS_DOC, machineDescription } from './benchmarks-doc.ts';
+import { appendBenchmarkSection, machineDescription } from './benchmarks-doc.ts';
 import { percentile } from './bench-processes.ts';
 import type { RunningServer } from '../test/support/servers.ts';
 import type { TestProduct, TestUser } from '../test/support/product.ts';
@@ -294,7 +293,6 @@ async function main(): Promise<void> {
         summary,
         '',
       ]);
-      console.log(`appended to ${path.relative(process.cwd(), BENCHMARKS_DOC)}`);
     }
   } finally {
     await product?.stop();

@@ -45,7 +45,7 @@ import { parseConfig } from '../runtime/config.ts';
 import { createTranscriptionEngines } from '../runtime/engines.ts';
 import { OpenAICompatibleRecognizer, WhisperRecognizer, speechPrompt, type SpeechRecognizer } from '../speech/index.ts';
 import { normalizeForWer } from '../speech/wer.ts';
-import { appendBenchmarkSection, BENCHMARKS_DOC, machineDescription } from './benchmarks-doc.ts';
+import { appendBenchmarkSection, machineDescription } from './benchmarks-doc.ts';
 import { POCKETSPHINX_DEFAULTS, PocketsphinxRecognizer } from './bench-speech/pocketsphinx.ts';
 import { byLabel, fixed, score, totals, werCell, worstRows, type Recognition, type Totals } from './bench-speech/score.ts';
 import { humanSet, inParallel, nameCases, prepare, speak, syntheticSet, toolVersion, type PreparedUtterance, type Utterance } from './bench-speech/set.ts';
@@ -571,7 +571,6 @@ async function main(): Promise<void> {
         sections,
         '',
       ]);
-      console.log(`appended to ${path.relative(process.cwd(), BENCHMARKS_DOC)}`);
     }
   } finally {
     await whisper?.recognizer.close();

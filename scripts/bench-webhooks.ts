@@ -16,7 +16,6 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -25,7 +24,7 @@ import { Client, Connection } from '@temporalio/client';
 import { signDailyWebhook } from '../platforms/daily/signature.ts';
 import { meetingEventSignal } from '../workflows/meeting.ts';
 import { meetingWorkflowId, type MeetingEvent } from '../meetings/messages.ts';
-import { appendBenchmarkSection, BENCHMARKS_DOC, machineDescription } from './benchmarks-doc.ts';
+import { appendBenchmarkSection, machineDescription } from './benchmarks-doc.ts';
 import { cpuSample, percentile, postgresCpuMs, startWorkerProcess, tracingEnv } from './bench-processes.ts';
 import type { RunningServer } from '../test/support/servers.ts';
 import type { TestProduct } from '../test/support/product.ts';
@@ -644,7 +643,6 @@ async function main(): Promise<void> {
         summary,
         '',
       ]);
-      console.log(`appended to ${path.relative(process.cwd(), BENCHMARKS_DOC)}`);
     }
   } finally {
     await Promise.allSettled(servers.splice(0).map((server) => server.stop()));

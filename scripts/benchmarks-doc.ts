@@ -30,10 +30,11 @@ export function machineDescription(tools: Array<[command: string, args: string[]
   return `${nproc} CPUs (\`nproc\`), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${cpuModel}, ${os.type()} ${os.release()}, Node ${process.version}${versions.length ? `; ${versions.join('; ')}` : ''}`;
 }
 
-/** `## <title>, <date> UTC` and the given lines, appended to docs/benchmarks.md. */
+/** `## <title>, <date> UTC` and the given lines, appended to docs/benchmarks.md (and said so on stdout). */
 export async function appendBenchmarkSection(title: string, lines: string[]): Promise<void> {
   await mkdir(path.dirname(BENCHMARKS_DOC), { recursive: true });
   if (!existsSync(BENCHMARKS_DOC)) await writeFile(BENCHMARKS_DOC, DOC_HEADER);
   const date = new Date().toISOString().replace('T', ' ').slice(0, 16);
   await appendFile(BENCHMARKS_DOC, ['', `## ${title}, ${date} UTC`, '', ...lines].join('\n'));
+  console.log(`appended to ${path.relative(process.cwd(), BENCHMARKS_DOC)}`);
 }
