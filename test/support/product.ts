@@ -114,7 +114,6 @@ export interface TestProduct {
   stop(): Promise<void>;
 }
 
-/** Posts `body` to the product's Daily webhook endpoint, signed as Daily signs it now. */
 /** A recording's pipeline result, once its meeting has handed it over (its workflow may not exist yet). */
 export async function recordingWorkflowResult(product: TestProduct, recordingId: string, timeoutMs = 60_000): Promise<RecordingWorkflowResult> {
   const handle = product.services.temporal.workflow.getHandle(recordingWorkflowId(recordingId));
