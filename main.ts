@@ -28,15 +28,15 @@ async function main() {
   const started = performance.now();
   const config = await loadConfig();
   const log = createLogger(config.logLevel);
-  installWorkerRuntime(config.logLevel, await sdkMetricsTelemetry());
+  installWorkerRuntime(log, await sdkMetricsTelemetry());
   // Offline speech needs its Python environment and model: made in .venv on the first start, checked after that.
   const { speech } = config.transcription;
   if (speech.engine === 'whisper' && speech.managed && config.worker.queues.includes('speech')) await setUpWhisper();
 
   let embeddedTemporal: EmbeddedTemporal | undefined;
   if (config.temporal.mode === 'embedded') {
-    log.info('starting the Temporal dev server', { address: config.temporal.address, db: config.temporal.dbFile });
-    embeddedTemporal = await startEmbeddedTemporal(config.temporal, (level, message, fields) => log[level](message, fields));
+    log.info({ address: config.temporal.address, db: config.temporal.dbFile }, 'starting the Temporal dev server');
+    embeddedTemporal = await startEmbeddedTemporal(config.temporal, (level, message, fields) => log[level](fields ?? {}, message));
   }
   const services = await openServices(config);
   const runs = (name: RunnablePlatform) => config.platforms.enabled.includes(name);
@@ -90,9 +90,9 @@ async function main() {
       const at = performance.now();
       try {
         await stop();
-        log.debug(`stopped ${what}`, { ms: Math.round(performance.now() - at) });
+        log.debug({ ms: Math.round(performance.now() - at) }, `stopped ${what}`);
       } catch (error) {
-        log.warn(`could not stop ${what}`, { error: (error as Error).message });
+        log.warn({ error: (error as Error).message }, `could not stop ${what}`);
       }
     };
     // A worker whose server is unreachable cannot finish its polls: after 3 s it is left to end with the process.

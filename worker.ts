@@ -93,16 +93,16 @@ export async function runWorkerProcess(telemetryOptions?: TelemetryOptions): Pro
   const { runUntilSignal } = await import('./runtime/lifecycle.ts');
   const config = await loadConfig();
   const log = createLogger(config.logLevel);
-  installWorkerRuntime(config.logLevel, telemetryOptions ?? (config.metrics.port === undefined ? undefined : await sdkMetricsTelemetry()));
+  installWorkerRuntime(log, telemetryOptions ?? (config.metrics.port === undefined ? undefined : await sdkMetricsTelemetry()));
   const services = await openServices(config);
   const { serveMetrics } = await import('./runtime/metrics.ts');
   const metricsServer = config.metrics.port === undefined ? null : await serveMetrics(config.metrics.host, config.metrics.port);
-  if (metricsServer) log.info('worker metrics', { url: metricsServer.url });
+  if (metricsServer) log.info({ url: metricsServer.url }, 'worker metrics');
   const connection = await connectWorker(config.temporal.mode === 'external' ? config.temporal : { address: config.temporal.address });
   const workers = await createWorkers({ ...services, log }, connection);
   const { ensureSchedules } = await import('./runtime/schedules.ts');
   await ensureSchedules(services.temporal, config);
-  log.info('worker polling', { queues: config.worker.queues, taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address });
+  log.info({ queues: config.worker.queues, taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace, address: config.temporal.address }, 'worker polling');
   const running = workers.run();
   await runUntilSignal(running, async () => {
     workers.shutdown();

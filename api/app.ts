@@ -79,7 +79,7 @@ export function createApp(services: Services, log: Logger, extensions: AppExtens
   // mid-stream (a closed tab, an aborted download, a left transcript page's event stream) is no error of ours.
   app.on('error', (error: Error & { code?: string; status?: number; expose?: boolean }) => {
     if (error.status === 404 || error.expose || CLIENT_GONE.has(error.code ?? '')) return;
-    log.error('response failed', { error: error.stack ?? String(error) });
+    log.error({ error: error.stack ?? String(error) }, 'response failed');
   });
   const rateLimiter = new RateLimiter({ login: services.config.auth.loginRateLimitPerMinute, public: services.config.auth.publicRateLimitPerMinute });
   const ownOrigin = new URL(services.config.api.publicUrl).origin;
@@ -88,7 +88,7 @@ export function createApp(services: Services, log: Logger, extensions: AppExtens
   // With tracing on, every request is a span, the outermost (it sees the status the error middleware sets).
   if (services.tracing) app.use(services.tracing.requestSpans);
   app.use(securityHeaders);
-  app.use(errorMiddleware((message, fields) => log.error(message, fields)));
+  app.use(errorMiddleware(log));
   app.use(async (ctx, next) => {
     // CORS for the configured web origins only (credentials included); other origins get no CORS headers.
     const origin = ctx.get('origin');

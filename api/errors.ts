@@ -2,6 +2,7 @@
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
 import { DriverException, UniqueConstraintViolationException, OptimisticLockError } from '@mikro-orm/core';
+import type { Logger } from '../runtime/log.ts';
 
 export class ApiError extends Error {
   readonly status: number;
@@ -32,16 +33,36 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown, where
   return result.data;
 }
 
-export type ErrorLogger = (message: string, fields: Record<string, unknown>) => void;
+/** The route's ids, by where they stand in it (the routes name every id `:id`). */
+const ID_FIELD_OF_ROUTE: ReadonlyArray<readonly [routePrefix: string, field: string]> = [
+  ['/v1/meetings/:id', 'meetingId'],
+  ['/v1/recordings/:id', 'recordingId'],
+  ['/v1/transcripts/:id', 'transcriptId'],
+];
 
-export function errorMiddleware(logError: ErrorLogger) {
+/**
+ * What a log line says of a request: its method, path (no query string: share links and signatures live there) and
+ * route, and the meeting, recording or transcript its route names. Never headers or bodies.
+ */
+export function requestLogFields(ctx: Context): Record<string, string> {
+  const { routerPath, params } = ctx as Context & { routerPath?: string; params?: Record<string, string> };
+  const fields: Record<string, string> = { method: ctx.method, path: ctx.path };
+  if (typeof routerPath !== 'string') return fields;
+  fields.route = routerPath;
+  const id = ID_FIELD_OF_ROUTE.find(([prefix]) => routerPath === prefix || routerPath.startsWith(`${prefix}/`));
+  if (id && params?.id) fields[id[1]] = params.id;
+  return fields;
+}
+
+export function errorMiddleware(log: Logger) {
   return async function handleErrors(ctx: Context, next: Next) {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) throw new ApiError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}`);
     } catch (error) {
       const apiError = toApiError(error);
-      if (apiError.status >= 500) logError('request failed', { method: ctx.method, path: ctx.path, error: describe(error) });
+      if (apiError.status >= 500) log.error({ ...requestLogFields(ctx), status: apiError.status, error: describe(error) }, 'request failed');
+      else log.debug({ ...requestLogFields(ctx), status: apiError.status, code: apiError.code }, 'request refused');
       ctx.status = apiError.status;
       ctx.body = { error: { code: apiError.code, message: apiError.message, ...(apiError.details === undefined ? {} : { details: apiError.details }) } };
     }

@@ -10,7 +10,7 @@ const config = await loadConfig();
 const log = createLogger(config.logLevel);
 const services = await openServices(config);
 const server = await startApiServer(services, log);
-log.info('API listening', { url: config.api.publicUrl });
+log.info({ url: config.api.publicUrl }, 'API listening');
 // Printed, not logged: the generated password must not end up in log storage.
 for (const line of firstAdminNotice(server.firstAdmin)) console.log(line);
 await runUntilSignal(server.closed, async () => {

@@ -32,7 +32,7 @@ export async function startApiServer(services: Services, log: Logger, listen = {
     routes.push(async (ctx, next) => (ctx.path.startsWith('/v1/storage/') ? serveObject(ctx) : next()));
   }
   routes.push(webAppRoute(services.config.web));
-  const webhookDispatcher = new WebhookDispatcher(services, (message, fields) => log.warn(message, fields));
+  const webhookDispatcher = new WebhookDispatcher(services, (message, fields) => log.warn(fields, message));
   webhookDispatcher.start();
   registerApiGauges(services);
   const app = createApp(services, log, { routes, webhookDispatcher });

@@ -111,7 +111,7 @@ export class WebhookDispatcher {
         }
         return;
       } catch (error) {
-        this.#log('webhook delivery failed; retrying', { eventIds: batch.map((d) => d.event.eventId), attempt, error: (error as Error).message });
+        this.#log('webhook delivery failed; retrying', { meetingId, eventIds: batch.map((d) => d.event.eventId), attempt, error: (error as Error).message });
         await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** Math.min(attempt, 7))).unref());
       }
     }

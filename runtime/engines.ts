@@ -13,7 +13,7 @@ export function createTranscriptionEngines(
     ? createSpeechRecognizer({
         engine: 'whisper', python: engine.python, modelDir: engine.modelDir, device: engine.device, computeType: engine.computeType,
         threads: engine.threads, workers: options.speechConcurrency, beamSize: engine.beamSize, requestTimeoutMs: engine.timeoutSeconds * 1000,
-        log: options.log ? (level, message, fields) => options.log![level](message, fields) : undefined,
+        log: options.log ? (level, message, fields) => options.log![level](fields ?? {}, message) : undefined,
       })
     : createSpeechRecognizer({ engine: 'openai-compatible', baseUrl: engine.apiUrl, apiKey: engine.apiKey, model: engine.model, requestTimeoutMs: engine.timeoutSeconds * 1000 });
   const summarizer = summary.engine === 'offline'

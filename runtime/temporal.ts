@@ -7,10 +7,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection, Client, type WorkflowClientInterceptor } from '@temporalio/client';
 import { createServer, type AddressInfo } from 'node:net';
 import { setSdkMetricsUrl } from './metrics.ts';
-import { NativeConnection, Runtime, DefaultLogger, type LogLevel, type LogMetadata, type TelemetryOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, LogTimestamp, type LogLevel, type LogMetadata, type Logger as SdkLoggerInterface, type TelemetryOptions } from '@temporalio/worker';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { customSearchAttributes } from '../workflows/search-attributes.ts';
+import { meetingWorkflowId } from '../meetings/messages.ts';
+import { recordingWorkflowId } from '../recordings/messages.ts';
+import { recordingDeletionWorkflowId } from '../workflows/recording-deletion.ts';
+import { consentRefusalWorkflowId } from '../workflows/consent.ts';
 import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
 import { spawnInOwnGroup, type ChildInGroup } from './child-process.ts';
 
 const GRPC_NOT_FOUND = 5;
@@ -222,23 +227,71 @@ export async function connectClient(options: TemporalConnectionOptions & { names
 
 let runtimeInstalled = false;
 
+/** Which field a workflow id names, by its prefix: `meeting/<id>` → meetingId, `recording/<id>` → recordingId… */
+const SUBJECT_OF_WORKFLOW: ReadonlyArray<readonly [prefix: string, field: 'meetingId' | 'recordingId']> = [
+  [meetingWorkflowId(''), 'meetingId'],
+  [recordingWorkflowId(''), 'recordingId'],
+  [recordingDeletionWorkflowId(''), 'recordingId'],
+  [consentRefusalWorkflowId(''), 'meetingId'],
+];
+
+/** The meeting or recording a workflow (or its activity) is about, as log fields; none for other workflows. */
+export function workflowSubjectFields(workflowId: unknown): Partial<Record<'meetingId' | 'recordingId', string>> {
+  if (typeof workflowId !== 'string') return {};
+  const subject = SUBJECT_OF_WORKFLOW.find(([prefix]) => workflowId.startsWith(prefix));
+  return subject ? { [subject[1]]: workflowId.slice(subject[0].length) } : {};
+}
+
+const PINO_LEVEL_OF = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const satisfies Record<LogLevel, string>;
+
 /**
- * The SDK's logger, less one warning that is no news: a worker of an activities-only queue (audio, speech) says
- * "No workflows registered, not polling for workflow tasks" on every start, and that is how it is meant to be.
+ * The SDK's logs (its own, workflows' `log`, activities' `log`, Core's forwarded ones) as lines of our logger, with
+ * the SDK's metadata as fields, untouched (workflowId, runId, activityType, taskQueue, namespace, an interceptor's
+ * trace_id…), plus meetingId or recordingId from the workflow id and runId on activities' lines too. Less one warning
+ * that is no news: a worker of an activities-only queue (audio, speech) says "No workflows registered, not polling for
+ * workflow tasks" on every start, and that is how it is meant to be.
  */
-export class SdkLogger extends DefaultLogger {
-  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
+export class SdkLogger implements SdkLoggerInterface {
+  readonly #log: Logger;
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  log(level: LogLevel, message: string, meta: LogMetadata = {}): void {
     if (message.startsWith('No workflows registered')) return;
-    super.log(level, message, meta);
+    const { [LogTimestamp]: _sdkTime, ...fields } = meta;
+    const runId: unknown = fields.runId ?? fields.workflowRunId;
+    this.#log[PINO_LEVEL_OF[level]]({ ...fields, ...workflowSubjectFields(fields.workflowId), ...(runId !== undefined && { runId }) }, message);
+  }
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
   }
 }
 
-/** The SDK's own logs: warnings and errors only, unless LOG_LEVEL=debug. */
-/** `telemetryOptions`: the SDK's own metrics, say a Prometheus endpoint (`npm run bench:scale` reads its worker's). */
-export function installWorkerRuntime(level: Config['logLevel'], telemetryOptions?: TelemetryOptions): void {
+/**
+ * The SDK's Runtime (process-wide, installed once: the first call decides) logging through `log`: warnings and errors
+ * only, unless LOG_LEVEL=debug. Core's own lines (its warnings, rare) stay on stderr in Core's format: forwarding them
+ * holds a native callback that keeps the process alive until a worker's connection closes, and a process that never
+ * makes a worker (a test with none, say) would never exit.
+ * `telemetryOptions`: the SDK's own metrics, say a Prometheus endpoint (`npm run bench:scale` reads its worker's).
+ */
+export function installWorkerRuntime(log: Logger, telemetryOptions?: TelemetryOptions): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new SdkLogger(level === 'debug' ? 'DEBUG' : 'WARN'), ...(telemetryOptions && { telemetryOptions }) });
+  const level = log.isLevelEnabled('debug') || !log.isLevelEnabled('warn') ? log.level : 'warn';
+  Runtime.install({ logger: new SdkLogger(log.child({}, { level })), ...(telemetryOptions && { telemetryOptions }) });
 }
 
 /**

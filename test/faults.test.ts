@@ -102,7 +102,7 @@ describe('faults of the start command, mid-meeting', () => {
     assert.equal(temporal.length, 1, 'one Temporal dev server');
     process.kill(temporal[0]!, 'SIGKILL');
     await waitFor(() => product.output().includes('the Temporal dev server is back'), 60_000, 'the restart');
-    assert.match(product.output(), /"level":"error","message":"the Temporal dev server exited; restarting it".*"signal":"SIGKILL"/);
+    assert.match(product.output(), /"level":"error".*"signal":"SIGKILL".*"msg":"the Temporal dev server exited; restarting it"/);
     await meetingFinishes(meeting, [ann, ben]);
 
     product.child.kill('SIGTERM');

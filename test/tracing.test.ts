@@ -1,7 +1,8 @@
 // Traces: with OTEL_EXPORTER_OTLP_ENDPOINT set, a real meeting (Daily simulator, the product's speech engine) sends
 // its spans to an OTLP receiver, and one trace runs from the raw tracks' webhook request through the signal, the
 // meeting workflow's handling of it and the recording's workflow it starts, to the activity that ends the transcript;
-// a participant's webhook is one trace down to the activity writing its row. Off (no endpoint), nothing is installed.
+// a participant's webhook is one trace down to the activity writing its row; a log line carries the trace it was written
+// in. Off (no endpoint), nothing is installed.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,12 +11,15 @@ import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './suppo
 import { holdRecordedMeeting } from './support/recorded-meeting.ts';
 import { recordingWorkflowId } from '../recordings/messages.ts';
 import { parseConfig } from '../runtime/config.ts';
+import { createLogger } from '../runtime/log.ts';
 
 let receiver: OtlpReceiver;
 let product: TestProduct;
+const logLines: Array<Record<string, unknown>> = [];
 before(async () => {
   receiver = await startOtlpReceiver();
-  product = await startTestProduct({ name: 'tracing', env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'meeting-recorder-test', RECORDING_READY_TIMEOUT_SECONDS: '30' } });
+  const log = createLogger('debug', { destination: { write: (line: string) => void logLines.push(JSON.parse(line)) } });
+  product = await startTestProduct({ name: 'tracing', log, env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SERVICE_NAME: 'meeting-recorder-test', RECORDING_READY_TIMEOUT_SECONDS: '30' } });
 });
 after(async () => {
   await product?.stop();
@@ -70,6 +74,14 @@ test('one trace from a webhook through the signal, the workflows and their activ
 
   // No path (ids, tokens) in any span name: routes only.
   assert.ok(receiver.spans.every((s) => !s.name.includes(meeting.id)), 'span names carry routes, not ids');
+
+  // A request refused (the meeting has ended): its log line carries the meeting and the request's trace and span.
+  assert.equal((await product.request('POST', `/v1/meetings/${meeting.id}/join`, { userName: 'Late' })).status, 409);
+  const refused = logLines.find((line) => line.msg === 'request refused' && line.meetingId === meeting.id);
+  assert.ok(refused && typeof refused.trace_id === 'string', JSON.stringify(refused));
+  const requestSpan = () => receiver.spans.find((s) => s.kind === SERVER && s.name === 'POST /v1/meetings/:id/join' && s.traceId === refused.trace_id);
+  for (let deadline = Date.now() + 10_000; !requestSpan() && Date.now() < deadline; await sleep(200)) await product.services.tracing.flush();
+  assert.equal(requestSpan()?.spanId, refused.span_id, 'the line names the request span');
 });
 
 test('without an OTLP endpoint tracing is off', () => {

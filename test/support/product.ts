@@ -5,11 +5,11 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap, type WorkerOptions, Runtime, DefaultLogger } from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap, type WorkerOptions, DefaultLogger } from '@temporalio/worker';
 import { parseConfig, type Config } from '../../runtime/config.ts';
 import { openServices, type Services } from '../../runtime/services.ts';
-import { connectClient, connectWorker, ensureNamespace } from '../../runtime/temporal.ts';
-import { createLogger } from '../../runtime/log.ts';
+import { connectClient, connectWorker, ensureNamespace, installWorkerRuntime } from '../../runtime/temporal.ts';
+import { createLogger, type Logger } from '../../runtime/log.ts';
 import { startApiServer, type ApiServer } from '../../api/server.ts';
 import { createWorkers, workflowsPath } from '../../worker.ts';
 import { freePort, postgresUrl, temporalAddress } from './servers.ts';
@@ -29,8 +29,9 @@ import { signDailyWebhook } from '../../platforms/daily/signature.ts';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { recordingWorkflowId, type RecordingWorkflowResult } from '../../recordings/messages.ts';
 
-// Keep the SDK's own logs to warnings so test output stays readable.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// The SDK's own logs through the product's logger, warnings only so test output stays readable (a test file that
+// captures them installs its own first: the Runtime is process-wide and the first install holds).
+installWorkerRuntime(createLogger('warn'));
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundle the workflow code once per test process and reuse it for every worker (with tracing's interceptors when a test traces). */
@@ -164,7 +165,11 @@ type WorkerQueue = Config['worker']['queues'][number];
  * `livekit`: LiveKit runs beside Daily (its simulator started and its webhooks configured to our route), with these
  * simulator options. `hms`, `whereby`: 100ms or Whereby runs beside them, its simulator started as `npm start` embeds it.
  */
-type TestProductOptions = TestConfigOptions & { worker?: boolean | { queues: WorkerQueue[] }; daily?: Partial<DailySimulatorOptions>; livekit?: boolean | Partial<LiveKitSimulatorOptions>; hms?: boolean; whereby?: boolean };
+type TestProductOptions = TestConfigOptions & {
+  worker?: boolean | { queues: WorkerQueue[] }; daily?: Partial<DailySimulatorOptions>; livekit?: boolean | Partial<LiveKitSimulatorOptions>; hms?: boolean; whereby?: boolean;
+  /** The API's and the worker's logger (default: warnings and errors on stderr). */
+  log?: Logger;
+};
 
 /**
  * `worker`: false for none, or `{ queues }` to leave some queues unserved until `startWorker()` (default: all).
@@ -197,6 +202,7 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
     env: { ...plan.env, API_PORT: String(apiPort), FIRST_ADMIN_EMAIL: TEST_ADMIN_EMAIL, FIRST_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ...liveKitEnv, ...options.env },
   });
   const services = await openServices(config);
+  const log = options.log ?? createLogger('warn');
   // Whatever started is stopped again if a later part cannot start, so a failed start leaves nothing listening.
   const started: Array<() => Promise<void>> = [() => services.close()];
   const stopStarted = () => Promise.allSettled(started.reverse().map((stop) => stop()));
@@ -208,7 +214,7 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
   try {
     daily = await startTestDaily(plan, services.storage, options.daily);
     started.push(() => daily.stop());
-    api = await startApiServer(services, createLogger('warn'), { host: '127.0.0.1', port: apiPort });
+    api = await startApiServer(services, log, { host: '127.0.0.1', port: apiPort });
     started.push(() => api.close());
     await registerDailyWebhook(config.daily, `${api.url}/v1/webhooks/daily`);
     if (options.livekit && config.livekit.mode === 'simulator') {
@@ -241,7 +247,7 @@ async function startTestProductOnce(options: TestProductOptions): Promise<TestPr
   const workerStops: Array<() => Promise<void>> = [];
   async function startWorker(queues: WorkerQueue[], workerOptions: Partial<WorkerOptions> = {}): Promise<void> {
     const connection = await connectWorker({ address: config.temporal.address });
-    const worker = await createWorkers({ ...services, config: { ...config, worker: { ...config.worker, queues } } }, connection, { ...workerOptions, workflowBundle: await workflowBundle(services.tracing?.workflowModules), workflowsPath: undefined });
+    const worker = await createWorkers({ ...services, log, config: { ...config, worker: { ...config.worker, queues } } }, connection, { ...workerOptions, workflowBundle: await workflowBundle(services.tracing?.workflowModules), workflowsPath: undefined });
     const running = worker.run();
     workerStops.push(async () => {
       worker.shutdown();
