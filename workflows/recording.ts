@@ -7,7 +7,6 @@
 // waveform (in parallel with transcription) → title, summaries, topics → finish (consent, outgoing webhook).
 // Large data (audio, words) lives in storage; only keys and counts travel through the workflow.
 import {
-  ActivityFailure,
   ApplicationFailure,
   defineQuery,
   log,
@@ -23,6 +22,7 @@ import { SPEAKER_AUDIO } from '../meetings/messages.ts';
 import { OUTGOING_WEBHOOK_ACTIVITY } from './outgoing-webhooks.ts';
 import { compositeSpeakerName, type RecordingWorkflowInput, type RecordingWorkflowResult, type TranscriptionProgress, type TranscriptionStep } from '../recordings/messages.ts';
 import type { OwnerCopyOutcome } from '../db/entities.ts';
+import { failureMessage } from './failure-message.ts';
 
 export const transcriptionProgressQuery = defineQuery<TranscriptionProgress>('progress');
 
@@ -218,8 +218,3 @@ const DURATION_FROM_FILE = 'duration-from-file';
 
 /** Failures retrying cannot fix (see activities/errors.ts): corrupt media, 4xx from a service, bad credentials. */
 const FINAL_ERRORS = ['MediaError', 'SpeechRequestRefused', 'SummaryRequestRefused', 'PlatformRequestRefused', 'NoAudio'];
-
-function failureMessage(error: unknown): string {
-  if (error instanceof ActivityFailure && error.cause) return error.cause.message;
-  return (error as Error).message ?? String(error);
-}
