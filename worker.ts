@@ -10,6 +10,7 @@ import { audioQueue, speechQueue } from './workflows/recording.ts';
 import { createTranscriptionEngines } from './runtime/engines.ts';
 import type { Services } from './runtime/services.ts';
 import type { Logger } from './runtime/log.ts';
+import { createMailer } from './delivery/email.ts';
 
 export const workflowsPath = path.join(import.meta.dirname, 'workflows', 'index.ts');
 
@@ -37,8 +38,11 @@ export async function createWorkers(
     copies: { appSecret: config.appSecret },
     operations: {
       recordingStuckAfterSeconds: config.meetings.recordingMaxDurationSeconds + config.meetings.recordingReadyTimeoutSeconds,
-      ...(config.operatorDigest && { webhookUrl: config.operatorDigest.webhookUrl, ...(config.operatorDigest.webhookSecret && { webhookSecret: config.operatorDigest.webhookSecret }) }),
+      ...(config.operatorDigest?.webhookUrl && { webhookUrl: config.operatorDigest.webhookUrl }),
+      ...(config.operatorDigest?.webhookSecret && { webhookSecret: config.operatorDigest.webhookSecret }),
+      ...(config.operatorDigest?.email && { email: config.operatorDigest.email }),
     },
+    delivery: { mailer: config.delivery.mail ? createMailer(config.delivery.mail) : null, zulip: config.delivery.zulip, publicUrl: config.api.publicUrl },
   });
   // With tracing on, each worker runs activities in spans and exports its workflows' spans (runtime/tracing.ts).
   const base = { connection, namespace: config.temporal.namespace, activities, ...services.tracing?.workerOptions };

@@ -11,6 +11,7 @@ import { createDeletionActivities } from './deletion.ts';
 import { createConsentActivities } from './consent.ts';
 import { createOwnerCopyActivities } from './owner-copies.ts';
 import { createOperationsActivities } from './operations.ts';
+import { createDeliveryActivities, type DeliveryDependencies } from './delivery.ts';
 
 export interface ActivityDependencies {
   db: Database;
@@ -22,7 +23,9 @@ export interface ActivityDependencies {
   /** Copies to room owners' WebDAV folders: the key their passwords are sealed under. Absent: none are made. */
   copies?: { appSecret: string };
   /** The operators' digest: when a recording counts as stuck, and where the digest goes (none: it is only computed). */
-  operations?: { recordingStuckAfterSeconds: number; webhookUrl?: string; webhookSecret?: string };
+  operations?: { recordingStuckAfterSeconds: number; webhookUrl?: string; webhookSecret?: string; email?: string };
+  /** Where finished transcripts' notes may go (mail, Zulip); absent: nowhere (a room asking for it gets a warning). */
+  delivery?: DeliveryDependencies;
 }
 
 export function createActivities(deps: ActivityDependencies) {
@@ -34,6 +37,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createConsentActivities(deps),
     ...createOwnerCopyActivities(deps),
     ...createOperationsActivities(deps),
+    ...createDeliveryActivities(deps),
   };
 }
 

@@ -370,7 +370,7 @@ export function createTranscriptionActivities({ db, storage, platforms, transcri
 }
 
 function stepPercent(step: string, done: number, total: number): number {
-  const base: Record<string, number> = { storing: 0, tracks: 5, transcribing: 10, merging: 75, mixdown: 80, summarizing: 85, finishing: 95, done: 100 };
+  const base: Record<string, number> = { storing: 0, tracks: 5, transcribing: 10, merging: 75, mixdown: 80, summarizing: 85, finishing: 95, delivering: 96, copying: 97, done: 100 };
   if (step === 'transcribing' && total > 0) return Math.round(10 + (65 * done) / total);
   return base[step] ?? 0;
 }

@@ -131,11 +131,12 @@ async function correct(ctx: ApiContext, transcript: Transcript, make: () => Corr
 
 /**
  * Starts the delivery of `transcript.updated` after a correction or a restored version (after the commit: an
- * integrator never hears of a change that was not made).
+ * integrator never hears of a change that was not made), and the edit of the room's Zulip message, when it has one
+ * of them. The answer is about the webhook.
  */
 export async function announceTranscriptUpdate(ctx: ApiContext, transcript: Transcript, change: TranscriptUpdatedInput, revision: number): Promise<'scheduled' | 'no-webhook' | 'not-scheduled'> {
   const room = transcript.recording.meeting?.room;
-  if (!room?.webhookUrl) return 'no-webhook';
+  if (!room?.webhookUrl && !room?.zulipStream) return 'no-webhook';
   const { services } = ctx.state;
   try {
     await services.temporal.workflow.start(transcriptUpdatedWorkflow, {
@@ -144,12 +145,12 @@ export async function announceTranscriptUpdate(ctx: ApiContext, transcript: Tran
       args: [change],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [{ key: RecordingIdAttribute, value: transcript.recording.id }],
-      staticSummary: `transcript.updated for transcript ${transcript.id} (revision ${revision}) to room "${room.name}"`,
+      staticSummary: `transcript.updated for transcript ${transcript.id} (revision ${revision}) to room "${room.name}"${room.zulipStream ? ' and its Zulip message' : ''}`,
     });
-    return 'scheduled';
+    return room.webhookUrl ? 'scheduled' : 'no-webhook';
   } catch {
     // The change stands; the answer says the integrator was not told.
-    return 'not-scheduled';
+    return room.webhookUrl ? 'not-scheduled' : 'no-webhook';
   }
 }
 

@@ -37,6 +37,11 @@ const roomSettings = {
     .describe("Names and terms said in the room's meetings (product names, jargon): the recognizer is told them so they come out as written, and so is the summary engine"),
   background: z.string().trim().max(4000).nullable().transform((text) => text || null)
     .describe('Who the team is and what the meeting series is for: given to the summary engine (a service engine; the offline summary cannot use it)'),
+  emailParticipants: z.boolean()
+    .describe("When a transcript of its meetings ends, mail its title, summary, action items and link to the meeting's participants who have an account (the server needs SMTP_URL)"),
+  zulipStream: z.string().trim().min(1).max(128).nullable()
+    .describe("When a transcript of its meetings ends, post its notes to this Zulip stream, and edit that message when the transcript is corrected or rerun (the server needs its Zulip bot); null: none"),
+  zulipTopic: z.string().trim().min(1).max(128).nullable().describe("The Zulip topic the notes go to; null: the room's name"),
 };
 
 const updateRoomSchema = z.strictObject(roomSettings).partial();
@@ -77,6 +82,9 @@ export function roomView(room: Room) {
     retentionDays: room.retentionDays ?? null,
     vocabulary: room.vocabulary ?? [],
     background: room.background ?? null,
+    emailParticipants: room.emailParticipants,
+    zulipStream: room.zulipStream ?? null,
+    zulipTopic: room.zulipTopic ?? null,
     createdAt: room.createdAt.toISOString(),
     updatedAt: room.updatedAt.toISOString(),
   };
@@ -98,7 +106,7 @@ async function assertWebhookAllowed(ctx: ApiContext, url: string | null | undefi
  * meaning to, is refused with a 400 naming what is possible, instead of being stored and silently ignored.
  * Only the fields the request sets are checked (a room stored before keeps working as it did).
  */
-function assertHonourable(ctx: ApiContext, input: { name?: string; platform?: PlatformName | undefined; roomMode?: RoomMode | undefined }, room?: Room): void {
+function assertHonourable(ctx: ApiContext, input: { name?: string; platform?: PlatformName | undefined; roomMode?: RoomMode | undefined; emailParticipants?: boolean | undefined; zulipStream?: string | null | undefined }, room?: Room): void {
   const configured = ctx.state.services.platforms;
   const platform = configured.find(input.platform ?? room?.platform ?? configured.forNewRoom(input.name ?? ''));
   const refuse = (field: string, message: string) => {
@@ -110,11 +118,18 @@ function assertHonourable(ctx: ApiContext, input: { name?: string; platform?: Pl
   if (input.roomMode !== undefined && platform && !platform.roomModes.includes(input.roomMode)) {
     refuse('roomMode', `"${input.roomMode}" has no meaning on ${platform.name}; it takes: ${platform.roomModes.join(', ')}`);
   }
+  const { delivery } = ctx.state.services.config;
+  if (input.emailParticipants && !delivery.mail) refuse('emailParticipants', 'this server sends no mail (SMTP_URL is not set)');
+  if (input.zulipStream && !delivery.zulip) refuse('zulipStream', 'this server has no Zulip bot (ZULIP_SITE, ZULIP_BOT_EMAIL and ZULIP_API_KEY are not set)');
 }
 
 /** What the settings of a new room are unless set, and what each configured platform takes. */
 const roomDefaultsSchema = z.object({
-  defaults: z.object({ ...roomSettings, webhookUrl: z.null(), retentionDays: z.null(), vocabulary: z.array(z.string()).max(0), background: z.null() }).omit({ webhookSecret: true }),
+  defaults: z.object({ ...roomSettings, webhookUrl: z.null(), retentionDays: z.null(), vocabulary: z.array(z.string()).max(0), background: z.null(), zulipStream: z.null(), zulipTopic: z.null() }).omit({ webhookSecret: true }),
+  delivery: z.object({
+    email: z.boolean().describe('This server sends mail: a room may set emailParticipants'),
+    zulip: z.boolean().describe('This server has a Zulip bot: a room may set zulipStream'),
+  }),
   platforms: z.array(z.object({ name: z.enum(PLATFORMS), roomModes: z.array(z.enum(ROOM_MODES)) })),
   rollout: z.object({
     enabled: z.boolean().describe('The master switch'),
@@ -156,6 +171,7 @@ export const roomEndpoints = [
       ctx.body = {
         defaults: { ...ROOM_DEFAULTS, platform: rollout.enabled ? rollout.default : rollout.legacy },
         rollout,
+        delivery: { email: Boolean(ctx.state.services.config.delivery.mail), zulip: Boolean(ctx.state.services.config.delivery.zulip) },
         platforms: ctx.state.services.platforms.all.map((p) => ({ name: p.name, roomModes: p.roomModes })),
       };
     },

@@ -90,7 +90,20 @@ const transcriptSchema = transcriptSummarySchema.extend({
   revision: z.number().int().describe('Advances with every correction; a correction names the revision it was based on (409 when it is not the current one)'),
   meetingId: z.string().nullable(),
   hasCloudRecording: z.boolean(),
+  delivery: z.object({
+    email: z.object({ status: z.enum(['sent', 'failed', 'no-recipients']), at: z.iso.datetime(), sent: z.number().int(), failed: z.number().int(), error: z.string().nullable() }).nullable(),
+    zulip: z.object({ status: z.enum(['posted', 'edited', 'failed']), at: z.iso.datetime(), stream: z.string(), topic: z.string(), error: z.string().nullable() }).nullable(),
+  }).nullable().describe("Where its notes were delivered when it ended, as its room asked (mail to the participants, a Zulip message), and how it went; shown to the room's owner (null for others, and when nothing was sent)"),
 });
+
+function deliveryView(delivery: Transcript['delivery']) {
+  if (!delivery || (!delivery.email && !delivery.zulip)) return null;
+  const { email, zulip } = delivery;
+  return {
+    email: email ? { status: email.status, at: email.at, sent: email.sentTo.length, failed: email.failed.length, error: email.error ?? null } : null,
+    zulip: zulip ? { status: zulip.status, at: zulip.at, stream: zulip.stream, topic: zulip.topic, error: zulip.error ?? null } : null,
+  };
+}
 
 /** Links inside an answer carry the caller's public link along, so a page opened through one keeps working. */
 function withShare(ctx: ApiContext, url: string): string {
@@ -164,6 +177,7 @@ export const transcriptEndpoints = [
         revision: t.revision,
         meetingId: meeting?.id ?? null,
         hasCloudRecording: Boolean(meeting?.cloudRecordingKey),
+        delivery: caller.kind === 'user' && (caller.user.role === 'admin' || meeting?.room.ownerId === caller.user.id) ? deliveryView(t.delivery) : null,
       };
     },
   }),

@@ -48,10 +48,13 @@ export const ROOM_DEFAULTS = {
   retentionDays: null,
   vocabulary: [] as string[],
   background: null,
+  emailParticipants: false,
+  zulipStream: null,
+  zulipTopic: null,
 } as const satisfies {
   platform: PlatformName; recordingType: (typeof RECORDING_TYPES)[number]; recordingTrigger: (typeof RECORDING_TRIGGERS)[number];
   locked: boolean; roomMode: RoomMode; shared: boolean; skipConsent: boolean; allowAnonymous: boolean; webhookUrl: null; retentionDays: null;
-  vocabulary: string[]; background: null;
+  vocabulary: string[]; background: null; emailParticipants: boolean; zulipStream: null; zulipTopic: null;
 };
 
 /** A persistent, named template from which meetings are held. */
@@ -77,6 +80,12 @@ export const Room = defineEntity({
     vocabulary: p.json<string[]>().nullable(),
     /** Who the team is and what the meeting series is for: given to the summary engine. */
     background: p.text().nullable(),
+    /** When a transcript of its meetings ends: mail its notes to the participants who have an account (delivery/email.ts). */
+    emailParticipants: p.boolean().default(ROOM_DEFAULTS.emailParticipants),
+    /** When a transcript of its meetings ends: post its notes to this Zulip stream (delivery/zulip.ts), edited in place later. */
+    zulipStream: p.string().length(128).nullable(),
+    /** The Zulip topic; none: the room's name. */
+    zulipTopic: p.string().length(128).nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -206,6 +215,13 @@ export interface TranscriptTopic {
   end: number;
 }
 
+export interface TranscriptDelivery {
+  /** The mail to the meeting's participants with an account: who got it (user ids), who did not and why. */
+  email?: { status: 'sent' | 'failed' | 'no-recipients'; at: string; sentTo: string[]; failed: Array<{ userId: string; error: string }>; error?: string };
+  /** The Zulip message: its id (edited in place after a correction or a rerun), where, and at which revision. */
+  zulip?: { status: 'posted' | 'edited' | 'failed'; at: string; stream: string; topic: string; messageId: number | null; revision: number; error?: string };
+}
+
 /** The transcript of one raw-tracks recording (1:1). */
 export const Transcript = defineEntity({
   name: 'Transcript',
@@ -239,6 +255,8 @@ export const Transcript = defineEntity({
     contentVersion: p.uuid().nullable(),
     /** The kept version whose content was brought back as the current one (transcripts/versions.ts); null: the pipeline's own run. */
     restoredFrom: p.integer().nullable(),
+    /** Where its notes were delivered when it ended (mail, Zulip), and how that went: a failure is a warning here. */
+    delivery: p.json<TranscriptDelivery>().nullable(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     version: p.integer().version(),

@@ -25,6 +25,8 @@ export interface StalledTranscript extends Item { recordingId: string; step: str
 export interface FailedRecording extends Item { kind: string; status: string; error: string | null; at: string }
 export interface FailedTranscript extends Item { recordingId: string; error: string | null; at: string }
 export interface FailedCopy extends Item { kind: string; url: string; error: string | null; at: string }
+/** A transcript's notes that did not reach a channel (mail, Zulip): its `delivery` says which and why. */
+export interface FailedDelivery extends Item { recordingId: string; channel: 'email' | 'zulip'; error: string | null; at: string }
 
 export interface HealthReport {
   generatedAt: string;
@@ -35,6 +37,7 @@ export interface HealthReport {
   failedRecordings: { count: number; items: FailedRecording[] };
   failedTranscripts: { count: number; items: FailedTranscript[] };
   failedCopies: { count: number; items: FailedCopy[] };
+  failedDeliveries: { count: number; items: FailedDelivery[] };
 }
 
 type Row = Record<string, unknown>;
@@ -61,6 +64,12 @@ export async function healthReport(db: Database, options: HealthReportOptions): 
   const failedRecordings = await list('recording r', `r.status in ('failed', 'missing') and r.updated_at >= ?`, [since], 'r.id, r.type, r.status, r.error, r.updated_at', 'r.updated_at');
   const failedTranscripts = await list('transcript t join recording r on r.id = t.recording_id', `t.status = 'error' and t.updated_at >= ?`, [since], 't.id, r.id as recording_id, t.error, t.updated_at', 't.updated_at');
   const failedCopies = await list('recording r', `r.owner_copy->>'status' = 'failed' and (r.owner_copy->>'at')::timestamptz >= ?`, [since], "r.id, r.type, r.owner_copy->>'url' as url, r.owner_copy->>'error' as error, (r.owner_copy->>'at')::timestamptz as copied_at", "(r.owner_copy->>'at')::timestamptz");
+  // One row per channel that failed (a transcript whose mail and Zulip message both failed is listed twice).
+  const failedDeliveries = await list(
+    "transcript t join recording r on r.id = t.recording_id cross join lateral (select key as channel, value from jsonb_each(coalesce(t.delivery, '{}'::jsonb))) d",
+    `d.value->>'status' = 'failed' and (d.value->>'at')::timestamptz >= ?`, [since],
+    "t.id, r.id as recording_id, d.channel, coalesce(d.value->>'error', d.value->'failed'->0->>'error') as error, (d.value->>'at')::timestamptz as delivered_at", "(d.value->>'at')::timestamptz",
+  );
 
   const report: HealthReport = {
     generatedAt: now.toISOString(),
@@ -73,7 +82,11 @@ export async function healthReport(db: Database, options: HealthReportOptions): 
     failedRecordings: { count: failedRecordings.count, items: failedRecordings.rows.map((r) => ({ ...item(r), kind: r.type as string, status: r.status as string, error: (r.error as string | null) ?? null, at: iso(r.updated_at) })) },
     failedTranscripts: { count: failedTranscripts.count, items: failedTranscripts.rows.map((r) => ({ ...item(r), recordingId: r.recording_id as string, error: (r.error as string | null) ?? null, at: iso(r.updated_at) })) },
     failedCopies: { count: failedCopies.count, items: failedCopies.rows.map((r) => ({ ...item(r), kind: r.type as string, url: r.url as string, error: (r.error as string | null) ?? null, at: iso(r.copied_at) })) },
+    failedDeliveries: {
+      count: failedDeliveries.count,
+      items: failedDeliveries.rows.map((r) => ({ ...item(r), recordingId: r.recording_id as string, channel: r.channel as 'email' | 'zulip', error: (r.error as string | null) ?? null, at: iso(r.delivered_at) })),
+    },
   };
-  report.healthy = [report.stuckRecordings, report.stalledTranscripts, report.failedRecordings, report.failedTranscripts, report.failedCopies].every((l) => l.count === 0);
+  report.healthy = [report.stuckRecordings, report.stalledTranscripts, report.failedRecordings, report.failedTranscripts, report.failedCopies, report.failedDeliveries].every((l) => l.count === 0);
   return report;
 }

@@ -30,7 +30,7 @@ export interface RecordingWorkflowResult {
   warnings?: string[];
 }
 
-export type TranscriptionStep = 'storing' | 'tracks' | 'transcribing' | 'merging' | 'mixdown' | 'summarizing' | 'finishing' | 'copying' | 'done' | 'failed';
+export type TranscriptionStep = 'storing' | 'tracks' | 'transcribing' | 'merging' | 'mixdown' | 'summarizing' | 'finishing' | 'delivering' | 'copying' | 'done' | 'failed';
 
 export interface TranscriptionProgress {
   step: TranscriptionStep;

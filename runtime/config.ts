@@ -9,6 +9,10 @@ import { z } from 'zod';
 import type { PlatformRollout } from '../platforms/rollout.ts';
 import type { TracingConfig } from './tracing.ts';
 import { configuredSpeechEngine } from '../speech/index.ts';
+import type { MailConfig } from '../delivery/email.ts';
+
+/** The Zulip organization and the bot that posts there (its stream and topic are each room's). */
+export interface ZulipServer { site: string; botEmail: string; apiKey: string }
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
@@ -34,6 +38,14 @@ const envSchema = z.object({
   OPERATOR_WEBHOOK_URL: url.optional(),
   OPERATOR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   OPERATOR_DIGEST_MINUTES: positiveInt.default(60),
+  OPERATOR_DIGEST_EMAIL: z.email({ message: 'must be an email address' }).optional(),
+  // Delivery of finished transcripts (delivery/): mail over SMTP, and messages to a Zulip stream through its bot.
+  SMTP_URL: z.url({ protocol: /^smtps?$/, message: 'must be an smtp:// or smtps:// URL such as smtp://user:password@mail.example.com:587' }).optional(),
+  MAIL_FROM: z.string().min(3).optional(),
+  SMTP_TLS_REJECT_UNAUTHORIZED: bool.default(true),
+  ZULIP_SITE: z.url({ protocol: /^https?$/, message: 'must be the Zulip organization URL such as https://chat.example.com' }).optional(),
+  ZULIP_BOT_EMAIL: z.email({ message: 'must be the bot\'s email address' }).optional(),
+  ZULIP_API_KEY: z.string().min(1).optional(),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   // OpenTelemetry's own variables (runtime/tracing.ts): traces go over OTLP/HTTP when either endpoint is set.
   OTEL_EXPORTER_OTLP_ENDPOINT: url.optional(),
@@ -166,7 +178,9 @@ export interface Config {
   /** The worker process's /metrics (runtime/metrics.ts), when METRICS_PORT is set; the API serves its own on its port. */
   metrics: { port?: number; host: string };
   /** The operators' digest (operations/health-report.ts) every `digestMinutes`, posted to `webhookUrl`; null: none is sent. */
-  operatorDigest: { webhookUrl: string; webhookSecret?: string; digestMinutes: number } | null;
+  operatorDigest: { webhookUrl?: string; webhookSecret?: string; email?: string; digestMinutes: number } | null;
+  /** Where finished transcripts may be delivered (delivery/): null where the server is not configured for it. */
+  delivery: { mail: MailConfig | null; zulip: ZulipServer | null };
   /** Traces over OTLP/HTTP (runtime/tracing.ts); null: tracing is off and nothing of it is installed. */
   tracing: TracingConfig | null;
   api: { host: string; port: number; publicUrl: string };
@@ -310,7 +324,13 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     logLevel: e.LOG_LEVEL,
     tracing: tracingConfig(e),
     metrics: { ...(e.METRICS_PORT !== undefined && { port: e.METRICS_PORT }), host: e.METRICS_HOST },
-    operatorDigest: e.OPERATOR_WEBHOOK_URL ? { webhookUrl: e.OPERATOR_WEBHOOK_URL, ...(e.OPERATOR_WEBHOOK_SECRET && { webhookSecret: e.OPERATOR_WEBHOOK_SECRET }), digestMinutes: e.OPERATOR_DIGEST_MINUTES } : null,
+    operatorDigest: e.OPERATOR_WEBHOOK_URL || e.OPERATOR_DIGEST_EMAIL
+      ? {
+          ...(e.OPERATOR_WEBHOOK_URL && { webhookUrl: e.OPERATOR_WEBHOOK_URL }), ...(e.OPERATOR_WEBHOOK_SECRET && { webhookSecret: e.OPERATOR_WEBHOOK_SECRET }),
+          ...(e.OPERATOR_DIGEST_EMAIL && { email: e.OPERATOR_DIGEST_EMAIL }), digestMinutes: e.OPERATOR_DIGEST_MINUTES,
+        }
+      : null,
+    delivery: deliveryConfig(e, publicUrl),
     api: { host: e.API_HOST, port: e.API_PORT, publicUrl },
     appSecret,
     temporal: e.TEMPORAL_ADDRESS
@@ -376,6 +396,16 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
         pollers: e.WORKER_POLLERS, stickyTimeoutSeconds: e.WORKER_STICKY_TIMEOUT_SECONDS,
       },
     },
+  };
+}
+
+function deliveryConfig(e: Env, publicUrl: string): Config['delivery'] {
+  if (e.OPERATOR_DIGEST_EMAIL && !e.SMTP_URL) throw new ConfigError('Invalid configuration:\n  OPERATOR_DIGEST_EMAIL needs SMTP_URL (the mail server the digest is sent through)');
+  const zulipSet = [e.ZULIP_SITE, e.ZULIP_BOT_EMAIL, e.ZULIP_API_KEY].filter(Boolean).length;
+  if (zulipSet > 0 && zulipSet < 3) throw new ConfigError('Invalid configuration:\n  ZULIP_SITE, ZULIP_BOT_EMAIL and ZULIP_API_KEY must be set together (the organization, its bot and the bot\'s API key)');
+  return {
+    mail: e.SMTP_URL ? { url: e.SMTP_URL, from: e.MAIL_FROM ?? `Meeting notes <notes@${new URL(publicUrl).hostname}>`, requireValidCertificate: e.SMTP_TLS_REJECT_UNAUTHORIZED } : null,
+    zulip: e.ZULIP_SITE && e.ZULIP_BOT_EMAIL && e.ZULIP_API_KEY ? { site: e.ZULIP_SITE.replace(/\/$/, ''), botEmail: e.ZULIP_BOT_EMAIL, apiKey: e.ZULIP_API_KEY } : null,
   };
 }
 

@@ -22,7 +22,7 @@ export const SECRET_KEYS = [
   'connectionString', 'databaseUrl',
 ];
 /** Secrets under keys that are not secret by name: DATABASE_URL (its password) and 100ms's webhook header value. */
-const SECRET_PATHS = ['database.url', 'webhookHeader.value'];
+const SECRET_PATHS = ['database.url', 'mail.url', 'webhookHeader.value'];
 /**
  * The fields that may hold a whole object with secrets inside: an Error (the SDK's `error`, pino's `err`, its `cause`)
  * with the request or configuration it failed with, HTTP parts, a configuration. Listed rather than matched with a

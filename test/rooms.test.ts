@@ -57,6 +57,18 @@ for (const database of ['pglite', 'postgresql'] as const) {
       assert.equal((await product.request('GET', '/v1/rooms/small-room')).body.platform, 'daily');
     });
 
+    it('refuses delivery this server cannot make: mail without SMTP_URL, Zulip without its bot', async () => {
+      assert.deepEqual((await product.request('GET', '/v1/room-defaults')).body.delivery, { email: false, zulip: false });
+      const mail = await product.request('POST', '/v1/rooms', { name: 'mailed-notes', emailParticipants: true });
+      assert.equal(mail.status, 400);
+      assert.deepEqual(mail.body.error.details, [{ field: 'emailParticipants', message: 'this server sends no mail (SMTP_URL is not set)' }]);
+      const zulip = await product.request('POST', '/v1/rooms', { name: 'zulip-notes', zulipStream: 'meetings' });
+      assert.equal(zulip.status, 400);
+      assert.equal(zulip.body.error.details[0].field, 'zulipStream');
+      assert.equal((await product.request('GET', '/v1/rooms/mailed-notes')).status, 404, 'nothing stored');
+      assert.equal((await product.request('POST', '/v1/rooms', { name: 'quiet-notes', emailParticipants: false, zulipStream: null })).status, 201);
+    });
+
     it('opens no meeting for a room stored with a platform that is not configured (409, not run on another)', async () => {
       await product.request('POST', '/v1/rooms', { name: 'old-whereby' });
       await product.services.db.em.getConnection().execute(`update room set platform = 'whereby' where name = 'old-whereby'`);

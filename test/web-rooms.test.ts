@@ -11,7 +11,9 @@ let product: TestProduct;
 let browser: Browser;
 
 before(async () => {
-  [product, browser] = await Promise.all([startWebProduct('webrooms'), launchChromium()]);
+  // A mail server and a Zulip bot configured (nothing is sent here: no transcript ends), so the form offers delivery.
+  const delivery = { SMTP_URL: 'smtp://notes:password@127.0.0.1:9', ZULIP_SITE: 'http://127.0.0.1:9', ZULIP_BOT_EMAIL: 'bot@zulip.example.com', ZULIP_API_KEY: 'zulip-key' };
+  [product, browser] = await Promise.all([startWebProduct('webrooms', { env: delivery }), launchChromium()]);
 });
 
 after(async () => {
@@ -20,7 +22,9 @@ after(async () => {
 });
 
 const SELECTS = { platform: 'Platform', recordingType: 'Recording', recordingTrigger: 'Recording starts', roomMode: 'Room mode' } as const;
-const CHECKS = { locked: 'Locked', shared: 'Shared', allowAnonymous: 'Allow guests without an account', skipConsent: 'Skip the consent question' } as const;
+const CHECKS = {
+  locked: 'Locked', shared: 'Shared', allowAnonymous: 'Allow guests without an account', skipConsent: 'Skip the consent question', emailParticipants: 'Mail the notes to the participants',
+} as const;
 
 /** Every setting as the form shows it, in the API's terms. */
 async function shownSettings(page: Page): Promise<Record<string, unknown>> {
@@ -31,7 +35,12 @@ async function shownSettings(page: Page): Promise<Record<string, unknown>> {
   const retention = await page.getByLabel('Keep recordings for (days)').inputValue();
   const vocabulary = (await page.getByLabel(/^Vocabulary/).inputValue()).split('\n').map((t) => t.trim()).filter(Boolean);
   const background = (await page.getByLabel('Background for summaries').inputValue()).trim();
-  return { ...shown, webhookUrl: webhookUrl || null, retentionDays: retention === '' ? null : Number(retention), vocabulary, background: background || null };
+  const zulipStream = (await page.getByLabel('Zulip stream').inputValue()).trim();
+  const zulipTopic = (await page.getByLabel('Zulip topic').inputValue()).trim();
+  return {
+    ...shown, webhookUrl: webhookUrl || null, retentionDays: retention === '' ? null : Number(retention), vocabulary, background: background || null,
+    zulipStream: zulipStream || null, zulipTopic: zulipTopic || null,
+  };
 }
 
 async function storedSettings(name: string): Promise<Record<string, unknown>> {
@@ -102,6 +111,8 @@ test('a room with every field changed in the form stores every change, and the s
   assert.equal(await page.locator('form .note-error').innerText(), 'Please correct the field marked below: Vocabulary (one term per line).');
   await page.getByLabel(/^Vocabulary/).fill('Kestrel\nPGlite\n');
   await page.getByLabel('Background for summaries').fill('The release team plans the Kestrel launch.');
+  await page.getByLabel('Zulip stream').fill('releases');
+  await page.getByLabel('Zulip topic').fill('Kestrel notes');
   const changed = await shownSettings(page);
   // Platform and room mode have one choice each here (see the first test); everything else differs.
   for (const field of Object.keys(changed).filter((f) => f !== 'platform' && f !== 'roomMode')) {
@@ -115,6 +126,7 @@ test('a room with every field changed in the form stores every change, and the s
     locked: true, shared: true, allowAnonymous: true, skipConsent: true,
     webhookUrl: 'http://127.0.0.1:9/hooks/transcripts', retentionDays: 30, hasWebhookSecret: true,
     vocabulary: ['Kestrel', 'PGlite'], background: 'The release team plans the Kestrel launch.',
+    emailParticipants: true, zulipStream: 'releases', zulipTopic: 'Kestrel notes',
   });
 
   // The settings page shows the stored room back, and unchecking guests stores false (not left out).

@@ -23,6 +23,7 @@ import { OUTGOING_WEBHOOK_ACTIVITY } from './outgoing-webhooks.ts';
 import { compositeSpeakerName, type RecordingWorkflowInput, type RecordingWorkflowResult, type TranscriptionProgress, type TranscriptionStep } from '../recordings/messages.ts';
 import type { OwnerCopyOutcome } from '../db/entities.ts';
 import { failureMessage } from './failure-message.ts';
+import { deliverNotes } from './deliveries.ts';
 
 export const transcriptionProgressQuery = defineQuery<TranscriptionProgress>('progress');
 
@@ -196,6 +197,10 @@ export async function recordingWorkflow(given: RecordingWorkflowInput): Promise<
   } catch (error) {
     progress.warnings.push(`room webhook not delivered: ${failureMessage(error)}`);
   }
+  if (patched(DELIVERED_NOTES)) {
+    await step('delivering', "Delivering the notes where the room sends them: mail to the participants, its Zulip topic.");
+    progress.warnings.push(...await deliverNotes(plan.transcriptId));
+  }
   if (patched(COPIED_TO_OWNER_WEBDAV)) {
     await step('copying', "Copying the recording's files to the room owner's WebDAV folder.");
     const copyWarning = await copyToOwner(input.recordingId, plan.transcriptId);
@@ -207,6 +212,9 @@ export async function recordingWorkflow(given: RecordingWorkflowInput): Promise<
 
 /** patched(): files a platform keeps in its own storage are copied into ours before anything reads them. */
 const COPY_PLATFORM_FILE = 'copy-platform-file';
+
+/** patched(): a finished transcript's notes are mailed to the participants and posted to Zulip, where the room says. */
+const DELIVERED_NOTES = 'delivered-notes';
 
 /** patched(): each finished recording's files are copied to the room owner's WebDAV folder, when they set one. */
 const COPIED_TO_OWNER_WEBDAV = 'copied-to-owner-webdav';

@@ -16,6 +16,7 @@ import { Migration20261206052111 } from './Migration20261206052111.ts';
 import { Migration20261206150658 } from './Migration20261206150658.ts';
 import { Migration20261207042609 } from './Migration20261207042609.ts';
 import { Migration20261207065929 } from './Migration20261207065929.ts';
+import { Migration20261207232200 } from './Migration20261207232200.ts';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261121180514', class: Migration20261121180514 },
@@ -33,4 +34,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261206150658', class: Migration20261206150658 },
   { name: 'Migration20261207042609', class: Migration20261207042609 },
   { name: 'Migration20261207065929', class: Migration20261207065929 },
+  { name: 'Migration20261207232200', class: Migration20261207232200 },
 ];

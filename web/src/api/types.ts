@@ -112,6 +112,12 @@ export interface RoomSettings {
   /** Names and terms the recognizer and the summary engine are told. */
   vocabulary: string[];
   background: string | null;
+  /** Mail each transcript's notes to the meeting's participants who have an account. */
+  emailParticipants: boolean;
+  /** Post each transcript's notes to this Zulip stream (edited in place after corrections); null: none. */
+  zulipStream: string | null;
+  /** The Zulip topic; null: the room's name. */
+  zulipTopic: string | null;
 }
 
 export interface Room extends RoomSettings {
@@ -137,6 +143,8 @@ export interface RoomDefaults {
   defaults: Required<RoomSettings>;
   platforms: Array<{ name: Platform; roomModes: Array<RoomSettings['roomMode']> }>;
   rollout: PlatformRollout<Platform>;
+  /** What this server can deliver: mail (SMTP_URL), Zulip (its bot). */
+  delivery: { email: boolean; zulip: boolean };
 }
 
 export interface Page<T> {
@@ -323,6 +331,13 @@ export interface Transcript extends TranscriptSummary {
   hasCloudRecording: boolean;
   /** Advances with every correction; a correction names the one it was based on. */
   revision: number;
+  /** Where its notes went as its room asks (owners only; null: nowhere). */
+  delivery: TranscriptDelivery | null;
+}
+
+export interface TranscriptDelivery {
+  email: { status: 'sent' | 'failed' | 'no-recipients'; at: string; sent: number; failed: number; error: string | null } | null;
+  zulip: { status: 'posted' | 'edited' | 'failed'; at: string; stream: string; topic: string; error: string | null } | null;
 }
 
 export interface TranscriptEdit {

@@ -40,6 +40,9 @@ interface FormState {
   /** One term per line. */
   vocabulary: string;
   background: string;
+  emailParticipants: boolean;
+  zulipStream: string;
+  zulipTopic: string;
 }
 
 /** The labels of the fields, also used to name them in the error note. */
@@ -48,6 +51,7 @@ const FIELD_LABELS: Record<keyof FormState, string> = {
   locked: 'Locked (people knock; you let them in)', shared: 'Shared (listed for everyone here)', skipConsent: 'Skip the consent question',
   allowAnonymous: 'Allow guests without an account', webhookUrl: 'Webhook URL', webhookSecret: 'Webhook secret', retentionDays: 'Keep recordings for (days)',
   vocabulary: 'Vocabulary (one term per line)', background: 'Background for summaries',
+  emailParticipants: 'Mail the notes to the participants', zulipStream: 'Zulip stream', zulipTopic: 'Zulip topic',
 };
 const MODE_LABELS: Record<Room['roomMode'], string> = { normal: 'Normal (up to a few people)', group: 'Group (larger meetings)' };
 
@@ -60,7 +64,10 @@ function fieldsToCorrect(fields: string[]): string[] {
 }
 
 function fromDefaults({ defaults }: RoomDefaults): FormState {
-  return { ...defaults, name: '', webhookUrl: '', webhookSecret: '', retentionDays: '', vocabulary: defaults.vocabulary.join('\n'), background: defaults.background ?? '' };
+  return {
+    ...defaults, name: '', webhookUrl: '', webhookSecret: '', retentionDays: '', vocabulary: defaults.vocabulary.join('\n'), background: defaults.background ?? '',
+    zulipStream: defaults.zulipStream ?? '', zulipTopic: defaults.zulipTopic ?? '',
+  };
 }
 
 /** On another platform: the room mode stays if that platform takes it, else it is that platform's first. */
@@ -75,6 +82,7 @@ function fromRoom(room: Room): FormState {
     roomMode: room.roomMode, locked: room.locked, shared: room.shared, skipConsent: room.skipConsent, allowAnonymous: room.allowAnonymous ?? false,
     webhookUrl: room.webhookUrl ?? '', retentionDays: room.retentionDays === null ? '' : String(room.retentionDays),
     vocabulary: room.vocabulary.join('\n'), background: room.background ?? '',
+    emailParticipants: room.emailParticipants ?? false, zulipStream: room.zulipStream ?? '', zulipTopic: room.zulipTopic ?? '',
   };
 }
 
@@ -131,6 +139,7 @@ export function RoomFormPage({ name }: { name?: string }) {
       retentionDays: retention === '' ? null : Number(retention),
       vocabulary: form.vocabulary.split('\n').map((term) => term.trim()).filter(Boolean),
       background: form.background.trim() || null,
+      emailParticipants: form.emailParticipants, zulipStream: form.zulipStream.trim() || null, zulipTopic: form.zulipTopic.trim() || null,
       ...(form.webhookSecret ? { webhookSecret: form.webhookSecret } : {}),
     };
     try {
@@ -192,6 +201,14 @@ export function RoomFormPage({ name }: { name?: string }) {
             error={fieldError('webhookSecret')} hint={room?.hasWebhookSecret ? 'A secret is set; type a new one to replace it.' : 'At least 16 characters.'} />
           <TextField label={FIELD_LABELS.retentionDays} type="number" inputMode="numeric" min={1} max={3650} value={form.retentionDays}
             onChange={(e) => set('retentionDays', e.target.value)} error={fieldError('retentionDays')} hint="Empty: keep them until deleted." />
+          <CheckField label={FIELD_LABELS.emailParticipants} checked={form.emailParticipants} onChange={(e) => set('emailParticipants', e.target.checked)} error={fieldError('emailParticipants')}
+            disabled={!defaults.delivery.email && !form.emailParticipants}
+            hint={defaults.delivery.email ? "Each participant with an account gets the title, summary, action items and a link (it opens for those the recording is shared with)." : 'This server sends no mail (its operator sets SMTP_URL).'} />
+          <TextField label={FIELD_LABELS.zulipStream} value={form.zulipStream} placeholder="meetings" onChange={(e) => set('zulipStream', e.target.value)} error={fieldError('zulipStream')}
+            disabled={!defaults.delivery.zulip && !form.zulipStream} autoComplete="off"
+            hint={defaults.delivery.zulip ? "The notes are posted there, and the message edited when the transcript is corrected. Empty: none." : 'This server has no Zulip bot (its operator sets ZULIP_SITE, ZULIP_BOT_EMAIL, ZULIP_API_KEY).'} />
+          <TextField label={FIELD_LABELS.zulipTopic} value={form.zulipTopic} placeholder={form.name || name || 'the room’s name'} onChange={(e) => set('zulipTopic', e.target.value)} error={fieldError('zulipTopic')}
+            disabled={!form.zulipStream.trim()} autoComplete="off" hint="Empty: the room's name." />
         </fieldset>
         <fieldset>
           <legend>Words and context</legend>

@@ -5,7 +5,7 @@
 // public link (`?share=<token>`, no account needed) every call of the page carries the token.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, withShare } from '../api/client.ts';
-import type { Corrected, Transcript, TranscriptEvent } from '../api/types.ts';
+import type { Corrected, Transcript, TranscriptDelivery, TranscriptEvent } from '../api/types.ts';
 import { Empty, ErrorNote, Loading, PageHeading, ProgressBar, formatDuration } from '../components/ui.tsx';
 import { NotFoundPage } from './NotFound.tsx';
 import { Player, type PlayerHandle } from '../transcript/Player.tsx';
@@ -139,6 +139,7 @@ export function TranscriptPage({ id, share, startAt }: { id: string; share?: str
           {t.speakers === 'mixed-audio' && (
             <p className="note">A single-speaker transcript of the room's mixed audio: this platform records no per-speaker audio, and no diarization model is available offline to tell the voices apart.</p>
           )}
+          {t.delivery && <DeliveryNote delivery={t.delivery} />}
           {t.engines.summary === 'offline-extractive' && (
             <p className="note">The summary is extractive: sentences picked from the transcript, not written. A summary service (SUMMARY_ENGINE) writes one.</p>
           )}
@@ -244,5 +245,22 @@ function LinkNotAvailable() {
       <p id="unavailable-text">The transcript behind this link is no longer shared: its owner may have turned the link off or made a new one, or it has expired. Ask whoever sent it for a new link.</p>
       <p><Link href="/">Sign in</Link> if you have an account that may see it.</p>
     </section>
+  );
+}
+
+/** Where the notes went (mail, Zulip) and what did not get there: the owner's to see, a failure as a warning. */
+function DeliveryNote({ delivery: { email, zulip } }: { delivery: TranscriptDelivery }) {
+  const parts: string[] = [];
+  const problems: string[] = [];
+  if (email?.status === 'no-recipients') parts.push('no participant has an account to mail the notes to');
+  else if (email && email.sent > 0) parts.push(`notes mailed to ${email.sent} participant${email.sent === 1 ? '' : 's'}`);
+  if (email?.error) problems.push(`Mail: ${email.error}`);
+  if (zulip && zulip.status !== 'failed') parts.push(`${zulip.status === 'edited' ? 'Zulip message updated' : 'posted'} in #${zulip.stream} › ${zulip.topic}`);
+  if (zulip?.error) problems.push(`Zulip (#${zulip.stream}): ${zulip.error}`);
+  return (
+    <>
+      {parts.length > 0 && <p className="note">Delivered: {parts.join('; ')}.</p>}
+      {problems.length > 0 && <p className="note note-error" role="status">Not delivered. {problems.join(' ')}</p>}
+    </>
   );
 }
