@@ -41,6 +41,7 @@ export async function createWorkers(
       ...(config.operatorDigest?.webhookUrl && { webhookUrl: config.operatorDigest.webhookUrl }),
       ...(config.operatorDigest?.webhookSecret && { webhookSecret: config.operatorDigest.webhookSecret }),
       ...(config.operatorDigest?.email && { email: config.operatorDigest.email }),
+      ...(config.operatorDigest?.zulip && { zulip: config.operatorDigest.zulip }),
     },
     delivery: { mailer: config.delivery.mail ? createMailer(config.delivery.mail) : null, zulip: config.delivery.zulip, publicUrl: config.api.publicUrl },
   });

@@ -23,7 +23,7 @@ export interface ActivityDependencies {
   /** Copies to room owners' WebDAV folders: the key their passwords are sealed under. Absent: none are made. */
   copies?: { appSecret: string };
   /** The operators' digest: when a recording counts as stuck, and where the digest goes (none: it is only computed). */
-  operations?: { recordingStuckAfterSeconds: number; webhookUrl?: string; webhookSecret?: string; email?: string };
+  operations?: { recordingStuckAfterSeconds: number; webhookUrl?: string; webhookSecret?: string; email?: string; zulip?: { stream: string; topic: string } };
   /** Where finished transcripts' notes may go (mail, Zulip); absent: nowhere (a room asking for it gets a warning). */
   delivery?: DeliveryDependencies;
 }

@@ -1,9 +1,11 @@
 // Activities for operators: the digest of what is stuck or failed (operations/health-report.ts), posted to the
 // operators' webhook, signed like rooms' webhooks (x-webhook-signature over `timestamp.body` with its secret), and
-// mailed to the operators' address (OPERATOR_DIGEST_EMAIL) through the mail server.
+// mailed to the operators' address (OPERATOR_DIGEST_EMAIL) through the mail server, and posted to their Zulip stream
+// (OPERATOR_DIGEST_ZULIP_STREAM) by the rooms' bot.
 import { ApplicationFailure } from '@temporalio/common';
 import { healthReport, type HealthReport } from '../operations/health-report.ts';
 import { escapeHtml, MailError } from '../delivery/email.ts';
+import { postZulipMessage, ZulipError } from '../delivery/zulip.ts';
 import { postSignedWebhook } from './outgoing-webhooks.ts';
 import type { ActivityDependencies } from './index.ts';
 
@@ -13,7 +15,7 @@ export interface OperatorDigestResult {
   counts: Record<string, number>;
   /** Posted to the operators' webhook or mailed to them (nothing is sent when all is well, or when neither is configured). */
   sent: boolean;
-  /** Where it went: `webhook`, `email`. */
+  /** Where it went: `webhook`, `email`, `zulip`. */
   sentTo?: string[];
 }
 
@@ -23,7 +25,7 @@ export function createOperationsActivities({ db, operations, delivery }: Activit
       if (!operations) throw ApplicationFailure.nonRetryable('this worker has no operator settings', 'OperationsMissing');
       const report = await healthReport(db, { recordingStuckAfterSeconds: operations.recordingStuckAfterSeconds });
       const counts = Object.fromEntries(DIGEST_LISTS.map((list) => [list, report[list].count]));
-      if (report.healthy || (!operations.webhookUrl && !operations.email)) return { healthy: report.healthy, counts, sent: false };
+      if (report.healthy || (!operations.webhookUrl && !operations.email && !operations.zulip)) return { healthy: report.healthy, counts, sent: false };
       const sentTo: string[] = [];
       if (operations.webhookUrl) {
         const body = JSON.stringify({ event: 'operator.digest', report });
@@ -40,6 +42,17 @@ export function createOperationsActivities({ db, operations, delivery }: Activit
           throw error;
         }
         sentTo.push('email');
+      }
+      if (operations.zulip) {
+        if (!delivery?.zulip) throw ApplicationFailure.nonRetryable('OPERATOR_DIGEST_ZULIP_STREAM is set but this worker has no Zulip bot', 'DeliveryRefused');
+        const { subject, text } = digestMail(report, delivery.publicUrl);
+        try {
+          await postZulipMessage({ ...delivery.zulip, ...operations.zulip }, `**${subject}**\n\n\`\`\`text\n${text}\n\`\`\``);
+        } catch (error) {
+          if (error instanceof ZulipError && !error.retryable) throw ApplicationFailure.nonRetryable(error.message, 'DeliveryRefused');
+          throw error;
+        }
+        sentTo.push('zulip');
       }
       return { healthy: false, counts, sent: true, sentTo };
     },

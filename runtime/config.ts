@@ -39,6 +39,8 @@ const envSchema = z.object({
   OPERATOR_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   OPERATOR_DIGEST_MINUTES: positiveInt.default(60),
   OPERATOR_DIGEST_EMAIL: z.email({ message: 'must be an email address' }).optional(),
+  OPERATOR_DIGEST_ZULIP_STREAM: z.string().min(1).max(128).optional(),
+  OPERATOR_DIGEST_ZULIP_TOPIC: z.string().min(1).max(128).default('meeting recorder digest'),
   // Delivery of finished transcripts (delivery/): mail over SMTP, and messages to a Zulip stream through its bot.
   SMTP_URL: z.url({ protocol: /^smtps?$/, message: 'must be an smtp:// or smtps:// URL such as smtp://user:password@mail.example.com:587' }).optional(),
   MAIL_FROM: z.string().min(3).optional(),
@@ -178,7 +180,7 @@ export interface Config {
   /** The worker process's /metrics (runtime/metrics.ts), when METRICS_PORT is set; the API serves its own on its port. */
   metrics: { port?: number; host: string };
   /** The operators' digest (operations/health-report.ts) every `digestMinutes`, posted to `webhookUrl`; null: none is sent. */
-  operatorDigest: { webhookUrl?: string; webhookSecret?: string; email?: string; digestMinutes: number } | null;
+  operatorDigest: { webhookUrl?: string; webhookSecret?: string; email?: string; zulip?: { stream: string; topic: string }; digestMinutes: number } | null;
   /** Where finished transcripts may be delivered (delivery/): null where the server is not configured for it. */
   delivery: { mail: MailConfig | null; zulip: ZulipServer | null };
   /** Traces over OTLP/HTTP (runtime/tracing.ts); null: tracing is off and nothing of it is installed. */
@@ -324,10 +326,12 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
     logLevel: e.LOG_LEVEL,
     tracing: tracingConfig(e),
     metrics: { ...(e.METRICS_PORT !== undefined && { port: e.METRICS_PORT }), host: e.METRICS_HOST },
-    operatorDigest: e.OPERATOR_WEBHOOK_URL || e.OPERATOR_DIGEST_EMAIL
+    operatorDigest: e.OPERATOR_WEBHOOK_URL || e.OPERATOR_DIGEST_EMAIL || e.OPERATOR_DIGEST_ZULIP_STREAM
       ? {
           ...(e.OPERATOR_WEBHOOK_URL && { webhookUrl: e.OPERATOR_WEBHOOK_URL }), ...(e.OPERATOR_WEBHOOK_SECRET && { webhookSecret: e.OPERATOR_WEBHOOK_SECRET }),
-          ...(e.OPERATOR_DIGEST_EMAIL && { email: e.OPERATOR_DIGEST_EMAIL }), digestMinutes: e.OPERATOR_DIGEST_MINUTES,
+          ...(e.OPERATOR_DIGEST_EMAIL && { email: e.OPERATOR_DIGEST_EMAIL }),
+          ...(e.OPERATOR_DIGEST_ZULIP_STREAM && { zulip: { stream: e.OPERATOR_DIGEST_ZULIP_STREAM, topic: e.OPERATOR_DIGEST_ZULIP_TOPIC } }),
+          digestMinutes: e.OPERATOR_DIGEST_MINUTES,
         }
       : null,
     delivery: deliveryConfig(e, publicUrl),
@@ -402,6 +406,7 @@ export function parseConfig(raw: Record<string, string | undefined>, secrets: { 
 function deliveryConfig(e: Env, publicUrl: string): Config['delivery'] {
   if (e.OPERATOR_DIGEST_EMAIL && !e.SMTP_URL) throw new ConfigError('Invalid configuration:\n  OPERATOR_DIGEST_EMAIL needs SMTP_URL (the mail server the digest is sent through)');
   const zulipSet = [e.ZULIP_SITE, e.ZULIP_BOT_EMAIL, e.ZULIP_API_KEY].filter(Boolean).length;
+  if (e.OPERATOR_DIGEST_ZULIP_STREAM && zulipSet < 3) throw new ConfigError('Invalid configuration:\n  OPERATOR_DIGEST_ZULIP_STREAM needs ZULIP_SITE, ZULIP_BOT_EMAIL and ZULIP_API_KEY (the bot the digest is posted as)');
   if (zulipSet > 0 && zulipSet < 3) throw new ConfigError('Invalid configuration:\n  ZULIP_SITE, ZULIP_BOT_EMAIL and ZULIP_API_KEY must be set together (the organization, its bot and the bot\'s API key)');
   return {
     mail: e.SMTP_URL ? { url: e.SMTP_URL, from: e.MAIL_FROM ?? `Meeting notes <notes@${new URL(publicUrl).hostname}>`, requireValidCertificate: e.SMTP_TLS_REJECT_UNAUTHORIZED } : null,

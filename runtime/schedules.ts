@@ -59,7 +59,7 @@ export async function ensureRetentionSchedule(client: Client, options: Retention
   return 'updated';
 }
 
-const DIGEST_NOTE = "Sends what is stuck or failed (GET /v1/admin/health's report) to OPERATOR_WEBHOOK_URL and OPERATOR_DIGEST_EMAIL when there is anything. Managed by the meeting recorder: updated at every worker start, removed when neither is set.";
+const DIGEST_NOTE = "Sends what is stuck or failed (GET /v1/admin/health's report) to OPERATOR_WEBHOOK_URL, OPERATOR_DIGEST_EMAIL and OPERATOR_DIGEST_ZULIP_STREAM when there is anything. Managed by the meeting recorder: updated at every worker start, removed when neither is set.";
 
 /** The `operator-digest` schedule every `digestMinutes` while an operators' webhook or address is configured; removed otherwise. */
 export async function ensureOperatorDigestSchedule(client: Client, options: { taskQueue: string; digest: Config['operatorDigest'] }): Promise<'created' | 'updated' | 'removed' | 'none'> {

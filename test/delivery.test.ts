@@ -41,7 +41,7 @@ describe('notes delivered when a transcript ends', () => {
       name: 'delivery',
       env: {
         SMTP_URL: smtp.url, MAIL_FROM: 'Meeting notes <notes@recorder.test>', SMTP_TLS_REJECT_UNAUTHORIZED: 'false', OPERATOR_DIGEST_EMAIL: 'ops@example.com',
-        ZULIP_SITE: zulip.url, ZULIP_BOT_EMAIL: BOT.email, ZULIP_API_KEY: BOT.apiKey,
+        ZULIP_SITE: zulip.url, ZULIP_BOT_EMAIL: BOT.email, ZULIP_API_KEY: BOT.apiKey, OPERATOR_DIGEST_ZULIP_STREAM: 'meetings', OPERATOR_DIGEST_ZULIP_TOPIC: 'operations',
       },
     });
     const user = (name: string) => product.createUser({ email: `${name}-notes@example.com` });
@@ -135,7 +135,7 @@ describe('notes delivered when a transcript ends', () => {
     assert.equal(smtp.mails.length, 2);
   });
 
-  it("a Zulip refusal is marked on the transcript, and the operators' digest is mailed with it", { timeout: 60_000 }, async () => {
+  it("a Zulip refusal is marked on the transcript, and the operators' digest is mailed and posted with it", { timeout: 60_000 }, async () => {
     assert.equal((await product.request('PATCH', `/v1/rooms/${roomName}`, { zulipStream: 'no-such-stream' })).status, 200);
     const { revision, participants } = (await product.request('GET', `/v1/transcripts/${transcriptId}`)).body;
     const bobs = participants.find((p: { name: string }) => p.name === 'Bob').speaker;
@@ -151,7 +151,9 @@ describe('notes delivered when a transcript ends', () => {
 
     const digest = await product.services.temporal.workflow.execute(operatorDigestWorkflow, { taskQueue: product.config.temporal.taskQueue, workflowId: `operator-digest-test-${Date.now()}` });
     assert.equal(digest.sent, true);
-    assert.deepEqual(digest.sentTo, ['email']);
+    assert.deepEqual(digest.sentTo, ['email', 'zulip']);
+    const posted = zulip.messages.find((m) => m.topic === 'operations');
+    assert.ok(posted && posted.stream === 'meetings' && posted.content.includes(transcriptId), 'the digest was posted to the operators\' topic');
     assert.equal(digest.counts.failedDeliveries, 1);
     const mail = smtp.mails.find((m) => m.envelopeTo[0] === 'ops@example.com');
     assert.ok(mail, 'the digest was mailed');
