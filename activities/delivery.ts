@@ -64,19 +64,16 @@ export function createDeliveryActivities({ db, delivery }: ActivityDependencies)
         return { status: 'no-recipients', sent: 0, failed: 0 };
       }
       const failed: Array<{ userId: string; error: string }> = [];
-      const items = await em.find(ActionItem, { transcript: transcript.id, deletedAt: null }, { orderBy: { position: 'asc' } });
+      const notes = await notesOf(em, transcript, room, delivery.publicUrl);
       const shared = new Set((await em.find(RecordingShare, { recording: recording.id })).map((share) => share.user.id));
       const host = new URL(delivery.publicUrl).hostname;
       for (const user of todo) {
-        const notes = meetingNotesMail({
-          title: transcript.title ?? `Meeting in ${room.name}`, roomName: room.name, recordedAt: recording.recordedAt, durationSeconds: transcript.durationSeconds == null ? null : Number(transcript.durationSeconds),
-          participants: (transcript.participants ?? []).map((p) => p.name), summary: transcript.longSummary ?? transcript.shortSummary ?? null,
-          actionItems: items.map((item) => ({ text: item.text, owner: item.owner ?? null, due: item.due ?? null })),
-          link: `${delivery.publicUrl}/transcripts/${transcript.id}`,
+        const mail = meetingNotesMail({
+          ...notes, roomName: room.name, recordedAt: recording.recordedAt, durationSeconds: transcript.durationSeconds == null ? null : Number(transcript.durationSeconds),
           canOpen: user.id === room.ownerId || user.role === 'admin' || recording.shareMode === 'public' || (recording.shareMode === 'shared' && shared.has(user.id)),
         });
         try {
-          await mailer.send({ to: user.email, ...notes, messageId: `<transcript-${transcript.id}.${user.id}@${host}>` });
+          await mailer.send({ to: user.email, ...mail, messageId: `<transcript-${transcript.id}.${user.id}@${host}>` });
           metrics.outgoingDeliveries.inc({ outcome: 'delivered' });
           sentTo.push(user.id);
           await record(input.transcriptId, 'email', { status: 'sent', at: at(), sentTo, failed });
@@ -110,12 +107,8 @@ export function createDeliveryActivities({ db, delivery }: ActivityDependencies)
       const before = transcript.delivery?.zulip;
       const sameTarget = before?.messageId != null && before.stream === target.stream;
       if (sameTarget && before.status !== 'failed' && before.revision === transcript.revision && before.topic === target.topic) return { status: 'unchanged', messageId: before.messageId! };
-      const items = await em.find(ActionItem, { transcript: transcript.id, deletedAt: null }, { orderBy: { position: 'asc' } });
       const content = zulipSummaryContent({
-        title: transcript.title ?? `Meeting in ${room.name}`, link: `${delivery.publicUrl}/transcripts/${transcript.id}`,
-        summary: transcript.longSummary ?? transcript.shortSummary ?? null,
-        actionItems: items.map((item) => ({ text: item.text, owner: item.owner ?? null, due: item.due ?? null })),
-        participants: (transcript.participants ?? []).map((p) => p.name), durationSeconds: transcript.durationSeconds == null ? recording.durationSeconds ?? null : Number(transcript.durationSeconds), revision: transcript.revision,
+        ...await notesOf(em, transcript, room, delivery.publicUrl), durationSeconds: transcript.durationSeconds == null ? recording.durationSeconds ?? null : Number(transcript.durationSeconds), revision: transcript.revision,
       });
       const outcome = { at: new Date().toISOString(), stream: target.stream, topic: target.topic, revision: transcript.revision };
       try {
@@ -143,6 +136,16 @@ export function createDeliveryActivities({ db, delivery }: ActivityDependencies)
       if (input.channel === 'email') await record(input.transcriptId, 'email', { status: 'failed', at, sentTo: transcript.delivery?.email?.sentTo ?? [], failed: transcript.delivery?.email?.failed ?? [], error: input.error });
       else await record(input.transcriptId, 'zulip', { status: 'failed', at, stream: transcript.delivery?.zulip?.stream ?? '', topic: transcript.delivery?.zulip?.topic ?? '', messageId: transcript.delivery?.zulip?.messageId ?? null, revision: transcript.revision, error: input.error });
     },
+  };
+}
+
+/** What both channels say of a transcript: its title, link, summary, participants and open action items. */
+async function notesOf(em: Em, transcript: Transcript, room: Room, publicUrl: string) {
+  const items = await em.find(ActionItem, { transcript: transcript.id, deletedAt: null }, { orderBy: { position: 'asc' } });
+  return {
+    title: transcript.title ?? `Meeting in ${room.name}`, link: `${publicUrl}/transcripts/${transcript.id}`,
+    summary: transcript.longSummary ?? transcript.shortSummary ?? null, participants: (transcript.participants ?? []).map((p) => p.name),
+    actionItems: items.map((item) => ({ text: item.text, owner: item.owner ?? null, due: item.due ?? null })),
   };
 }
 
